@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "swift-wamp-router",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wamp-router", targets: ["WampRouterMain"]),
         .library(name: "WampClient", targets: ["WampClient"]),
@@ -48,6 +48,7 @@ let package = Package(
                 "WampMessages", "Realm", "WebSocketIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

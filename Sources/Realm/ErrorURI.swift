@@ -1,0 +1,17 @@
+/// Error and close reasons the router itself produces (spec section "Predefined URIs").
+public enum ErrorURI {
+    public static let invalidURI = "wamp.error.invalid_uri"
+    public static let invalidArgument = "wamp.error.invalid_argument"
+    public static let noSuchProcedure = "wamp.error.no_such_procedure"
+    public static let procedureAlreadyExists = "wamp.error.procedure_already_exists"
+    public static let noSuchRegistration = "wamp.error.no_such_registration"
+    public static let noSuchSubscription = "wamp.error.no_such_subscription"
+    public static let noSuchRealm = "wamp.error.no_such_realm"
+    public static let noSuchRole = "wamp.error.no_such_role"
+    public static let protocolViolation = "wamp.error.protocol_violation"
+    public static let canceled = "wamp.error.canceled"
+    public static let notAuthorized = "wamp.error.not_authorized"
+    public static let systemShutdown = "wamp.close.system_shutdown"
+    public static let goodbyeAndOut = "wamp.close.goodbye_and_out"
+    public static let closeRealm = "wamp.close.close_realm"
+}

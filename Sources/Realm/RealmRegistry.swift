@@ -1,0 +1,32 @@
+import Synchronization
+import WampMessages
+
+/// The router's realms by name, and the global-scope session IDs they share.
+public final class RealmRegistry: Sendable {
+    private let realms: [String: Realm]
+    public let realmNames: [String]
+    private let liveSessionIDs = Mutex<(ids: Set<WampID>, generator: IDGenerator)>(([], IDGenerator()))
+
+    public init(realmNames: [String], uris: URIValidator = URIValidator()) {
+        var realms: [String: Realm] = [:]
+        for name in realmNames { realms[name] = Realm(name: name, uris: uris) }
+        self.realms = realms
+        self.realmNames = realmNames
+    }
+
+    public func realm(named name: String) -> Realm? { realms[name] }
+
+    /// A random session ID in 1...2^53 that no live session has.
+    public func newSessionID() -> WampID {
+        liveSessionIDs.withLock { state in
+            var id = state.generator.next()
+            while state.ids.contains(id) { id = state.generator.next() }
+            state.ids.insert(id)
+            return id
+        }
+    }
+
+    public func releaseSessionID(_ id: WampID) {
+        _ = liveSessionIDs.withLock { $0.ids.remove(id) }
+    }
+}

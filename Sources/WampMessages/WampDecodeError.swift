@@ -1,0 +1,22 @@
+/// Why a received text is not a well-formed WAMP message. `description` is written for the peer:
+/// the router puts it in ABORT `Details.message`.
+public struct WampDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case invalidJSON
+        case notAnArray
+        case emptyArray
+        case invalidMessageCode
+        case unknownMessageCode
+        case wrongArity
+        case wrongFieldType
+        case idOutOfRange
+    }
+
+    public var kind: Kind
+    public var description: String
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+}

@@ -1,0 +1,63 @@
+import Logging
+import NIOCore
+import Realm
+import Synchronization
+import WampMessages
+
+/// What every session of one router shares: the realms, the live sessions (for shutdown), the
+/// logger and the counters.
+final class RouterContext: Sendable {
+    let realms: RealmRegistry
+    let logger: Logger
+    let counters = RouterCounters()
+    private let liveSessions = Mutex<[ObjectIdentifier: WampSession]>([:])
+
+    init(realms: RealmRegistry, logger: Logger) {
+        self.realms = realms
+        self.logger = logger
+    }
+
+    func sessionOpened(_ session: WampSession) {
+        liveSessions.withLock { $0[ObjectIdentifier(session)] = session }
+    }
+
+    func sessionClosed(_ session: WampSession) {
+        _ = liveSessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) }
+    }
+
+    var openConnections: [WampSession] { liveSessions.withLock { Array($0.values) } }
+
+    /// WELCOME.Details: who the peer is, and the roles and features this router really has.
+    func welcomeDetails(realm: String, session: RealmSession) -> JSONValue {
+        let details = JSONValue.makeObject()
+        details.set("realm", string: realm)
+        details.set("authid", string: session.authid)
+        details.set("authrole", string: session.authrole)
+        details.set("authmethod", string: session.authmethod)
+        details.set("authprovider", string: "static")
+        details.set("agent", string: RouterContext.agent)
+        details.set("roles", RouterContext.roles)
+        return details
+    }
+
+    static let agent = "swift-wamp-router/0.1"
+
+    /// Announce a feature here only once it works end to end.
+    static let roles: JSONValue = {
+        let brokerFeatures = JSONValue.makeObject()
+        brokerFeatures.set("publisher_exclusion", bool: true)
+        let broker = JSONValue.makeObject()
+        broker.set("features", brokerFeatures)
+        let dealer = JSONValue.makeObject()
+        dealer.set("features", JSONValue.makeObject())
+        let roles = JSONValue.makeObject()
+        roles.set("broker", broker)
+        roles.set("dealer", dealer)
+        return roles
+    }()
+}
+
+/// Things the router counts so that nothing it refuses or drops goes unseen.
+final class RouterCounters: Sendable {
+    let protocolViolations = Atomic<Int>(0)
+}

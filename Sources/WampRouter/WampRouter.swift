@@ -1,0 +1,108 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Realm
+import WampMessages
+import WebSocketIO
+
+/// The running router: a WebSocket server whose connections are WAMP sessions routed through
+/// the configured realms, and optionally the Autobahn testee echo endpoint beside it.
+public final class WampRouter: Sendable {
+    public let configuration: RouterConfiguration
+    private let group: MultiThreadedEventLoopGroup
+    private let server: WebSocketServer
+    private let testee: WebSocketServer?
+    private let context: RouterContext
+
+    /// The port the WAMP endpoint is bound to (useful when configured with port 0).
+    public var port: Int { server.port }
+    public var testeePort: Int? { testee?.port }
+    public var realms: RealmRegistry { context.realms }
+    public var protocolViolationCount: Int { context.counters.protocolViolations.load(ordering: .relaxed) }
+
+    private init(configuration: RouterConfiguration, group: MultiThreadedEventLoopGroup, server: WebSocketServer,
+                 testee: WebSocketServer?, context: RouterContext) {
+        self.configuration = configuration
+        self.group = group
+        self.server = server
+        self.testee = testee
+        self.context = context
+    }
+
+    public static func start(configuration: RouterConfiguration, logger: Logger) async throws -> WampRouter {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules))
+        let context = RouterContext(realms: realms, logger: logger)
+        do {
+            var wamp = WebSocketServerConfiguration()
+            wamp.host = configuration.host
+            wamp.port = configuration.port
+            wamp.subprotocols = ["wamp.2.json"]
+            wamp.requireSubprotocol = true
+            wamp.maxMessageSize = configuration.maxMessageSize
+            wamp.maxBacklogBytes = configuration.maxBacklogBytes
+            wamp.permessageDeflate = configuration.permessageDeflate
+            wamp.httpPage = httpPage(realms: configuration.realms)
+            let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
+                WampSession(connection: connection, router: context)
+            }
+            var testee: WebSocketServer?
+            if let testeePort = configuration.testeePort {
+                var echo = WebSocketServerConfiguration()
+                echo.host = configuration.host
+                echo.port = testeePort
+                echo.maxMessageSize = configuration.maxMessageSize
+                echo.maxBacklogBytes = configuration.maxBacklogBytes
+                echo.permessageDeflate = true
+                echo.httpPage = "swift-wamp-router WebSocket testee (echo)\n"
+                testee = try await WebSocketServer.start(configuration: echo, group: group, logger: logger) { _ in
+                    WebSocketEchoHandler()
+                }
+                logger.notice("testee echo endpoint listening", metadata: ["url": "ws://\(configuration.host):\(testee!.port)/"])
+            }
+            logger.notice("router listening", metadata: [
+                "url": "ws://\(configuration.host):\(server.port)/",
+                "realms": "\(configuration.realms.joined(separator: ","))",
+            ])
+            return WampRouter(configuration: configuration, group: group, server: server, testee: testee, context: context)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Stops accepting connections, says GOODBYE `wamp.close.system_shutdown` to every session,
+    /// waits up to the grace period for them to answer, closes what is left, and stops the loops.
+    public func shutdown() async {
+        let logger = context.logger
+        try? await server.shutdown()
+        try? await testee?.shutdown()
+        let sessions = context.openConnections
+        logger.notice("shutting down", metadata: ["sessions": "\(sessions.count)"])
+        for session in sessions {
+            session.eventLoopExecute { session.shutDown() }
+        }
+        let deadline = NIODeadline.now() + configuration.shutdownGracePeriod
+        while !context.openConnections.isEmpty, NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        for session in context.openConnections {
+            session.eventLoopExecute { session.forceClose() }
+        }
+        let closeDeadline = NIODeadline.now() + .seconds(1)
+        while !context.openConnections.isEmpty, NIODeadline.now() < closeDeadline {
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    static func httpPage(realms: [String]) -> String {
+        let items = realms.map { "<li>\($0)</li>" }.joined()
+        return """
+            <!doctype html><html><head><title>swift-wamp-router</title></head><body>\
+            <h1>swift-wamp-router</h1><p>WAMP v2 router. Connect with a WebSocket client offering \
+            the subprotocol <code>wamp.2.json</code>.</p><p>Realms:</p><ul>\(items)</ul></body></html>
+
+            """
+    }
+}
