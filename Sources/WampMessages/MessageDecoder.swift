@@ -186,6 +186,10 @@ private struct Fields {
 
     private func id(_ index: Int, _ code: MessageCode, _ name: String, allowZero: Bool = false) throws(WampDecodeError) -> WampID {
         guard let value = integer(at: index) else {
+            let element = element(index)
+            if integersAsReals, element.pointee.type == JSON_REAL, json_real_value(element).rounded(.towardZero) == json_real_value(element) {
+                throw WampDecodeError(.idOutOfRange, "\(code.name).\(name) must be an ID in 1...2^53")
+            }
             throw WampDecodeError(.wrongFieldType, "\(code.name).\(name) must be an integer")
         }
         guard WampIDRange.contains(value) || (allowZero && value == 0) else {

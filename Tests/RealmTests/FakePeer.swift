@@ -1,0 +1,35 @@
+import NIOCore
+import Realm
+import Synchronization
+import WampMessages
+
+/// A peer that records what the realm sends it, decoded back into messages.
+final class FakePeer: Peer {
+    private let received = Mutex<[EncodedMessage]>([])
+
+    func send(_ message: EncodedMessage) {
+        received.withLock { $0.append(message) }
+    }
+
+    var texts: [String] { received.withLock { $0.map(\.description) } }
+
+    var messages: [WampMessage] {
+        received.withLock { $0.map { try! MessageDecoder.decode($0.bytes) } }
+    }
+
+    /// The raw buffers, to check that one publication's EVENT bytes are shared.
+    var buffers: [ByteBuffer] { received.withLock { $0.map(\.bytes) } }
+
+    func clear() { received.withLock { $0.removeAll() } }
+
+    var last: WampMessage? { messages.last }
+}
+
+extension RealmSession {
+    static func make(_ id: WampID, authid: String? = nil) -> (RealmSession, FakePeer) {
+        let peer = FakePeer()
+        return (RealmSession(id: id, peer: peer, authid: authid ?? "peer-\(id)"), peer)
+    }
+}
+
+func options(_ text: String = "{}") -> JSONValue { JSONValue.parse(text)! }
