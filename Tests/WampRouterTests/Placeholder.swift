@@ -1,2 +1,0 @@
-import XCTest
-final class WampRouterTestsPlaceholder: XCTestCase { func testNothing() {} }
