@@ -1,0 +1,295 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// The NIO handler of an upgraded connection. Thin: bytes go through `WebSocketFrameParser` and
+/// `WebSocketInboundAssembler`, closing decisions come from `WebSocketStateMachine`; this class
+/// only performs the resulting I/O, batches outbound writes (one flush per loop tick) and
+/// accounts the outbound backlog.
+final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = WebSocketFrame
+
+    /// Messages shorter than this are sent uncompressed even when permessage-deflate is on.
+    static let minimumCompressedSize = 64
+
+    let connection: WebSocketConnection
+    private var userHandler: (any WebSocketMessageHandler)?
+    private let role: WebSocketStateMachine.Role
+    private var stateMachine: WebSocketStateMachine
+    private var parser: WebSocketFrameParser
+    private var assembler: WebSocketInboundAssembler
+    private let deflate: PerMessageDeflateConfiguration?
+    private var compressor: PerMessageDeflateCompressor?
+    private let closeTimeout: TimeAmount
+    private var logger: Logger
+
+    private var context: ChannelHandlerContext?
+    private var inRead = false
+    private var inputBroken = false
+    private var flushPending = false
+    private var flushScheduled = false
+    private var scheduledClose: Scheduled<Void>?
+    /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
+    private var bufferedAtSample = 0
+    private var writtenSinceSample = 0
+    /// Reused by `WebSocketConnection` to drain its cross-thread queue without allocating.
+    var drainSpare: [(ByteBuffer, WebSocketMessageKind)] = []
+
+    init(
+        role: WebSocketStateMachine.Role,
+        connection: WebSocketConnection,
+        userHandler: any WebSocketMessageHandler,
+        maxMessageSize: Int,
+        deflate: PerMessageDeflateConfiguration?,
+        closeTimeout: TimeAmount = .seconds(5),
+        logger: Logger
+    ) throws {
+        self.role = role
+        self.connection = connection
+        self.userHandler = userHandler
+        self.stateMachine = WebSocketStateMachine(role: role)
+        self.parser = WebSocketFrameParser(maxFrameLength: maxMessageSize)
+        self.deflate = deflate
+        let decompressor = try deflate.map { try PerMessageDeflateDecompressor(noContextTakeover: $0.receiveNoContextTakeover) }
+        self.assembler = WebSocketInboundAssembler(
+            role: role == .server ? .server : .client,
+            maxMessageSize: maxMessageSize,
+            decompressor: decompressor
+        )
+        self.closeTimeout = closeTimeout
+        self.logger = logger
+    }
+
+    // MARK: - lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.connection.attach(self)
+        self.userHandler?.webSocketDidOpen(self.connection)
+        if !context.channel.isActive {
+            self.reportClosed()
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.reportClosed()
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.reportClosed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("WebSocket channel error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func reportClosed() {
+        self.scheduledClose?.cancel()
+        self.scheduledClose = nil
+        self.connection.detach()
+        guard let reason = self.stateMachine.channelClosed() else { return }
+        if let handler = self.userHandler {
+            self.userHandler = nil
+            handler.webSocketDidClose(self.connection, reason: reason)
+        }
+    }
+
+    // MARK: - inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.inputBroken else { return }
+        var buffer = Self.unwrapInboundIn(data)
+        self.inRead = true
+        while self.stateMachine.state != .closing && self.stateMachine.state != .closed {
+            let event: WebSocketFrameParser.Event?
+            do {
+                event = try self.parser.next(&buffer)
+            } catch {
+                self.inputBroken = true
+                switch error {
+                case .frameTooLarge(let length):
+                    self.fail(.messageTooLarge, "frame of \(length) bytes above the message size limit")
+                case .invalidLength:
+                    self.fail(.protocolError, "invalid frame length")
+                }
+                break
+            }
+            guard let event else { break }
+            self.handle(self.assembler.receive(event), context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.inRead = false
+        if self.flushPending { self.flushNow() }
+        context.fireChannelReadComplete()
+    }
+
+    private func handle(_ output: WebSocketInboundAssembler.Output, context: ChannelHandlerContext) {
+        switch output {
+        case .none, .pong:
+            break
+        case .message(let payload, let kind):
+            if self.stateMachine.isOpen {
+                self.userHandler?.webSocket(self.connection, didReceive: payload, kind: kind)
+            }
+        case .ping(let payload):
+            if self.stateMachine.isOpen {
+                self.writeFrame(WebSocketFrame(fin: true, opcode: .pong, maskKey: self.maskKey(), data: payload))
+                self.writtenSinceSample += payload.readableBytes
+                self.scheduleFlush()
+            }
+        case .close(let payload):
+            switch WebSocketClosePayload.parse(payload) {
+            case .valid(let code, let reason):
+                self.perform(self.stateMachine.receivedClose(code: code, reason: reason))
+            case .invalid(let code, let reason):
+                self.logger.debug("invalid close frame", metadata: ["reason": "\(reason)"])
+                self.perform(self.stateMachine.receivedInvalidClose(failWith: code, reason: reason))
+            }
+        case .failure(let code, let reason):
+            self.fail(code, reason)
+        }
+    }
+
+    private func fail(_ code: WebSocketErrorCode, _ reason: String) {
+        self.logger.debug("failing WebSocket connection", metadata: ["code": "\(code)", "reason": "\(reason)"])
+        self.perform(self.stateMachine.closeRequested(code: code, reason: reason))
+    }
+
+    // MARK: - outbound
+
+    func sendMessage(_ payload: ByteBuffer, kind: WebSocketMessageKind) {
+        guard self.stateMachine.isOpen, let context = self.context else {
+            self.connection.discarded(1)
+            return
+        }
+        var data = payload
+        var compressed = false
+        if let deflate = self.deflate, deflate.canCompress, payload.readableBytes >= Self.minimumCompressedSize {
+            do {
+                if self.compressor == nil {
+                    self.compressor = try PerMessageDeflateCompressor(
+                        windowBits: deflate.sendMaxWindowBits,
+                        noContextTakeover: deflate.sendNoContextTakeover
+                    )
+                }
+                data = try self.compressor!.compress(payload, allocator: context.channel.allocator)
+                compressed = true
+            } catch {
+                self.logger.error("permessage-deflate compression failed", metadata: ["error": "\(error)"])
+                self.fail(.unexpectedServerError, "compression failed")
+                return
+            }
+        }
+        let size = data.readableBytes
+        let before = self.bufferedAtSample + self.writtenSinceSample
+        if before > 0 && before + size > self.connection.maxBacklogBytes {
+            // The estimate may be stale (bytes drained since the last flush): re-sample first.
+            self.sampleBuffered(context: context)
+            if self.bufferedAtSample > 0 && self.bufferedAtSample + size > self.connection.maxBacklogBytes {
+                self.backlogOverflowed()
+                return
+            }
+        }
+        let frame = WebSocketFrame(
+            fin: true,
+            rsv1: compressed,
+            opcode: kind == .text ? .text : .binary,
+            maskKey: self.maskKey(),
+            data: data
+        )
+        self.writeFrame(frame)
+        self.writtenSinceSample += size
+        self.scheduleFlush()
+    }
+
+    func backlogOverflowed() {
+        let backlog = self.bufferedAtSample + self.writtenSinceSample
+        WebSocketMetrics.recordBacklogOverflow()
+        self.logger.warning(
+            "closing WebSocket connection: outbound backlog overflow",
+            metadata: ["backlogBytes": "\(backlog)", "maxBacklogBytes": "\(self.connection.maxBacklogBytes)"]
+        )
+        self.perform(self.stateMachine.backlogOverflowed(limit: self.connection.maxBacklogBytes))
+    }
+
+    func closeRequested(code: WebSocketErrorCode, reason: String) {
+        self.perform(self.stateMachine.closeRequested(code: code, reason: reason))
+    }
+
+    private func maskKey() -> WebSocketMaskingKey? {
+        self.role == .client ? .random() : nil
+    }
+
+    private func writeFrame(_ frame: WebSocketFrame) {
+        self.context?.write(Self.wrapOutboundOut(frame), promise: nil)
+    }
+
+    private func scheduleFlush() {
+        self.flushPending = true
+        guard !self.inRead, !self.flushScheduled, let context = self.context else { return }
+        self.flushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            if self.flushPending { self.flushNow() }
+        }
+    }
+
+    private func flushNow() {
+        guard let context = self.context else { return }
+        self.flushPending = false
+        context.flush()
+        self.sampleBuffered(context: context)
+    }
+
+    private func sampleBuffered(context: ChannelHandlerContext) {
+        self.bufferedAtSample = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        self.writtenSinceSample = 0
+    }
+
+    // MARK: - closing
+
+    private func perform(_ action: WebSocketStateMachine.Action) {
+        guard let context = self.context else { return }
+        if !self.stateMachine.isOpen { self.connection.markClosed() }
+        switch action {
+        case .none:
+            break
+        case .sendCloseAndWait(let code, let reason):
+            self.writeClose(code: code, reason: reason, context: context).whenComplete { _ in }
+            self.startCloseTimer(context: context)
+        case .sendCloseAndCloseChannel(let code, let reason):
+            let written = self.writeClose(code: code, reason: reason, context: context)
+            self.startCloseTimer(context: context)
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case .sendCloseAndAbort(let code, let reason):
+            _ = self.writeClose(code: code, reason: reason, context: context)
+            context.close(promise: nil)
+        case .closeChannel:
+            if self.flushPending { self.flushNow() }
+            context.close(promise: nil)
+        case .waitForChannelClose:
+            self.startCloseTimer(context: context)
+        }
+    }
+
+    private func writeClose(code: WebSocketErrorCode?, reason: String, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        let payload = WebSocketClosePayload.make(code: code, reason: reason, allocator: context.channel.allocator)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: self.maskKey(), data: payload)
+        self.flushPending = false
+        return context.writeAndFlush(Self.wrapOutboundOut(frame))
+    }
+
+    private func startCloseTimer(context: ChannelHandlerContext) {
+        guard self.scheduledClose == nil else { return }
+        self.scheduledClose = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeTimeout) {
+            self.scheduledClose = nil
+            self.perform(self.stateMachine.closeTimedOut())
+        }
+    }
+}

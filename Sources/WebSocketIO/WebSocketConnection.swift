@@ -1,0 +1,135 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+
+/// One open WebSocket. `send` and `close` may be called from any thread.
+///
+/// Sending on the connection's own event loop writes the frame straight into the channel and
+/// schedules one flush for the tick. Sending from another thread appends to a lock-protected
+/// queue; the first message of a batch schedules a single `execute` hop that drains the whole
+/// queue on the loop. No Task, actor hop or per-message closure on this path.
+public final class WebSocketConnection: Sendable {
+    public let eventLoop: any EventLoop
+    /// The negotiated subprotocol, if any.
+    public let subprotocol: String?
+    /// Bound of the outbound backlog in bytes (queued + still buffered by NIO).
+    public let maxBacklogBytes: Int
+    let logger: Logger
+
+    struct CrossLoopQueue {
+        var items: [(ByteBuffer, WebSocketMessageKind)] = []
+        var bytes = 0
+        var hopScheduled = false
+        var closed = false
+        var overflowed = false
+    }
+
+    private let crossLoop = NIOLockedValueBox(CrossLoopQueue())
+    private let handlerBox: NIOLoopBoundBox<WebSocketChannelHandler?>
+
+    init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.subprotocol = subprotocol
+        self.maxBacklogBytes = maxBacklogBytes
+        self.logger = logger
+        self.handlerBox = NIOLoopBoundBox.makeEmptyBox(valueType: WebSocketChannelHandler.self, eventLoop: eventLoop)
+    }
+
+    /// Sends one message. The payload is not copied when sent uncompressed, so one buffer can be
+    /// fanned out to many connections.
+    public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind = .text) {
+        if self.eventLoop.inEventLoop {
+            if let handler = self.handlerBox.value {
+                handler.sendMessage(payload, kind: kind)
+            } else {
+                self.discarded(1)
+            }
+            return
+        }
+        enum Next { case nothing, hop, discard }
+        let maxBacklogBytes = self.maxBacklogBytes
+        let next = self.crossLoop.withLockedValue { queue -> Next in
+            if queue.closed { return .discard }
+            if queue.overflowed { return .nothing }
+            if queue.bytes > 0 && queue.bytes + payload.readableBytes > maxBacklogBytes {
+                queue.overflowed = true
+            } else {
+                queue.items.append((payload, kind))
+                queue.bytes += payload.readableBytes
+            }
+            if queue.hopScheduled { return .nothing }
+            queue.hopScheduled = true
+            return .hop
+        }
+        switch next {
+        case .nothing: break
+        case .discard: self.discarded(1)
+        case .hop: self.eventLoop.execute { self.drainCrossLoopQueue() }
+        }
+    }
+
+    /// Starts the closing handshake: sends a close frame, waits for the peer's close frame (up to
+    /// a timeout), then closes TCP.
+    public func close(code: WebSocketErrorCode, reason: String) {
+        if self.eventLoop.inEventLoop {
+            self.handlerBox.value?.closeRequested(code: code, reason: reason)
+        } else {
+            self.eventLoop.execute {
+                self.handlerBox.value?.closeRequested(code: code, reason: reason)
+            }
+        }
+    }
+
+    // MARK: - loop side
+
+    func attach(_ handler: WebSocketChannelHandler) {
+        self.handlerBox.value = handler
+    }
+
+    func detach() {
+        self.handlerBox.value = nil
+        self.markClosed()
+    }
+
+    /// After this, cross-thread sends are discarded (and counted) without a hop.
+    func markClosed() {
+        let dropped = self.crossLoop.withLockedValue { queue -> Int in
+            queue.closed = true
+            let count = queue.items.count
+            queue.items.removeAll()
+            queue.bytes = 0
+            return count
+        }
+        if dropped > 0 { self.discarded(dropped) }
+    }
+
+    private func drainCrossLoopQueue() {
+        guard let handler = self.handlerBox.value else {
+            self.markClosed()
+            return
+        }
+        var overflowed = false
+        self.crossLoop.withLockedValue { queue in
+            swap(&queue.items, &handler.drainSpare)
+            queue.bytes = 0
+            queue.hopScheduled = false
+            overflowed = queue.overflowed
+            queue.overflowed = false
+        }
+        if overflowed {
+            handler.drainSpare.removeAll(keepingCapacity: true)
+            handler.backlogOverflowed()
+            return
+        }
+        for (payload, kind) in handler.drainSpare {
+            handler.sendMessage(payload, kind: kind)
+        }
+        handler.drainSpare.removeAll(keepingCapacity: true)
+    }
+
+    func discarded(_ count: Int) {
+        WebSocketMetrics.recordDiscarded(count)
+        self.logger.debug("WebSocket message discarded: connection is closing", metadata: ["count": "\(count)"])
+    }
+}

@@ -1,0 +1,14 @@
+import NIOCore
+
+/// Receives the events of one WebSocket connection. All three methods are called on the
+/// connection's event loop.
+public protocol WebSocketMessageHandler: AnyObject {
+    /// Called once, after the upgrade, before any message.
+    func webSocketDidOpen(_ connection: WebSocketConnection)
+    /// A complete message: reassembled from its fragments, decompressed, and for text validated
+    /// as UTF-8.
+    func webSocket(_ connection: WebSocketConnection, didReceive message: ByteBuffer, kind: WebSocketMessageKind)
+    /// Called exactly once however the connection ends (closing handshake, TCP drop, protocol
+    /// error, backlog overflow).
+    func webSocketDidClose(_ connection: WebSocketConnection, reason: WebSocketCloseReason)
+}

@@ -1,0 +1,29 @@
+import NIOConcurrencyHelpers
+
+/// Process-wide WebSocket counters (read them for logs or a metrics endpoint).
+public enum WebSocketMetrics {
+    struct Counters: Sendable {
+        var backlogOverflowClosures = 0
+        var messagesDiscardedAfterClose = 0
+    }
+
+    private static let counters = NIOLockedValueBox(Counters())
+
+    /// Connections closed because their outbound backlog went past `maxBacklogBytes`.
+    public static var backlogOverflowClosures: Int {
+        self.counters.withLockedValue { $0.backlogOverflowClosures }
+    }
+
+    /// Messages passed to `send` after the closing handshake started (discarded).
+    public static var messagesDiscardedAfterClose: Int {
+        self.counters.withLockedValue { $0.messagesDiscardedAfterClose }
+    }
+
+    static func recordBacklogOverflow() {
+        self.counters.withLockedValue { $0.backlogOverflowClosures += 1 }
+    }
+
+    static func recordDiscarded(_ count: Int = 1) {
+        self.counters.withLockedValue { $0.messagesDiscardedAfterClose += count }
+    }
+}

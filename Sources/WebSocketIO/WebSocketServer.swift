@@ -1,0 +1,184 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// A WebSocket server: HTTP/1.1 listener that upgrades WebSocket requests (subprotocol choice,
+/// permessage-deflate negotiation) and hands each connection to a `WebSocketMessageHandler`.
+public final class WebSocketServer: Sendable {
+    /// The bound port (the ephemeral port chosen by the OS when configured with 0).
+    public let port: Int
+    private let channel: any Channel
+    private let logger: Logger
+
+    private init(port: Int, channel: any Channel, logger: Logger) {
+        self.port = port
+        self.channel = channel
+        self.logger = logger
+    }
+
+    public static func start(
+        configuration: WebSocketServerConfiguration,
+        group: any EventLoopGroup,
+        logger: Logger,
+        makeHandler: @escaping @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
+    ) async throws -> WebSocketServer {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configurePipeline(
+                        channel: channel,
+                        configuration: configuration,
+                        logger: logger,
+                        makeHandler: makeHandler
+                    )
+                }
+            }
+        let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        let port = channel.localAddress?.port ?? configuration.port
+        logger.info("WebSocket server listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        return WebSocketServer(port: port, channel: channel, logger: logger)
+    }
+
+    /// Stops accepting new connections (open connections are left alone).
+    public func shutdown() async throws {
+        try await self.channel.close()
+        self.logger.info("WebSocket server stopped accepting connections", metadata: ["port": "\(self.port)"])
+    }
+
+    /// Installs the HTTP server pipeline with the WebSocket upgrader on a fresh child channel.
+    /// Internal so tests can drive it on an `EmbeddedChannel`.
+    static func configurePipeline(
+        channel: any Channel,
+        configuration: WebSocketServerConfiguration,
+        logger: Logger,
+        closeTimeout: TimeAmount = .seconds(5),
+        makeHandler: @escaping @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
+    ) throws {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: min(configuration.maxMessageSize, Int(UInt32.max)),
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                channel.eventLoop.makeSucceededFuture(Self.responseHeaders(for: head, configuration: configuration))
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.installWebSocketHandler(
+                        channel: channel,
+                        head: head,
+                        configuration: configuration,
+                        logger: logger,
+                        closeTimeout: closeTimeout,
+                        makeHandler: makeHandler
+                    )
+                }
+            }
+        )
+        let httpHandler = WebSocketHTTPHandler(configuration: configuration)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withPipeliningAssistance: false,
+            withServerUpgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    // The plain-HTTP handler must not sit in the WebSocket pipeline.
+                    if let http = try? context.pipeline.syncOperations.context(handlerType: WebSocketHTTPHandler.self) {
+                        context.pipeline.syncOperations.removeHandler(context: http, promise: nil)
+                    }
+                }
+            ),
+            withErrorHandling: true
+        )
+        try channel.pipeline.syncOperations.addHandler(httpHandler)
+    }
+
+    /// The negotiation result for an upgrade request: subprotocol and permessage-deflate.
+    struct Negotiated {
+        var subprotocol: String?
+        var deflate: PerMessageDeflateConfiguration?
+        var extensionResponse: String?
+    }
+
+    static func negotiate(_ head: HTTPRequestHead, configuration: WebSocketServerConfiguration) -> Negotiated? {
+        let offered = WebSocketUpgradeNegotiation.offeredSubprotocols(head.headers)
+        var negotiated = Negotiated()
+        switch WebSocketUpgradeNegotiation.chooseSubprotocol(
+            offered: offered,
+            supported: configuration.subprotocols,
+            required: configuration.requireSubprotocol
+        ) {
+        case .refused:
+            return nil
+        case .selected(let subprotocol):
+            negotiated.subprotocol = subprotocol
+        case .none:
+            break
+        }
+        if configuration.permessageDeflate {
+            let values = head.headers["Sec-WebSocket-Extensions"]
+            if !values.isEmpty, let offers = try? WebSocketExtensionParameters.parse(headerValues: values),
+                let accepted = PerMessageDeflateNegotiation.serverAccept(offers: offers)
+            {
+                negotiated.deflate = accepted.configuration
+                negotiated.extensionResponse = accepted.response.headerValue
+            }
+        }
+        return negotiated
+    }
+
+    static func responseHeaders(for head: HTTPRequestHead, configuration: WebSocketServerConfiguration) -> HTTPHeaders? {
+        guard let negotiated = self.negotiate(head, configuration: configuration) else { return nil }
+        var headers = HTTPHeaders()
+        if let subprotocol = negotiated.subprotocol {
+            headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol)
+        }
+        if let extensionResponse = negotiated.extensionResponse {
+            headers.add(name: "Sec-WebSocket-Extensions", value: extensionResponse)
+        }
+        return headers
+    }
+
+    private static func installWebSocketHandler(
+        channel: any Channel,
+        head: HTTPRequestHead,
+        configuration: WebSocketServerConfiguration,
+        logger: Logger,
+        closeTimeout: TimeAmount,
+        makeHandler: @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
+    ) throws {
+        guard let negotiated = self.negotiate(head, configuration: configuration) else {
+            throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
+        }
+        try replaceNIOFrameDecoder(channel: channel)
+        var connectionLogger = logger
+        connectionLogger[metadataKey: "ws.remote"] = "\(channel.remoteAddress.map { "\($0)" } ?? "?")"
+        let connection = WebSocketConnection(
+            eventLoop: channel.eventLoop,
+            subprotocol: negotiated.subprotocol,
+            maxBacklogBytes: configuration.maxBacklogBytes,
+            logger: connectionLogger
+        )
+        let handler = try WebSocketChannelHandler(
+            role: .server,
+            connection: connection,
+            userHandler: makeHandler(connection),
+            maxMessageSize: configuration.maxMessageSize,
+            deflate: negotiated.deflate,
+            closeTimeout: closeTimeout,
+            logger: connectionLogger
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+}
+
+/// NIO's upgraders install `WebSocketFrameDecoder`, which only emits whole frames. We parse frames
+/// ourselves (streaming, to fail invalid UTF-8 fast inside a frame), so remove it; NIO's
+/// `WebSocketFrameEncoder` stays for the outbound side.
+func replaceNIOFrameDecoder(channel: any Channel) throws {
+    let decoder = try channel.pipeline.syncOperations.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+    channel.pipeline.syncOperations.removeHandler(context: decoder, promise: nil)
+}

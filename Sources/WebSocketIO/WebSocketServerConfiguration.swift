@@ -1,0 +1,23 @@
+/// Settings of a `WebSocketServer`.
+public struct WebSocketServerConfiguration: Sendable {
+    /// Address to bind.
+    public var host: String = "127.0.0.1"
+    /// Port to bind; 0 picks an ephemeral port (see `WebSocketServer.port`).
+    public var port: Int = 8080
+    /// Supported subprotocols in server preference order. When the client offers several, the
+    /// first one of this list that the client offered wins.
+    public var subprotocols: [String] = []
+    /// Refuse the upgrade (HTTP 400 naming the supported subprotocols) when the client offers
+    /// none of `subprotocols`.
+    public var requireSubprotocol: Bool = false
+    /// Largest message accepted (after reassembly and decompression); larger ones close with 1009.
+    public var maxMessageSize: Int = 16 << 20
+    /// Bound of a connection's outbound backlog; past it the connection is closed with 1008.
+    public var maxBacklogBytes: Int = 16 << 20
+    /// Accept permessage-deflate (RFC 7692) offers.
+    public var permessageDeflate: Bool = true
+    /// Body of the page answered to a plain `GET /` (no upgrade headers).
+    public var httpPage: String = ""
+
+    public init() {}
+}
