@@ -136,8 +136,24 @@ public final class JSONValue: @unchecked Sendable {
     public static func parse(_ text: String) -> JSONValue? {
         var error = json_error_t()
         let parsed = text.utf8CString.withUnsafeBufferPointer {
-            json_loadb($0.baseAddress, $0.count - 1, JanssonFlags.decodeAny, &error)
+            json_loadb($0.baseAddress, $0.count - 1, JanssonFlags.decode, &error)
         }
         return parsed.map { JSONValue(owning: $0) }
+    }
+
+    /// Whether `text` is one valid JSON value. Integers beyond 64 bits count as valid: JSON sets
+    /// no limit, only jansson's integer type does.
+    public static func isValid(_ text: String) -> Bool {
+        text.utf8CString.withUnsafeBufferPointer { buffer in
+            var error = json_error_t()
+            for flags in [JanssonFlags.decode, JanssonFlags.decodeIntegersAsReals] {
+                if let parsed = json_loadb(buffer.baseAddress, buffer.count - 1, flags, &error) {
+                    cjansson_decref(parsed)
+                    return true
+                }
+                guard json_error_code(&error) == json_error_numeric_overflow else { return false }
+            }
+            return false
+        }
     }
 }

@@ -4,6 +4,5 @@ import CJansson
 enum JanssonFlags {
     static let decode = Int(JSON_ALLOW_NUL | JSON_DECODE_ANY)
     static let decodeIntegersAsReals = Int(JSON_ALLOW_NUL | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL)
-    static let decodeAny = Int(JSON_ALLOW_NUL | JSON_DECODE_ANY)
     static let encode = Int(JSON_COMPACT | JSON_ENCODE_ANY)
 }

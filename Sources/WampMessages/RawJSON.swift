@@ -17,7 +17,7 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `text` with jansson and keeps it only when it is a valid JSON value.
     public init?(_ text: String) {
-        guard JSONValue.parse(text) != nil else { return nil }
+        guard JSONValue.isValid(text) else { return nil }
         self.bytes = ByteBuffer(string: text)
     }
 
