@@ -105,7 +105,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         }
         let id = router.realms.newSessionID()
         let authid = hello.details.string("authid") ?? "anonymous-\(id)"
-        let session = RealmSession(id: id, peer: self, authid: authid)
+        let session = RealmSession(id: id, peer: self, authid: authid, roles: roles)
         realm.join(session)
         state = .established(realm: realm, session: session)
         logger[metadataKey: "session"] = "\(id)"
