@@ -14,6 +14,7 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
     public static let subscriberSubscriptionRevocation = PeerFeatures(rawValue: 1 << 5)
     public static let callerProgressiveCallResults = PeerFeatures(rawValue: 1 << 6)
     public static let callerCallCanceling = PeerFeatures(rawValue: 1 << 7)
+    public static let callerProgressiveCallInvocations = PeerFeatures(rawValue: 1 << 8)
 
     /// Reads `HELLO.Details.roles.<role>.features.<feature> == true` for the features above.
     public init(helloRoles roles: JSONValue?) {
@@ -21,7 +22,8 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
         guard let roles else { return }
         func features(_ role: String) -> JSONValue? { roles.object(role)?.object("features") }
         if let callee = features("callee") {
-            if callee.bool("call_canceling") == true { insert(.calleeCallCanceling) }
+            // The spec spells it both ways in different sections.
+            if callee.bool("call_canceling") == true || callee.bool("call_cancelling") == true { insert(.calleeCallCanceling) }
             if callee.bool("progressive_call_results") == true { insert(.calleeProgressiveCallResults) }
             if callee.bool("progressive_call_invocations") == true { insert(.calleeProgressiveCallInvocations) }
             if callee.bool("registration_revocation") == true { insert(.calleeRegistrationRevocation) }
@@ -33,6 +35,7 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
         if let caller = features("caller") {
             if caller.bool("progressive_call_results") == true { insert(.callerProgressiveCallResults) }
             if caller.bool("call_canceling") == true { insert(.callerCallCanceling) }
+            if caller.bool("progressive_call_invocations") == true { insert(.callerProgressiveCallInvocations) }
         }
     }
 }

@@ -9,10 +9,10 @@ public final class Realm: Sendable {
     public let dealer: Dealer
     private let sessions = Mutex<[WampID: RealmSession]>([:])
 
-    public init(name: String, uris: URIValidator = URIValidator()) {
+    public init(name: String, uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil) {
         self.name = name
         self.broker = Broker(uris: uris)
-        self.dealer = Dealer(uris: uris)
+        self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker)
     }
 
     public func join(_ session: RealmSession) {

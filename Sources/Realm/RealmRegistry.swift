@@ -7,9 +7,9 @@ public final class RealmRegistry: Sendable {
     public let realmNames: [String]
     private let liveSessionIDs = Mutex<(ids: Set<WampID>, generator: IDGenerator)>(([], IDGenerator()))
 
-    public init(realmNames: [String], uris: URIValidator = URIValidator()) {
+    public init(realmNames: [String], uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil) {
         var realms: [String: Realm] = [:]
-        for name in realmNames { realms[name] = Realm(name: name, uris: uris) }
+        for name in realmNames { realms[name] = Realm(name: name, uris: uris, scheduler: scheduler) }
         self.realms = realms
         self.realmNames = realmNames
     }

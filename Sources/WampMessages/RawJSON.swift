@@ -15,6 +15,11 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
         self.bytes = validatedBytes
     }
 
+    /// Wraps text the caller built and guarantees is one valid JSON value (router-made payloads).
+    public init(validatedText: String) {
+        self.bytes = ByteBuffer(string: validatedText)
+    }
+
     /// Parses `text` with jansson and keeps it only when it is a valid JSON value.
     public init?(_ text: String) {
         guard JSONValue.isValid(text) else { return nil }

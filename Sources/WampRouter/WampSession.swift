@@ -151,8 +151,8 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             connection.close(code: .normalClosure, reason: "")
         case .hello:
             throw RoutingViolation("HELLO received on an established session")
-        case .cancel:
-            throw RoutingViolation("CANCEL is not supported: this router does not announce call_canceling")
+        case .cancel(let cancel):
+            realm.dealer.cancel(cancel, from: session)
         case .authenticate:
             throw RoutingViolation("AUTHENTICATE received on an established session")
         case .welcome, .challenge, .published, .subscribed, .unsubscribed, .event, .result,
