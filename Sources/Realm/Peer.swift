@@ -6,6 +6,10 @@ import WampMessages
 /// bytes for its connection and flushes once per event-loop tick.
 public protocol Peer: AnyObject, Sendable {
     func send(_ message: EncodedMessage)
+
+    /// Ends the session from the router's side (`wamp.session.kill*`): GOODBYE with `reason` and
+    /// `message`, then the session leaves its realm. May be called from any thread.
+    func kill(reason: String, message: String?)
 }
 
 extension Peer {

@@ -1,33 +1,99 @@
 import Synchronization
 import WampMessages
 
-/// A routing namespace: its sessions, its broker and its dealer. Sessions in different realms
-/// never see each other.
+/// A routing namespace: its sessions, its broker and its dealer, and the meta API through which
+/// the router is a peer of its own realm. Sessions in different realms never see each other.
 public final class Realm: Sendable {
+    struct SessionRecord {
+        let session: RealmSession
+        var detachedTestaments: [Testament] = []
+        var destroyedTestaments: [Testament] = []
+    }
+
     public let name: String
     public let broker: Broker
     public let dealer: Dealer
-    private let sessions = Mutex<[WampID: RealmSession]>([:])
+    let uris: URIValidator
+    private let sessions = Mutex<[WampID: SessionRecord]>([:])
 
     public init(name: String, uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil) {
         self.name = name
+        self.uris = uris
         self.broker = Broker(uris: uris)
         self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker)
     }
 
     public func join(_ session: RealmSession) {
-        sessions.withLock { $0[session.id] = session }
+        sessions.withLock { $0[session.id] = SessionRecord(session: session) }
+        broker.publishMetaEvent(topic: "wamp.session.on_join") {
+            RawJSON(validatedText: "[\(Realm.sessionDetails(session).jsonText)]")
+        }
     }
 
-    /// Settles everything a leaving session had: subscriptions, registrations, pending calls.
+    /// Settles everything a leaving session had: its testaments are published (detached scope,
+    /// then destroyed), then its subscriptions, registrations and pending calls go.
     public func leave(_ session: RealmSession) {
-        let removed = sessions.withLock { $0.removeValue(forKey: session.id) != nil }
-        guard removed else { return }
+        guard let record = sessions.withLock({ $0.removeValue(forKey: session.id) }) else { return }
+        for testament in record.detachedTestaments + record.destroyedTestaments {
+            broker.publish(Publish(request: 1, options: testament.publishOptions, topic: testament.topic, payload: testament.payload),
+                           from: session)
+        }
         broker.removeSession(session.id)
         dealer.removeSession(session.id)
+        broker.publishMetaEvent(topic: "wamp.session.on_leave") {
+            let arguments = JSONValue.makeArray()
+            arguments.append(integer: Int64(session.id))
+            arguments.append(string: session.authid)
+            arguments.append(string: session.authrole)
+            return RawJSON(arguments)
+        }
+    }
+
+    /// Routes a CALL: the router's own `wamp.*` procedures, or the dealer.
+    public func call(_ message: Call, from session: RealmSession) throws(RoutingViolation) {
+        if message.procedure.hasPrefix("wamp."), let procedure = MetaProcedure(rawValue: message.procedure) {
+            MetaProcedures(realm: self).call(procedure, message, from: session)
+            return
+        }
+        try dealer.call(message, from: session)
     }
 
     public var sessionCount: Int { sessions.withLock { $0.count } }
 
-    public var allSessions: [RealmSession] { sessions.withLock { Array($0.values) } }
+    public var allSessions: [RealmSession] { sessions.withLock { $0.values.map(\.session) } }
+
+    public func session(_ id: WampID) -> RealmSession? { sessions.withLock { $0[id]?.session } }
+
+    func addTestament(_ testament: Testament, scope: Testament.Scope, for sessionID: WampID) {
+        sessions.withLock { sessions in
+            switch scope {
+            case .detached: sessions[sessionID]?.detachedTestaments.append(testament)
+            case .destroyed: sessions[sessionID]?.destroyedTestaments.append(testament)
+            }
+        }
+    }
+
+    func flushTestaments(scope: Testament.Scope, for sessionID: WampID) -> Int {
+        sessions.withLock { sessions in
+            switch scope {
+            case .detached:
+                defer { sessions[sessionID]?.detachedTestaments = [] }
+                return sessions[sessionID]?.detachedTestaments.count ?? 0
+            case .destroyed:
+                defer { sessions[sessionID]?.destroyedTestaments = [] }
+                return sessions[sessionID]?.destroyedTestaments.count ?? 0
+            }
+        }
+    }
+
+    /// `SessionDetails` of the meta API (`wamp.session.on_join`, `wamp.session.get`).
+    static func sessionDetails(_ session: RealmSession) -> JSONValue {
+        let details = JSONValue.makeObject()
+        details.set("session", integer: Int64(session.id))
+        details.set("authid", string: session.authid)
+        details.set("authrole", string: session.authrole)
+        details.set("authmethod", string: session.authmethod)
+        details.set("authprovider", string: "static")
+        return details
+    }
 }

@@ -105,7 +105,69 @@ public final class JSONValue: @unchecked Sendable {
         }
     }
 
+    // MARK: Reading arrays and scalars
+
+    /// Element `index` of an array, or `nil`.
+    public func element(_ index: Int) -> JSONValue? {
+        guard pointer.pointee.type == JSON_ARRAY, index >= 0, index < json_array_size(pointer),
+              let value = json_array_get(pointer, index) else { return nil }
+        return JSONValue(borrowing: value)
+    }
+
+    public var integerValue: Int64? {
+        pointer.pointee.type == JSON_INTEGER ? json_integer_value(pointer) : nil
+    }
+
+    public var isNull: Bool { pointer.pointee.type == JSON_NULL }
+
+    /// The strings of an array of strings; `nil` if this is not one.
+    public var stringArray: [String]? {
+        guard isArray else { return nil }
+        var result: [String] = []
+        for index in 0..<count {
+            guard let text = element(index)?.stringValue else { return nil }
+            result.append(text)
+        }
+        return result
+    }
+
+    /// The integers of an array of integers; `nil` if this is not one.
+    public var integerArray: [Int64]? {
+        guard isArray else { return nil }
+        var result: [Int64] = []
+        for index in 0..<count {
+            guard let value = element(index)?.integerValue else { return nil }
+            result.append(value)
+        }
+        return result
+    }
+
+    /// A shallow copy without `key`, for forwarding options minus one the router handles itself.
+    public func removing(_ key: String) -> JSONValue {
+        let copy = JSONValue(owning: json_copy(pointer))
+        if copy.isObject { json_object_del(copy.pointer, key) }
+        return copy
+    }
+
     // MARK: Building (only before the value is shared)
+
+    public static func makeArray() -> JSONValue {
+        JSONValue(owning: json_array())
+    }
+
+    public func append(_ value: JSONValue) {
+        json_array_append(pointer, value.pointer)
+    }
+
+    public func append(integer: Int64) {
+        json_array_append_new(pointer, json_integer(integer))
+    }
+
+    public func append(string: String) {
+        string.utf8CString.withUnsafeBufferPointer { buffer in
+            _ = json_array_append_new(pointer, json_stringn(buffer.baseAddress, buffer.count - 1))
+        }
+    }
 
     public func set(_ key: String, _ value: JSONValue) {
         json_object_set(pointer, key, value.pointer)

@@ -60,11 +60,10 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             } catch {
                 protocolViolation(error.message)
             }
-        case .shuttingDown(let realm, let session):
+        case .awaitingGoodbyeReply(let closeCode):
             if case .goodbye = message {
-                leave(realm: realm, session: session)
                 state = .closing
-                connection.close(code: .goingAway, reason: "router shutting down")
+                connection.close(code: closeCode, reason: "")
             }
         case .closing, .closed:
             break
@@ -73,7 +72,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
 
     func webSocketDidClose(_ connection: WebSocketConnection, reason: WebSocketCloseReason) {
         switch state {
-        case .established(let realm, let session), .shuttingDown(let realm, let session):
+        case .established(let realm, let session):
             leave(realm: realm, session: session)
             logger.debug("session closed by transport", metadata: ["reason": "\(reason.reason)"])
         default:
@@ -116,7 +115,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     private func dispatch(_ message: WampMessage, realm: Realm, session: RealmSession) throws(RoutingViolation) {
         switch message {
         case .call(let call):
-            try realm.dealer.call(call, from: session)
+            try realm.call(call, from: session)
         case .yield(let yield):
             if !realm.dealer.yield(yield, from: session) {
                 logger.debug("YIELD for no pending invocation ignored", metadata: ["request": "\(yield.request)"])
@@ -172,15 +171,33 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     /// connection that has none. Runs on the connection's loop.
     func shutDown() {
         switch state {
-        case .established(let realm, let session):
-            state = .shuttingDown(realm: realm, session: session)
-            send(.goodbye(Goodbye(details: .emptyObject, reason: ErrorURI.systemShutdown)))
+        case .established:
+            endSession(reason: ErrorURI.systemShutdown, message: nil, closeCode: .goingAway)
         case .awaitingHello:
             state = .closing
             connection.close(code: .goingAway, reason: "router shutting down")
-        case .shuttingDown, .closing, .closed:
+        case .awaitingGoodbyeReply, .closing, .closed:
             break
         }
+    }
+
+    func kill(reason: String, message: String?) {
+        eventLoopExecute {
+            guard case .established = self.state else { return }
+            self.logger.info("session killed", metadata: ["reason": "\(reason)"])
+            self.endSession(reason: reason, message: message, closeCode: .normalClosure)
+        }
+    }
+
+    /// The router's side of a GOODBYE exchange: the session leaves its realm now, and the
+    /// connection closes once the peer answers GOODBYE (or the shutdown grace period ends).
+    private func endSession(reason: String, message: String?, closeCode: WebSocketErrorCode) {
+        guard case .established(let realm, let session) = state else { return }
+        leave(realm: realm, session: session)
+        state = .awaitingGoodbyeReply(closeCode: closeCode)
+        let details = JSONValue.makeObject()
+        if let message { details.set("message", string: message) }
+        send(.goodbye(Goodbye(details: details, reason: reason)))
     }
 
     /// Closes the connection of a peer that did not answer the shutdown GOODBYE in time.

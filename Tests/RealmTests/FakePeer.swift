@@ -7,9 +7,18 @@ import WampMessages
 final class FakePeer: Peer {
     private let received = Mutex<[EncodedMessage]>([])
 
+    private let kills = Mutex<[(reason: String, message: String?)]>([])
+
     func send(_ message: EncodedMessage) {
         received.withLock { $0.append(message) }
     }
+
+    func kill(reason: String, message: String?) {
+        kills.withLock { $0.append((reason, message)) }
+    }
+
+    var killReasons: [String] { kills.withLock { $0.map(\.reason) } }
+    var killMessages: [String?] { kills.withLock { $0.map(\.message) } }
 
     var texts: [String] { received.withLock { $0.map(\.description) } }
 

@@ -1,0 +1,154 @@
+import WampMessages
+
+/// Answers calls to the meta procedures. The arguments are parsed here (a rare path), so the
+/// dealer's hot path never looks inside a payload.
+struct MetaProcedures {
+    let realm: Realm
+
+    /// Why a meta call failed: the ERROR URI and a readable message.
+    struct Failure: Error {
+        let uri: String
+        let message: String
+    }
+
+    func call(_ procedure: MetaProcedure, _ message: Call, from session: RealmSession) {
+        let arguments = message.payload.arguments?.parsed() ?? JSONValue.makeArray()
+        let kwargs = message.payload.argumentsKw?.parsed() ?? JSONValue.makeObject()
+        do {
+            let result = try answer(procedure, arguments: arguments, kwargs: kwargs, from: session)
+            session.peer.send(.result(Result(request: message.request, details: .emptyObject, payload: result)))
+        } catch {
+            session.peer.send(.error(ErrorMessage(requestType: .call, request: message.request, error: error.uri, message: error.message)))
+        }
+    }
+
+    private func answer(_ procedure: MetaProcedure, arguments: JSONValue, kwargs: JSONValue,
+                        from caller: RealmSession) throws(Failure) -> Payload {
+        switch procedure {
+        case .sessionCount:
+            return .single(integer: try sessions(filteredBy: arguments.element(0)).count)
+        case .sessionList:
+            return .single(integers: try sessions(filteredBy: arguments.element(0)).map(\.id))
+        case .sessionGet:
+            let id = try requireID(arguments, 0, "session")
+            guard let session = realm.session(id) else { throw Failure(uri: "wamp.error.no_such_session", message: "no session \(id)") }
+            return Payload(arguments: RawJSON(validatedText: "[\(Realm.sessionDetails(session).jsonText)]"))
+        case .sessionKill:
+            let id = try requireID(arguments, 0, "session")
+            let (reason, text) = try killReason(kwargs)
+            guard id != caller.id, let victim = realm.session(id) else {
+                throw Failure(uri: "wamp.error.no_such_session", message: "no other session \(id)")
+            }
+            victim.peer.kill(reason: reason, message: text)
+            return .empty
+        case .sessionKillByAuthid:
+            guard let authid = arguments.element(0)?.stringValue else { throw Failure.argument("authid must be a string") }
+            let (reason, text) = try killReason(kwargs)
+            let victims = realm.allSessions.filter { $0.authid == authid && $0.id != caller.id }
+            for victim in victims { victim.peer.kill(reason: reason, message: text) }
+            return .single(integers: victims.map(\.id))
+        case .sessionKillByAuthrole:
+            guard let authrole = arguments.element(0)?.stringValue else { throw Failure.argument("authrole must be a string") }
+            let (reason, text) = try killReason(kwargs)
+            let victims = realm.allSessions.filter { $0.authrole == authrole && $0.id != caller.id }
+            for victim in victims { victim.peer.kill(reason: reason, message: text) }
+            return .single(integer: victims.count)
+        case .sessionKillAll:
+            let (reason, text) = try killReason(kwargs)
+            let victims = realm.allSessions.filter { $0.id != caller.id }
+            for victim in victims { victim.peer.kill(reason: reason, message: text) }
+            return .single(integer: victims.count)
+        case .addTestament:
+            guard let topic = arguments.element(0)?.stringValue, realm.uris.isValid(topic) else {
+                throw Failure(uri: ErrorURI.invalidURI, message: "add_testament needs a valid topic URI as its first argument")
+            }
+            let payloadArguments = arguments.element(1)
+            let payloadKwargs = arguments.element(2)
+            guard payloadArguments == nil || payloadArguments!.isArray, payloadKwargs == nil || payloadKwargs!.isObject else {
+                throw Failure.argument("add_testament takes (topic, args|list, kwargs|dict)")
+            }
+            let scope = try testamentScope(kwargs)
+            let options = kwargs.object("publish_options")?.removing("acknowledge") ?? JSONValue.makeObject()
+            let payload = Payload(arguments: payloadArguments.map(RawJSON.init), argumentsKw: payloadKwargs.map(RawJSON.init))
+            realm.addTestament(Testament(topic: topic, payload: payload, publishOptions: options), scope: scope, for: caller.id)
+            return .empty
+        case .flushTestaments:
+            let scope = try testamentScope(kwargs)
+            _ = realm.flushTestaments(scope: scope, for: caller.id)
+            return .empty
+        case .registrationList:
+            let lists = realm.dealer.registrationLists()
+            return Payload(arguments: RawJSON(validatedText: "[{\"exact\":\(lists.exact),\"prefix\":\(lists.prefix),\"wildcard\":\(lists.wildcard)}]"))
+        case .registrationLookup:
+            guard let procedure = arguments.element(0)?.stringValue else { throw Failure.argument("procedure must be a URI") }
+            guard let match = MatchPolicy(option: arguments.element(1)?.string("match")) else { throw Failure.argument("unknown match policy") }
+            return .single(optionalID: realm.dealer.lookup(procedure: procedure, match: match))
+        case .registrationMatch:
+            guard let procedure = arguments.element(0)?.stringValue else { throw Failure.argument("procedure must be a URI") }
+            return .single(optionalID: realm.dealer.bestMatch(procedure: procedure))
+        case .registrationGet:
+            let registration = try requireRegistration(arguments)
+            return Payload(arguments: RawJSON(validatedText: "[\(registration.details.jsonText)]"))
+        case .registrationListCallees:
+            return .single(integers: try requireRegistration(arguments).callees.map(\.id))
+        case .registrationCountCallees:
+            return .single(integer: try requireRegistration(arguments).callees.count)
+        case .registrationRemoveCallee:
+            let registration = try requireRegistration(arguments)
+            let callee = try requireID(arguments, 1, "callee")
+            let reason = arguments.element(2)?.stringValue ?? kwargs.string("reason")
+            guard realm.dealer.removeCallee(callee, from: registration.id, reason: reason) else {
+                throw Failure(uri: "wamp.error.no_such_session", message: "session \(callee) is not a callee of registration \(registration.id)")
+            }
+            return .empty
+        }
+    }
+
+    // MARK: Argument helpers
+
+    private func sessions(filteredBy filter: JSONValue?) throws(Failure) -> [RealmSession] {
+        guard let filter, !filter.isNull else { return realm.allSessions }
+        guard let roles = filter.stringArray else { throw Failure.argument("filter_authroles must be a list of strings") }
+        return realm.allSessions.filter { roles.contains($0.authrole) }
+    }
+
+    private func requireID(_ arguments: JSONValue, _ index: Int, _ name: String) throws(Failure) -> WampID {
+        guard let value = arguments.element(index)?.integerValue, WampIDRange.contains(value) else {
+            throw Failure.argument("\(name) must be an ID")
+        }
+        return WampID(value)
+    }
+
+    private func requireRegistration(_ arguments: JSONValue) throws(Failure) -> Registration {
+        let id = try requireID(arguments, 0, "registration")
+        guard let registration = realm.dealer.registration(id) else {
+            throw Failure(uri: ErrorURI.noSuchRegistration, message: "no registration \(id)")
+        }
+        return registration
+    }
+
+    private func killReason(_ kwargs: JSONValue) throws(Failure) -> (String, String?) {
+        let reason = kwargs.string("reason") ?? "wamp.close.killed"
+        guard realm.uris.isValid(reason) else { throw Failure(uri: ErrorURI.invalidURI, message: "reason '\(reason)' is not a valid URI") }
+        return (reason, kwargs.string("message"))
+    }
+
+    private func testamentScope(_ kwargs: JSONValue) throws(Failure) -> Testament.Scope {
+        guard let scope = Testament.Scope(rawValue: kwargs.string("scope") ?? "destroyed") else {
+            throw Failure.argument("scope must be 'detached' or 'destroyed'")
+        }
+        return scope
+    }
+}
+
+extension MetaProcedures.Failure {
+    static func argument(_ message: String) -> Self { Self(uri: ErrorURI.invalidArgument, message: message) }
+}
+
+private extension Payload {
+    static func single(integer: Int) -> Payload { Payload(arguments: RawJSON(validatedText: "[\(integer)]")) }
+    static func single(integers: [WampID]) -> Payload { Payload(arguments: RawJSON(validatedText: "[\(integers)]")) }
+    static func single(optionalID: WampID?) -> Payload {
+        Payload(arguments: RawJSON(validatedText: optionalID.map { "[\($0)]" } ?? "[null]"))
+    }
+}
