@@ -48,8 +48,17 @@ final class RouterContext: Sendable {
         brokerFeatures.set("publisher_exclusion", bool: true)
         let broker = JSONValue.makeObject()
         broker.set("features", brokerFeatures)
+        let dealerFeatures = JSONValue.makeObject()
+        for feature in [
+            "progressive_call_results", "progressive_call_invocations", "call_canceling", "call_timeout",
+            "caller_identification", "pattern_based_registration", "shared_registration",
+            "registration_revocation", "payload_passthru_mode", "session_meta_api", "registration_meta_api",
+            "testament_meta_api",
+        ] {
+            dealerFeatures.set(feature, bool: true)
+        }
         let dealer = JSONValue.makeObject()
-        dealer.set("features", JSONValue.makeObject())
+        dealer.set("features", dealerFeatures)
         let roles = JSONValue.makeObject()
         roles.set("broker", broker)
         roles.set("dealer", dealer)
