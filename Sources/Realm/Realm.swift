@@ -9,9 +9,9 @@ public final class Realm: Sendable {
     public let dealer: Dealer
     private let sessions = Mutex<[WampID: RealmSession]>([:])
 
-    public init(name: String, uris: URIValidator = URIValidator()) {
+    public init(name: String, uris: URIValidator = URIValidator(), eventHistory: [(prefix: String, limit: Int)] = []) {
         self.name = name
-        self.broker = Broker(uris: uris)
+        self.broker = Broker(uris: uris, eventHistory: eventHistory)
         self.dealer = Dealer(uris: uris)
     }
 
