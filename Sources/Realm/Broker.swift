@@ -1,67 +1,101 @@
 import Synchronization
 import WampMessages
 
-/// Publish/subscribe routing for one realm (Basic Profile, exact topic match).
+/// Publish/subscribe routing for one realm: Basic Profile plus publisher exclusion and
+/// identification, subscriber black/whitelisting, pattern-based subscriptions, event retention,
+/// event history, subscription revocation, payload passthru and the subscription meta events.
 ///
-/// The lock is held only to decide: look up the subscription, take its subscriber table (a
-/// copy-on-write reference, so this is O(1)) and draw a publication ID. The EVENT is encoded once
-/// per publication outside the lock and the same bytes go to every subscriber.
+/// The lock is held only to decide: look up the matching subscriptions, take their subscriber
+/// tables (copy-on-write references, so O(1)) and draw a publication ID. EVENTs are encoded
+/// outside the lock, once per subscription, and the same bytes go to all its subscribers.
 public final class Broker: Sendable {
-    struct Subscription {
-        let id: WampID
-        let topic: String
-        var subscribers: [WampID: RealmSession]
-    }
-
-    struct State {
-        var subscriptionByTopic: [String: WampID] = [:]
-        var subscriptions: [WampID: Subscription] = [:]
-        var subscriptionsBySession: [WampID: Set<WampID>] = [:]
-        var ids = IDGenerator()
-    }
-
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let uris: URIValidator
+    private let historyEnabled: Bool
 
-    public init(uris: URIValidator) {
+    /// `eventHistory`: topics starting with `prefix` keep their last `limit` events (the longest
+    /// matching prefix decides).
+    public init(uris: URIValidator, eventHistory: [(prefix: String, limit: Int)] = []) {
         self.uris = uris
+        let history = EventHistory(rules: eventHistory)
+        self.historyEnabled = history.isEnabled
+        self.state = Mutex(State(history: history))
     }
+
+    // MARK: Subscribing
 
     public func subscribe(_ message: Subscribe, from session: RealmSession) {
-        if let match = message.options.string("match"), match != "exact" {
-            session.peer.send(.error(ErrorMessage(
-                requestType: .subscribe, request: message.request, error: ErrorURI.invalidArgument,
-                message: "subscription match policy '\(match)' is not supported by this router")))
-            return
+        var match = MatchPolicy.exact
+        var getRetained = false
+        if message.options.count > 0 {
+            if message.options.contains("match") {
+                guard let value = message.options.string("match"), let policy = MatchPolicy(rawValue: value) else {
+                    return refuseSubscribe(message, session, ErrorURI.invalidArgument,
+                                           "subscription match policy must be one of \"exact\", \"prefix\", \"wildcard\"")
+                }
+                match = policy
+            }
+            if message.options.contains("get_retained") {
+                guard let value = message.options.bool("get_retained") else {
+                    return refuseSubscribe(message, session, ErrorURI.invalidArgument, "option 'get_retained' must be a boolean")
+                }
+                getRetained = value
+            }
         }
-        guard uris.isValid(message.topic) else {
-            session.peer.send(.error(ErrorMessage(
-                requestType: .subscribe, request: message.request, error: ErrorURI.invalidURI,
-                message: "'\(message.topic)' is not a valid topic URI")))
-            return
+        let valid = match == .wildcard ? uris.isValidWildcard(message.topic) : uris.isValid(message.topic)
+        guard valid else {
+            return refuseSubscribe(message, session, ErrorURI.invalidURI,
+                                   "'\(message.topic)' is not a valid topic URI for match policy '\(match.rawValue)'")
         }
-        let subscriptionID = state.withLock { state -> WampID in
+        let topic = message.topic
+        let (subscriptionID, meta, retained) = state.withLock { state -> (WampID, [MetaEvent], [EventRecord]) in
+            var meta: [MetaEvent] = []
             let id: WampID
-            if let existing = state.subscriptionByTopic[message.topic] {
+            if let existing = state.table(match)[topic] {
                 id = existing
-                state.subscriptions[id]!.subscribers[session.id] = session
+                if state.subscriptions[id]!.subscribers.updateValue(session, forKey: session.id) == nil {
+                    meta.append(.subscribed(session: session.id, subscription: id))
+                }
             } else {
                 id = state.newSubscriptionID()
-                state.subscriptionByTopic[message.topic] = id
-                state.subscriptions[id] = Subscription(id: id, topic: message.topic, subscribers: [session.id: session])
+                let subscription = Subscription(id: id, topic: topic, match: match, created: Timestamp.now(),
+                                                subscribers: [session.id: session])
+                state.setTable(match, topic, id)
+                state.subscriptions[id] = subscription
+                meta.append(.created(session: session.id, subscription: subscription))
+                meta.append(.subscribed(session: session.id, subscription: id))
             }
             state.subscriptionsBySession[session.id, default: []].insert(id)
-            return id
+            var retained: [EventRecord] = []
+            if getRetained {
+                if match == .exact {
+                    if let record = state.retained[topic] { retained.append(record) }
+                } else {
+                    for (retainedTopic, record) in state.retained where match.matches(pattern: topic, uri: retainedTopic) {
+                        retained.append(record)
+                    }
+                    retained.sort { $0.sequence < $1.sequence }
+                }
+            }
+            return (id, meta, retained)
         }
         session.peer.send(.subscribed(Subscribed(request: message.request, subscription: subscriptionID)))
+        for record in retained where record.isEligible(session) {
+            session.peer.send(.event(Event(
+                subscription: subscriptionID, publication: record.publication,
+                details: record.details.make(topic: match == .exact ? nil : record.topic, retained: true),
+                payload: record.payload)))
+        }
+        emit(meta)
     }
 
     public func unsubscribe(_ message: Unsubscribe, from session: RealmSession) {
         let removed = state.withLock { state in
             state.removeSubscriber(session.id, from: message.subscription)
         }
-        if removed {
+        if let (_, meta) = removed {
             session.peer.send(.unsubscribed(Unsubscribed(request: message.request)))
+            emit(meta)
         } else {
             session.peer.send(.error(ErrorMessage(
                 requestType: .unsubscribe, request: message.request, error: ErrorURI.noSuchSubscription,
@@ -69,53 +103,248 @@ public final class Broker: Sendable {
         }
     }
 
-    /// Delivers one EVENT per subscriber and, when asked, PUBLISHED to the publisher.
+    /// Subscription revocation: removes `session` from `subscription`. A subscriber that announced
+    /// `subscription_revocation` is told with `[UNSUBSCRIBED, 0, {"subscription", "reason"}]`; others
+    /// are not (spec). Meta events fire as for UNSUBSCRIBE. False if it was not subscribed.
+    @discardableResult
+    public func removeSubscriber(_ sessionID: WampID, from subscription: WampID, reason: String?) -> Bool {
+        guard let (session, meta) = state.withLock({ $0.removeSubscriber(sessionID, from: subscription) }) else {
+            return false
+        }
+        if session.features.contains(.subscriberSubscriptionRevocation) {
+            let details = JSONValue.makeObject()
+            details.set("subscription", integer: Int64(subscription))
+            if let reason { details.set("reason", string: reason) }
+            session.peer.send(.unsubscribed(Unsubscribed(request: 0, details: details)))
+        }
+        emit(meta)
+        return true
+    }
+
+    /// Drops every subscription a leaving session held, with their meta events.
+    public func removeSession(_ sessionID: WampID) {
+        let meta = state.withLock { state -> [MetaEvent] in
+            var meta: [MetaEvent] = []
+            for id in state.subscriptionsBySession[sessionID] ?? [] {
+                if let (_, events) = state.removeSubscriber(sessionID, from: id) { meta.append(contentsOf: events) }
+            }
+            return meta
+        }
+        emit(meta)
+    }
+
+    // MARK: Publishing
+
+    /// Delivers one EVENT per receiving subscriber of each matching subscription and, when asked,
+    /// PUBLISHED to the publisher.
     ///
     /// Returns a description of why nothing was published when the publication is refused and
     /// the publisher did not ask for acknowledgement, so the caller can log it (the spec gives
     /// such a publisher no answer, and we do not drop anything without saying so).
     @discardableResult
     public func publish(_ message: Publish, from session: RealmSession) -> String? {
-        let acknowledge = message.options.bool("acknowledge") ?? false
-        if let refusal = refusal(for: message.topic) {
-            if acknowledge {
-                session.peer.send(.error(ErrorMessage(
-                    requestType: .publish, request: message.request, error: ErrorURI.invalidURI, message: refusal)))
+        var options = PublicationOptions.basic
+        if message.options.count > 0 {
+            let acknowledge = message.options.bool("acknowledge") ?? false
+            if let refusal = refusal(for: message.topic) {
+                return refusePublish(message, session, acknowledge, ErrorURI.invalidURI, refusal)
             }
+            do {
+                options = try PublicationOptions(parsing: message.options, publisher: session)
+            } catch {
+                return refusePublish(message, session, acknowledge, ErrorURI.invalidArgument, error.message)
+            }
+        } else if let refusal = refusal(for: message.topic) {
             return refusal
         }
-        let excludeMe = message.options.bool("exclude_me") ?? true
-        let (subscription, publication) = state.withLock { state in
-            let subscription = state.subscriptionByTopic[message.topic].flatMap { state.subscriptions[$0] }
-            return (subscription, state.ids.next())
-        }
-        if let subscription {
-            var encoded: EncodedMessage?
-            for (subscriberID, subscriber) in subscription.subscribers where !(excludeMe && subscriberID == session.id) {
-                if encoded == nil {
-                    encoded = MessageEncoder.encode(.event(Event(
-                        subscription: subscription.id, publication: publication,
-                        details: Broker.emptyDetails, payload: message.payload)))
+        let topic = message.topic
+        let timestamp = historyEnabled ? Timestamp.now() : ""
+        let targets = state.withLock { state -> Targets in
+            let publication = state.ids.next()
+            if options.retain || historyEnabled {
+                let historyLimit = historyEnabled && options.filter?.usesSessionIDs != true ? state.history.limit(for: topic) : nil
+                if options.retain || historyLimit != nil {
+                    let record = EventRecord(
+                        sequence: state.nextSequence(), publication: publication, topic: topic, timestamp: timestamp,
+                        payload: message.payload, details: options.details, filter: options.filter,
+                        publisher: session.id, excludeMe: options.excludeMe)
+                    if options.retain { state.retained[topic] = record }
+                    if let historyLimit { state.history.append(record, limit: historyLimit) }
                 }
-                subscriber.peer.send(encoded!)
             }
+            guard let found = state.targets(topic) else { return Targets(exact: nil, patterns: [], publication: publication) }
+            return Targets(exact: found.exact, patterns: found.patterns, publication: publication)
         }
-        if acknowledge {
-            session.peer.send(.published(Published(request: message.request, publication: publication)))
+        deliver(targets, topic: topic, payload: message.payload, details: options.details,
+                publisher: session.id, excludeMe: options.excludeMe, filter: options.filter)
+        if options.acknowledge {
+            session.peer.send(.published(Published(request: message.request, publication: targets.publication)))
         }
         return nil
     }
 
-    /// Drops every subscription a leaving session held.
-    public func removeSession(_ sessionID: WampID) {
-        state.withLock { state in
-            for id in state.subscriptionsBySession[sessionID] ?? [] {
-                _ = state.removeSubscriber(sessionID, from: id)
+    /// An EVENT from the router itself (meta events): no publisher, never retained or stored.
+    /// When nobody subscribes to `topic` this costs one lock, one dictionary probe and a check for
+    /// pattern subscriptions; the arguments are built only when someone will receive them.
+    public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
+                            argumentsKw: @autoclosure () -> RawJSON? = nil) {
+        let targets = state.withLock { state -> Targets? in
+            guard let found = state.targets(topic) else { return nil }
+            return Targets(exact: found.exact, patterns: found.patterns, publication: state.ids.next())
+        }
+        guard let targets else { return }
+        deliver(targets, topic: topic, payload: Payload(arguments: arguments(), argumentsKw: argumentsKw()),
+                details: EventDetails(), publisher: nil, excludeMe: false, filter: nil)
+    }
+
+    /// A PUBLISH carrying `ppt_*` options from a publisher that did not announce
+    /// `roles.publisher.features.payload_passthru_mode` is a protocol error (spec "Payload Passthru
+    /// Mode"). The session layer may call this before `publish` and abort on a non-nil result.
+    public static func passthruViolation(_ message: Publish, from session: RealmSession) -> RoutingViolation? {
+        guard message.options.count > 0,
+              PublicationOptions.passthruKeys.contains(where: { message.options.contains($0) }) else { return nil }
+        let announced = session.roles?.object("publisher")?.object("features")?.bool("payload_passthru_mode") == true
+        return announced ? nil : RoutingViolation("PUBLISH uses payload passthru mode, which the publisher did not announce")
+    }
+
+    private func deliver(_ targets: Targets, topic: String, payload: Payload, details: EventDetails,
+                         publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?) {
+        if let exact = targets.exact {
+            deliver(exact, publication: targets.publication, details: details.make(), payload: payload,
+                    publisher: publisher, excludeMe: excludeMe, filter: filter)
+        }
+        if !targets.patterns.isEmpty {
+            let patternDetails = details.make(topic: topic)
+            for subscription in targets.patterns {
+                deliver(subscription, publication: targets.publication, details: patternDetails, payload: payload,
+                        publisher: publisher, excludeMe: excludeMe, filter: filter)
             }
         }
     }
 
+    /// One encoding per subscription, shared by its receivers; skipped receivers cost no encoding.
+    private func deliver(_ subscription: Subscription, publication: WampID, details: JSONValue, payload: Payload,
+                         publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?) {
+        var encoded: EncodedMessage?
+        for (subscriberID, subscriber) in subscription.subscribers {
+            if excludeMe && subscriberID == publisher { continue }
+            if let filter, !filter.admits(subscriber) { continue }
+            if encoded == nil {
+                encoded = MessageEncoder.encode(.event(Event(
+                    subscription: subscription.id, publication: publication, details: details, payload: payload)))
+            }
+            subscriber.peer.send(encoded!)
+        }
+    }
+
+    // MARK: Event history
+
+    /// The stored events of the subscription's topic (for a pattern subscription: of every matching
+    /// topic, merged) in publication order, or `nil` for an unknown subscription. `limit` keeps the
+    /// first `limit` events in the traversal order (`reverse` traverses newest first). `visibleTo`
+    /// drops events whose `eligible_authid/authrole` / `exclude_authid/authrole` lists would have kept
+    /// that session from receiving them (spec "Event History", "Security Aspects"); events published
+    /// with session-ID lists are never stored.
+    ///
+    /// Backs `wamp.subscription.get_events`: Arguments `[subscription|id]`; ArgumentsKw optional
+    /// `reverse|bool`, `limit|int`, `from_time`/`after_time`/`before_time`/`until_time` (RFC 3339,
+    /// `>=`/`>`/`<`/`<=`), `topic|uri` (pattern subscriptions: only that topic),
+    /// `from_publication`/`after_publication`/`before_publication`/`until_publication` (inclusive /
+    /// exclusive bounds by position of that publication). Result: Arguments `[[Event, ...]]`, each
+    /// Event `{"timestamp", "subscription", "publication", "details", "args"?, "kwargs"?}`.
+    /// Apply the time/publication/topic filters to the full list (`limit: nil`), then cut.
+    public func history(subscription: WampID, limit: Int? = nil, reverse: Bool = false,
+                        visibleTo caller: RealmSession? = nil) -> [StoredEvent]? {
+        let found = state.withLock { state -> (Subscription, [EventRecord])? in
+            guard let subscription = state.subscriptions[subscription] else { return nil }
+            return (subscription, state.history.records(matching: subscription.topic, policy: subscription.match))
+        }
+        guard let (subscription, records) = found else { return nil }
+        var result: [StoredEvent] = []
+        let ordered = reverse ? Array(records.reversed()) : records
+        for record in ordered {
+            if let limit, result.count >= limit { break }
+            if let caller, let filter = record.filter, !filter.admits(caller) { continue }
+            result.append(StoredEvent(
+                subscription: subscription.id, publication: record.publication, topic: record.topic,
+                timestamp: record.timestamp,
+                details: record.details.make(topic: subscription.match == .exact ? nil : record.topic),
+                payload: record.payload))
+        }
+        return result
+    }
+
+    // MARK: Subscriptions Meta API data
+
+    /// `wamp.subscription.list`.
+    public func subscriptionLists() -> (exact: [WampID], prefix: [WampID], wildcard: [WampID]) {
+        state.withLock { (Array($0.exact.values), Array($0.prefix.values), Array($0.wildcard.values)) }
+    }
+
+    /// `wamp.subscription.lookup`: the subscription managing `topic` under `match`.
+    public func lookup(topic: String, match: MatchPolicy = .exact) -> WampID? {
+        state.withLock { $0.table(match)[topic] }
+    }
+
+    /// `wamp.subscription.match`: every subscription a publication to `topic` would reach
+    /// (exact first, then prefix, then wildcard).
+    public func matchingSubscriptions(topic: String) -> [WampID] {
+        state.withLock { state in
+            guard let found = state.targets(topic) else { return [] }
+            return (found.exact.map { [$0.id] } ?? []) + found.patterns.map(\.id)
+        }
+    }
+
+    /// `wamp.subscription.get`.
+    public func info(_ subscription: WampID) -> SubscriptionInfo? {
+        state.withLock { $0.subscriptions[subscription]?.info }
+    }
+
+    /// `wamp.subscription.list_subscribers` / `count_subscribers`.
+    public func subscribers(of subscription: WampID) -> [WampID]? {
+        state.withLock { $0.subscriptions[subscription].map { Array($0.subscribers.keys) } }
+    }
+
     public var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
+
+    /// Meta event topics (spec "Subscriptions Meta API").
+    public enum MetaTopic {
+        public static let onCreate = "wamp.subscription.on_create"
+        public static let onSubscribe = "wamp.subscription.on_subscribe"
+        public static let onUnsubscribe = "wamp.subscription.on_unsubscribe"
+        public static let onDelete = "wamp.subscription.on_delete"
+    }
+
+    private func emit(_ events: [MetaEvent]) {
+        for event in events {
+            switch event {
+            case .created(let session, let subscription):
+                publishMeta(topic: MetaTopic.onCreate, arguments: Broker.pairArguments(session, Broker.subscriptionDetails(subscription)))
+            case .subscribed(let session, let subscription):
+                publishMeta(topic: MetaTopic.onSubscribe, arguments: Broker.pairArguments(session, "\(subscription)"))
+            case .unsubscribed(let session, let subscription):
+                publishMeta(topic: MetaTopic.onUnsubscribe, arguments: Broker.pairArguments(session, "\(subscription)"))
+            case .deleted(let session, let subscription):
+                publishMeta(topic: MetaTopic.onDelete, arguments: Broker.pairArguments(session, "\(subscription)"))
+            }
+        }
+    }
+
+    private static func pairArguments(_ session: WampID, _ second: String) -> RawJSON {
+        RawJSON("[\(session),\(second)]")!
+    }
+
+    /// `SubscriptionDetails` of the meta API: `{id, created, uri, match}`.
+    static func subscriptionDetails(_ subscription: Subscription) -> String {
+        let details = JSONValue.makeObject()
+        details.set("id", integer: Int64(subscription.id))
+        details.set("created", string: subscription.created)
+        details.set("uri", string: subscription.topic)
+        details.set("match", string: subscription.match.rawValue)
+        return details.jsonText
+    }
+
+    // MARK: Refusals
 
     private func refusal(for topic: String) -> String? {
         guard uris.isValid(topic) else { return "'\(topic)' is not a valid topic URI" }
@@ -123,26 +352,18 @@ public final class Broker: Sendable {
         return nil
     }
 
-    /// Shared, never mutated: EVENT Details of the Basic Profile are empty.
-    static let emptyDetails = JSONValue.emptyObject
-}
-
-extension Broker.State {
-    /// Removes one subscriber; the subscription itself goes when its last subscriber does.
-    mutating func removeSubscriber(_ sessionID: WampID, from subscriptionID: WampID) -> Bool {
-        guard subscriptions[subscriptionID]?.subscribers.removeValue(forKey: sessionID) != nil else { return false }
-        subscriptionsBySession[sessionID]?.remove(subscriptionID)
-        if subscriptionsBySession[sessionID]?.isEmpty == true { subscriptionsBySession[sessionID] = nil }
-        if let subscription = subscriptions[subscriptionID], subscription.subscribers.isEmpty {
-            subscriptions[subscriptionID] = nil
-            subscriptionByTopic[subscription.topic] = nil
+    private func refusePublish(_ message: Publish, _ session: RealmSession, _ acknowledge: Bool,
+                               _ error: String, _ why: String) -> String {
+        if acknowledge {
+            session.peer.send(.error(ErrorMessage(requestType: .publish, request: message.request, error: error, message: why)))
         }
-        return true
+        return why
     }
 
-    mutating func newSubscriptionID() -> WampID {
-        var id = ids.next()
-        while subscriptions[id] != nil { id = ids.next() }
-        return id
+    private func refuseSubscribe(_ message: Subscribe, _ session: RealmSession, _ error: String, _ why: String) {
+        session.peer.send(.error(ErrorMessage(requestType: .subscribe, request: message.request, error: error, message: why)))
     }
+
+    /// Shared, never mutated: EVENT Details without Advanced Profile keys are empty.
+    static let emptyDetails = JSONValue.emptyObject
 }

@@ -16,4 +16,12 @@ enum MetaProcedure: String {
     case registrationListCallees = "wamp.registration.list_callees"
     case registrationCountCallees = "wamp.registration.count_callees"
     case registrationRemoveCallee = "wamp.registration.remove_callee"
+    case subscriptionList = "wamp.subscription.list"
+    case subscriptionLookup = "wamp.subscription.lookup"
+    case subscriptionMatch = "wamp.subscription.match"
+    case subscriptionGet = "wamp.subscription.get"
+    case subscriptionListSubscribers = "wamp.subscription.list_subscribers"
+    case subscriptionCountSubscribers = "wamp.subscription.count_subscribers"
+    case subscriptionRemoveSubscriber = "wamp.subscription.remove_subscriber"
+    case subscriptionGetEvents = "wamp.subscription.get_events"
 }

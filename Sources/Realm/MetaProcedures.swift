@@ -101,6 +101,43 @@ struct MetaProcedures {
                 throw Failure(uri: "wamp.error.no_such_session", message: "session \(callee) is not a callee of registration \(registration.id)")
             }
             return .empty
+        case .subscriptionList:
+            let lists = realm.broker.subscriptionLists()
+            return Payload(arguments: RawJSON(validatedText: "[{\"exact\":\(lists.exact),\"prefix\":\(lists.prefix),\"wildcard\":\(lists.wildcard)}]"))
+        case .subscriptionLookup:
+            guard let topic = arguments.element(0)?.stringValue else { throw Failure.argument("topic must be a URI") }
+            guard let match = MatchPolicy(option: arguments.element(1)?.string("match")) else { throw Failure.argument("unknown match policy") }
+            return .single(optionalID: realm.broker.lookup(topic: topic, match: match))
+        case .subscriptionMatch:
+            guard let topic = arguments.element(0)?.stringValue else { throw Failure.argument("topic must be a URI") }
+            let matches = realm.broker.matchingSubscriptions(topic: topic)
+            return Payload(arguments: RawJSON(validatedText: matches.isEmpty ? "[null]" : "[\(matches)]"))
+        case .subscriptionGet:
+            let subscription = try requireSubscription(arguments)
+            let details = JSONValue.makeObject()
+            details.set("id", integer: Int64(subscription.id))
+            details.set("created", string: subscription.created)
+            details.set("uri", string: subscription.topic)
+            details.set("match", string: subscription.match.rawValue)
+            return Payload(arguments: RawJSON(validatedText: "[\(details.jsonText)]"))
+        case .subscriptionListSubscribers:
+            return .single(integers: try requireSubscription(arguments).subscribers)
+        case .subscriptionCountSubscribers:
+            return .single(integer: try requireSubscription(arguments).subscribers.count)
+        case .subscriptionRemoveSubscriber:
+            let subscription = try requireSubscription(arguments)
+            let subscriber = try requireID(arguments, 1, "subscriber")
+            let reason = arguments.element(2)?.stringValue ?? kwargs.string("reason")
+            guard realm.broker.removeSubscriber(subscriber, from: subscription.id, reason: reason) else {
+                throw Failure(uri: "wamp.error.no_such_session", message: "session \(subscriber) is not a subscriber of \(subscription.id)")
+            }
+            return .empty
+        case .subscriptionGetEvents:
+            let id = try requireID(arguments, 0, "subscription")
+            guard let events = realm.broker.history(subscription: id, limit: nil, reverse: kwargs.bool("reverse") ?? false, visibleTo: caller) else {
+                throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(id)")
+            }
+            return Payload(arguments: RawJSON(validatedText: "[\(try HistoryQuery(kwargs).apply(to: events))]"))
         }
     }
 
@@ -125,6 +162,14 @@ struct MetaProcedures {
             throw Failure(uri: ErrorURI.noSuchRegistration, message: "no registration \(id)")
         }
         return registration
+    }
+
+    private func requireSubscription(_ arguments: JSONValue) throws(Failure) -> SubscriptionInfo {
+        let id = try requireID(arguments, 0, "subscription")
+        guard let subscription = realm.broker.info(id) else {
+            throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(id)")
+        }
+        return subscription
     }
 
     private func killReason(_ kwargs: JSONValue) throws(Failure) -> (String, String?) {

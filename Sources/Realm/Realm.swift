@@ -16,10 +16,11 @@ public final class Realm: Sendable {
     let uris: URIValidator
     private let sessions = Mutex<[WampID: SessionRecord]>([:])
 
-    public init(name: String, uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil) {
+    public init(name: String, uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil,
+                eventHistory: [(prefix: String, limit: Int)] = []) {
         self.name = name
         self.uris = uris
-        self.broker = Broker(uris: uris)
+        self.broker = Broker(uris: uris, eventHistory: eventHistory)
         self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker)
     }
 

@@ -7,9 +7,12 @@ public final class RealmRegistry: Sendable {
     public let realmNames: [String]
     private let liveSessionIDs = Mutex<(ids: Set<WampID>, generator: IDGenerator)>(([], IDGenerator()))
 
-    public init(realmNames: [String], uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil) {
+    public init(realmNames: [String], uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil,
+                eventHistory: [(prefix: String, limit: Int)] = []) {
         var realms: [String: Realm] = [:]
-        for name in realmNames { realms[name] = Realm(name: name, uris: uris, scheduler: scheduler) }
+        for name in realmNames {
+            realms[name] = Realm(name: name, uris: uris, scheduler: scheduler, eventHistory: eventHistory)
+        }
         self.realms = realms
         self.realmNames = realmNames
     }

@@ -120,26 +120,25 @@ public final class JSONValue: @unchecked Sendable {
 
     public var isNull: Bool { pointer.pointee.type == JSON_NULL }
 
+    /// The elements of an array (each its own handle); `nil` for any other value. For option
+    /// lists such as `PUBLISH.Options.exclude`, never for payloads.
+    public var arrayElements: [JSONValue]? {
+        guard isArray else { return nil }
+        return (0..<count).map { JSONValue(borrowing: json_array_get(pointer, $0)!) }
+    }
+
     /// The strings of an array of strings; `nil` if this is not one.
     public var stringArray: [String]? {
-        guard isArray else { return nil }
-        var result: [String] = []
-        for index in 0..<count {
-            guard let text = element(index)?.stringValue else { return nil }
-            result.append(text)
-        }
-        return result
+        guard let elements = arrayElements else { return nil }
+        let strings = elements.compactMap(\.stringValue)
+        return strings.count == elements.count ? strings : nil
     }
 
     /// The integers of an array of integers; `nil` if this is not one.
     public var integerArray: [Int64]? {
-        guard isArray else { return nil }
-        var result: [Int64] = []
-        for index in 0..<count {
-            guard let value = element(index)?.integerValue else { return nil }
-            result.append(value)
-        }
-        return result
+        guard let elements = arrayElements else { return nil }
+        let integers = elements.compactMap(\.integerValue)
+        return integers.count == elements.count ? integers : nil
     }
 
     /// A shallow copy without `key`, for forwarding options minus one the router handles itself.

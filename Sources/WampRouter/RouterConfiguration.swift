@@ -10,6 +10,8 @@ public struct RouterConfiguration: Sendable {
     /// Serves the Autobahn TestSuite's echo peer on this port (same host) when set.
     public var testeePort: Int?
     public var uriRules: URIValidator.Rules = .loose
+    /// Topics starting with `prefix` keep their last `limit` events (`wamp.subscription.get_events`).
+    public var eventHistory: [(prefix: String, limit: Int)] = []
     public var maxMessageSize = 16 << 20
     public var maxBacklogBytes = 16 << 20
     public var permessageDeflate = true

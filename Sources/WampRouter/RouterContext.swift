@@ -45,7 +45,13 @@ final class RouterContext: Sendable {
     /// Announce a feature here only once it works end to end.
     static let roles: JSONValue = {
         let brokerFeatures = JSONValue.makeObject()
-        brokerFeatures.set("publisher_exclusion", bool: true)
+        for feature in [
+            "publisher_exclusion", "publisher_identification", "subscriber_blackwhite_listing",
+            "pattern_based_subscription", "event_retention", "event_history", "subscription_revocation",
+            "payload_passthru_mode", "session_meta_api", "subscription_meta_api",
+        ] {
+            brokerFeatures.set(feature, bool: true)
+        }
         let broker = JSONValue.makeObject()
         broker.set("features", brokerFeatures)
         let dealerFeatures = JSONValue.makeObject()

@@ -32,7 +32,7 @@ public final class WampRouter: Sendable {
     public static func start(configuration: RouterConfiguration, logger: Logger) async throws -> WampRouter {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules),
-                                   scheduler: EventLoopScheduler(group: group))
+                                   scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory)
         let context = RouterContext(realms: realms, logger: logger)
         do {
             var wamp = WebSocketServerConfiguration()

@@ -121,6 +121,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
                 logger.debug("YIELD for no pending invocation ignored", metadata: ["request": "\(yield.request)"])
             }
         case .publish(let publish):
+            if let violation = Broker.passthruViolation(publish, from: session) { throw violation }
             if let refusal = realm.broker.publish(publish, from: session) {
                 logger.info("unacknowledged PUBLISH refused", metadata: ["request": "\(publish.request)", "why": "\(refusal)"])
             }

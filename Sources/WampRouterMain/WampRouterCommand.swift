@@ -32,6 +32,10 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Serve a WebSocket echo endpoint for the Autobahn TestSuite on this port.")
     var testeePort: Int?
 
+    @Option(name: .customLong("event-history"),
+            help: "PREFIX=N: topics starting with PREFIX keep their last N events (repeatable).")
+    var eventHistory: [String] = []
+
     @Flag(help: "Apply the spec's strict URI rules instead of the loose ones.")
     var strictUris = false
 
@@ -50,6 +54,17 @@ struct WampRouterCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
+        _ = try parsedEventHistory()
+    }
+
+    /// `--event-history PREFIX=N` values; the prefix may be empty (every topic).
+    func parsedEventHistory() throws -> [(prefix: String, limit: Int)] {
+        try eventHistory.map { entry in
+            guard let separator = entry.lastIndex(of: "="), let limit = Int(entry[entry.index(after: separator)...]), limit > 0 else {
+                throw ValidationError("--event-history expects PREFIX=N with N > 0, got '\(entry)'")
+            }
+            return (String(entry[..<separator]), limit)
+        }
     }
 
     func run() async throws {
@@ -67,6 +82,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.realms = realms.isEmpty ? ["realm1"] : realms
         configuration.testeePort = testeePort
         configuration.uriRules = strictUris ? .strict : .loose
+        configuration.eventHistory = try parsedEventHistory()
         configuration.maxMessageSize = maxMessageSize
         configuration.maxBacklogBytes = maxBacklogBytes
         configuration.permessageDeflate = compression

@@ -143,11 +143,16 @@ final class BrokerTests: XCTestCase {
         XCTAssertTrue(peerA.messages.isEmpty)
     }
 
-    func testPatternSubscriptionsAreRefusedUntilSupported() {
+    func testPatternSubscriptionsAreAcceptedAndUnknownMatchPoliciesRefused() throws {
         let (session, peer) = join(1)
         realm.broker.subscribe(Subscribe(request: 1, options: options(#"{"match":"prefix"}"#), topic: "com"), from: session)
+        guard case .subscribed = peer.last else { return XCTFail("prefix subscription refused: \(peer.texts)") }
+        realm.broker.subscribe(Subscribe(request: 2, options: options(#"{"match":"wildcard"}"#), topic: "com..b"), from: session)
+        guard case .subscribed = peer.last else { return XCTFail("wildcard subscription refused: \(peer.texts)") }
+        realm.broker.subscribe(Subscribe(request: 3, options: options(#"{"match":"fuzzy"}"#), topic: "com"), from: session)
         guard case .error(let error) = peer.last else { return XCTFail() }
         XCTAssertEqual(error.error, "wamp.error.invalid_argument")
+        XCTAssertEqual(error.request, 3)
     }
 
     func testEventsArriveInPublishOrder() throws {
