@@ -1,0 +1,66 @@
+# Build, run and test the WAMP router.
+#   make run    set up and run the router on ws://127.0.0.1:8080/ (realm1, anonymous); ARGS="..." passes flags
+#   make test   set up and run every test: swift unit/in-process tests, interop suite, Autobahn TestSuite, leak check
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+SWIFT      ?= swift
+VENV       ?= .venv
+PYTHON     := $(VENV)/bin/python
+ROUTER_BIN ?= $(CURDIR)/.build/release/wamp-router
+ARGS       ?=
+PYTEST_ARGS ?= -q -rfE
+
+export ROUTER_BIN VENV
+
+.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck clean
+
+all: build
+
+deps:
+	scripts/deps.sh
+
+deps-test:
+	scripts/deps.sh --test
+
+build: deps
+	$(SWIFT) build -c release
+
+build-debug: deps
+	$(SWIFT) build
+
+run: build
+	exec .build/release/wamp-router $(ARGS)
+
+unit: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+venv:
+	scripts/venv.sh
+
+interop: venv
+	@mkdir -p interop/reports
+	$(PYTHON) -m pytest interop/wamp $(PYTEST_ARGS) --junitxml=interop/reports/junit.xml
+
+# interop/autobahn/run.sh (the Autobahn TestSuite against --testee-port) is written separately;
+# until it exists this step says so and passes. Once it exists, drop the guard.
+autobahn: venv
+	@if test -e interop/autobahn/run.sh; then bash interop/autobahn/run.sh; \
+	else echo "autobahn: interop/autobahn/run.sh not present yet, skipping"; fi
+
+leakcheck: venv
+	interop/leakcheck/run.sh
+
+# The order matters: debug build and swift tests first (fast feedback), then the release binary
+# the interop tests, the Autobahn TestSuite and the leak check run against.
+test: deps-test
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory interop
+	$(MAKE) --no-print-directory autobahn
+	$(MAKE) --no-print-directory leakcheck
+	@echo "make test: all steps passed"
+
+clean:
+	rm -rf .build $(VENV) interop/reports interop/*/reports

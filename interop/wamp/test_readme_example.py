@@ -1,0 +1,28 @@
+"""The Autobahn|Python example in README.md runs as written against the built router."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_example() -> str:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "README.md has no ```python block"
+    return blocks[0]
+
+
+def test_readme_example_runs_and_prints_results(router, tmp_path):
+    script = tmp_path / "example.py"
+    script.write_text(readme_example())
+    env = dict(os.environ, WAMP_URL=router.url)
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"README example failed (exit {proc.returncode}):\n{output}"
+    assert "B: add2(2, 3) = 5" in proc.stdout, output
+    assert "C: got tick 42" in proc.stdout, output
