@@ -83,17 +83,24 @@ struct Report {
         let cores = Double(ProcStats.processorCount)
         let gen = cpu.generatorCPU / cpu.seconds
         add("generator_cpu_cores", gen)
+        let machine = cpu.machineCPU.map { $0 / cpu.seconds }
         if let routerCPU = cpu.routerCPU {
             let router = routerCPU / cpu.seconds
             add("router_cpu_cores", router)
+            let others = machine.map { Swift.max(0, $0 - gen - router) }
+            add("other_processes_cpu_cores", others)
             add("work_per_router_cpu_s", routerCPU > 0 ? Double(work) / routerCPU : nil)
             let verdict: String
-            if gen + router >= 0.9 * cores {
+            if let others, others >= 0.25, gen + router + others >= 0.9 * cores {
+                verdict = "machine (\(format3(others)) cores taken by other processes; generator \(format3(gen)), router \(format3(router)) of \(Int(cores)))"
+            } else if gen + router >= 0.9 * cores {
                 verdict = gen > router
                     ? "generator (machine saturated: generator \(format3(gen)) + router \(format3(router)) of \(Int(cores)) cores; generator used more)"
                     : "router (machine saturated: router \(format3(router)) + generator \(format3(gen)) of \(Int(cores)) cores; router used more)"
             } else if gen >= 0.9 * Double(min(generatorThreads, Int(cores))) {
                 verdict = "generator (\(format3(gen)) cores on \(generatorThreads) loops; router has headroom)"
+            } else if router >= 0.9 && gen < 0.7 * router {
+                verdict = "router (near one full core: \(format3(router)); a single-threaded router is saturated)"
             } else if gen >= 0.9 && router < 0.7 * gen {
                 verdict = "generator (a generator loop near one full core while the router has headroom)"
             } else if router >= 0.9 * cores {

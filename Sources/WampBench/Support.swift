@@ -172,6 +172,16 @@ enum ProcStats {
         return String(decoding: result, as: UTF8.self)
     }
 
+    /// Busy CPU seconds of the whole machine (all cores) from /proc/stat.
+    static func machineBusySeconds() -> Double? {
+        guard let text = readFile("/proc/stat"), let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+        let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard values.count >= 5 else { return nil }
+        // user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+        let total = values.prefix(8).reduce(0, +)
+        return (total - values[3] - values[4]) / ticksPerSecond
+    }
+
     static var processorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
     /// Raises the soft open-file limit to the hard limit.
@@ -193,8 +203,10 @@ struct CPUWindow {
     let generatorStart: Double
     let routerStart: Double?
     let routerPid: Int32?
+    let machineStart: Double?
 
     init(routerPid: Int32?) {
+        self.machineStart = ProcStats.machineBusySeconds()
         self.routerPid = routerPid
         self.start = nowNanos()
         self.generatorStart = ProcStats.cpuSeconds(pid: nil) ?? 0
@@ -205,6 +217,7 @@ struct CPUWindow {
         var seconds: Double
         var generatorCPU: Double      // seconds of CPU
         var routerCPU: Double?
+        var machineCPU: Double?
     }
 
     func finish() -> Result {
@@ -212,7 +225,9 @@ struct CPUWindow {
         let gen = (ProcStats.cpuSeconds(pid: nil) ?? 0) - generatorStart
         var router: Double?
         if let routerPid, let routerStart, let now = ProcStats.cpuSeconds(pid: routerPid) { router = now - routerStart }
-        return Result(seconds: seconds, generatorCPU: gen, routerCPU: router)
+        var machine: Double?
+        if let machineStart, let now = ProcStats.machineBusySeconds() { machine = now - machineStart }
+        return Result(seconds: seconds, generatorCPU: gen, routerCPU: router, machineCPU: machine)
     }
 }
 

@@ -134,6 +134,8 @@ struct RPCCommand: AsyncParsableCommand {
     @Option(help: "Caller sessions.") var callers = 1
     @Option(help: "Calls each caller keeps outstanding.") var window = 1
     @Option(help: "Seconds to wait for outstanding calls after the run.") var drain: Double = 5
+    @Option(help: "Fixed work: make exactly this many calls in total (no warmup; --duration is then the time limit).")
+    var calls: Int?
 
     func run() async throws {
         common.armDeadline(extra: drain)
@@ -141,17 +143,31 @@ struct RPCCommand: AsyncParsableCommand {
         let loops = LoopSet(threads: common.threads)
         var config = PeerConfig(realm: common.realm)
         config.window = window
+        if let calls { config.callBudget = (calls + self.callers - 1) / self.callers }
         let callee = WampPeer(role: .callee, stats: loops.slot(0), config: config)
         try await open([callee], url: url, parallel: 1, timeout: common.setupTimeout)
         let callers = (0..<callers).map { WampPeer(role: .caller, stats: loops.slot($0 + 1), config: config) }
         try await open(callers, url: url, parallel: 64, timeout: common.setupTimeout)
 
         try await loops.setRunning(true)
-        for caller in callers { caller.loop.execute { caller.start() } }
-        await sleep(seconds: common.warmup)
-        let cpu = CPUWindow(routerPid: common.routerPid)
-        try await loops.startMeasuring()
-        await sleep(seconds: common.duration)
+        let cpu: CPUWindow
+        if let calls {
+            let target = config.callBudget! * self.callers
+            cpu = CPUWindow(routerPid: common.routerPid)
+            try await loops.startMeasuring()
+            for caller in callers { caller.loop.execute { caller.start() } }
+            let end = nowNanos() + UInt64(common.duration * 1e9)
+            while await sum(callers, { $0.completedCalls }) < target && nowNanos() < end {
+                await sleep(seconds: 0.005)
+            }
+            _ = calls
+        } else {
+            for caller in callers { caller.loop.execute { caller.start() } }
+            await sleep(seconds: common.warmup)
+            cpu = CPUWindow(routerPid: common.routerPid)
+            try await loops.startMeasuring()
+            await sleep(seconds: common.duration)
+        }
         let snap = try await loops.stopMeasuring()
         let usage = cpu.finish()
         try await loops.setRunning(false)

@@ -32,6 +32,8 @@ struct PeerConfig: Sendable {
     /// Publications per second; nil for max rate.
     var rate: Double?
     var payloadBytes = 0
+    /// Caller: stop after this many calls (fixed-work runs).
+    var callBudget: Int?
 }
 
 /// One WAMP session of the generator, speaking the protocol by hand on its event loop.
@@ -60,6 +62,8 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
     private var nextRequest: UInt64 = 1
     /// Calls or acknowledgements in flight.
     private(set) var outstanding = 0
+    private(set) var sentCalls = 0
+    private(set) var completedCalls = 0
     private var padding: ByteBuffer
 
     // subscriber
@@ -138,11 +142,12 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
         guard s.readUInt() != nil, s.expect(UInt8(ascii: ",")), s.skipValue(), s.expect(UInt8(ascii: ",")),
               s.expect(UInt8(ascii: "[")), let sent = s.readUInt() else { return false }
         outstanding -= 1
+        completedCalls += 1
         if stats.measuring {
             stats.completed += 1
             stats.recordLatency(nowNanos() &- sent)
         }
-        if stats.running && state == .ready { sendCall() }
+        if stats.running && state == .ready && budgetLeft { sendCall() }
         return true
     }
 
@@ -199,7 +204,10 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
 
     // MARK: sending
 
+    private var budgetLeft: Bool { config.callBudget.map { sentCalls < $0 } ?? true }
+
     private func sendCall() {
+        sentCalls += 1
         var call = allocator.buffer(capacity: 64)
         call.writeStaticString("[48,")
         call.writeDecimal(nextRequest)
@@ -242,7 +250,7 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
         guard state == .ready else { return }
         switch role {
         case .caller:
-            while outstanding < config.window { sendCall() }
+            while outstanding < config.window && budgetLeft { sendCall() }
         case .publisher:
             if let rate = config.rate {
                 rateStart = nowNanos()
@@ -333,7 +341,8 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
         case .error(let error):
             if error.requestType == .call, role == .caller {
                 outstanding -= 1
-                if stats.running && state == .ready { sendCall() }
+                completedCalls += 1
+                if stats.running && state == .ready && budgetLeft { sendCall() }
             } else if error.requestType == .publish, role == .publisher {
                 outstanding -= 1
             }
