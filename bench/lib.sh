@@ -8,11 +8,16 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# wait_port PORT SECONDS: until something accepts on 127.0.0.1:PORT (bounded).
+# wait_port PORT SECONDS [PID]: until something accepts on 127.0.0.1:PORT (bounded; gives up
+# early when PID is given and has exited).
 wait_port() {
-    local port=$1 limit=$2 i
+    local port=$1 limit=$2 pid=${3:-} i
     for ((i = 0; i < limit * 10; i++)); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+            echo "process $pid exited before listening on $port" >&2
+            return 1
+        fi
         sleep 0.1
     done
     echo "nothing listens on 127.0.0.1:$port after ${limit}s" >&2
