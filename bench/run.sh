@@ -36,6 +36,12 @@ trap cleanup EXIT
 
 [[ "${SKIP_BUILD:-0}" == 1 ]] || build_release
 
+# perf (Debian linux-perf) for the profile and the instruction count; optional.
+if [[ "${PROFILE:-1}" == 1 ]] && ! command -v perf >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends linux-perf) \
+        >"$OUT/apt-perf.log" 2>&1 || echo "perf not installable; profile skipped" >&2
+fi
+
 if [[ "${SKIP_CROSSBAR:-0}" != 1 && ! -x .venv-bench/bin/crossbar ]]; then
     python3 -m venv .venv-bench
     .venv-bench/bin/pip install -q "crossbar==$CROSSBAR_VERSION"
@@ -100,6 +106,10 @@ if [[ "${PROFILE:-1}" == 1 ]] && command -v perf >/dev/null; then
             | sed -E 's/ +- +- *$//; s/^ +//; s/ +$//; s/  +/  /g' >"$OUT/profile.$name.txt" || true
         perf report -i "$OUT/perf.$name.data" --stdio --no-children -g none --sort dso \
             2>/dev/null | grep -E '^ +[0-9]' | head -15 | sed -E 's/^ +//; s/ +$//' >"$OUT/profile.$name.dso.txt" || true
+        perf report -i "$OUT/perf.$name.data" --stdio --children -g none --sort symbol --dsos wamp-router \
+            --percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | swift demangle --simplified \
+            | sed -E 's/ +- +- *$//; s/^ +//; s/ +$//; s/  +/  /g' | grep -vE 'ThreadOpsPosix|setupThreadAndEventLoop|NIOThread|SelectableEventLoop\.run\(\)' \
+            | head -25 >"$OUT/profile.$name.inclusive.txt" || true
         grep -m1 -o 'Captured.*samples)' "$OUT/perf.$name.log" >"$OUT/profile.$name.samples" || true
         rm -f "$OUT/perf.$name.data"
     }
