@@ -108,6 +108,10 @@ w("")
 
 w("## Latency (microseconds)")
 w("")
+w("Latency rows are sensitive to what else runs on the 2 vCPUs: with other processes busy the "
+  "loops rarely sleep; on an idle machine every message may pay a vCPU wake-up (the 1x1 rows show "
+  "it). Compare the two routers within one run, not across runs.")
+w("")
 w("| row | target | p50 | p90 | p99 | max |")
 w("|---|---|---:|---:|---:|---:|")
 for key, title, metric in ROWS:
@@ -228,7 +232,7 @@ for name, title in (("rpc-8x16", "rpc 8x16"), ("pubsub-max-100", "pubsub max rat
     inc = read(f"profile.{name}.inclusive.txt")
     if inc:
         w("")
-        w("Inclusive time (children, self) of the router binary's own functions, top 25:")
+        w("Inclusive time (children %, self %) of user-space functions (call graph), top 30:")
         w("")
         w("```")
         w(inc)

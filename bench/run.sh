@@ -106,10 +106,11 @@ if [[ "${PROFILE:-1}" == 1 ]] && command -v perf >/dev/null; then
             | sed -E 's/ +- +- *$//; s/^ +//; s/ +$//; s/  +/  /g' >"$OUT/profile.$name.txt" || true
         perf report -i "$OUT/perf.$name.data" --stdio --no-children -g none --sort dso \
             2>/dev/null | grep -E '^ +[0-9]' | head -15 | sed -E 's/^ +//; s/ +$//' >"$OUT/profile.$name.dso.txt" || true
-        perf report -i "$OUT/perf.$name.data" --stdio --children -g none --sort symbol --dsos wamp-router \
-            --percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | swift demangle --simplified \
-            | sed -E 's/ +- +- *$//; s/^ +//; s/ +$//; s/  +/  /g' | grep -vE 'ThreadOpsPosix|setupThreadAndEventLoop|NIOThread|SelectableEventLoop\.run\(\)' \
-            | head -25 >"$OUT/profile.$name.inclusive.txt" || true
+        perf report -i "$OUT/perf.$name.data" --stdio --children -g none --sort symbol \
+            --percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | grep -v '\[k\]' | swift demangle --simplified \
+            | sed -E 's/ +- +- *$//; s/^ +//; s/ +$//; s/  +/  /g' \
+            | grep -vE 'start_thread|ThreadOpsPosix|setupThreadAndEventLoop|NIOThread|SelectableEventLoop\.run\(\)|__GI___' \
+            | head -30 >"$OUT/profile.$name.inclusive.txt" || true
         grep -m1 -o 'Captured.*samples)' "$OUT/perf.$name.log" >"$OUT/profile.$name.samples" || true
         rm -f "$OUT/perf.$name.data"
     }
