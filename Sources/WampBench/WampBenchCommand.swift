@@ -1,0 +1,402 @@
+import ArgumentParser
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct WampBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wamp-bench",
+        abstract: "Load generator for WAMP v2 routers (wamp.2.json over WebSocket, loopback only).",
+        subcommands: [RPCCommand.self, PubSubCommand.self, SessionsCommand.self, EchoCommand.self]
+    )
+}
+
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Router WebSocket URL (loopback only).")
+    var url = "ws://127.0.0.1:8080/"
+
+    @Option(help: "Realm to join.")
+    var realm = "realm1"
+
+    @Option(help: "Seconds of load before measuring.")
+    var warmup: Double = 1
+
+    @Option(help: "Seconds measured.")
+    var duration: Double = 5
+
+    @Option(help: "Write the result as JSON to this file.")
+    var json: String?
+
+    @Option(help: "PID of the router, for its CPU use and RSS (from /proc).")
+    var routerPid: Int32?
+
+    @Option(help: "Event loops of the generator (default: number of cores).")
+    var threads: Int = System.coreCount
+
+    @Option(help: "Seconds allowed to set up connections and sessions.")
+    var setupTimeout: Double = 60
+
+    @Option(help: "Label printed in the table title and stored in the JSON.")
+    var label: String?
+
+    func validate() throws {
+        guard warmup >= 0, duration > 0, duration <= 3600, warmup <= 3600 else {
+            throw ValidationError("--warmup must be 0...3600 and --duration 0<...3600")
+        }
+        guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be 1...64") }
+        _ = try WebSocketURL(url)
+    }
+
+    /// Every phase is bounded; past this the process exits whatever it is doing.
+    func armDeadline(extra: Double = 0) {
+        armHardDeadline(seconds: setupTimeout + warmup + duration + 30 + extra)
+    }
+
+    func finish(_ report: inout Report, mode: String, title: String) throws -> Never {
+        report.rows.insert(("mode", .string(mode)), at: 0)
+        report.rows.insert(("label", .string(label ?? title)), at: 1)
+        report.printTable(title: label.map { "\($0): \(title)" } ?? title)
+        if let json { try report.writeJSON(to: json) }
+        fflush(nil)
+        // Exit directly: the loops have been shut down and nothing else needs to run.
+        Glibc.exit(report.failures > 0 ? 1 : 0)
+    }
+}
+
+/// Opens `peers` (at most `parallel` handshakes at a time) and waits until each is ready.
+func open(_ peers: [WampPeer], url: WebSocketURL, parallel: Int, timeout: Double) async throws {
+    let deadline = nowNanos() + UInt64(timeout * 1e9)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var running = 0
+        for peer in peers {
+            if running >= parallel {
+                try await group.next()
+                running -= 1
+            }
+            group.addTask {
+                peer.connectStart = nowNanos()
+                _ = try await WebSocketClient.connectBench(url: url, subprotocols: ["wamp.2.json"], peer: peer)
+                let left = Double(Int64(deadline) - Int64(nowNanos())) / 1e9
+                guard left > 0, await wait(peer.ready.futureResult, seconds: left) != nil else {
+                    throw BenchError("session not ready within \(timeout) s")
+                }
+            }
+            running += 1
+        }
+        try await group.waitForAll()
+    }
+}
+
+import WebSocketIO
+
+extension WebSocketClient {
+    static func connectBench(url: WebSocketURL, subprotocols: [String], peer: any WebSocketMessageHandler & Sendable,
+                             loop: any EventLoop) async throws -> WebSocketConnection {
+        try await WebSocketClient.connect(host: url.host, port: url.port, path: url.path, subprotocols: subprotocols,
+                                          group: loop, handler: peer)
+    }
+
+    static func connectBench(url: WebSocketURL, subprotocols: [String], peer: WampPeer) async throws -> WebSocketConnection {
+        try await connectBench(url: url, subprotocols: subprotocols, peer: peer, loop: peer.loop)
+    }
+}
+
+/// Says GOODBYE on every peer and waits (bounded) for the connections to close.
+func closeAll(_ peers: [WampPeer], timeout: Double) async {
+    for peer in peers { peer.loop.execute { peer.sayGoodbye(timeout: timeout) } }
+    let deadline = nowNanos() + UInt64((timeout + 1) * 1e9)
+    for peer in peers {
+        let left = Double(Int64(deadline) - Int64(nowNanos())) / 1e9
+        if left <= 0 { break }
+        _ = await wait(peer.closed.futureResult, seconds: left)
+    }
+}
+
+/// Sums `body` over peers, each read on its own loop.
+func sum(_ peers: [WampPeer], _ body: @escaping @Sendable (WampPeer) -> Int) async -> Int {
+    var total = 0
+    for peer in peers {
+        total += (try? await peer.loop.submit { body(peer) }.get()) ?? 0
+    }
+    return total
+}
+
+// MARK: - rpc
+
+struct RPCCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rpc", abstract: "Callers keep W calls to an echo callee outstanding.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Caller sessions.") var callers = 1
+    @Option(help: "Calls each caller keeps outstanding.") var window = 1
+    @Option(help: "Seconds to wait for outstanding calls after the run.") var drain: Double = 5
+    @Option(help: "Fixed work: make exactly this many calls in total (no warmup; --duration is then the time limit).")
+    var calls: Int?
+
+    func run() async throws {
+        common.armDeadline(extra: drain)
+        let url = try WebSocketURL(common.url)
+        let loops = LoopSet(threads: common.threads)
+        var config = PeerConfig(realm: common.realm)
+        config.window = window
+        if let calls { config.callBudget = (calls + self.callers - 1) / self.callers }
+        let callee = WampPeer(role: .callee, stats: loops.slot(0), config: config)
+        try await open([callee], url: url, parallel: 1, timeout: common.setupTimeout)
+        let callers = (0..<callers).map { WampPeer(role: .caller, stats: loops.slot($0 + 1), config: config) }
+        try await open(callers, url: url, parallel: 64, timeout: common.setupTimeout)
+
+        try await loops.setRunning(true)
+        let cpu: CPUWindow
+        if let calls {
+            let target = config.callBudget! * self.callers
+            cpu = CPUWindow(routerPid: common.routerPid)
+            try await loops.startMeasuring()
+            for caller in callers { caller.loop.execute { caller.start() } }
+            let end = nowNanos() + UInt64(common.duration * 1e9)
+            while await sum(callers, { $0.completedCalls }) < target && nowNanos() < end {
+                await sleep(seconds: 0.005)
+            }
+            _ = calls
+        } else {
+            for caller in callers { caller.loop.execute { caller.start() } }
+            await sleep(seconds: common.warmup)
+            cpu = CPUWindow(routerPid: common.routerPid)
+            try await loops.startMeasuring()
+            await sleep(seconds: common.duration)
+        }
+        let snap = try await loops.stopMeasuring()
+        let usage = cpu.finish()
+        try await loops.setRunning(false)
+
+        let drainEnd = nowNanos() + UInt64(drain * 1e9)
+        var outstanding = await sum(callers) { $0.outstanding }
+        while outstanding > 0 && nowNanos() < drainEnd {
+            await sleep(seconds: 0.02)
+            outstanding = await sum(callers) { $0.outstanding }
+        }
+        await closeAll(callers + [callee], timeout: 5)
+        let errors = try await loops.totalErrors()
+        await loops.shutdown()
+
+        var report = Report()
+        report.add("callers", self.callers)
+        report.add("window", window)
+        report.add("duration_s", usage.seconds)
+        report.add("calls", snap.completed)
+        report.add("calls_per_s", Double(snap.completed) / usage.seconds)
+        report.addLatency("latency", snap.histogram)
+        report.add("errors", errors)
+        report.add("timeouts", outstanding)
+        report.addCPU(usage, work: snap.completed, generatorThreads: common.threads)
+        try common.finish(&report, mode: "rpc", title: "rpc \(self.callers)x\(window)")
+    }
+}
+
+// MARK: - pubsub
+
+struct PubSubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pubsub", abstract: "One publisher, S subscribers of one topic.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Subscriber sessions.") var subscribers = 1
+    @Option(help: "Publications per second (default: as fast as the in-flight cap allows).") var rate: Double?
+    @Flag(help: "Publish with acknowledge=true, keeping --window PUBLISHED outstanding.") var ack = false
+    @Option(help: "Unacknowledged publications outstanding with --ack.") var window = 16
+    @Option(help: "At max rate: publications whose events may be undelivered at once.") var maxInFlight = 64
+    @Option(help: "Extra payload bytes per event (a string argument).") var payloadBytes = 0
+    @Option(help: "Seconds to wait for undelivered events after the run.") var drain: Double = 5
+
+    func validate() throws {
+        guard subscribers >= 1, window >= 1, maxInFlight >= 1, payloadBytes >= 0 else { throw ValidationError("sizes must be positive") }
+        if let rate, rate <= 0 || rate > 10_000_000 { throw ValidationError("--rate must be > 0") }
+    }
+
+    func run() async throws {
+        common.armDeadline(extra: drain)
+        let url = try WebSocketURL(common.url)
+        let loops = LoopSet(threads: common.threads)
+        var config = PeerConfig(realm: common.realm)
+        config.window = window
+        config.acknowledge = ack
+        config.rate = rate
+        config.payloadBytes = payloadBytes
+        let shared = PubSubShared(subscribers: subscribers, capEvents: rate == nil ? maxInFlight * subscribers : nil)
+        let subs = (0..<subscribers).map { WampPeer(role: .subscriber, stats: loops.slot($0 + 1), config: config, shared: shared) }
+        try await open(subs, url: url, parallel: 64, timeout: common.setupTimeout)
+        let publisher = WampPeer(role: .publisher, stats: loops.slot(0), config: config, shared: shared)
+        shared.publisher = publisher
+        try await open([publisher], url: url, parallel: 1, timeout: common.setupTimeout)
+
+        try await loops.setRunning(true)
+        publisher.loop.execute { publisher.start() }
+        await sleep(seconds: common.warmup)
+        let cpu = CPUWindow(routerPid: common.routerPid)
+        try await loops.startMeasuring()
+        await sleep(seconds: common.duration)
+        let snap = try await loops.stopMeasuring()
+        let usage = cpu.finish()
+        try await loops.setRunning(false)
+
+        // Let the publisher's loop finish its tick, then wait for every event to arrive.
+        let published = try await publisher.loop.submit { Int(publisher.published) }.get()
+        let expected = published * subscribers
+        let drainEnd = nowNanos() + UInt64(drain * 1e9)
+        while shared.delivered.load(ordering: .relaxed) < expected && nowNanos() < drainEnd {
+            await sleep(seconds: 0.02)
+        }
+        // Acknowledgements still due after the drain count as timeouts.
+        let ackTimeouts = ack ? (try await publisher.loop.submit { publisher.outstanding }.get()) : 0
+        let received = await sum(subs) { $0.receivedUnique }
+        let gaps = await sum(subs) { $0.gaps }
+        let duplicates = await sum(subs) { $0.duplicates }
+        await closeAll(subs + [publisher], timeout: 5)
+        let errors = try await loops.totalErrors()
+        await loops.shutdown()
+
+        var report = Report()
+        report.add("subscribers", subscribers)
+        report.add("rate", rate.map { format3($0) } ?? "max")
+        report.add("acknowledge", ack ? "window \(window)" : "no")
+        report.add("payload_bytes", payloadBytes)
+        report.add("duration_s", usage.seconds)
+        report.add("published_total", published)
+        report.add("delivered", snap.completed)
+        report.add("delivered_per_s", Double(snap.completed) / usage.seconds)
+        report.add("publications_per_s", Double(snap.completed) / usage.seconds / Double(subscribers))
+        report.addLatency("latency", snap.histogram)
+        report.add("errors", errors)
+        report.add("timeouts", ackTimeouts)
+        report.add("lost", max(0, expected - received))
+        report.add("gaps", gaps)
+        report.add("duplicates", duplicates)
+        report.addCPU(usage, work: snap.completed, generatorThreads: common.threads)
+        let title = "pubsub \(subscribers) subscribers, " + (rate.map { "\(format3($0))/s" } ?? "max rate") + (ack ? ", ack window \(window)" : "")
+        try common.finish(&report, mode: "pubsub", title: title)
+    }
+}
+
+// MARK: - sessions
+
+struct SessionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sessions", abstract: "Open N sessions, hold them, close them with GOODBYE.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Sessions to open and hold.") var sessions = 1000
+    @Option(help: "Handshakes in progress at once.") var parallel = 128
+    @Option(help: "Seconds to hold the sessions before measuring the router's RSS.") var hold: Double = 1
+
+    func run() async throws {
+        common.armDeadline(extra: hold + 30)
+        let limit = ProcStats.raiseFileLimit()
+        if limit < sessions + 64 {
+            print("wamp-bench: warning: open-file limit \(limit) is below \(sessions) sessions; raise it with ulimit -n")
+        }
+        let url = try WebSocketURL(common.url)
+        let loops = LoopSet(threads: common.threads)
+        let config = PeerConfig(realm: common.realm)
+        let peers = (0..<sessions).map { WampPeer(role: .session, stats: loops.slot($0), config: config) }
+        let rssBefore = common.routerPid.flatMap { ProcStats.rssBytes(pid: $0) }
+        let cpu = CPUWindow(routerPid: common.routerPid)
+        try await loops.startMeasuring()
+        var setupError: String?
+        do {
+            try await open(peers, url: url, parallel: parallel, timeout: common.setupTimeout)
+        } catch {
+            setupError = "\(error)"
+        }
+        let usage = cpu.finish()
+        let snap = try await loops.stopMeasuring()
+        await sleep(seconds: hold)
+        let rssAfter = common.routerPid.flatMap { ProcStats.rssBytes(pid: $0) }
+        let closeStart = nowNanos()
+        await closeAll(peers, timeout: 10)
+        let closeSeconds = Double(nowNanos() - closeStart) / 1e9
+        let errors = try await loops.totalErrors()
+        await loops.shutdown()
+
+        var report = Report()
+        report.add("sessions", sessions)
+        report.add("established", snap.completed)
+        report.add("establish_seconds", usage.seconds)
+        report.add("sessions_per_s", Double(snap.completed) / usage.seconds)
+        report.addLatency("establish", snap.histogram)
+        if let rssBefore, let rssAfter {
+            report.add("router_rss_before_kb", rssBefore / 1024)
+            report.add("router_rss_after_kb", rssAfter / 1024)
+            report.add("router_rss_per_session_bytes", Double(rssAfter - rssBefore) / Double(max(1, snap.completed)))
+        } else {
+            report.add("router_rss_per_session_bytes", nil as Double?)
+        }
+        report.add("goodbye_close_seconds", closeSeconds)
+        report.add("errors", errors + (setupError == nil ? 0 : 1) + (sessions - snap.completed))
+        if let setupError { report.add("setup_error", setupError) }
+        report.addCPU(usage, work: snap.completed, generatorThreads: common.threads)
+        try common.finish(&report, mode: "sessions", title: "sessions \(sessions)")
+    }
+}
+
+// MARK: - echo
+
+struct EchoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "echo", abstract: "Round trips against a plain WebSocket echo endpoint.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Connections.") var connections = 1
+    @Option(help: "Messages each connection keeps outstanding.") var window = 1
+    @Option(help: "Message size in bytes (kept under 64 so no permessage-deflate applies).") var messageBytes = 40
+    @Option(help: "Seconds to wait for outstanding messages after the run.") var drain: Double = 5
+
+    func run() async throws {
+        common.armDeadline(extra: drain)
+        let url = try WebSocketURL(common.url)
+        let loops = LoopSet(threads: common.threads)
+        let peers = (0..<connections).map { EchoPeer(stats: loops.slot($0), window: window, messageBytes: messageBytes) }
+        let deadline = nowNanos() + UInt64(common.setupTimeout * 1e9)
+        for peer in peers {
+            _ = try await WebSocketClient.connectBench(url: url, subprotocols: [], peer: peer, loop: peer.stats.loop)
+            let left = Double(Int64(deadline) - Int64(nowNanos())) / 1e9
+            guard left > 0, await wait(peer.ready.futureResult, seconds: left) != nil else { throw BenchError("echo connection not open") }
+        }
+        try await loops.setRunning(true)
+        for peer in peers { peer.stats.loop.execute { peer.start() } }
+        await sleep(seconds: common.warmup)
+        let cpu = CPUWindow(routerPid: common.routerPid)
+        try await loops.startMeasuring()
+        await sleep(seconds: common.duration)
+        let snap = try await loops.stopMeasuring()
+        let usage = cpu.finish()
+        try await loops.setRunning(false)
+        let drainEnd = nowNanos() + UInt64(drain * 1e9)
+        func outstanding() async -> Int {
+            var n = 0
+            for p in peers { n += (try? await p.stats.loop.submit { p.outstanding }.get()) ?? 0 }
+            return n
+        }
+        var left = await outstanding()
+        while left > 0 && nowNanos() < drainEnd {
+            await sleep(seconds: 0.02)
+            left = await outstanding()
+        }
+        for p in peers { p.stats.loop.execute { p.close() } }
+        for p in peers { _ = await wait(p.closed.futureResult, seconds: 5) }
+        let errors = try await loops.totalErrors()
+        await loops.shutdown()
+
+        var report = Report()
+        report.add("connections", connections)
+        report.add("window", window)
+        report.add("message_bytes", messageBytes)
+        report.add("duration_s", usage.seconds)
+        report.add("round_trips", snap.completed)
+        report.add("round_trips_per_s", Double(snap.completed) / usage.seconds)
+        report.addLatency("latency", snap.histogram)
+        report.add("errors", errors)
+        report.add("timeouts", left)
+        report.addCPU(usage, work: snap.completed, generatorThreads: common.threads)
+        try common.finish(&report, mode: "echo", title: "echo \(connections)x\(window)")
+    }
+}

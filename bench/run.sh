@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Full benchmark on loopback (`make bench`): builds release, then runs the same wamp-bench matrix
+# against this router, Crossbar.io (a separate venv, .venv-bench) and the router's plain WebSocket
+# echo endpoint (--testee-port: same WebSocketIO stack and NIO, echo handler, no WAMP), tries the
+# instruction-count regression figure, profiles the router with perf, and writes BENCHMARKS.md.
+#
+# Environment: WARMUP (1) and DURATION (5) seconds per row, SKIP_BUILD=1, SKIP_CROSSBAR=1,
+# PROFILE=0 to skip perf record, BENCH_OUT (bench/results) for the raw results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+source bench/lib.sh
+
+WARMUP=${WARMUP:-1}
+DURATION=${DURATION:-5}
+OUT=${BENCH_OUT:-bench/results}
+CROSSBAR_VERSION=26.10.1
+rm -rf "$OUT"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "$started" >"$OUT/started"
+echo "$DURATION" >"$OUT/duration"
+cat /proc/loadavg >"$OUT/loadavg.start"
+
+# 10,000 sessions need 10,000 descriptors in the generator and as many in the router.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+ulimit -n >"$OUT/nofile"
+
+started_pids=()
+cleanup() {
+    local pid
+    for pid in "${started_pids[@]}"; do stop_pid "$pid" 10; done
+}
+trap cleanup EXIT
+
+[[ "${SKIP_BUILD:-0}" == 1 ]] || build_release
+
+# perf (Debian linux-perf) for the profile and the instruction count; optional.
+if [[ "${PROFILE:-1}" == 1 ]] && ! command -v perf >/dev/null && [[ "$(id -u)" == 0 ]]; then
+    (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends linux-perf) \
+        >"$OUT/apt-perf.log" 2>&1 || echo "perf not installable; profile skipped" >&2
+fi
+
+if [[ "${SKIP_CROSSBAR:-0}" != 1 && ! -x .venv-bench/bin/crossbar ]]; then
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -q "crossbar==$CROSSBAR_VERSION"
+fi
+
+# row TARGET NAME URL PID MODE ARGS...: one wamp-bench run; a failed row is recorded, not fatal.
+row() {
+    local target=$1 name=$2 url=$3 pid=$4 mode=$5
+    shift 5
+    echo "--- $target $name" | tee -a "$OUT/bench.log"
+    if ! timeout 300 "$BENCH_BIN_DIR/wamp-bench" "$mode" --url "$url" --router-pid "$pid" \
+        --warmup "$WARMUP" --duration "$DURATION" --label "$target $name" \
+        --json "$OUT/$target.$name.json" "$@" 2>&1 | tee -a "$OUT/bench.log"; then
+        echo "row $target $name reported failures or did not finish" | tee -a "$OUT/bench.log"
+        echo "$target $name" >>"$OUT/failed-rows"
+    fi
+}
+
+wamp_matrix() {
+    local target=$1 url=$2 pid=$3
+    row "$target" rpc-1x1 "$url" "$pid" rpc --callers 1 --window 1
+    row "$target" rpc-8x16 "$url" "$pid" rpc --callers 8 --window 16
+    row "$target" rpc-64x16 "$url" "$pid" rpc --callers 64 --window 16
+    row "$target" pubsub-max-1 "$url" "$pid" pubsub --subscribers 1
+    row "$target" pubsub-max-100 "$url" "$pid" pubsub --subscribers 100
+    row "$target" pubsub-max-1000 "$url" "$pid" pubsub --subscribers 1000
+    row "$target" pubsub-rate1000-10 "$url" "$pid" pubsub --subscribers 10 --rate 1000
+    row "$target" pubsub-rate100-100 "$url" "$pid" pubsub --subscribers 100 --rate 100
+    row "$target" pubsub-ack16-10 "$url" "$pid" pubsub --subscribers 10 --ack --window 16
+    row "$target" sessions-10000 "$url" "$pid" sessions --sessions 10000 --setup-timeout 120
+}
+
+# --- this router (permessage-deflate off, like the Crossbar config below, so both send plain
+# frames; the echo endpoint always offers deflate but wamp-bench's 40-byte messages stay below
+# the 64-byte compression threshold).
+port=$(free_port)
+testee=$(free_port)
+"$BENCH_BIN_DIR/wamp-router" --host 127.0.0.1 --port "$port" --testee-port "$testee" \
+    --no-compression --log-level warning >"$OUT/router.log" 2>&1 &
+router_pid=$!
+started_pids+=("$router_pid")
+wait_port "$port" 20
+wait_port "$testee" 5
+wamp_matrix router "ws://127.0.0.1:$port/" "$router_pid"
+row echo echo-1x1 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 1 --window 1
+row echo echo-8x16 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 8 --window 16
+row echo echo-64x16 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 64 --window 16
+
+# --- profile of the router under rpc 8x16 and pubsub 100 (perf record, software clock).
+if [[ "${PROFILE:-1}" == 1 ]] && command -v perf >/dev/null; then
+    profile() {
+        local name=$1
+        shift
+        perf record -e cpu-clock -F 999 -g -p "$router_pid" -o "$OUT/perf.$name.data" -- sleep "$DURATION" \
+            >"$OUT/perf.$name.log" 2>&1 &
+        local perf_pid=$!
+        timeout 120 "$BENCH_BIN_DIR/wamp-bench" "$@" --url "ws://127.0.0.1:$port/" --router-pid "$router_pid" \
+            --warmup 0 --duration "$DURATION" --label "profile $name" >>"$OUT/perf.$name.log" 2>&1 || true
+        wait "$perf_pid" || true
+        perf report -i "$OUT/perf.$name.data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.3 \
+            2>/dev/null | grep -E '^ +[0-9]' | head -40 | swift demangle --simplified \
+            | sed -E 's/ +- +- *$//; s/^ +//; s/ +$//; s/  +/  /g' >"$OUT/profile.$name.txt" || true
+        perf report -i "$OUT/perf.$name.data" --stdio --no-children -g none --sort dso \
+            2>/dev/null | grep -E '^ +[0-9]' | head -15 | sed -E 's/^ +//; s/ +$//' >"$OUT/profile.$name.dso.txt" || true
+        perf report -i "$OUT/perf.$name.data" --stdio --children -g none --sort symbol \
+            --percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | grep -v '\[k\]' | swift demangle --simplified \
+            | sed -E 's/ +- +- *$//; s/^ +//; s/ +$//; s/  +/  /g' \
+            | grep -vE 'start_thread|ThreadOpsPosix|setupThreadAndEventLoop|NIOThread|SelectableEventLoop\.run\(\)|__GI___' \
+            | head -30 >"$OUT/profile.$name.inclusive.txt" || true
+        grep -m1 -o 'Captured.*samples)' "$OUT/perf.$name.log" >"$OUT/profile.$name.samples" || true
+        rm -f "$OUT/perf.$name.data"
+    }
+    profile rpc-8x16 rpc --callers 8 --window 16
+    profile pubsub-max-100 pubsub --subscribers 100
+fi
+stop_pid "$router_pid" 10
+
+# --- regression figure: router instructions per RPC round trip over fixed runs.
+# Differences of fixed runs (2,000 and 22,000 calls, 1 caller, window 1) cancel start-up and
+# session set-up: instructions per call = (I(22000) - I(2000)) / 20000.
+instructions_note="$OUT/instructions.txt"
+: >"$instructions_note"
+fixed_run() { # fixed_run PORT CALLS
+    timeout 300 "$BENCH_BIN_DIR/wamp-bench" rpc --url "ws://127.0.0.1:$1/" --callers 1 --window 1 \
+        --calls "$2" --duration 240 --label "fixed $2" >>"$OUT/instructions.log" 2>&1
+}
+if command -v valgrind >/dev/null; then
+    cp "$BENCH_BIN_DIR/wamp-router" "$OUT/wamp-router.stripped"
+    strip --strip-debug "$OUT/wamp-router.stripped"
+    cg_port=$(free_port)
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" "$OUT/wamp-router.stripped" \
+        --host 127.0.0.1 --port "$cg_port" --no-compression --log-level warning >"$OUT/callgrind.log" 2>&1 &
+    cg_pid=$!
+    started_pids+=("$cg_pid")
+    if wait_port "$cg_port" 60 "$cg_pid" 2>/dev/null && fixed_run "$cg_port" 2000 && callgrind_control -d "$cg_pid" >/dev/null \
+        && fixed_run "$cg_port" 22000 && callgrind_control -d "$cg_pid" >/dev/null; then
+        python3 - "$OUT" >>"$instructions_note" <<'PY'
+import glob, re, sys
+dumps = sorted(glob.glob(sys.argv[1] + "/callgrind.out.*.[0-9]*"), key=lambda p: int(p.rsplit(".", 1)[1]))
+totals = []
+for d in dumps:
+    for line in open(d, errors="replace"):
+        if line.startswith("summary:") or line.startswith("totals:"):
+            totals.append(int(line.split()[1])); break
+if len(totals) >= 2:
+    print(f"callgrind: {(totals[-1] - totals[-2]) / 20000:.0f} router instructions per RPC round trip")
+else:
+    print("callgrind: dumps not found")
+PY
+    else
+        echo "callgrind: valgrind $(valgrind --version | sed 's/valgrind-//') could not run the router" \
+            "(stripped release binary): $(grep -m1 -E 'INTERNAL ERROR|impossible|error' "$OUT/callgrind.log" || echo 'no listener')" \
+            >>"$instructions_note"
+    fi
+    stop_pid "$cg_pid" 20
+    rm -f "$OUT/wamp-router.stripped"
+else
+    echo "callgrind: valgrind not installed" >>"$instructions_note"
+fi
+if command -v perf >/dev/null && ! perf stat -e instructions true 2>&1 | grep -q 'not supported'; then
+    ps_port=$(free_port)
+    "$BENCH_BIN_DIR/wamp-router" --host 127.0.0.1 --port "$ps_port" --no-compression --log-level warning \
+        >"$OUT/perfstat-router.log" 2>&1 &
+    ps_pid=$!
+    started_pids+=("$ps_pid")
+    wait_port "$ps_port" 20
+    count() { # count CALLS -> instructions of the router during one fixed run
+        perf stat -x, -e instructions -p "$ps_pid" -o "$OUT/perfstat.$1.csv" -- sleep 600 &
+        local stat_pid=$!
+        sleep 0.5
+        fixed_run "$ps_port" "$1"
+        kill -INT "$stat_pid"; wait "$stat_pid" || true
+        grep instructions "$OUT/perfstat.$1.csv" | cut -d, -f1
+    }
+    a=$(count 2000); b=$(count 22000)
+    echo "perf stat: $(( (b - a) / 20000 )) router instructions per RPC round trip" >>"$instructions_note"
+    stop_pid "$ps_pid" 10
+else
+    echo "perf stat: the instructions event is <not supported> on this machine (no hardware PMU exposed)" >>"$instructions_note"
+fi
+cat "$instructions_note"
+
+# --- Crossbar.io: one router worker, realm1, anonymous role allowed everything, JSON over
+# WebSocket, no compression configured (so none is negotiated).
+if [[ "${SKIP_CROSSBAR:-0}" != 1 ]]; then
+    cb_port=$(free_port)
+    cb_dir="$OUT/crossbar/.crossbar"
+    mkdir -p "$cb_dir"
+    cat >"$cb_dir/config.json" <<JSON
+{
+  "version": 2,
+  "controller": {},
+  "workers": [
+    {
+      "type": "router",
+      "realms": [
+        {
+          "name": "realm1",
+          "roles": [
+            {
+              "name": "anonymous",
+              "permissions": [
+                {
+                  "uri": "",
+                  "match": "prefix",
+                  "allow": {"call": true, "register": true, "publish": true, "subscribe": true},
+                  "disclose": {"caller": false, "publisher": false},
+                  "cache": true
+                }
+              ]
+            }
+          ]
+        }
+      ],
+      "transports": [
+        {
+          "type": "websocket",
+          "endpoint": {"type": "tcp", "interface": "127.0.0.1", "port": $cb_port, "backlog": 4096},
+          "serializers": ["json"],
+          "options": {"max_message_size": 16777216, "auto_ping_interval": 0},
+          "auth": {"anonymous": {"type": "static", "role": "anonymous"}}
+        }
+      ]
+    }
+  ]
+}
+JSON
+    (cd "$OUT/crossbar" && exec "$REPO/.venv-bench/bin/crossbar" start --cbdir "$cb_dir" --loglevel warn) \
+        >"$OUT/crossbar.log" 2>&1 &
+    cb_pid=$!
+    started_pids+=("$cb_pid")
+    wait_port "$cb_port" 60 "$cb_pid"
+    worker_pid=$(pgrep -P "$cb_pid" -f crossbar-worker | head -1 || true)
+    [[ -n "$worker_pid" ]] || worker_pid=$(pgrep -P "$cb_pid" | head -1)
+    echo "crossbar controller $cb_pid, router worker $worker_pid" >>"$OUT/bench.log"
+    wamp_matrix crossbar "ws://127.0.0.1:$cb_port/" "$worker_pid"
+    stop_pid "$cb_pid" 20
+fi
+
+# --- versions and machine
+{
+    echo "nproc: $(nproc)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+    echo "kernel: $(uname -sr)"
+    echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "swift: $(swift --version 2>&1 | head -1)"
+    echo "router: $(git rev-parse --short HEAD) ($(git rev-parse --abbrev-ref HEAD))"
+    echo "swift-nio: $(grep -A6 '"identity" : "swift-nio"' Package.resolved 2>/dev/null | grep -m1 '"version"' | sed 's/.*: *"\(.*\)".*/\1/')"
+    echo "jansson: $(pkg-config --modversion jansson 2>/dev/null)"
+    if [[ -x .venv-bench/bin/python ]]; then
+        echo "crossbar: $(.venv-bench/bin/pip show crossbar 2>/dev/null | awk '/^Version/ {print $2}'), $(.venv-bench/bin/python --version 2>&1) ($(.venv-bench/bin/python -c 'import platform; print(platform.python_implementation())'))"
+    fi
+    echo "load average at start: $(cat "$OUT/loadavg.start")"
+    echo "load average at end: $(cat /proc/loadavg)"
+    echo "open-file limit: $(cat "$OUT/nofile")"
+    echo "warmup/duration per row: ${WARMUP} s / ${DURATION} s"
+} >"$OUT/machine.txt"
+
+python3 bench/report.py "$OUT" >BENCHMARKS.md
+echo "wrote BENCHMARKS.md (raw results in $OUT)"
