@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -q -rfE
 
 export ROUTER_BIN VENV
 
-.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck clean
+.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck bench bench-smoke clean
 
 all: build
 
@@ -52,11 +52,20 @@ autobahn: venv
 leakcheck: venv
 	interop/leakcheck/run.sh
 
+# The benchmark matrix against this router, Crossbar.io and the bare echo stack; writes BENCHMARKS.md.
+bench: deps
+	bench/run.sh
+
+# A second or two per wamp-bench mode: asserts 0 errors and 0 lost, never a speed.
+bench-smoke: build
+	SKIP_BUILD=1 bench/smoke.sh
+
 # The order matters: debug build and swift tests first (fast feedback), then the release binary
 # the interop tests, the Autobahn TestSuite and the leak check run against.
 test: deps-test
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory bench-smoke
 	$(MAKE) --no-print-directory interop
 	$(MAKE) --no-print-directory autobahn
 	$(MAKE) --no-print-directory leakcheck
