@@ -11,7 +11,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     typealias OutboundOut = WebSocketFrame
 
     /// Messages shorter than this are sent uncompressed even when permessage-deflate is on.
-    static let minimumCompressedSize = 64
+    /// 1: once negotiated every non-empty message is compressed, as Autobahn|Python and `websockets` do
+    /// (some peers mishandle uncompressed messages on a deflate session).
+    static let minimumCompressedSize = 1
 
     let connection: WebSocketConnection
     private var userHandler: (any WebSocketMessageHandler)?
