@@ -263,7 +263,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         case .none:
             break
         case .sendCloseAndWait(let code, let reason):
-            self.writeClose(code: code, reason: reason, context: context).whenComplete { _ in }
+            _ = self.writeClose(code: code, reason: reason, context: context)
             self.startCloseTimer(context: context)
         case .sendCloseAndCloseChannel(let code, let reason):
             let written = self.writeClose(code: code, reason: reason, context: context)
