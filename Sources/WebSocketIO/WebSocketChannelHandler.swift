@@ -53,11 +53,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         self.stateMachine = WebSocketStateMachine(role: role)
         self.parser = WebSocketFrameParser(maxFrameLength: maxMessageSize)
         self.deflate = deflate
-        let decompressor = try deflate.map { try PerMessageDeflateDecompressor(noContextTakeover: $0.receiveNoContextTakeover) }
         self.assembler = WebSocketInboundAssembler(
             role: role == .server ? .server : .client,
             maxMessageSize: maxMessageSize,
-            decompressor: decompressor
+            deflate: deflate
         )
         self.closeTimeout = closeTimeout
         self.logger = logger

@@ -343,6 +343,37 @@ final class WebSocketServerEmbeddedTests: XCTestCase {
         XCTAssertEqual(String(buffer: out), text)
     }
 
+    func testCompressedMessageInflatingPastTheLimitCloses1009() throws {
+        var configuration = WebSocketServerConfiguration()
+        configuration.maxMessageSize = 1000
+        let server = try EmbeddedServer(configuration: configuration)
+        try server.upgrade(extensions: "permessage-deflate")
+        let compressor = try PerMessageDeflateCompressor(windowBits: 15, noContextTakeover: true)
+        let compressed = try compressor.compress(ByteBuffer(repeating: 0x61, count: 50_000), allocator: ByteBufferAllocator())
+        XCTAssertLessThan(compressed.readableBytes, 1000, "small on the wire")
+        try server.write(TestBytes.clientFrame(opcode: 0x1, payload: Array(compressed.readableBytesView), rsv1: true))
+        XCTAssertEqual(try server.readFrames().first?.closeCode, 1009)
+        XCTAssertEqual(server.recorder.messages.count, 0)
+    }
+
+    func testCompressedMessageInFragmentsIsReassembled() throws {
+        let server = try EmbeddedServer()
+        try server.upgrade(extensions: "permessage-deflate; client_no_context_takeover")
+        let text = String(repeating: "fragmented and compressed ", count: 40)
+        let compressor = try PerMessageDeflateCompressor(windowBits: 15, noContextTakeover: true)
+        let compressed = Array(try compressor.compress(ByteBuffer(string: text), allocator: ByteBufferAllocator()).readableBytesView)
+        let third = compressed.count / 3
+        try server.write(TestBytes.clientFrame(opcode: 0x1, payload: Array(compressed[..<third]), fin: false, rsv1: true))
+        try server.write(TestBytes.clientFrame(opcode: 0x0, payload: Array(compressed[third..<(2 * third)]), fin: false))
+        XCTAssertEqual(server.recorder.messages.count, 0)
+        try server.write(TestBytes.clientFrame(opcode: 0x0, payload: Array(compressed[(2 * third)...]), fin: true))
+        XCTAssertEqual(server.recorder.texts, [text])
+        // A second message on the same (reset) context.
+        let again = try compressor.compress(ByteBuffer(string: text), allocator: ByteBufferAllocator())
+        try server.write(TestBytes.clientFrame(opcode: 0x1, payload: Array(again.readableBytesView), rsv1: true))
+        XCTAssertEqual(server.recorder.texts, [text, text])
+    }
+
     func testDeflateOfferWithUnknownParameterIsDeclined() throws {
         let server = try EmbeddedServer()
         let response = try server.upgrade(extensions: "permessage-deflate; foo=1")
