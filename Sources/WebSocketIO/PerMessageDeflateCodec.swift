@@ -12,8 +12,13 @@ final class PerMessageDeflateCompressor {
     private let compressor: ZlibCompressor
     private let noContextTakeover: Bool
 
-    init(windowBits: Int, noContextTakeover: Bool, compressionLevel: Int32 = 1, memoryLevel: Int32 = 8) throws {
+    /// Level 1 (fastest): messages are mostly small JSON; the ratio gain of higher levels is not
+    /// worth the CPU on a router. The hash table size follows the window (memLevel = bits - 7, at
+    /// most 8): zlib slides its whole hash table every time the window fills, so a small window
+    /// with the default 32K-entry table spends most of its time sliding.
+    init(windowBits: Int, noContextTakeover: Bool, compressionLevel: Int32 = 1, memoryLevel: Int32? = nil) throws {
         precondition((9...15).contains(windowBits), "zlib raw deflate needs 9...15 window bits")
+        let memoryLevel = memoryLevel ?? Int32(Swift.min(8, Swift.max(1, windowBits - 7)))
         self.compressor = try ZlibCompressor(
             algorithm: .deflate,
             configuration: ZlibConfiguration(

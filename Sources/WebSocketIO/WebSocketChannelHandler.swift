@@ -11,7 +11,9 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     typealias OutboundOut = WebSocketFrame
 
     /// Messages shorter than this are sent uncompressed even when permessage-deflate is on.
-    static let minimumCompressedSize = 64
+    /// 1: once negotiated every non-empty message is compressed, as Autobahn|Python and `websockets` do
+    /// (some peers mishandle uncompressed messages on a deflate session).
+    static let minimumCompressedSize = 1
 
     let connection: WebSocketConnection
     private var userHandler: (any WebSocketMessageHandler)?
@@ -51,11 +53,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         self.stateMachine = WebSocketStateMachine(role: role)
         self.parser = WebSocketFrameParser(maxFrameLength: maxMessageSize)
         self.deflate = deflate
-        let decompressor = try deflate.map { try PerMessageDeflateDecompressor(noContextTakeover: $0.receiveNoContextTakeover) }
         self.assembler = WebSocketInboundAssembler(
             role: role == .server ? .server : .client,
             maxMessageSize: maxMessageSize,
-            decompressor: decompressor
+            deflate: deflate
         )
         self.closeTimeout = closeTimeout
         self.logger = logger
@@ -261,7 +262,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         case .none:
             break
         case .sendCloseAndWait(let code, let reason):
-            self.writeClose(code: code, reason: reason, context: context).whenComplete { _ in }
+            _ = self.writeClose(code: code, reason: reason, context: context)
             self.startCloseTimer(context: context)
         case .sendCloseAndCloseChannel(let code, let reason):
             let written = self.writeClose(code: code, reason: reason, context: context)

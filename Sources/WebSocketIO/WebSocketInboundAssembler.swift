@@ -29,7 +29,10 @@ struct WebSocketInboundAssembler {
 
     private let role: Role
     private let maxMessageSize: Int
-    private let decompressor: PerMessageDeflateDecompressor?
+    /// Negotiated permessage-deflate, if any; the decompressor (a 32 KiB window plus zlib state)
+    /// is only created when the first compressed message arrives.
+    private let deflate: PerMessageDeflateConfiguration?
+    private var decompressor: PerMessageDeflateDecompressor?
     private let allocator: ByteBufferAllocator
 
     private var frame: WebSocketFrameHeader? = nil
@@ -38,10 +41,10 @@ struct WebSocketInboundAssembler {
     private var control = ByteBuffer()
     private(set) var failed = false
 
-    init(role: Role, maxMessageSize: Int, decompressor: PerMessageDeflateDecompressor?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    init(role: Role, maxMessageSize: Int, deflate: PerMessageDeflateConfiguration?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.role = role
         self.maxMessageSize = maxMessageSize
-        self.decompressor = decompressor
+        self.deflate = deflate
         self.allocator = allocator
     }
 
@@ -86,7 +89,7 @@ struct WebSocketInboundAssembler {
             return .none
         case 0x1, 0x2:
             if self.message != nil { return self.fail(.protocolError, "new data frame while a fragmented message is open") }
-            if header.rsv1 && self.decompressor == nil { return self.fail(.protocolError, "RSV1 set without negotiated compression") }
+            if header.rsv1 && self.deflate == nil { return self.fail(.protocolError, "RSV1 set without negotiated compression") }
             self.message = Message(kind: header.opcode == 0x1 ? .text : .binary, compressed: header.rsv1, buffer: nil, size: 0)
             self.validator.reset()
         case 0x0:
@@ -125,7 +128,10 @@ struct WebSocketInboundAssembler {
         self.message = nil  // keep the buffer uniquely referenced while we append
 
         if message.compressed {
-            guard let decompressor = self.decompressor else { return self.fail(.protocolError, "no decompressor") }
+            if self.decompressor == nil, let deflate = self.deflate {
+                self.decompressor = try? PerMessageDeflateDecompressor(noContextTakeover: deflate.receiveNoContextTakeover)
+            }
+            guard let decompressor = self.decompressor else { return self.fail(.unexpectedServerError, "cannot create decompressor") }
             var buffer = message.buffer ?? self.allocator.buffer(capacity: Swift.max(chunk.readableBytes * 2, 256))
             let start = buffer.writerIndex
             do {

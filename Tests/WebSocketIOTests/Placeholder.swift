@@ -1,2 +1,0 @@
-import XCTest
-final class WebSocketIOTestsPlaceholder: XCTestCase { func testNothing() {} }
