@@ -12,11 +12,14 @@ public final class Broker: Sendable {
     private let state: Mutex<State>
     private let uris: URIValidator
     private let historyEnabled: Bool
+    private let membership: MembershipOrder
 
     /// `eventHistory`: topics starting with `prefix` keep their last `limit` events (the longest
     /// matching prefix decides).
-    public init(uris: URIValidator, eventHistory: [(prefix: String, limit: Int)] = []) {
+    public init(uris: URIValidator, eventHistory: [(prefix: String, limit: Int)] = [],
+                membership: MembershipOrder = MembershipOrder()) {
         self.uris = uris
+        self.membership = membership
         let history = EventHistory(rules: eventHistory)
         self.historyEnabled = history.isEnabled
         self.state = Mutex(State(history: history))
@@ -25,6 +28,10 @@ public final class Broker: Sendable {
     // MARK: Subscribing
 
     public func subscribe(_ message: Subscribe, from session: RealmSession) {
+        membership.run { subscribeInOrder(message, from: session) }
+    }
+
+    private func subscribeInOrder(_ message: Subscribe, from session: RealmSession) {
         var match = MatchPolicy.exact
         var getRetained = false
         if message.options.count > 0 {
@@ -90,6 +97,10 @@ public final class Broker: Sendable {
     }
 
     public func unsubscribe(_ message: Unsubscribe, from session: RealmSession) {
+        membership.run { unsubscribeInOrder(message, from: session) }
+    }
+
+    private func unsubscribeInOrder(_ message: Unsubscribe, from session: RealmSession) {
         let removed = state.withLock { state in
             state.removeSubscriber(session.id, from: message.subscription)
         }
@@ -108,6 +119,10 @@ public final class Broker: Sendable {
     /// are not (spec). Meta events fire as for UNSUBSCRIBE. False if it was not subscribed.
     @discardableResult
     public func removeSubscriber(_ sessionID: WampID, from subscription: WampID, reason: String?) -> Bool {
+        membership.run { removeSubscriberInOrder(sessionID, from: subscription, reason: reason) }
+    }
+
+    private func removeSubscriberInOrder(_ sessionID: WampID, from subscription: WampID, reason: String?) -> Bool {
         guard let (session, meta) = state.withLock({ $0.removeSubscriber(sessionID, from: subscription) }) else {
             return false
         }
@@ -123,6 +138,10 @@ public final class Broker: Sendable {
 
     /// Drops every subscription a leaving session held, with their meta events.
     public func removeSession(_ sessionID: WampID) {
+        membership.run { removeSessionInOrder(sessionID) }
+    }
+
+    private func removeSessionInOrder(_ sessionID: WampID) {
         let meta = state.withLock { state -> [MetaEvent] in
             var meta: [MetaEvent] = []
             for id in state.subscriptionsBySession[sessionID] ?? [] {

@@ -53,16 +53,23 @@ public final class Dealer: Sendable {
     private let uris: URIValidator
     private let scheduler: (any RealmScheduler)?
     private let meta: (any MetaEventPublisher)?
+    private let membership: MembershipOrder
 
-    public init(uris: URIValidator, scheduler: (any RealmScheduler)? = nil, meta: (any MetaEventPublisher)? = nil) {
+    public init(uris: URIValidator, scheduler: (any RealmScheduler)? = nil, meta: (any MetaEventPublisher)? = nil,
+                membership: MembershipOrder = MembershipOrder()) {
         self.uris = uris
         self.scheduler = scheduler
         self.meta = meta
+        self.membership = membership
     }
 
     // MARK: REGISTER / UNREGISTER
 
     public func register(_ message: Register, from session: RealmSession) {
+        membership.run { registerInOrder(message, from: session) }
+    }
+
+    private func registerInOrder(_ message: Register, from session: RealmSession) {
         let options = message.options
         let hasOptions = options.count > 0
         guard let match = MatchPolicy(option: hasOptions ? options.string("match") : nil) else {
@@ -116,6 +123,10 @@ public final class Dealer: Sendable {
     }
 
     public func unregister(_ message: Unregister, from session: RealmSession) {
+        membership.run { unregisterInOrder(message, from: session) }
+    }
+
+    private func unregisterInOrder(_ message: Unregister, from session: RealmSession) {
         let deleted = state.withLock { state -> Bool? in
             guard let registration = state.registrations[message.registration],
                   registration.callees.contains(where: { $0.id == session.id }) else { return nil }
@@ -134,6 +145,10 @@ public final class Dealer: Sendable {
     /// Registration revocation (`wamp.registration.remove_callee`): the callee is told with
     /// `[UNREGISTERED, 0, {registration, reason}]` if it announced the feature.
     public func removeCallee(_ sessionID: WampID, from registrationID: WampID, reason: String?) -> Bool {
+        membership.run { removeCalleeInOrder(sessionID, from: registrationID, reason: reason) }
+    }
+
+    private func removeCalleeInOrder(_ sessionID: WampID, from registrationID: WampID, reason: String?) -> Bool {
         let outcome = state.withLock { state -> (RealmSession, Bool)? in
             guard let callee = state.registrations[registrationID]?.callees.first(where: { $0.id == sessionID }) else { return nil }
             return (callee, state.removeCallee(sessionID, from: registrationID))
@@ -167,6 +182,10 @@ public final class Dealer: Sendable {
         if progress && !session.features.contains(.callerProgressiveCallInvocations) {
             throw RoutingViolation("CALL with progress=true from a caller that did not announce progressive_call_invocations")
         }
+        let passthru = hasOptions && Dealer.usesPassthru(options)
+        if passthru && !session.features.contains(.callerPayloadPassthru) {
+            throw RoutingViolation("CALL uses payload passthru mode, which the caller did not announce")
+        }
 
         enum Decision {
             case invoke(callee: RealmSession, request: WampID, registration: Registration, token: UInt64)
@@ -190,6 +209,9 @@ public final class Dealer: Sendable {
             }
             guard let registrationID = state.lookup(message.procedure) else { return .noSuchProcedure }
             let callee = state.registrations[registrationID]!.nextCallee()
+            if passthru && !callee.features.contains(.calleePayloadPassthru) {
+                return .featureNotSupported("the callee of '\(message.procedure)' does not support payload passthru mode")
+            }
             if progress && !(callee.features.contains(.calleeProgressiveCallInvocations) && callee.features.contains(.calleeCallCanceling)) {
                 return .featureNotSupported("the callee of '\(message.procedure)' does not support progressive call invocations")
             }
@@ -258,13 +280,21 @@ public final class Dealer: Sendable {
     /// `progress=true` and keeps the call open. Returns false when it matched no pending call
     /// (finished, canceled, or the caller left); the router logs that.
     @discardableResult
-    public func yield(_ message: Yield, from session: RealmSession) -> Bool {
+    public func yield(_ message: Yield, from session: RealmSession) throws(RoutingViolation) -> Bool {
         let options = message.options
         let progress = options.count > 0 && options.bool("progress") == true
-        enum Decision { case unknown, discard, progress(PendingCall), final(PendingCall) }
+        let passthru = options.count > 0 && Dealer.usesPassthru(options)
+        if passthru && !session.features.contains(.calleePayloadPassthru) {
+            throw RoutingViolation("YIELD uses payload passthru mode, which the callee did not announce")
+        }
+        enum Decision { case unknown, discard, progress(PendingCall), final(PendingCall), callerLacksPassthru(PendingCall) }
         let decision = state.withLock { state -> Decision in
             let key = InvocationKey(callee: session.id, request: message.request)
             guard let pending = state.pending[key] else { return .unknown }
+            if passthru && !pending.caller.features.contains(.callerPayloadPassthru) {
+                state.settle(key)
+                return .callerLacksPassthru(pending)
+            }
             if progress {
                 return pending.receiveProgress && !pending.killed ? .progress(pending) : .discard
             }
@@ -275,6 +305,16 @@ public final class Dealer: Sendable {
         case .unknown:
             return false
         case .discard:
+            return true
+        case .callerLacksPassthru(let pending):
+            // The spec makes this the callee's application error; the caller must not wait forever.
+            pending.timeout?.cancel()
+            session.peer.send(.error(ErrorMessage(
+                requestType: .yield, request: message.request, error: "wamp.error.feature_not_supported",
+                message: "the caller does not support payload passthru mode")))
+            pending.caller.peer.send(.error(ErrorMessage(
+                requestType: .call, request: pending.callRequest, error: "wamp.error.feature_not_supported",
+                message: "the callee answered in payload passthru mode, which this caller did not announce")))
             return true
         case .progress(let pending):
             let details = JSONValue.makeObject()
@@ -376,6 +416,10 @@ public final class Dealer: Sendable {
     /// its callers get `wamp.error.canceled`; callees of calls it made are interrupted if they
     /// announced call canceling.
     public func removeSession(_ sessionID: WampID) {
+        membership.run { removeSessionInOrder(sessionID) }
+    }
+
+    private func removeSessionInOrder(_ sessionID: WampID) {
         let (orphanedCallers, abandonedCallees, unregistered) = state.withLock { state in
             var unregistered: [(WampID, Bool)] = []
             for id in state.registrationsBySession[sessionID] ?? [] {
@@ -456,6 +500,10 @@ public final class Dealer: Sendable {
 
     private func refuse(_ message: Call, _ error: String, _ reason: String, to session: RealmSession) {
         session.peer.send(.error(ErrorMessage(requestType: .call, request: message.request, error: error, message: reason)))
+    }
+
+    static func usesPassthru(_ options: JSONValue) -> Bool {
+        ["ppt_scheme", "ppt_serializer", "ppt_cipher", "ppt_keyid"].contains { options.contains($0) }
     }
 
     /// Payload passthru mode: `ppt_*` options travel from CALL to INVOCATION and YIELD to RESULT.

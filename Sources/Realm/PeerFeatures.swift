@@ -15,6 +15,8 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
     public static let callerProgressiveCallResults = PeerFeatures(rawValue: 1 << 6)
     public static let callerCallCanceling = PeerFeatures(rawValue: 1 << 7)
     public static let callerProgressiveCallInvocations = PeerFeatures(rawValue: 1 << 8)
+    public static let callerPayloadPassthru = PeerFeatures(rawValue: 1 << 9)
+    public static let calleePayloadPassthru = PeerFeatures(rawValue: 1 << 10)
 
     /// Reads `HELLO.Details.roles.<role>.features.<feature> == true` for the features above.
     public init(helloRoles roles: JSONValue?) {
@@ -28,6 +30,7 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
             if callee.bool("progressive_call_invocations") == true { insert(.calleeProgressiveCallInvocations) }
             if callee.bool("registration_revocation") == true { insert(.calleeRegistrationRevocation) }
             if callee.bool("call_timeout") == true { insert(.calleeCallTimeout) }
+            if callee.bool("payload_passthru_mode") == true { insert(.calleePayloadPassthru) }
         }
         if let subscriber = features("subscriber"), subscriber.bool("subscription_revocation") == true {
             insert(.subscriberSubscriptionRevocation)
@@ -36,6 +39,7 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
             if caller.bool("progressive_call_results") == true { insert(.callerProgressiveCallResults) }
             if caller.bool("call_canceling") == true { insert(.callerCallCanceling) }
             if caller.bool("progressive_call_invocations") == true { insert(.callerProgressiveCallInvocations) }
+            if caller.bool("payload_passthru_mode") == true { insert(.callerPayloadPassthru) }
         }
     }
 }

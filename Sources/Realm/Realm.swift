@@ -14,20 +14,24 @@ public final class Realm: Sendable {
     public let broker: Broker
     public let dealer: Dealer
     let uris: URIValidator
+    private let membership: MembershipOrder
     private let sessions = Mutex<[WampID: SessionRecord]>([:])
 
     public init(name: String, uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil,
                 eventHistory: [(prefix: String, limit: Int)] = []) {
         self.name = name
         self.uris = uris
-        self.broker = Broker(uris: uris, eventHistory: eventHistory)
-        self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker)
+        self.membership = MembershipOrder()
+        self.broker = Broker(uris: uris, eventHistory: eventHistory, membership: membership)
+        self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker, membership: membership)
     }
 
     public func join(_ session: RealmSession) {
-        sessions.withLock { $0[session.id] = SessionRecord(session: session) }
-        broker.publishMetaEvent(topic: "wamp.session.on_join") {
-            RawJSON(validatedText: "[\(Realm.sessionDetails(session).jsonText)]")
+        membership.run {
+            sessions.withLock { $0[session.id] = SessionRecord(session: session) }
+            broker.publishMetaEvent(topic: "wamp.session.on_join") {
+                RawJSON(validatedText: "[\(Realm.sessionDetails(session).jsonText)]")
+            }
         }
     }
 
@@ -41,12 +45,14 @@ public final class Realm: Sendable {
         }
         broker.removeSession(session.id)
         dealer.removeSession(session.id)
-        broker.publishMetaEvent(topic: "wamp.session.on_leave") {
-            let arguments = JSONValue.makeArray()
-            arguments.append(integer: Int64(session.id))
-            arguments.append(string: session.authid)
-            arguments.append(string: session.authrole)
-            return RawJSON(arguments)
+        membership.run {
+            broker.publishMetaEvent(topic: "wamp.session.on_leave") {
+                let arguments = JSONValue.makeArray()
+                arguments.append(integer: Int64(session.id))
+                arguments.append(string: session.authid)
+                arguments.append(string: session.authrole)
+                return RawJSON(arguments)
+            }
         }
     }
 

@@ -117,7 +117,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         case .call(let call):
             try realm.call(call, from: session)
         case .yield(let yield):
-            if !realm.dealer.yield(yield, from: session) {
+            if try !realm.dealer.yield(yield, from: session) {
                 logger.debug("YIELD for no pending invocation ignored", metadata: ["request": "\(yield.request)"])
             }
         case .publish(let publish):

@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// One open WebSocket. `send` and `close` may be called from any thread.
 ///
@@ -26,6 +27,10 @@ public final class WebSocketConnection: Sendable {
     }
 
     private let crossLoop = NIOLockedValueBox(CrossLoopQueue())
+    /// Set while the cross-thread queue holds messages. A send on the loop drains them first, so
+    /// a message sent after another (in any thread's order that a lock or a reply establishes)
+    /// is never written before it. Checked without the lock: one atomic load per send.
+    private let crossLoopPending = Atomic<Bool>(false)
     private let handlerBox: NIOLoopBoundBox<WebSocketChannelHandler?>
 
     init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, logger: Logger) {
@@ -40,6 +45,9 @@ public final class WebSocketConnection: Sendable {
     /// fanned out to many connections.
     public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind = .text) {
         if self.eventLoop.inEventLoop {
+            if self.crossLoopPending.load(ordering: .acquiring) {
+                self.drainCrossLoopQueue()
+            }
             if let handler = self.handlerBox.value {
                 handler.sendMessage(payload, kind: kind)
             } else {
@@ -57,6 +65,7 @@ public final class WebSocketConnection: Sendable {
             } else {
                 queue.items.append((payload, kind))
                 queue.bytes += payload.readableBytes
+                self.crossLoopPending.store(true, ordering: .releasing)
             }
             if queue.hopScheduled { return .nothing }
             queue.hopScheduled = true
@@ -96,6 +105,7 @@ public final class WebSocketConnection: Sendable {
     func markClosed() {
         let dropped = self.crossLoop.withLockedValue { queue -> Int in
             queue.closed = true
+            self.crossLoopPending.store(false, ordering: .releasing)
             let count = queue.items.count
             queue.items.removeAll()
             queue.bytes = 0
@@ -114,6 +124,7 @@ public final class WebSocketConnection: Sendable {
             swap(&queue.items, &handler.drainSpare)
             queue.bytes = 0
             queue.hopScheduled = false
+            self.crossLoopPending.store(false, ordering: .releasing)
             overflowed = queue.overflowed
             queue.overflowed = false
         }

@@ -60,9 +60,9 @@ final class DealerAdvancedTests: XCTestCase {
         let invocation = try XCTUnwrap(invocations(calleePeer).last)
         XCTAssertEqual(invocation.details.bool("receive_progress"), true)
         for i in 1...3 {
-            realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"progress":true}"#)!, payload: Payload(arguments: RawJSON("[\(i)]"))), from: callee)
+            try realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"progress":true}"#)!, payload: Payload(arguments: RawJSON("[\(i)]"))), from: callee)
         }
-        realm.dealer.yield(Yield(request: invocation.request, options: .emptyObject, payload: Payload(arguments: RawJSON("[\"done\"]"))), from: callee)
+        try realm.dealer.yield(Yield(request: invocation.request, options: .emptyObject, payload: Payload(arguments: RawJSON("[\"done\"]"))), from: callee)
         let received = results(callerPeer)
         XCTAssertEqual(received.map(\.request), [9, 9, 9, 9])
         XCTAssertEqual(received.map { $0.details.bool("progress") }, [true, true, true, nil])
@@ -77,7 +77,7 @@ final class DealerAdvancedTests: XCTestCase {
         try call(caller, "p", #"{"receive_progress":true}"#)
         let invocation = try XCTUnwrap(invocations(calleePeer).last)
         XCTAssertNil(invocation.details.bool("receive_progress"))
-        realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"progress":true}"#)!), from: callee)
+        try realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"progress":true}"#)!), from: callee)
         XCTAssertTrue(results(callerPeer).isEmpty, "unrequested progress is discarded")
         XCTAssertEqual(realm.dealer.pendingCallCount, 1)
     }
@@ -97,7 +97,7 @@ final class DealerAdvancedTests: XCTestCase {
         XCTAssertEqual(chunks.map { $0.details.bool("progress") }, [true, true, nil])
         XCTAssertEqual(chunks.map { $0.payload.arguments!.description }, ["[1]", "[2]", "[3]"])
         XCTAssertThrowsError(try call(caller, "upload", "{}", request: 5), "the stream ended; reusing the ID while pending is a violation")
-        realm.dealer.yield(Yield(request: chunks[0].request, options: .emptyObject), from: callee)
+        try realm.dealer.yield(Yield(request: chunks[0].request, options: .emptyObject), from: callee)
         XCTAssertEqual(results(callerPeer).map(\.request), [5])
         try call(caller, "upload", #"{"progress":true}"#, request: 5)
         XCTAssertEqual(invocations(calleePeer).count, 3, "a late continuation of a finished call is discarded")
@@ -131,7 +131,7 @@ final class DealerAdvancedTests: XCTestCase {
         XCTAssertEqual(errors(callerPeer).first?.request, 3)
         XCTAssertTrue(interrupts(calleePeer).isEmpty)
         let invocation = try XCTUnwrap(invocations(calleePeer).last)
-        XCTAssertFalse(realm.dealer.yield(Yield(request: invocation.request, options: .emptyObject), from: callee), "late YIELD discarded")
+        XCTAssertFalse(try realm.dealer.yield(Yield(request: invocation.request, options: .emptyObject), from: callee), "late YIELD discarded")
         XCTAssertTrue(results(callerPeer).isEmpty)
     }
 
@@ -176,7 +176,7 @@ final class DealerAdvancedTests: XCTestCase {
         let (caller, callerPeer) = join(2)
         register(callee, calleePeer, "p")
         try call(caller, "p", request: 3)
-        realm.dealer.yield(Yield(request: try XCTUnwrap(invocations(calleePeer).last).request, options: .emptyObject), from: callee)
+        try realm.dealer.yield(Yield(request: try XCTUnwrap(invocations(calleePeer).last).request, options: .emptyObject), from: callee)
         realm.dealer.cancel(Cancel(request: 3, options: .emptyObject), from: caller)
         XCTAssertTrue(errors(callerPeer).isEmpty)
         XCTAssertTrue(interrupts(calleePeer).isEmpty)
@@ -214,7 +214,7 @@ final class DealerAdvancedTests: XCTestCase {
         let (caller, callerPeer) = join(2)
         register(callee, calleePeer, "p")
         try call(caller, "p", #"{"timeout":250}"#, request: 4)
-        realm.dealer.yield(Yield(request: try XCTUnwrap(invocations(calleePeer).last).request, options: .emptyObject), from: callee)
+        try realm.dealer.yield(Yield(request: try XCTUnwrap(invocations(calleePeer).last).request, options: .emptyObject), from: callee)
         XCTAssertEqual(clock.activeCount, 0)
         clock.fireAll()
         XCTAssertTrue(errors(callerPeer).isEmpty)
@@ -363,9 +363,12 @@ final class DealerAdvancedTests: XCTestCase {
         XCTAssertEqual(realm.dealer.pendingCallCount, 0)
     }
 
+    static let passthru = #"{"caller":{"features":{"payload_passthru_mode":true}},"callee":{"features":{"payload_passthru_mode":true}}}"#
+    static let pptOptions = #"{"ppt_scheme":"x_custom","ppt_serializer":"cbor"}"#
+
     func testPayloadPassthruOptionsTravelUntouched() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, callerPeer) = join(2)
+        let (callee, calleePeer) = join(1, roles: Self.passthru)
+        let (caller, callerPeer) = join(2, roles: Self.passthru)
         register(callee, calleePeer, "p")
         try call(caller, "p", #"{"ppt_scheme":"x_custom","ppt_serializer":"cbor","ppt_cipher":"xsalsa20poly1305","ppt_keyid":"k1"}"#, args: #"["\u0000AQID"]"#)
         let invocation = try XCTUnwrap(invocations(calleePeer).last)
@@ -374,9 +377,40 @@ final class DealerAdvancedTests: XCTestCase {
         XCTAssertEqual(invocation.details.string("ppt_cipher"), "xsalsa20poly1305")
         XCTAssertEqual(invocation.details.string("ppt_keyid"), "k1")
         XCTAssertEqual(invocation.payload.arguments?.description, #"["\u0000AQID"]"#)
-        realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"ppt_scheme":"x_custom","ppt_serializer":"cbor"}"#)!), from: callee)
+        try realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"ppt_scheme":"x_custom","ppt_serializer":"cbor"}"#)!), from: callee)
         XCTAssertEqual(results(callerPeer).last?.details.string("ppt_scheme"), "x_custom")
         XCTAssertEqual(results(callerPeer).last?.details.string("ppt_serializer"), "cbor")
+    }
+
+    func testPayloadPassthruFromAPeerThatDidNotAnnounceItIsAViolation() throws {
+        let (callee, calleePeer) = join(1, roles: Self.basic)
+        let (caller, _) = join(2, roles: Self.basic)
+        register(callee, calleePeer, "p")
+        XCTAssertThrowsError(try call(caller, "p", Self.pptOptions))
+        let (passthruCaller, _) = join(3, roles: Self.passthru)
+        try call(passthruCaller, "p", request: 2)
+        let invocation = try XCTUnwrap(invocations(calleePeer).last)
+        XCTAssertThrowsError(try realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(Self.pptOptions)!), from: callee))
+    }
+
+    func testPayloadPassthruToAPeerWithoutItIsFeatureNotSupported() throws {
+        let (callee, calleePeer) = join(1, roles: Self.basic)
+        let (caller, callerPeer) = join(2, roles: Self.passthru)
+        register(callee, calleePeer, "p")
+        try call(caller, "p", Self.pptOptions)
+        XCTAssertEqual(errors(callerPeer).last?.error, "wamp.error.feature_not_supported")
+        XCTAssertTrue(invocations(calleePeer).isEmpty)
+
+        let (passthruCallee, passthruCalleePeer) = join(3, roles: Self.passthru)
+        let (basicCaller, basicCallerPeer) = join(4, roles: Self.basic)
+        register(passthruCallee, passthruCalleePeer, "q")
+        try call(basicCaller, "q", request: 5)
+        let invocation = try XCTUnwrap(invocations(passthruCalleePeer).last)
+        try realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(Self.pptOptions)!), from: passthruCallee)
+        XCTAssertEqual(errors(passthruCalleePeer).last?.error, "wamp.error.feature_not_supported")
+        XCTAssertEqual(errors(passthruCalleePeer).last?.requestType, .yield)
+        XCTAssertEqual(errors(basicCallerPeer).last?.error, "wamp.error.feature_not_supported")
+        XCTAssertEqual(realm.dealer.pendingCallCount, 0)
     }
 
     func testBasicCallBuildsNoDetails() throws {

@@ -37,7 +37,7 @@ final class DealerTests: XCTestCase {
         XCTAssertEqual(invocation.request, 1, "session-scope request IDs count from 1")
         XCTAssertEqual(invocation.payload.arguments?.description, "[2, 3]")
         XCTAssertEqual(invocation.payload.argumentsKw?.description, #"{"k": "v"}"#)
-        XCTAssertTrue(realm.dealer.yield(Yield(request: invocation.request, options: options(), payload: Payload(arguments: RawJSON("[5]"))), from: callee))
+        XCTAssertTrue(try realm.dealer.yield(Yield(request: invocation.request, options: options(), payload: Payload(arguments: RawJSON("[5]"))), from: callee))
         guard case .result(let result) = callerPeer.last else { return XCTFail("no RESULT") }
         XCTAssertEqual(result.request, 77)
         XCTAssertEqual(result.payload.arguments?.description, "[5]")
@@ -117,7 +117,7 @@ final class DealerTests: XCTestCase {
         try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller)
         XCTAssertThrowsError(try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller))
         let invocation = try XCTUnwrap(lastInvocation(calleePeer))
-        realm.dealer.yield(Yield(request: invocation.request, options: options()), from: callee)
+        try realm.dealer.yield(Yield(request: invocation.request, options: options()), from: callee)
         XCTAssertNoThrow(try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller),
                          "a settled request ID may be used again")
     }
@@ -151,7 +151,7 @@ final class DealerTests: XCTestCase {
         realm.leave(caller)
         XCTAssertEqual(realm.dealer.pendingCallCount, 0)
         callerPeer.clear()
-        XCTAssertFalse(realm.dealer.yield(Yield(request: invocation.request, options: options()), from: callee))
+        XCTAssertFalse(try realm.dealer.yield(Yield(request: invocation.request, options: options()), from: callee))
         XCTAssertTrue(callerPeer.messages.isEmpty)
     }
 
@@ -163,7 +163,7 @@ final class DealerTests: XCTestCase {
         try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller)
         let invocation = try XCTUnwrap(lastInvocation(calleePeer))
         callerPeer.clear()
-        XCTAssertFalse(realm.dealer.yield(Yield(request: invocation.request, options: options()), from: intruder))
+        XCTAssertFalse(try realm.dealer.yield(Yield(request: invocation.request, options: options()), from: intruder))
         XCTAssertTrue(callerPeer.messages.isEmpty)
         XCTAssertEqual(realm.dealer.pendingCallCount, 1)
     }
@@ -181,7 +181,7 @@ final class DealerTests: XCTestCase {
         }
         XCTAssertEqual(invocations.count, 1000)
         for invocation in invocations.reversed() {
-            realm.dealer.yield(Yield(request: invocation.request, options: options(), payload: invocation.payload), from: callee)
+            try realm.dealer.yield(Yield(request: invocation.request, options: options(), payload: invocation.payload), from: callee)
         }
         let results = callerPeer.messages.compactMap { message -> Result? in
             guard case .result(let result) = message else { return nil }

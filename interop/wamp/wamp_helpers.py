@@ -26,6 +26,8 @@ PUBLISH, PUBLISHED = 16, 17
 SUBSCRIBE, SUBSCRIBED, UNSUBSCRIBE, UNSUBSCRIBED, EVENT = 32, 33, 34, 35, 36
 CALL, RESULT = 48, 50
 REGISTER, REGISTERED, UNREGISTER, UNREGISTERED, INVOCATION, YIELD = 64, 65, 66, 67, 68, 70
+# Advanced Profile
+CANCEL, INTERRUPT = 49, 69
 
 MAX_ID = 2**53
 CLIENT_ROLES = {"caller": {}, "callee": {}, "publisher": {}, "subscriber": {}}
@@ -109,8 +111,9 @@ class RawPeer:
         assert isinstance(msg, list) and msg and msg[0] == code, f"expected message type {code}, got {msg!r}"
         return msg
 
-    async def hello(self, realm: str = "realm1", roles=None):
-        await self.send([HELLO, realm, {"roles": roles or CLIENT_ROLES}])
+    async def hello(self, realm: str = "realm1", roles=None, **details):
+        """Join `realm`; extra keyword arguments (authid=...) go into HELLO.Details."""
+        await self.send([HELLO, realm, {"roles": roles or CLIENT_ROLES, **details}])
         msg = await self.recv()
         assert isinstance(msg, list) and len(msg) == 3 and msg[0] == WELCOME, f"expected WELCOME, got {msg!r}"
         assert is_id(msg[1]), f"WELCOME session id {msg[1]!r} is not an integer in [1, 2^53]"
@@ -223,6 +226,11 @@ class Client(ApplicationSession):
         self.left = loop.create_future()
         self.disconnected = loop.create_future()
 
+    def onConnect(self):
+        # ComponentConfig.extra may carry an "authid" to announce in HELLO (no authentication)
+        authid = (self.config.extra or {}).get("authid") if isinstance(self.config.extra, dict) else None
+        self.join(self.config.realm, authid=authid)
+
     def onJoin(self, details):
         if not self.joined.done():
             self.joined.set_result(details)
@@ -248,15 +256,17 @@ class Client(ApplicationSession):
 
 
 async def autobahn_session(url: str, realm: str = "realm1", *, serializers="json",
-                           compression: bool = False, timeout: float = 10.0) -> Client:
+                           compression: bool = False, timeout: float = 10.0,
+                           authid: str | None = None) -> Client:
     """Connect an Autobahn|Python asyncio session and wait until it has joined `realm`.
-    By default it offers only wamp.2.json; `serializers=None` offers all of autobahn's."""
+    By default it offers only wamp.2.json; `serializers=None` offers all of autobahn's.
+    `authid`, if given, is announced in HELLO.Details.authid."""
     loop = asyncio.get_running_loop()
     txaio.config.loop = loop
     created = loop.create_future()
 
     def make():
-        session = Client(ComponentConfig(realm))
+        session = Client(ComponentConfig(realm, extra={"authid": authid} if authid else None))
         if not created.done():
             created.set_result(session)
         return session
