@@ -209,8 +209,11 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         self.scheduleFlush()
     }
 
-    func backlogOverflowed() {
-        let backlog = self.bufferedAtSample + self.writtenSinceSample
+    /// - Parameter pendingCrossLoopBytes: bytes still waiting in the connection's cross-thread
+    ///   queue (they are dropped with the connection).
+    func backlogOverflowed(pendingCrossLoopBytes: Int = 0) {
+        if let context = self.context { self.sampleBuffered(context: context) }
+        let backlog = self.bufferedAtSample + self.writtenSinceSample + pendingCrossLoopBytes
         WebSocketMetrics.recordBacklogOverflow()
         self.logger.warning(
             "closing WebSocket connection: outbound backlog overflow",

@@ -120,8 +120,10 @@ public final class WebSocketConnection: Sendable {
             return
         }
         var overflowed = false
+        var pendingBytes = 0
         self.crossLoop.withLockedValue { queue in
             swap(&queue.items, &handler.drainSpare)
+            pendingBytes = queue.bytes
             queue.bytes = 0
             queue.hopScheduled = false
             self.crossLoopPending.store(false, ordering: .releasing)
@@ -130,7 +132,7 @@ public final class WebSocketConnection: Sendable {
         }
         if overflowed {
             handler.drainSpare.removeAll(keepingCapacity: true)
-            handler.backlogOverflowed()
+            handler.backlogOverflowed(pendingCrossLoopBytes: pendingBytes)
             return
         }
         for (payload, kind) in handler.drainSpare {

@@ -166,4 +166,54 @@ final class WebSocketRoundTripTests: XCTestCase {
         }
         try await server.shutdown()
     }
+
+    /// A peer that completes the handshake but never reads: sends from another thread pile up
+    /// until the backlog bound closes the connection with 1008, counted in WebSocketMetrics.
+    func testBacklogOverflowAgainstAPeerThatDoesNotRead() async throws {
+        final class ServerSide: WebSocketMessageHandler, @unchecked Sendable {
+            let opened: EventLoopPromise<WebSocketConnection>
+            let closed: EventLoopPromise<WebSocketCloseReason>
+            init(eventLoop: any EventLoop) {
+                self.opened = eventLoop.makePromise()
+                self.closed = eventLoop.makePromise()
+            }
+            deinit {
+                self.opened.fail(WebSocketClientError.connectionClosed)
+                self.closed.fail(WebSocketClientError.connectionClosed)
+            }
+            func webSocketDidOpen(_ connection: WebSocketConnection) { self.opened.succeed(connection) }
+            func webSocket(_ connection: WebSocketConnection, didReceive message: ByteBuffer, kind: WebSocketMessageKind) {}
+            func webSocketDidClose(_ connection: WebSocketConnection, reason: WebSocketCloseReason) { self.closed.succeed(reason) }
+        }
+        let serverSide = ServerSide(eventLoop: self.group.next())
+        var configuration = WebSocketServerConfiguration()
+        configuration.port = 0
+        configuration.maxBacklogBytes = 1 << 20
+        let server = try await WebSocketServer.start(
+            configuration: configuration, group: self.group, logger: Logger(label: "test.server")
+        ) { _ in serverSide }
+
+        let before = WebSocketMetrics.backlogOverflowClosures
+        let client = try await ClientBootstrap(group: self.group)
+            .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_rcvbuf), value: 16 << 10)
+            .connect(host: "127.0.0.1", port: server.port).get()
+        let request = EmbeddedServer.upgradeRequest()
+        try await client.writeAndFlush(ByteBuffer(string: request)).get()
+
+        let connection = try await serverSide.opened.futureResult.get()
+        let chunk = ByteBuffer(repeating: 0x42, count: 64 << 10)
+        var sent = 0
+        while sent < 2000 {
+            connection.send(chunk, kind: .binary)  // from this (non event loop) thread
+            sent += 1
+            if sent % 8 == 0 { try await Task.sleep(for: .milliseconds(5)) }  // let the loop drain: overflow must come from unsent bytes in NIO
+        }
+        let reason = try await serverSide.closed.futureResult.get()
+        XCTAssertEqual(reason.code, .policyViolation)
+        XCTAssertTrue(reason.reason.contains("backlog"), reason.reason)
+        XCTAssertGreaterThan(WebSocketMetrics.backlogOverflowClosures, before)
+        try? await client.close()  // the server already closed it
+        try await server.shutdown()
+    }
 }

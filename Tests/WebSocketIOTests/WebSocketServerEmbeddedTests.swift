@@ -286,6 +286,25 @@ final class WebSocketServerEmbeddedTests: XCTestCase {
         XCTAssertEqual(frames.map(\.text), Array(repeating: "event", count: 5))
     }
 
+    func testFanOutPayloadIsNotCopiedPerConnection() throws {
+        let payload = ByteBuffer(string: String(repeating: "event payload ", count: 100))
+        let payloadAddress = payload.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        for _ in 0..<3 {
+            let server = try EmbeddedServer()
+            try server.upgrade()
+            server.recorder.connection?.send(payload)
+            server.channel.embeddedEventLoop.run()
+            var written: [ByteBuffer] = []
+            while let part = try server.channel.readOutbound(as: IOData.self) {
+                if case .byteBuffer(let buffer) = part { written.append(buffer) }
+            }
+            XCTAssertEqual(written.count, 2, "frame header and payload written separately")
+            XCTAssertEqual(written.last?.readableBytes, payload.readableBytes)
+            let address = written.last?.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+            XCTAssertEqual(address, payloadAddress, "the payload bytes are the caller's buffer, not a copy")
+        }
+    }
+
     func testEchoesDuringOneReadAreFlushedOnceAtReadComplete() throws {
         let server = try EmbeddedServer(echo: true)
         try server.upgrade()
