@@ -223,10 +223,7 @@ private struct Fields {
             throw WampDecodeError(.wrongFieldType, "\(code.name).ArgumentsKw must be a dict")
         }
         let ranges = buffer.withUnsafeReadableBytes { TopLevelArrayScanner.elementRanges(in: $0, from: index) }
-        var payload = Payload()
-        if ranges.count > 0 { payload.arguments = raw(ranges[0]) }
-        if ranges.count > 1 { payload.argumentsKw = raw(ranges[1]) }
-        return payload
+        return Payload(arguments: ranges.0.map(raw), argumentsKw: ranges.1.map(raw))
     }
 
     private func raw(_ range: Range<Int>) -> RawJSON {

@@ -4,9 +4,10 @@
 /// strings (with their escapes) and bracket depth and nothing more. This is how the decoder keeps
 /// the original bytes of `Arguments` and `ArgumentsKw` (see `RawJSON`).
 enum TopLevelArrayScanner {
-    /// Byte ranges of the elements at `firstIndex` and after, in order.
-    static func elementRanges(in bytes: UnsafeRawBufferPointer, from firstIndex: Int) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
+    /// Byte ranges of the (at most two) payload elements at `firstIndex` and `firstIndex + 1`.
+    /// A pair rather than an array: this runs for every message with a payload.
+    static func elementRanges(in bytes: UnsafeRawBufferPointer, from firstIndex: Int) -> (Range<Int>?, Range<Int>?) {
+        var ranges: (Range<Int>?, Range<Int>?) = (nil, nil)
         var position = skipWhitespace(bytes, 0)
         guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else { return ranges }
         position += 1
@@ -16,7 +17,12 @@ enum TopLevelArrayScanner {
             guard position < bytes.count, bytes[position] != UInt8(ascii: "]") else { return ranges }
             let start = position
             position = skipValue(bytes, position)
-            if index >= firstIndex { ranges.append(start..<position) }
+            if index == firstIndex {
+                ranges.0 = start..<position
+            } else if index == firstIndex + 1 {
+                ranges.1 = start..<position
+                return ranges
+            }
             index += 1
             position = skipWhitespace(bytes, position)
             guard position < bytes.count, bytes[position] == UInt8(ascii: ",") else { return ranges }

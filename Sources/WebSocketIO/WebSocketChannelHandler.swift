@@ -8,7 +8,7 @@ import NIOWebSocket
 /// accounts the outbound backlog.
 final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundOut = WebSocketFrame
+    typealias OutboundOut = ByteBuffer
 
     /// Messages shorter than this are sent uncompressed even when permessage-deflate is on.
     /// 1: once negotiated every non-empty message is compressed, as Autobahn|Python and `websockets` do
@@ -140,7 +140,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
             }
         case .ping(let payload):
             if self.stateMachine.isOpen {
-                self.writeFrame(WebSocketFrame(fin: true, opcode: .pong, maskKey: self.maskKey(), data: payload))
+                self.writeFrame(opcode: .pong, data: payload)
                 self.writtenSinceSample += payload.readableBytes
                 self.scheduleFlush()
             }
@@ -197,14 +197,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
                 return
             }
         }
-        let frame = WebSocketFrame(
-            fin: true,
-            rsv1: compressed,
-            opcode: kind == .text ? .text : .binary,
-            maskKey: self.maskKey(),
-            data: data
-        )
-        self.writeFrame(frame)
+        self.writeFrame(opcode: kind == .text ? .text : .binary, rsv1: compressed, data: data)
         self.writtenSinceSample += size
         self.scheduleFlush()
     }
@@ -230,8 +223,21 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         self.role == .client ? .random() : nil
     }
 
-    private func writeFrame(_ frame: WebSocketFrame) {
-        self.context?.write(Self.wrapOutboundOut(frame), promise: nil)
+    /// Writes one unfragmented frame: its header, then the payload (masked on a copy for clients).
+    @discardableResult
+    private func writeFrame(opcode: WebSocketOpcode, rsv1: Bool = false, data: ByteBuffer, flush: Bool = false) -> EventLoopFuture<Void>? {
+        guard let context = self.context else { return nil }
+        let maskKey = self.maskKey()
+        let header = WebSocketFrameWriter.header(
+            opcode: opcode, rsv1: rsv1, length: data.readableBytes, maskKey: maskKey, allocator: context.channel.allocator)
+        context.write(Self.wrapOutboundOut(header), promise: nil)
+        var payload = data
+        if let maskKey { payload.webSocketMask(maskKey) }
+        guard flush else {
+            context.write(Self.wrapOutboundOut(payload), promise: nil)
+            return nil
+        }
+        return context.writeAndFlush(Self.wrapOutboundOut(payload))
     }
 
     private func scheduleFlush() {
@@ -284,9 +290,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
 
     private func writeClose(code: WebSocketErrorCode?, reason: String, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         let payload = WebSocketClosePayload.make(code: code, reason: reason, allocator: context.channel.allocator)
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: self.maskKey(), data: payload)
         self.flushPending = false
-        return context.writeAndFlush(Self.wrapOutboundOut(frame))
+        return self.writeFrame(opcode: .connectionClose, data: payload, flush: true) ?? context.eventLoop.makeSucceededVoidFuture()
     }
 
     private func startCloseTimer(context: ChannelHandlerContext) {

@@ -141,7 +141,6 @@ public enum WebSocketClient {
         } catch {
             throw WebSocketClientError.invalidExtensionResponse("\(error)")
         }
-        try replaceNIOFrameDecoder(channel: channel)
         let connection = WebSocketConnection(
             eventLoop: channel.eventLoop,
             subprotocol: selected?.isEmpty == false ? selected : nil,
@@ -156,7 +155,7 @@ public enum WebSocketClient {
             deflate: deflate,
             logger: logger
         )
-        try channel.pipeline.syncOperations.addHandler(channelHandler)
+        try installFrameHandler(channelHandler, channel: channel)
         return connection
     }
 }

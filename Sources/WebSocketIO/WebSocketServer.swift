@@ -153,7 +153,6 @@ public final class WebSocketServer: Sendable {
         guard let negotiated = self.negotiate(head, configuration: configuration) else {
             throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
         }
-        try replaceNIOFrameDecoder(channel: channel)
         var connectionLogger = logger
         connectionLogger[metadataKey: "ws.remote"] = "\(channel.remoteAddress.map { "\($0)" } ?? "?")"
         let connection = WebSocketConnection(
@@ -171,14 +170,19 @@ public final class WebSocketServer: Sendable {
             closeTimeout: closeTimeout,
             logger: connectionLogger
         )
-        try channel.pipeline.syncOperations.addHandler(handler)
+        try installFrameHandler(handler, channel: channel)
     }
 }
 
-/// NIO's upgraders install `WebSocketFrameDecoder`, which only emits whole frames. We parse frames
-/// ourselves (streaming, to fail invalid UTF-8 fast inside a frame), so remove it; NIO's
-/// `WebSocketFrameEncoder` stays for the outbound side.
-func replaceNIOFrameDecoder(channel: any Channel) throws {
-    let decoder = try channel.pipeline.syncOperations.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-    channel.pipeline.syncOperations.removeHandler(context: decoder, promise: nil)
+/// NIO's upgraders install `WebSocketFrameDecoder`, which only emits whole frames, and
+/// `WebSocketFrameEncoder`. We parse frames ourselves (streaming, to fail invalid UTF-8 fast
+/// inside a frame), so the decoder goes; and we write frames as raw buffers
+/// (`WebSocketFrameWriter`), so our handler sits between the socket and NIO's encoder, which
+/// cannot be removed and is left idle.
+func installFrameHandler(_ handler: WebSocketChannelHandler, channel: any Channel) throws {
+    let pipeline = channel.pipeline.syncOperations
+    let decoder = try pipeline.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+    pipeline.removeHandler(context: decoder, promise: nil)
+    let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+    try pipeline.addHandler(handler, position: .before(encoder))
 }

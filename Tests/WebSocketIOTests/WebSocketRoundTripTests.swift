@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -120,6 +121,31 @@ final class WebSocketRoundTripTests: XCTestCase {
         }
         try await handler.allReceived.get()
         XCTAssertEqual(handler.messages.map { String(buffer: $0.0) }, (0..<count).map { "msg \($0)" })
+        connection.close(code: .normalClosure, reason: "")
+        _ = try await handler.closed.get()
+        try await server.shutdown()
+    }
+
+    /// A message queued from another thread, still waiting for its hop, goes out before a message
+    /// sent later on the connection's own loop (the router relies on this for meta-event order).
+    func testLaterSendOnTheLoopDoesNotOvertakeAQueuedCrossThreadSend() async throws {
+        let server = try await self.startEchoServer()
+        let handler = CollectingHandler(expected: 2, eventLoop: self.group.next())
+        let connection = try await WebSocketClient.connect(
+            host: "127.0.0.1", port: server.port, subprotocols: [], group: self.group, handler: handler
+        )
+        let loopIsBlocked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        connection.eventLoop.execute {
+            loopIsBlocked.signal()
+            release.wait()
+            connection.send(ByteBuffer(string: "second"), kind: .text)
+        }
+        loopIsBlocked.wait()
+        connection.send(ByteBuffer(string: "first"), kind: .text)  // queued: its hop runs after the blocked task
+        release.signal()
+        try await handler.allReceived.get()
+        XCTAssertEqual(handler.messages.map { String(buffer: $0.0) }, ["first", "second"])
         connection.close(code: .normalClosure, reason: "")
         _ = try await handler.closed.get()
         try await server.shutdown()
