@@ -77,8 +77,7 @@ struct MetaProcedures {
             _ = realm.flushTestaments(scope: scope, for: caller.id)
             return .empty
         case .registrationList:
-            let lists = realm.dealer.registrationLists()
-            return Payload(arguments: RawJSON(validatedText: "[{\"exact\":\(lists.exact),\"prefix\":\(lists.prefix),\"wildcard\":\(lists.wildcard)}]"))
+            return .policyLists(realm.dealer.registrationLists())
         case .registrationLookup:
             guard let procedure = arguments.element(0)?.stringValue else { throw Failure.argument("procedure must be a URI") }
             guard let match = MatchPolicy(option: arguments.element(1)?.string("match")) else { throw Failure.argument("unknown match policy") }
@@ -96,14 +95,13 @@ struct MetaProcedures {
         case .registrationRemoveCallee:
             let registration = try requireRegistration(arguments)
             let callee = try requireID(arguments, 1, "callee")
-            let reason = arguments.element(2)?.stringValue ?? kwargs.string("reason")
+            let reason = removalReason(arguments, kwargs)
             guard realm.dealer.removeCallee(callee, from: registration.id, reason: reason) else {
                 throw Failure(uri: "wamp.error.no_such_session", message: "session \(callee) is not a callee of registration \(registration.id)")
             }
             return .empty
         case .subscriptionList:
-            let lists = realm.broker.subscriptionLists()
-            return Payload(arguments: RawJSON(validatedText: "[{\"exact\":\(lists.exact),\"prefix\":\(lists.prefix),\"wildcard\":\(lists.wildcard)}]"))
+            return .policyLists(realm.broker.subscriptionLists())
         case .subscriptionLookup:
             guard let topic = arguments.element(0)?.stringValue else { throw Failure.argument("topic must be a URI") }
             guard let match = MatchPolicy(option: arguments.element(1)?.string("match")) else { throw Failure.argument("unknown match policy") }
@@ -127,7 +125,7 @@ struct MetaProcedures {
         case .subscriptionRemoveSubscriber:
             let subscription = try requireSubscription(arguments)
             let subscriber = try requireID(arguments, 1, "subscriber")
-            let reason = arguments.element(2)?.stringValue ?? kwargs.string("reason")
+            let reason = removalReason(arguments, kwargs)
             guard realm.broker.removeSubscriber(subscriber, from: subscription.id, reason: reason) else {
                 throw Failure(uri: "wamp.error.no_such_session", message: "session \(subscriber) is not a subscriber of \(subscription.id)")
             }
@@ -172,6 +170,11 @@ struct MetaProcedures {
         return subscription
     }
 
+    /// `remove_callee` / `remove_subscriber` take the reason third, or as a keyword.
+    private func removalReason(_ arguments: JSONValue, _ kwargs: JSONValue) -> String? {
+        arguments.element(2)?.stringValue ?? kwargs.string("reason")
+    }
+
     private func killReason(_ kwargs: JSONValue) throws(Failure) -> (String, String?) {
         let reason = kwargs.string("reason") ?? "wamp.close.killed"
         guard realm.uris.isValid(reason) else { throw Failure(uri: ErrorURI.invalidURI, message: "reason '\(reason)' is not a valid URI") }
@@ -193,6 +196,11 @@ extension MetaProcedures.Failure {
 private extension Payload {
     static func single(integer: Int) -> Payload { Payload(arguments: RawJSON(validatedText: "[\(integer)]")) }
     static func single(integers: [WampID]) -> Payload { Payload(arguments: RawJSON(validatedText: "[\(integers)]")) }
+    /// `RegistrationLists` / `SubscriptionLists`: the IDs under each match policy.
+    static func policyLists(_ lists: (exact: [WampID], prefix: [WampID], wildcard: [WampID])) -> Payload {
+        Payload(arguments: RawJSON(validatedText: "[{\"exact\":\(lists.exact),\"prefix\":\(lists.prefix),\"wildcard\":\(lists.wildcard)}]"))
+    }
+
     static func single(optionalID: WampID?) -> Payload {
         Payload(arguments: RawJSON(validatedText: optionalID.map { "[\($0)]" } ?? "[null]"))
     }

@@ -1,3 +1,4 @@
+import XCTest
 import NIOCore
 import Realm
 import Synchronization
@@ -42,3 +43,19 @@ extension RealmSession {
 }
 
 func options(_ text: String = "{}") -> JSONValue { JSONValue.parse(text)! }
+
+extension Realm {
+    /// Calls a meta procedure as `session` and returns RESULT's arguments text, or the ERROR URI
+    /// prefixed by "!".
+    func callMeta(_ session: RealmSession, _ peer: FakePeer, _ procedure: String, _ args: String = "[]",
+                  _ kwargs: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        peer.clear()
+        try call(Call(request: 1, options: .emptyObject, procedure: procedure,
+                      payload: Payload(arguments: RawJSON(args)!, argumentsKw: kwargs.map { RawJSON($0)! })), from: session)
+        switch peer.last {
+        case .result(let result): return result.payload.arguments?.description ?? ""
+        case .error(let error): return "!" + error.error
+        default: XCTFail("no answer to \(procedure)", file: file, line: line); return ""
+        }
+    }
+}

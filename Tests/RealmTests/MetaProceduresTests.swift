@@ -17,16 +17,8 @@ final class MetaProceduresTests: XCTestCase {
         return (session, peer)
     }
 
-    /// Calls a meta procedure and returns RESULT's arguments text, or the ERROR URI prefixed by "!".
     private func meta(_ session: RealmSession, _ peer: FakePeer, _ procedure: String, _ args: String = "[]", _ kwargs: String? = nil) throws -> String {
-        peer.clear()
-        try realm.call(Call(request: 1, options: .emptyObject, procedure: procedure,
-                            payload: Payload(arguments: RawJSON(args)!, argumentsKw: kwargs.map { RawJSON($0)! })), from: session)
-        switch peer.last {
-        case .result(let result): return result.payload.arguments?.description ?? ""
-        case .error(let error): return "!" + error.error
-        default: XCTFail("no answer to \(procedure)"); return ""
-        }
+        try realm.callMeta(session, peer, procedure, args, kwargs)
     }
 
     func testSessionCountListAndGet() throws {

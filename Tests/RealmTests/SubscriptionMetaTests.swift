@@ -19,14 +19,7 @@ final class SubscriptionMetaTests: XCTestCase {
     }
 
     private func meta(_ session: RealmSession, _ peer: FakePeer, _ procedure: String, _ args: String = "[]", _ kwargs: String? = nil) throws -> String {
-        peer.clear()
-        try realm.call(Call(request: 1, options: .emptyObject, procedure: procedure,
-                            payload: Payload(arguments: RawJSON(args)!, argumentsKw: kwargs.map { RawJSON($0)! })), from: session)
-        switch peer.last {
-        case .result(let result): return result.payload.arguments?.description ?? ""
-        case .error(let error): return "!" + error.error
-        default: XCTFail("no answer to \(procedure)"); return ""
-        }
+        try realm.callMeta(session, peer, procedure, args, kwargs)
     }
 
     private func subscribe(_ session: RealmSession, _ peer: FakePeer, _ topic: String, _ options: String = "{}") -> WampID? {
