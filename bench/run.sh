@@ -131,8 +131,11 @@ fixed_run() { # fixed_run PORT CALLS
 if command -v valgrind >/dev/null; then
     cp "$BENCH_BIN_DIR/wamp-router" "$OUT/wamp-router.stripped"
     strip --strip-debug "$OUT/wamp-router.stripped"
+    # The same two work-arounds as the leak check (interop/leakcheck/run.sh): no DWARF 5 debug
+    # info, and the sigsuspend shim that keeps valgrind 3.19 alive in dispatch_main().
+    cc -shared -fPIC -O2 -o "$OUT/sigsuspend_shim.so" interop/leakcheck/sigsuspend_shim.c -ldl
     cg_port=$(free_port)
-    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" "$OUT/wamp-router.stripped" \
+    SWIFT_BACKTRACE=enable=no LD_PRELOAD="$OUT/sigsuspend_shim.so" valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" "$OUT/wamp-router.stripped" \
         --host 127.0.0.1 --port "$cg_port" --no-compression --log-level warning >"$OUT/callgrind.log" 2>&1 &
     cg_pid=$!
     started_pids+=("$cg_pid")
