@@ -199,7 +199,16 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         let details = JSONValue.makeObject()
         if let message { details.set("message", string: message) }
         send(.goodbye(Goodbye(details: details, reason: reason)))
+        // A peer that never answers does not keep its connection.
+        connection.eventLoop.scheduleTask(in: WampSession.goodbyeReplyTimeout) {
+            guard case .awaitingGoodbyeReply(let closeCode) = self.state else { return }
+            self.logger.info("no GOODBYE reply; closing the connection")
+            self.state = .closing
+            self.connection.close(code: closeCode, reason: "")
+        }
     }
+
+    static let goodbyeReplyTimeout = TimeAmount.seconds(5)
 
     /// Closes the connection of a peer that did not answer the shutdown GOODBYE in time.
     func forceClose() {

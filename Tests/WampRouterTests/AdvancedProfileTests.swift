@@ -84,6 +84,18 @@ final class AdvancedProfileTests: RouterTestCase {
         await assertError("wamp.error.no_such_session") { _ = try await admin.call("wamp.session.kill", arguments: raw("[\(admin.sessionID)]")) }
     }
 
+    func testKilledSessionThatNeverAnswersIsClosed() async throws {
+        let victim = try await joined()
+        let admin = try await client()
+        let killed = try await admin.call("wamp.session.kill_all")
+        XCTAssertEqual(killed.payload.arguments?.description, "[1]")
+        guard case .text(let goodbye) = try await victim.next(), goodbye.hasPrefix("[6,") else { return XCTFail() }
+        let start = ContinuousClock.now
+        let closed = try await victim.next(within: 10)
+        XCTAssertEqual(closed, .closed(code: 1000))
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .seconds(4))
+    }
+
     func testRevocationOverTheWire() async throws {
         let callee = try await joined()
         callee.send(#"[64,1,{},"com.example.revoked"]"#)
