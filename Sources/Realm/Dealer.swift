@@ -188,7 +188,7 @@ public final class Dealer: Sendable {
         }
 
         enum Decision {
-            case invoke(callee: RealmSession, request: WampID, registration: Registration, token: UInt64)
+            case invoke(callee: RealmSession, request: WampID, registration: WampID, match: MatchPolicy, discloseCaller: Bool, token: UInt64)
             case continueInvocation(callee: RealmSession, request: WampID, registration: WampID)
             case discardLateContinuation
             case noSuchProcedure
@@ -208,15 +208,14 @@ public final class Dealer: Sendable {
                 state.callWatermark[session.id] = message.request
             }
             guard let registrationID = state.lookup(message.procedure) else { return .noSuchProcedure }
-            let callee = state.registrations[registrationID]!.nextCallee()
+            let (callee, match, discloseCaller) = state.registrations[registrationID]!.route()
             if passthru && !callee.features.contains(.calleePayloadPassthru) {
                 return .featureNotSupported("the callee of '\(message.procedure)' does not support payload passthru mode")
             }
             if progress && !(callee.features.contains(.calleeProgressiveCallInvocations) && callee.features.contains(.calleeCallCanceling)) {
                 return .featureNotSupported("the callee of '\(message.procedure)' does not support progressive call invocations")
             }
-            let request = state.nextInvocationRequest[callee.id, default: 1]
-            state.nextInvocationRequest[callee.id] = request == WampIDRange.max ? 1 : request + 1
+            let request = Dealer.take(&state.nextInvocationRequest[callee.id, default: 1])
             let invocationKey = InvocationKey(callee: callee.id, request: request)
             state.nextToken &+= 1
             state.pending[invocationKey] = PendingCall(
@@ -224,7 +223,8 @@ public final class Dealer: Sendable {
                 receiveProgress: receiveProgress && callee.features.contains(.calleeProgressiveCallResults),
                 invocationInProgress: progress, token: state.nextToken)
             state.invocationByCall[callKey] = invocationKey
-            return .invoke(callee: callee, request: request, registration: state.registrations[registrationID]!, token: state.nextToken)
+            return .invoke(callee: callee, request: request, registration: registrationID, match: match,
+                           discloseCaller: discloseCaller, token: state.nextToken)
         }
 
         switch decision {
@@ -241,7 +241,7 @@ public final class Dealer: Sendable {
             if progress { details.set("progress", bool: true) }
             Dealer.copyPassthrough(from: options, to: details)
             callee.peer.send(.invocation(Invocation(request: request, registration: registration, details: details, payload: message.payload)))
-        case .invoke(let callee, let request, let registration, let token):
+        case .invoke(let callee, let request, let registration, let match, let discloseCaller, let token):
             if timeout > 0, let scheduler {
                 let key = InvocationKey(callee: callee.id, request: request)
                 let work = scheduler.schedule(afterMilliseconds: timeout) { [weak self] in self?.timedOut(key, token: token) }
@@ -253,16 +253,16 @@ public final class Dealer: Sendable {
                 if !stored { work.cancel() }
             }
             let details: JSONValue
-            if hasOptions || registration.match != .exact || registration.discloseCaller {
+            if hasOptions || match != .exact || discloseCaller {
                 details = JSONValue.makeObject()
                 if receiveProgress && callee.features.contains(.calleeProgressiveCallResults) { details.set("receive_progress", bool: true) }
                 if progress { details.set("progress", bool: true) }
-                if discloseMe || registration.discloseCaller {
+                if discloseMe || discloseCaller {
                     details.set("caller", integer: Int64(session.id))
                     details.set("caller_authid", string: session.authid)
                     details.set("caller_authrole", string: session.authrole)
                 }
-                if registration.match != .exact { details.set("procedure", string: message.procedure) }
+                if match != .exact { details.set("procedure", string: message.procedure) }
                 if timeout > 0 && callee.features.contains(.calleeCallTimeout) && scheduler == nil {
                     details.set("timeout", integer: timeout)
                 }
@@ -270,7 +270,7 @@ public final class Dealer: Sendable {
             } else {
                 details = .emptyObject
             }
-            callee.peer.send(.invocation(Invocation(request: request, registration: registration.id, details: details, payload: message.payload)))
+            callee.peer.send(.invocation(Invocation(request: request, registration: registration, details: details, payload: message.payload)))
         }
     }
 
@@ -500,6 +500,13 @@ public final class Dealer: Sendable {
 
     private func refuse(_ message: Call, _ error: String, _ reason: String, to session: RealmSession) {
         session.peer.send(.error(ErrorMessage(requestType: .call, request: message.request, error: error, message: reason)))
+    }
+
+    /// The next session-scope request ID of a counter (1...2^53, then 1 again), in one access.
+    static func take(_ counter: inout WampID) -> WampID {
+        let request = counter
+        counter = request == WampIDRange.max ? 1 : request + 1
+        return request
     }
 
     static func usesPassthru(_ options: JSONValue) -> Bool {

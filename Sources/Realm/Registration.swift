@@ -13,6 +13,11 @@ public struct Registration: Sendable {
     public internal(set) var callees: [RealmSession]
     var nextRoundRobin = 0
 
+    /// The callee for the next call, with what the INVOCATION needs to know of this registration.
+    mutating func route() -> (callee: RealmSession, match: MatchPolicy, discloseCaller: Bool) {
+        (nextCallee(), match, discloseCaller)
+    }
+
     /// The callee for the next call under this registration's invocation policy.
     mutating func nextCallee() -> RealmSession {
         switch invoke {
