@@ -212,10 +212,11 @@ w(read("instructions.txt", "not measured"))
 w("```")
 w("")
 w("Method (bench/run.sh): the router under `valgrind --tool=callgrind` (release binary, "
-  "`strip --strip-debug` copy) or `perf stat -e instructions`, two fixed runs of 2,000 and 22,000 "
-  "calls (`wamp-bench rpc --callers 1 --window 1 --calls N`), instructions per call = the difference "
-  "/ 20,000. Until one of the two works here, the nearest stable-ish figure is `router work per CPU-s` "
-  "in the rpc rows above (CPU time, so it does move with machine noise).")
+  "`strip --strip-debug` copy, the leak check's sigsuspend shim preloaded), a warm-up run of 2,000 "
+  "calls and a dump, then a fixed run of 20,000 calls (`wamp-bench rpc --callers 1 --window 1 "
+  "--calls N`) and a dump; callgrind zeroes its counters at each dump, so instructions per call = the "
+  "second dump's total / 20,000. Instruction counts do not move with machine noise; CPU-time figures do. "
+  "(`perf stat -e instructions` is tried too: its figure is the difference of the 22,000- and 2,000-call runs / 20,000.)")
 w("")
 
 for name, title in (("rpc-8x16", "rpc 8x16"), ("pubsub-max-100", "pubsub max rate, 100 subscribers")):
