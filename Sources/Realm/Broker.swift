@@ -251,6 +251,7 @@ public final class Broker: Sendable {
             if encoded == nil {
                 encoded = MessageEncoder.encode(.event(Event(
                     subscription: subscription.id, publication: publication, details: details, payload: payload)))
+                if subscription.subscribers.count > 1 { encoded!.transportCache = TransportEncodingCache() }
             }
             subscriber.peer.send(encoded!)
         }

@@ -30,7 +30,12 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     // MARK: Peer
 
     func send(_ message: EncodedMessage) {
-        connection.send(message.bytes, kind: .text)
+        if let cache = message.transportCache {
+            let frame = cache.encoding { WebSocketFrameWriter.preparedFrame(message.bytes, kind: .text) }
+            connection.send(message.bytes, kind: .text, preparedFrame: frame)
+        } else {
+            connection.send(message.bytes, kind: .text)
+        }
     }
 
     // MARK: WebSocketMessageHandler

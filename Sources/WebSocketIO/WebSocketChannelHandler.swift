@@ -36,7 +36,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     private var bufferedAtSample = 0
     private var writtenSinceSample = 0
     /// Reused by `WebSocketConnection` to drain its cross-thread queue without allocating.
-    var drainSpare: [(ByteBuffer, WebSocketMessageKind)] = []
+    var drainSpare: [(ByteBuffer, WebSocketMessageKind, ByteBuffer?)] = []
 
     init(
         role: WebSocketStateMachine.Role,
@@ -164,14 +164,23 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
 
     // MARK: - outbound
 
-    func sendMessage(_ payload: ByteBuffer, kind: WebSocketMessageKind) {
+    func sendMessage(_ payload: ByteBuffer, kind: WebSocketMessageKind, preparedFrame: ByteBuffer? = nil) {
         guard self.stateMachine.isOpen, let context = self.context else {
             self.connection.discarded(1)
             return
         }
         var data = payload
         var compressed = false
-        if let deflate = self.deflate, deflate.canCompress, payload.readableBytes >= Self.minimumCompressedSize {
+        let compress = self.deflate.map { $0.canCompress && payload.readableBytes >= Self.minimumCompressedSize } ?? false
+        if !compress, self.role == .server, let preparedFrame {
+            // Shared by every connection this message goes to: one write, no header of our own.
+            guard self.admitToBacklog(preparedFrame.readableBytes, context: context) else { return }
+            context.write(Self.wrapOutboundOut(preparedFrame), promise: nil)
+            self.writtenSinceSample += preparedFrame.readableBytes
+            self.scheduleFlush()
+            return
+        }
+        if compress, let deflate = self.deflate {
             do {
                 if self.compressor == nil {
                     self.compressor = try PerMessageDeflateCompressor(
@@ -188,18 +197,24 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
             }
         }
         let size = data.readableBytes
-        let before = self.bufferedAtSample + self.writtenSinceSample
-        if before > 0 && before + size > self.connection.maxBacklogBytes {
-            // The estimate may be stale (bytes drained since the last flush): re-sample first.
-            self.sampleBuffered(context: context)
-            if self.bufferedAtSample > 0 && self.bufferedAtSample + size > self.connection.maxBacklogBytes {
-                self.backlogOverflowed()
-                return
-            }
-        }
+        guard self.admitToBacklog(size, context: context) else { return }
         self.writeFrame(opcode: kind == .text ? .text : .binary, rsv1: compressed, data: data)
         self.writtenSinceSample += size
         self.scheduleFlush()
+    }
+
+    /// False (and the connection is being closed for backlog overflow) when `size` more bytes
+    /// would take the unsent backlog past the bound. One message on an empty backlog always goes.
+    private func admitToBacklog(_ size: Int, context: ChannelHandlerContext) -> Bool {
+        let before = self.bufferedAtSample + self.writtenSinceSample
+        guard before > 0 && before + size > self.connection.maxBacklogBytes else { return true }
+        // The estimate may be stale (bytes drained since the last flush): re-sample first.
+        self.sampleBuffered(context: context)
+        if self.bufferedAtSample > 0 && self.bufferedAtSample + size > self.connection.maxBacklogBytes {
+            self.backlogOverflowed()
+            return false
+        }
+        return true
     }
 
     /// - Parameter pendingCrossLoopBytes: bytes still waiting in the connection's cross-thread

@@ -19,7 +19,7 @@ public final class WebSocketConnection: Sendable {
     let logger: Logger
 
     struct CrossLoopQueue {
-        var items: [(ByteBuffer, WebSocketMessageKind)] = []
+        var items: [(ByteBuffer, WebSocketMessageKind, ByteBuffer?)] = []
         var bytes = 0
         var hopScheduled = false
         var closed = false
@@ -44,12 +44,19 @@ public final class WebSocketConnection: Sendable {
     /// Sends one message. The payload is not copied when sent uncompressed, so one buffer can be
     /// fanned out to many connections.
     public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind = .text) {
+        self.send(payload, kind: kind, preparedFrame: nil)
+    }
+
+    /// Sends one message for which the caller may hold the whole frame already
+    /// (`WebSocketFrameWriter.preparedFrame`), shared by every connection it goes to: a server
+    /// connection that does not compress writes that buffer as it is, in one write.
+    public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, preparedFrame: ByteBuffer?) {
         if self.eventLoop.inEventLoop {
             if self.crossLoopPending.load(ordering: .acquiring) {
                 self.drainCrossLoopQueue()
             }
             if let handler = self.handlerBox.value {
-                handler.sendMessage(payload, kind: kind)
+                handler.sendMessage(payload, kind: kind, preparedFrame: preparedFrame)
             } else {
                 self.discarded(1)
             }
@@ -63,7 +70,7 @@ public final class WebSocketConnection: Sendable {
             if queue.bytes > 0 && queue.bytes + payload.readableBytes > maxBacklogBytes {
                 queue.overflowed = true
             } else {
-                queue.items.append((payload, kind))
+                queue.items.append((payload, kind, preparedFrame))
                 queue.bytes += payload.readableBytes
                 self.crossLoopPending.store(true, ordering: .releasing)
             }
@@ -135,8 +142,8 @@ public final class WebSocketConnection: Sendable {
             handler.backlogOverflowed(pendingCrossLoopBytes: pendingBytes)
             return
         }
-        for (payload, kind) in handler.drainSpare {
-            handler.sendMessage(payload, kind: kind)
+        for (payload, kind, preparedFrame) in handler.drainSpare {
+            handler.sendMessage(payload, kind: kind, preparedFrame: preparedFrame)
         }
         handler.drainSpare.removeAll(keepingCapacity: true)
     }

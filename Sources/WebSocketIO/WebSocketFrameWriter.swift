@@ -8,7 +8,7 @@ import NIOWebSocket
 /// unboxing it costs a dynamic cast per message, which showed in the fan-out profile. The payload
 /// buffer is written as it is (a server never masks), so a buffer shared by many connections is
 /// never copied.
-enum WebSocketFrameWriter {
+public enum WebSocketFrameWriter {
     /// The header of one unfragmented frame of `length` payload bytes.
     static func header(opcode: WebSocketOpcode, rsv1: Bool = false, length: Int, maskKey: WebSocketMaskingKey?,
                        allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -29,5 +29,17 @@ enum WebSocketFrameWriter {
         }
         if let maskKey { header.writeBytes(maskKey) }
         return header
+    }
+
+    /// A whole unmasked, uncompressed frame (header and payload in one buffer), built once for a
+    /// message many server connections send (`WebSocketConnection.send(_:kind:preparedFrame:)`).
+    public static func preparedFrame(_ payload: ByteBuffer, kind: WebSocketMessageKind) -> ByteBuffer {
+        let allocator = ByteBufferAllocator()
+        var frame = header(opcode: kind == .text ? .text : .binary, length: payload.readableBytes, maskKey: nil,
+                           allocator: allocator)
+        frame.reserveCapacity(minimumWritableBytes: payload.readableBytes)
+        var body = payload
+        frame.writeBuffer(&body)
+        return frame
     }
 }

@@ -67,6 +67,9 @@ final class BrokerTests: XCTestCase {
         realm.broker.publish(Publish(request: 1, options: options(), topic: "t", payload: Payload(arguments: RawJSON("[1]"))), from: publisher)
         let storage = peers.map { peer in peer.buffers[0].withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } }
         XCTAssertEqual(Set(storage).count, 1, "every subscriber got the very same bytes")
+        let caches = peers.map { $0.transportCaches[0].map(ObjectIdentifier.init) }
+        XCTAssertNotNil(caches[0], "a fan-out EVENT carries a cache so the transport frames it once")
+        XCTAssertEqual(Set(caches).count, 1, "and all subscribers share it")
     }
 
     func testExcludeMeFalseDeliversToThePublisherAndAcknowledgeAnswersPublished() throws {

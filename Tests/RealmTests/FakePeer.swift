@@ -30,6 +30,9 @@ final class FakePeer: Peer {
     /// The raw buffers, to check that one publication's EVENT bytes are shared.
     var buffers: [ByteBuffer] { received.withLock { $0.map(\.bytes) } }
 
+    /// The transport caches the messages carried (shared by all subscribers of one EVENT).
+    var transportCaches: [TransportEncodingCache?] { received.withLock { $0.map(\.transportCache) } }
+
     func clear() { received.withLock { $0.removeAll() } }
 
     var last: WampMessage? { messages.last }

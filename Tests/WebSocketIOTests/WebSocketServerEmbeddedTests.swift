@@ -305,6 +305,48 @@ final class WebSocketServerEmbeddedTests: XCTestCase {
         }
     }
 
+    func testPreparedFrameIsWrittenAsOneSharedBufferWhenUncompressed() throws {
+        let payload = ByteBuffer(string: String(repeating: "event payload ", count: 100))
+        let frame = WebSocketFrameWriter.preparedFrame(payload, kind: .text)
+        let frameAddress = frame.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        for _ in 0..<3 {
+            let server = try EmbeddedServer()
+            try server.upgrade()
+            server.recorder.connection?.send(payload, kind: .text, preparedFrame: frame)
+            server.channel.embeddedEventLoop.run()
+            var written: [ByteBuffer] = []
+            while let part = try server.channel.readOutbound(as: IOData.self) {
+                if case .byteBuffer(let buffer) = part { written.append(buffer) }
+            }
+            XCTAssertEqual(written.count, 1, "one write: the whole prepared frame")
+            XCTAssertEqual(written.first?.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }, frameAddress,
+                           "the very buffer the caller prepared, not a copy")
+            var parser = WebSocketFrameParser(maxFrameLength: 1 << 20)
+            var bytes = try XCTUnwrap(written.first)
+            guard case .header(let header) = try XCTUnwrap(try parser.next(&bytes)) else { return XCTFail("no header") }
+            XCTAssertTrue(header.fin)
+            XCTAssertEqual(header.opcode, 0x1)
+            XCTAssertNil(header.maskKey)
+            XCTAssertEqual(header.length, payload.readableBytes)
+        }
+    }
+
+    func testPreparedFrameIsIgnoredWhenTheConnectionCompresses() throws {
+        let server = try EmbeddedServer()
+        try server.upgrade(extensions: "permessage-deflate")
+        let payload = ByteBuffer(string: String(repeating: "event payload ", count: 100))
+        let frame = WebSocketFrameWriter.preparedFrame(payload, kind: .text)
+        server.recorder.connection?.send(payload, kind: .text, preparedFrame: frame)
+        server.channel.embeddedEventLoop.run()
+        var written = ByteBuffer()
+        while let part = try server.channel.readOutbound(as: IOData.self) {
+            if case .byteBuffer(var buffer) = part { written.writeBuffer(&buffer) }
+        }
+        XCTAssertNotEqual(written, frame)
+        XCTAssertEqual(written.getInteger(at: written.readerIndex, as: UInt8.self).map { $0 & 0x40 }, 0x40, "RSV1: compressed")
+        XCTAssertLessThan(written.readableBytes, frame.readableBytes)
+    }
+
     func testEchoesDuringOneReadAreFlushedOnceAtReadComplete() throws {
         let server = try EmbeddedServer(echo: true)
         try server.upgrade()
