@@ -220,8 +220,7 @@ public final class Broker: Sendable {
     /// `roles.publisher.features.payload_passthru_mode` is a protocol error (spec "Payload Passthru
     /// Mode"). The session layer may call this before `publish` and abort on a non-nil result.
     public static func passthruViolation(_ message: Publish, from session: RealmSession) -> RoutingViolation? {
-        guard message.options.count > 0,
-              PublicationOptions.passthruKeys.contains(where: { message.options.contains($0) }) else { return nil }
+        guard PayloadPassthru.isUsed(by: message.options) else { return nil }
         let announced = session.roles?.object("publisher")?.object("features")?.bool("payload_passthru_mode") == true
         return announced ? nil : RoutingViolation("PUBLISH uses payload passthru mode, which the publisher did not announce")
     }

@@ -182,7 +182,7 @@ public final class Dealer: Sendable {
         if progress && !session.features.contains(.callerProgressiveCallInvocations) {
             throw RoutingViolation("CALL with progress=true from a caller that did not announce progressive_call_invocations")
         }
-        let passthru = hasOptions && Dealer.usesPassthru(options)
+        let passthru = PayloadPassthru.isUsed(by: options)
         if passthru && !session.features.contains(.callerPayloadPassthru) {
             throw RoutingViolation("CALL uses payload passthru mode, which the caller did not announce")
         }
@@ -233,7 +233,7 @@ public final class Dealer: Sendable {
         case .noSuchProcedure:
             refuse(message, ErrorURI.noSuchProcedure, "no callee registered procedure '\(message.procedure)'", to: session)
         case .featureNotSupported(let reason):
-            refuse(message, "wamp.error.feature_not_supported", reason, to: session)
+            refuse(message, ErrorURI.featureNotSupported, reason, to: session)
         case .discardLateContinuation:
             break
         case .continueInvocation(let callee, let request, let registration):
@@ -283,7 +283,7 @@ public final class Dealer: Sendable {
     public func yield(_ message: Yield, from session: RealmSession) throws(RoutingViolation) -> Bool {
         let options = message.options
         let progress = options.count > 0 && options.bool("progress") == true
-        let passthru = options.count > 0 && Dealer.usesPassthru(options)
+        let passthru = PayloadPassthru.isUsed(by: options)
         if passthru && !session.features.contains(.calleePayloadPassthru) {
             throw RoutingViolation("YIELD uses payload passthru mode, which the callee did not announce")
         }
@@ -310,10 +310,10 @@ public final class Dealer: Sendable {
             // The spec makes this the callee's application error; the caller must not wait forever.
             pending.timeout?.cancel()
             session.peer.send(.error(ErrorMessage(
-                requestType: .yield, request: message.request, error: "wamp.error.feature_not_supported",
+                requestType: .yield, request: message.request, error: ErrorURI.featureNotSupported,
                 message: "the caller does not support payload passthru mode")))
             pending.caller.peer.send(.error(ErrorMessage(
-                requestType: .call, request: pending.callRequest, error: "wamp.error.feature_not_supported",
+                requestType: .call, request: pending.callRequest, error: ErrorURI.featureNotSupported,
                 message: "the callee answered in payload passthru mode, which this caller did not announce")))
             return true
         case .progress(let pending):
@@ -403,10 +403,10 @@ public final class Dealer: Sendable {
         }
         guard let pending else { return }
         pending.caller.peer.send(.error(ErrorMessage(
-            requestType: .call, request: pending.callRequest, error: "wamp.error.timeout",
+            requestType: .call, request: pending.callRequest, error: ErrorURI.timeout,
             message: "the callee did not answer in time")))
         if pending.callee.features.contains(.calleeCallCanceling) {
-            sendInterrupt(to: pending.callee, request: key.request, mode: .killnowait, reason: "wamp.error.timeout")
+            sendInterrupt(to: pending.callee, request: key.request, mode: .killnowait, reason: ErrorURI.timeout)
         }
     }
 
@@ -509,14 +509,10 @@ public final class Dealer: Sendable {
         return request
     }
 
-    static func usesPassthru(_ options: JSONValue) -> Bool {
-        ["ppt_scheme", "ppt_serializer", "ppt_cipher", "ppt_keyid"].contains { options.contains($0) }
-    }
-
     /// Payload passthru mode: `ppt_*` options travel from CALL to INVOCATION and YIELD to RESULT.
     static func copyPassthrough(from options: JSONValue, to details: JSONValue) {
         guard options.count > 0, options.contains("ppt_scheme") else { return }
-        for key in ["ppt_scheme", "ppt_serializer", "ppt_cipher", "ppt_keyid"] {
+        for key in PayloadPassthru.keys {
             if let value = options.value(key) { details.set(key, value) }
         }
     }

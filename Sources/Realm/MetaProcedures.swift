@@ -31,13 +31,13 @@ struct MetaProcedures {
             return .single(integers: try sessions(filteredBy: arguments.element(0)).map(\.id))
         case .sessionGet:
             let id = try requireID(arguments, 0, "session")
-            guard let session = realm.session(id) else { throw Failure(uri: "wamp.error.no_such_session", message: "no session \(id)") }
+            guard let session = realm.session(id) else { throw Failure(uri: ErrorURI.noSuchSession, message: "no session \(id)") }
             return Payload(arguments: RawJSON(validatedText: "[\(Realm.sessionDetails(session).jsonText)]"))
         case .sessionKill:
             let id = try requireID(arguments, 0, "session")
             let (reason, text) = try killReason(kwargs)
             guard id != caller.id, let victim = realm.session(id) else {
-                throw Failure(uri: "wamp.error.no_such_session", message: "no other session \(id)")
+                throw Failure(uri: ErrorURI.noSuchSession, message: "no other session \(id)")
             }
             victim.peer.kill(reason: reason, message: text)
             return .empty
@@ -97,7 +97,7 @@ struct MetaProcedures {
             let callee = try requireID(arguments, 1, "callee")
             let reason = removalReason(arguments, kwargs)
             guard realm.dealer.removeCallee(callee, from: registration.id, reason: reason) else {
-                throw Failure(uri: "wamp.error.no_such_session", message: "session \(callee) is not a callee of registration \(registration.id)")
+                throw Failure(uri: ErrorURI.noSuchSession, message: "session \(callee) is not a callee of registration \(registration.id)")
             }
             return .empty
         case .subscriptionList:
@@ -127,7 +127,7 @@ struct MetaProcedures {
             let subscriber = try requireID(arguments, 1, "subscriber")
             let reason = removalReason(arguments, kwargs)
             guard realm.broker.removeSubscriber(subscriber, from: subscription.id, reason: reason) else {
-                throw Failure(uri: "wamp.error.no_such_session", message: "session \(subscriber) is not a subscriber of \(subscription.id)")
+                throw Failure(uri: ErrorURI.noSuchSession, message: "session \(subscriber) is not a subscriber of \(subscription.id)")
             }
             return .empty
         case .subscriptionGetEvents:
@@ -176,7 +176,7 @@ struct MetaProcedures {
     }
 
     private func killReason(_ kwargs: JSONValue) throws(Failure) -> (String, String?) {
-        let reason = kwargs.string("reason") ?? "wamp.close.killed"
+        let reason = kwargs.string("reason") ?? ErrorURI.killed
         guard realm.uris.isValid(reason) else { throw Failure(uri: ErrorURI.invalidURI, message: "reason '\(reason)' is not a valid URI") }
         return (reason, kwargs.string("message"))
     }

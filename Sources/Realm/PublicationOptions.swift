@@ -37,13 +37,11 @@ struct PublicationOptions: Sendable {
         return value
     }
 
-    static let passthruKeys = ["ppt_scheme", "ppt_serializer", "ppt_cipher", "ppt_keyid"]
-
     /// `ppt_*` options, copied unchanged into EVENT.Details. Each must be a string, and
     /// `ppt_scheme` ("a required string attribute") must be present and non-empty when any is.
     static func passthru(_ options: JSONValue) throws(Invalid) -> [(key: String, value: String)] {
         var result: [(key: String, value: String)] = []
-        for key in passthruKeys where options.contains(key) {
+        for key in PayloadPassthru.keys where options.contains(key) {
             guard let value = options.string(key) else { throw Invalid(message: "option '\(key)' must be a string") }
             result.append((key, value))
         }

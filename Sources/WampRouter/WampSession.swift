@@ -104,7 +104,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         }
         if let methods = hello.details.value("authmethods"), methods.isArray,
            !(methods.jsonText.contains("\"anonymous\"")) {
-            abort(reason: "wamp.error.no_auth_method", message: "this router offers only anonymous authentication", closeCode: .normalClosure)
+            abort(reason: ErrorURI.noAuthMethod, message: "this router offers only anonymous authentication", closeCode: .normalClosure)
             return
         }
         let id = router.realms.newSessionID()
