@@ -31,7 +31,7 @@ let package = Package(
         ),
         .target(
             name: "Realm",
-            dependencies: ["WampMessages"]
+            dependencies: ["WampMessages", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "WebSocketIO",
@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "WampRouterMain",
             dependencies: [
-                "WampRouter",
+                "WampRouter", "Realm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import WampMessages
 
@@ -8,18 +9,27 @@ import WampMessages
 /// The lock is held only to decide: look up the matching subscriptions, take their subscriber
 /// tables (copy-on-write references, so O(1)) and draw a publication ID. EVENTs are encoded
 /// outside the lock, once per subscription, and the same bytes go to all its subscribers.
+/// Changes that fire meta events run under the realm's membership order and put everything they
+/// send into its `Outbox`, sent after release (see `MembershipOrder`).
 public final class Broker: Sendable {
     private let state: Mutex<State>
     private let uris: URIValidator
     private let historyEnabled: Bool
     private let membership: MembershipOrder
+    let limits: RealmLimits
+    let counters: RealmCounters
+    private let logger: Logger
 
     /// `eventHistory`: topics starting with `prefix` keep their last `limit` events (the longest
     /// matching prefix decides).
     public init(uris: URIValidator, eventHistory: [(prefix: String, limit: Int)] = [],
-                membership: MembershipOrder = MembershipOrder()) {
+                membership: MembershipOrder = MembershipOrder(), limits: RealmLimits = RealmLimits(),
+                counters: RealmCounters = RealmCounters(), logger: Logger = Logger(label: "wamp-router.broker")) {
         self.uris = uris
         self.membership = membership
+        self.limits = limits
+        self.counters = counters
+        self.logger = logger
         let history = EventHistory(rules: eventHistory)
         self.historyEnabled = history.isEnabled
         self.state = Mutex(State(history: history))
@@ -28,37 +38,53 @@ public final class Broker: Sendable {
     // MARK: Subscribing
 
     public func subscribe(_ message: Subscribe, from session: RealmSession) {
-        membership.run { subscribeInOrder(message, from: session) }
+        let skipped = membership.run { outbox in subscribeInOrder(message, from: session, into: &outbox) }
+        if skipped > 0 {
+            counters.add(.retainedNotDelivered, skipped)
+            logger.warning("retained events not delivered: answer bound reached", metadata: [
+                "session": "\(session.id)", "topic": "\(LogText.quoted(message.topic))", "skipped": "\(skipped)",
+                "maxAnswerBytes": "\(limits.maxAnswerBytes)",
+            ])
+        }
     }
 
-    private func subscribeInOrder(_ message: Subscribe, from session: RealmSession) {
+    /// Returns how many retained events were left out for the answer bound.
+    private func subscribeInOrder(_ message: Subscribe, from session: RealmSession, into outbox: inout Outbox) -> Int {
         var match = MatchPolicy.exact
         var getRetained = false
         if message.options.count > 0 {
             if message.options.contains("match") {
                 guard let value = message.options.string("match"), let policy = MatchPolicy(rawValue: value) else {
-                    return refuseSubscribe(message, session, ErrorURI.invalidArgument,
-                                           "subscription match policy must be one of \"exact\", \"prefix\", \"wildcard\"")
+                    refuseSubscribe(message, session, ErrorURI.invalidArgument,
+                                    "subscription match policy must be one of \"exact\", \"prefix\", \"wildcard\"", into: &outbox)
+                    return 0
                 }
                 match = policy
             }
             if message.options.contains("get_retained") {
                 guard let value = message.options.bool("get_retained") else {
-                    return refuseSubscribe(message, session, ErrorURI.invalidArgument, "option 'get_retained' must be a boolean")
+                    refuseSubscribe(message, session, ErrorURI.invalidArgument, "option 'get_retained' must be a boolean", into: &outbox)
+                    return 0
                 }
                 getRetained = value
             }
         }
         let valid = match == .wildcard ? uris.isValidWildcard(message.topic) : uris.isValid(message.topic)
         guard valid else {
-            return refuseSubscribe(message, session, ErrorURI.invalidURI,
-                                   "'\(message.topic)' is not a valid topic URI for match policy '\(match.rawValue)'")
+            refuseSubscribe(message, session, ErrorURI.invalidURI,
+                            "'\(message.topic)' is not a valid topic URI for match policy '\(match.rawValue)'", into: &outbox)
+            return 0
         }
         let topic = message.topic
-        let (subscriptionID, meta, retained) = state.withLock { state -> (WampID, [MetaEvent], [EventRecord]) in
+        let maxSubscriptions = limits.maxSubscriptionsPerSession
+        let maxAnswerBytes = limits.maxAnswerBytes
+        let decision = state.withLock { state -> (WampID, [MetaEvent], [EventRecord], skipped: Int)? in
             var meta: [MetaEvent] = []
             let id: WampID
-            if let existing = state.table(match)[topic] {
+            let existing = state.table(match)[topic]
+            let alreadyHere = existing.map { state.subscriptions[$0]!.subscribers[session.id] != nil } ?? false
+            if !alreadyHere, state.subscriptionsBySession[session.id]?.count ?? 0 >= maxSubscriptions { return nil }
+            if let existing {
                 id = existing
                 if state.subscriptions[id]!.subscribers.updateValue(session, forKey: session.id) == nil {
                     meta.append(.subscribed(session: session.id, subscription: id))
@@ -74,43 +100,52 @@ public final class Broker: Sendable {
             }
             state.subscriptionsBySession[session.id, default: []].insert(id)
             var retained: [EventRecord] = []
+            var skipped = 0
             if getRetained {
-                if match == .exact {
-                    if let record = state.retained[topic] { retained.append(record) }
-                } else {
-                    for (retainedTopic, record) in state.retained where match.matches(pattern: topic, uri: retainedTopic) {
+                var bytes = 0
+                for record in state.retained.records(matching: topic, policy: match) where record.isEligible(session) {
+                    bytes += record.payload.byteCount
+                    if bytes > maxAnswerBytes && !retained.isEmpty {
+                        skipped += 1
+                    } else {
                         retained.append(record)
                     }
-                    retained.sort { $0.sequence < $1.sequence }
                 }
             }
-            return (id, meta, retained)
+            return (id, meta, retained, skipped)
         }
-        session.peer.send(.subscribed(Subscribed(request: message.request, subscription: subscriptionID)))
-        for record in retained where record.isEligible(session) {
-            session.peer.send(.event(Event(
+        guard let (subscriptionID, meta, retained, skipped) = decision else {
+            counters.add(.limitRefusals)
+            refuseSubscribe(message, session, ErrorURI.limitExceeded,
+                            "this session holds \(maxSubscriptions) subscriptions, the most allowed (--max-subscriptions)", into: &outbox)
+            return 0
+        }
+        outbox.send(.subscribed(Subscribed(request: message.request, subscription: subscriptionID)), to: session.peer)
+        for record in retained {
+            outbox.send(.event(Event(
                 subscription: subscriptionID, publication: record.publication,
                 details: record.details.make(topic: match == .exact ? nil : record.topic, retained: true),
-                payload: record.payload)))
+                payload: record.payload)), to: session.peer)
         }
-        emit(meta)
+        emit(meta, into: &outbox)
+        return skipped
     }
 
     public func unsubscribe(_ message: Unsubscribe, from session: RealmSession) {
-        membership.run { unsubscribeInOrder(message, from: session) }
+        membership.run { outbox in unsubscribeInOrder(message, from: session, into: &outbox) }
     }
 
-    private func unsubscribeInOrder(_ message: Unsubscribe, from session: RealmSession) {
+    private func unsubscribeInOrder(_ message: Unsubscribe, from session: RealmSession, into outbox: inout Outbox) {
         let removed = state.withLock { state in
             state.removeSubscriber(session.id, from: message.subscription)
         }
         if let (_, meta) = removed {
-            session.peer.send(.unsubscribed(Unsubscribed(request: message.request)))
-            emit(meta)
+            outbox.send(.unsubscribed(Unsubscribed(request: message.request)), to: session.peer)
+            emit(meta, into: &outbox)
         } else {
-            session.peer.send(.error(ErrorMessage(
+            outbox.send(.error(ErrorMessage(
                 requestType: .unsubscribe, request: message.request, error: ErrorURI.noSuchSubscription,
-                message: "session has no subscription \(message.subscription)")))
+                message: "session has no subscription \(message.subscription)")), to: session.peer)
         }
     }
 
@@ -119,10 +154,11 @@ public final class Broker: Sendable {
     /// are not (spec). Meta events fire as for UNSUBSCRIBE. False if it was not subscribed.
     @discardableResult
     public func removeSubscriber(_ sessionID: WampID, from subscription: WampID, reason: String?) -> Bool {
-        membership.run { removeSubscriberInOrder(sessionID, from: subscription, reason: reason) }
+        membership.run { outbox in removeSubscriberInOrder(sessionID, from: subscription, reason: reason, into: &outbox) }
     }
 
-    private func removeSubscriberInOrder(_ sessionID: WampID, from subscription: WampID, reason: String?) -> Bool {
+    private func removeSubscriberInOrder(_ sessionID: WampID, from subscription: WampID, reason: String?,
+                                         into outbox: inout Outbox) -> Bool {
         guard let (session, meta) = state.withLock({ $0.removeSubscriber(sessionID, from: subscription) }) else {
             return false
         }
@@ -130,18 +166,18 @@ public final class Broker: Sendable {
             let details = JSONValue.makeObject()
             details.set("subscription", integer: Int64(subscription))
             if let reason { details.set("reason", string: reason) }
-            session.peer.send(.unsubscribed(Unsubscribed(request: 0, details: details)))
+            outbox.send(.unsubscribed(Unsubscribed(request: 0, details: details)), to: session.peer)
         }
-        emit(meta)
+        emit(meta, into: &outbox)
         return true
     }
 
     /// Drops every subscription a leaving session held, with their meta events.
     public func removeSession(_ sessionID: WampID) {
-        membership.run { removeSessionInOrder(sessionID) }
+        membership.run { outbox in removeSessionInOrder(sessionID, into: &outbox) }
     }
 
-    private func removeSessionInOrder(_ sessionID: WampID) {
+    private func removeSessionInOrder(_ sessionID: WampID, into outbox: inout Outbox) {
         let meta = state.withLock { state -> [MetaEvent] in
             var meta: [MetaEvent] = []
             for id in state.subscriptionsBySession[sessionID] ?? [] {
@@ -149,7 +185,7 @@ public final class Broker: Sendable {
             }
             return meta
         }
-        emit(meta)
+        emit(meta, into: &outbox)
     }
 
     // MARK: Publishing
@@ -178,6 +214,8 @@ public final class Broker: Sendable {
         }
         let topic = message.topic
         let timestamp = historyEnabled ? Timestamp.now() : ""
+        let limits = self.limits
+        var evicted = (retained: 0, history: 0)
         let targets = state.withLock { state -> Targets in
             let publication = state.ids.next()
             if options.retain || historyEnabled {
@@ -187,33 +225,61 @@ public final class Broker: Sendable {
                         sequence: state.nextSequence(), publication: publication, topic: topic, timestamp: timestamp,
                         payload: message.payload, details: options.details, filter: options.filter,
                         publisher: session.id, excludeMe: options.excludeMe)
-                    if options.retain { state.retained[topic] = record }
-                    if let historyLimit { state.history.append(record, limit: historyLimit) }
+                    if options.retain {
+                        evicted.retained = state.retained.store(record, maxTopics: limits.maxRetainedTopics,
+                                                                maxBytes: limits.maxRetainedBytes)
+                    }
+                    if let historyLimit {
+                        evicted.history = state.history.append(record, limit: historyLimit, maxTopics: limits.maxHistoryTopics,
+                                                               maxBytes: limits.maxHistoryBytes)
+                    }
                 }
             }
             guard let found = state.targets(topic) else { return Targets(exact: nil, patterns: [], publication: publication) }
             return Targets(exact: found.exact, patterns: found.patterns, publication: publication)
         }
+        if evicted.retained > 0 || evicted.history > 0 { reportEvictions(evicted) }
+        var direct = DirectSink()
         deliver(targets, topic: topic, payload: message.payload, details: options.details,
-                publisher: session.id, excludeMe: options.excludeMe, filter: options.filter)
+                publisher: session.id, excludeMe: options.excludeMe, filter: options.filter, into: &direct)
         if options.acknowledge {
             session.peer.send(.published(Published(request: message.request, publication: targets.publication)))
         }
         return nil
     }
 
+    private func reportEvictions(_ evicted: (retained: Int, history: Int)) {
+        counters.add(.retainedEvicted, evicted.retained)
+        counters.add(.historyEvicted, evicted.history)
+        logger.notice("oldest stored events evicted to stay within the realm's bounds", metadata: [
+            "retainedEvicted": "\(evicted.retained)", "historyEvicted": "\(evicted.history)",
+            "maxRetainedTopics": "\(limits.maxRetainedTopics)", "maxRetainedBytes": "\(limits.maxRetainedBytes)",
+            "maxHistoryTopics": "\(limits.maxHistoryTopics)", "maxHistoryBytes": "\(limits.maxHistoryBytes)",
+        ])
+    }
+
     /// An EVENT from the router itself (meta events): no publisher, never retained or stored.
     /// When nobody subscribes to `topic` this costs one lock, one dictionary probe and a check for
     /// pattern subscriptions; the arguments are built only when someone will receive them.
+    ///
+    /// Meta events fire under the membership order, so they go into its outbox; this form, with
+    /// no outbox, sends at once and is only for callers that hold no routing lock.
     public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
                             argumentsKw: @autoclosure () -> RawJSON? = nil) {
+        var outbox = Outbox()
+        publishMeta(topic: topic, arguments: arguments(), argumentsKw: argumentsKw(), into: &outbox)
+        outbox.perform()
+    }
+
+    public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
+                            argumentsKw: @autoclosure () -> RawJSON? = nil, into outbox: inout Outbox) {
         let targets = state.withLock { state -> Targets? in
             guard let found = state.targets(topic) else { return nil }
             return Targets(exact: found.exact, patterns: found.patterns, publication: state.ids.next())
         }
         guard let targets else { return }
         deliver(targets, topic: topic, payload: Payload(arguments: arguments(), argumentsKw: argumentsKw()),
-                details: EventDetails(), publisher: nil, excludeMe: false, filter: nil)
+                details: EventDetails(), publisher: nil, excludeMe: false, filter: nil, into: &outbox)
     }
 
     /// A PUBLISH carrying `ppt_*` options from a publisher that did not announce
@@ -225,24 +291,26 @@ public final class Broker: Sendable {
         return announced ? nil : RoutingViolation("PUBLISH uses payload passthru mode, which the publisher did not announce")
     }
 
-    private func deliver(_ targets: Targets, topic: String, payload: Payload, details: EventDetails,
-                         publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?) {
+    private func deliver<Sink: MessageSink>(_ targets: Targets, topic: String, payload: Payload, details: EventDetails,
+                                            publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?,
+                                            into sink: inout Sink) {
         if let exact = targets.exact {
             deliver(exact, publication: targets.publication, details: details.make(), payload: payload,
-                    publisher: publisher, excludeMe: excludeMe, filter: filter)
+                    publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
         }
         if !targets.patterns.isEmpty {
             let patternDetails = details.make(topic: topic)
             for subscription in targets.patterns {
                 deliver(subscription, publication: targets.publication, details: patternDetails, payload: payload,
-                        publisher: publisher, excludeMe: excludeMe, filter: filter)
+                        publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
             }
         }
     }
 
     /// One encoding per subscription, shared by its receivers; skipped receivers cost no encoding.
-    private func deliver(_ subscription: Subscription, publication: WampID, details: JSONValue, payload: Payload,
-                         publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?) {
+    private func deliver<Sink: MessageSink>(_ subscription: Subscription, publication: WampID, details: JSONValue,
+                                            payload: Payload, publisher: WampID?, excludeMe: Bool,
+                                            filter: PublicationFilter?, into sink: inout Sink) {
         var encoded: EncodedMessage?
         for (subscriberID, subscriber) in subscription.subscribers {
             if excludeMe && subscriberID == publisher { continue }
@@ -252,7 +320,7 @@ public final class Broker: Sendable {
                     subscription: subscription.id, publication: publication, details: details, payload: payload)))
                 if subscription.subscribers.count > 1 { encoded!.transportCache = TransportEncodingCache() }
             }
-            subscriber.peer.send(encoded!)
+            sink.send(encoded!, to: subscriber.peer)
         }
     }
 
@@ -334,17 +402,18 @@ public final class Broker: Sendable {
         public static let onDelete = "wamp.subscription.on_delete"
     }
 
-    private func emit(_ events: [MetaEvent]) {
+    private func emit(_ events: [MetaEvent], into outbox: inout Outbox) {
         for event in events {
             switch event {
             case .created(let session, let subscription):
-                publishMeta(topic: MetaTopic.onCreate, arguments: Broker.pairArguments(session, Broker.subscriptionDetails(subscription)))
+                publishMeta(topic: MetaTopic.onCreate, arguments: Broker.pairArguments(session, Broker.subscriptionDetails(subscription)),
+                            into: &outbox)
             case .subscribed(let session, let subscription):
-                publishMeta(topic: MetaTopic.onSubscribe, arguments: Broker.pairArguments(session, "\(subscription)"))
+                publishMeta(topic: MetaTopic.onSubscribe, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
             case .unsubscribed(let session, let subscription):
-                publishMeta(topic: MetaTopic.onUnsubscribe, arguments: Broker.pairArguments(session, "\(subscription)"))
+                publishMeta(topic: MetaTopic.onUnsubscribe, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
             case .deleted(let session, let subscription):
-                publishMeta(topic: MetaTopic.onDelete, arguments: Broker.pairArguments(session, "\(subscription)"))
+                publishMeta(topic: MetaTopic.onDelete, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
             }
         }
     }
@@ -379,8 +448,9 @@ public final class Broker: Sendable {
         return why
     }
 
-    private func refuseSubscribe(_ message: Subscribe, _ session: RealmSession, _ error: String, _ why: String) {
-        session.peer.send(.error(ErrorMessage(requestType: .subscribe, request: message.request, error: error, message: why)))
+    private func refuseSubscribe(_ message: Subscribe, _ session: RealmSession, _ error: String, _ why: String,
+                                 into outbox: inout Outbox) {
+        outbox.send(.error(ErrorMessage(requestType: .subscribe, request: message.request, error: error, message: why)), to: session.peer)
     }
 
     /// Shared, never mutated: EVENT Details without Advanced Profile keys are empty.

@@ -46,7 +46,7 @@ extension Broker {
         var subscriptionsBySession: [WampID: Set<WampID>] = [:]
         var ids = IDGenerator()
         /// The latest retained event per topic (event retention).
-        var retained: [String: EventRecord] = [:]
+        var retained = RetainedEvents()
         var history: EventHistory
         var sequence: UInt64 = 0
 

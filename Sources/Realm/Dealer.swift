@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import WampMessages
 
@@ -7,7 +8,9 @@ import WampMessages
 /// scope, from 1). The pending call is kept under that (callee, request) pair until the callee
 /// answers with a final YIELD or ERROR, the call is canceled or times out, or either side leaves.
 /// The lock is held only to decide; encoding and sending happen after it is released. A CALL
-/// with empty options to an exact registration reads no option and builds no Details.
+/// with empty options to an exact registration reads no option and builds no Details. Changes
+/// that fire meta events (register, unregister, a session leaving) run under the realm's
+/// membership order and put what they send into its `Outbox`.
 public final class Dealer: Sendable {
     struct InvocationKey: Hashable {
         let callee: WampID
@@ -42,52 +45,69 @@ public final class Dealer: Sendable {
         var pending: [InvocationKey: PendingCall] = [:]
         var invocationByCall: [CallKey: InvocationKey] = [:]
         var nextInvocationRequest: [WampID: WampID] = [:]
-        /// Highest CALL request ID per caller that announced progressive call invocations: a
-        /// continuation at or below it that matches no call in progress is late, and discarded.
-        var callWatermark: [WampID: WampID] = [:]
+        /// CALLs per caller waiting for an answer (bounded by `maxPendingCallsPerCaller`).
+        var pendingByCaller: [WampID: Int] = [:]
+        /// Per caller, the request IDs of progressive invocations that ended (canceled, timed
+        /// out, answered early) while the caller was still sending chunks: later chunks with such
+        /// an ID are late and discarded, until the final one. Any other CALL, including one that
+        /// reuses the ID of a finished call, is a new call. Bounded per caller.
+        var abandonedStreams: [WampID: Set<WampID>] = [:]
         var ids = IDGenerator()
         var nextToken: UInt64 = 0
+        /// Bound of `abandonedStreams` per caller.
+        let abandonedStreamLimit: Int
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let uris: URIValidator
     private let scheduler: (any RealmScheduler)?
     private let meta: (any MetaEventPublisher)?
     private let membership: MembershipOrder
+    let limits: RealmLimits
+    let counters: RealmCounters
+    private let logger: Logger
 
     public init(uris: URIValidator, scheduler: (any RealmScheduler)? = nil, meta: (any MetaEventPublisher)? = nil,
-                membership: MembershipOrder = MembershipOrder()) {
+                membership: MembershipOrder = MembershipOrder(), limits: RealmLimits = RealmLimits(),
+                counters: RealmCounters = RealmCounters(), logger: Logger = Logger(label: "wamp-router.dealer")) {
         self.uris = uris
         self.scheduler = scheduler
         self.meta = meta
         self.membership = membership
+        self.limits = limits
+        self.counters = counters
+        self.logger = logger
+        self.state = Mutex(State(abandonedStreamLimit: max(16, limits.maxPendingCallsPerCaller)))
     }
 
     // MARK: REGISTER / UNREGISTER
 
     public func register(_ message: Register, from session: RealmSession) {
-        membership.run { registerInOrder(message, from: session) }
+        membership.run { outbox in registerInOrder(message, from: session, into: &outbox) }
     }
 
-    private func registerInOrder(_ message: Register, from session: RealmSession) {
+    private func registerInOrder(_ message: Register, from session: RealmSession, into outbox: inout Outbox) {
         let options = message.options
         let hasOptions = options.count > 0
         guard let match = MatchPolicy(option: hasOptions ? options.string("match") : nil) else {
-            return refuse(message, ErrorURI.invalidArgument, "unknown match policy '\(options.string("match") ?? "")'", to: session)
+            return refuse(message, ErrorURI.invalidArgument, "unknown match policy '\(options.string("match") ?? "")'", to: session, into: &outbox)
         }
         guard let invoke = InvokePolicy(option: hasOptions ? options.string("invoke") : nil) else {
-            return refuse(message, ErrorURI.invalidArgument, "unknown invocation policy '\(options.string("invoke") ?? "")'", to: session)
+            return refuse(message, ErrorURI.invalidArgument, "unknown invocation policy '\(options.string("invoke") ?? "")'", to: session, into: &outbox)
         }
         let validURI = match == .wildcard ? uris.isValidWildcard(message.procedure) : uris.isValid(message.procedure)
         guard validURI else {
-            return refuse(message, ErrorURI.invalidURI, "'\(message.procedure)' is not a valid procedure URI", to: session)
+            return refuse(message, ErrorURI.invalidURI, "'\(message.procedure)' is not a valid procedure URI", to: session, into: &outbox)
         }
         guard !message.procedure.hasPrefix("wamp.") else {
-            return refuse(message, ErrorURI.invalidURI, "procedure '\(message.procedure)' is under the reserved prefix 'wamp.'", to: session)
+            return refuse(message, ErrorURI.invalidURI, "procedure '\(message.procedure)' is under the reserved prefix 'wamp.'",
+                          to: session, into: &outbox)
         }
         let discloseCaller = hasOptions && options.bool("disclose_caller") == true
-        enum Outcome { case created(Registration), joined(WampID), conflict(String) }
+        let maxRegistrations = limits.maxRegistrationsPerSession
+        enum Outcome { case created(Registration), joined(WampID), conflict(String), limitReached }
         let outcome = state.withLock { state -> Outcome in
+            if state.registrationsBySession[session.id]?.count ?? 0 >= maxRegistrations { return .limitReached }
             if let existingID = state.registrationID(for: message.procedure, match: match) {
                 let existing = state.registrations[existingID]!
                 if existing.invoke == .single || existing.invoke != invoke {
@@ -110,45 +130,56 @@ public final class Dealer: Sendable {
             return .created(registration)
         }
         switch outcome {
+        case .limitReached:
+            counters.add(.limitRefusals)
+            refuse(message, ErrorURI.limitExceeded,
+                   "this session holds \(maxRegistrations) registrations, the most allowed (--max-registrations)", to: session, into: &outbox)
         case .conflict(let reason):
-            refuse(message, ErrorURI.procedureAlreadyExists, reason, to: session)
+            refuse(message, ErrorURI.procedureAlreadyExists, reason, to: session, into: &outbox)
         case .created(let registration):
-            session.peer.send(.registered(Registered(request: message.request, registration: registration.id)))
-            meta?.publishMetaEvent(topic: "wamp.registration.on_create") { RawJSON(validatedText: "[\(session.id),\(registration.details.jsonText)]") }
-            meta?.publishMetaEvent(topic: "wamp.registration.on_register") { RawJSON(validatedText: "[\(session.id),\(registration.id)]") }
+            outbox.send(.registered(Registered(request: message.request, registration: registration.id)), to: session.peer)
+            meta?.publishMetaEvent(topic: "wamp.registration.on_create", arguments: {
+                RawJSON(validatedText: "[\(session.id),\(registration.details.jsonText)]")
+            }, into: &outbox)
+            meta?.publishMetaEvent(topic: "wamp.registration.on_register", arguments: {
+                RawJSON(validatedText: "[\(session.id),\(registration.id)]")
+            }, into: &outbox)
         case .joined(let id):
-            session.peer.send(.registered(Registered(request: message.request, registration: id)))
-            meta?.publishMetaEvent(topic: "wamp.registration.on_register") { RawJSON(validatedText: "[\(session.id),\(id)]") }
+            outbox.send(.registered(Registered(request: message.request, registration: id)), to: session.peer)
+            meta?.publishMetaEvent(topic: "wamp.registration.on_register", arguments: {
+                RawJSON(validatedText: "[\(session.id),\(id)]")
+            }, into: &outbox)
         }
     }
 
     public func unregister(_ message: Unregister, from session: RealmSession) {
-        membership.run { unregisterInOrder(message, from: session) }
+        membership.run { outbox in unregisterInOrder(message, from: session, into: &outbox) }
     }
 
-    private func unregisterInOrder(_ message: Unregister, from session: RealmSession) {
+    private func unregisterInOrder(_ message: Unregister, from session: RealmSession, into outbox: inout Outbox) {
         let deleted = state.withLock { state -> Bool? in
             guard let registration = state.registrations[message.registration],
                   registration.callees.contains(where: { $0.id == session.id }) else { return nil }
             return state.removeCallee(session.id, from: message.registration)
         }
         guard let deleted else {
-            session.peer.send(.error(ErrorMessage(
+            outbox.send(.error(ErrorMessage(
                 requestType: .unregister, request: message.request, error: ErrorURI.noSuchRegistration,
-                message: "session has no registration \(message.registration)")))
+                message: "session has no registration \(message.registration)")), to: session.peer)
             return
         }
-        session.peer.send(.unregistered(Unregistered(request: message.request)))
-        publishUnregistered(session: session.id, registration: message.registration, deleted: deleted)
+        outbox.send(.unregistered(Unregistered(request: message.request)), to: session.peer)
+        publishUnregistered(session: session.id, registration: message.registration, deleted: deleted, into: &outbox)
     }
 
     /// Registration revocation (`wamp.registration.remove_callee`): the callee is told with
     /// `[UNREGISTERED, 0, {registration, reason}]` if it announced the feature.
     public func removeCallee(_ sessionID: WampID, from registrationID: WampID, reason: String?) -> Bool {
-        membership.run { removeCalleeInOrder(sessionID, from: registrationID, reason: reason) }
+        membership.run { outbox in removeCalleeInOrder(sessionID, from: registrationID, reason: reason, into: &outbox) }
     }
 
-    private func removeCalleeInOrder(_ sessionID: WampID, from registrationID: WampID, reason: String?) -> Bool {
+    private func removeCalleeInOrder(_ sessionID: WampID, from registrationID: WampID, reason: String?,
+                                     into outbox: inout Outbox) -> Bool {
         let outcome = state.withLock { state -> (RealmSession, Bool)? in
             guard let callee = state.registrations[registrationID]?.callees.first(where: { $0.id == sessionID }) else { return nil }
             return (callee, state.removeCallee(sessionID, from: registrationID))
@@ -158,9 +189,9 @@ public final class Dealer: Sendable {
             let details = JSONValue.makeObject()
             details.set("registration", integer: Int64(registrationID))
             if let reason { details.set("reason", string: reason) }
-            callee.peer.send(.unregistered(Unregistered(request: 0, details: details)))
+            outbox.send(.unregistered(Unregistered(request: 0, details: details)), to: callee.peer)
         }
-        publishUnregistered(session: sessionID, registration: registrationID, deleted: deleted)
+        publishUnregistered(session: sessionID, registration: registrationID, deleted: deleted, into: &outbox)
         return true
     }
 
@@ -186,6 +217,10 @@ public final class Dealer: Sendable {
         if passthru && !session.features.contains(.callerPayloadPassthru) {
             throw RoutingViolation("CALL uses payload passthru mode, which the caller did not announce")
         }
+        if passthru, let invalid = Dealer.malformedPassthru(options) {
+            return refuse(message, ErrorURI.invalidArgument, invalid, to: session)
+        }
+        let maxPending = limits.maxPendingCallsPerCaller
 
         enum Decision {
             case invoke(callee: RealmSession, request: WampID, registration: WampID, match: MatchPolicy, discloseCaller: Bool, token: UInt64)
@@ -194,6 +229,7 @@ public final class Dealer: Sendable {
             case noSuchProcedure
             case featureNotSupported(String)
             case requestInUse
+            case tooManyPending
         }
         let decision = state.withLock { state -> Decision in
             let callKey = CallKey(caller: session.id, request: message.request)
@@ -203,10 +239,11 @@ public final class Dealer: Sendable {
                 let pending = state.pending[invocationKey]!
                 return .continueInvocation(callee: pending.callee, request: invocationKey.request, registration: pending.registration)
             }
-            if session.features.contains(.callerProgressiveCallInvocations) {
-                if let watermark = state.callWatermark[session.id], message.request <= watermark { return .discardLateContinuation }
-                state.callWatermark[session.id] = message.request
+            if state.abandonedStreams[session.id]?.contains(message.request) == true {
+                if !progress { state.forgetAbandonedStream(caller: session.id, request: message.request) }
+                return .discardLateContinuation
             }
+            guard state.pendingByCaller[session.id, default: 0] < maxPending else { return .tooManyPending }
             guard let registrationID = state.lookup(message.procedure) else { return .noSuchProcedure }
             let (callee, match, discloseCaller) = state.registrations[registrationID]!.route()
             if passthru && !callee.features.contains(.calleePayloadPassthru) {
@@ -223,6 +260,7 @@ public final class Dealer: Sendable {
                 receiveProgress: receiveProgress && callee.features.contains(.calleeProgressiveCallResults),
                 invocationInProgress: progress, token: state.nextToken)
             state.invocationByCall[callKey] = invocationKey
+            state.pendingByCaller[session.id, default: 0] += 1
             return .invoke(callee: callee, request: request, registration: registrationID, match: match,
                            discloseCaller: discloseCaller, token: state.nextToken)
         }
@@ -230,12 +268,18 @@ public final class Dealer: Sendable {
         switch decision {
         case .requestInUse:
             throw RoutingViolation("CALL request ID \(message.request) is already in use by a pending call")
+        case .tooManyPending:
+            counters.add(.limitRefusals)
+            refuse(message, ErrorURI.limitExceeded,
+                   "this caller has \(maxPending) calls pending, the most allowed (--max-pending-calls)", to: session)
         case .noSuchProcedure:
             refuse(message, ErrorURI.noSuchProcedure, "no callee registered procedure '\(message.procedure)'", to: session)
         case .featureNotSupported(let reason):
             refuse(message, ErrorURI.featureNotSupported, reason, to: session)
         case .discardLateContinuation:
-            break
+            logger.debug("late progressive CALL chunk of an ended call discarded", metadata: [
+                "session": "\(session.id)", "request": "\(message.request)",
+            ])
         case .continueInvocation(let callee, let request, let registration):
             let details = JSONValue.makeObject()
             if progress { details.set("progress", bool: true) }
@@ -287,10 +331,18 @@ public final class Dealer: Sendable {
         if passthru && !session.features.contains(.calleePayloadPassthru) {
             throw RoutingViolation("YIELD uses payload passthru mode, which the callee did not announce")
         }
-        enum Decision { case unknown, discard, progress(PendingCall), final(PendingCall), callerLacksPassthru(PendingCall) }
+        let malformed = passthru ? Dealer.malformedPassthru(options) : nil
+        enum Decision {
+            case unknown, discard, progress(PendingCall), final(PendingCall), callerLacksPassthru(PendingCall)
+            case malformedPassthru(PendingCall, String)
+        }
         let decision = state.withLock { state -> Decision in
             let key = InvocationKey(callee: session.id, request: message.request)
             guard let pending = state.pending[key] else { return .unknown }
+            if let malformed {
+                state.settle(key)
+                return .malformedPassthru(pending, malformed)
+            }
             if passthru && !pending.caller.features.contains(.callerPayloadPassthru) {
                 state.settle(key)
                 return .callerLacksPassthru(pending)
@@ -305,6 +357,15 @@ public final class Dealer: Sendable {
         case .unknown:
             return false
         case .discard:
+            return true
+        case .malformedPassthru(let pending, let why):
+            // Checked as the broker checks PUBLISH; the caller must not wait forever either.
+            pending.timeout?.cancel()
+            session.peer.send(.error(ErrorMessage(
+                requestType: .yield, request: message.request, error: ErrorURI.invalidArgument, message: why)))
+            pending.caller.peer.send(.error(ErrorMessage(
+                requestType: .call, request: pending.callRequest, error: ErrorURI.invalidArgument,
+                message: "the callee answered with malformed payload passthru options: \(why)")))
             return true
         case .callerLacksPassthru(let pending):
             // The spec makes this the callee's application error; the caller must not wait forever.
@@ -416,17 +477,16 @@ public final class Dealer: Sendable {
     /// its callers get `wamp.error.canceled`; callees of calls it made are interrupted if they
     /// announced call canceling.
     public func removeSession(_ sessionID: WampID) {
-        membership.run { removeSessionInOrder(sessionID) }
+        membership.run { outbox in removeSessionInOrder(sessionID, into: &outbox) }
     }
 
-    private func removeSessionInOrder(_ sessionID: WampID) {
+    private func removeSessionInOrder(_ sessionID: WampID, into outbox: inout Outbox) {
         let (orphanedCallers, abandonedCallees, unregistered) = state.withLock { state in
             var unregistered: [(WampID, Bool)] = []
             for id in state.registrationsBySession[sessionID] ?? [] {
                 unregistered.append((id, state.removeCallee(sessionID, from: id)))
             }
             state.nextInvocationRequest[sessionID] = nil
-            state.callWatermark[sessionID] = nil
             var orphaned: [PendingCall] = []
             var abandoned: [(PendingCall, WampID)] = []
             for (key, pending) in state.pending where key.callee == sessionID || pending.caller.id == sessionID {
@@ -437,22 +497,23 @@ public final class Dealer: Sendable {
                     abandoned.append((pending, key.request))
                 }
             }
+            state.abandonedStreams[sessionID] = nil
             return (orphaned, abandoned, unregistered)
         }
         for pending in orphanedCallers {
             pending.timeout?.cancel()
-            pending.caller.peer.send(.error(ErrorMessage(
+            outbox.send(.error(ErrorMessage(
                 requestType: .call, request: pending.callRequest, error: ErrorURI.canceled,
-                message: "the callee left before answering")))
+                message: "the callee left before answering")), to: pending.caller.peer)
         }
         for (pending, request) in abandonedCallees {
             pending.timeout?.cancel()
             if pending.callee.features.contains(.calleeCallCanceling) {
-                sendInterrupt(to: pending.callee, request: request, mode: .killnowait, reason: ErrorURI.canceled)
+                outbox.send(Dealer.interrupt(request: request, mode: .killnowait, reason: ErrorURI.canceled), to: pending.callee.peer)
             }
         }
         for (registration, deleted) in unregistered {
-            publishUnregistered(session: sessionID, registration: registration, deleted: deleted)
+            publishUnregistered(session: sessionID, registration: registration, deleted: deleted, into: &outbox)
         }
     }
 
@@ -481,21 +542,29 @@ public final class Dealer: Sendable {
     // MARK: Helpers
 
     private func sendInterrupt(to callee: RealmSession, request: WampID, mode: CancelMode, reason: String) {
+        callee.peer.send(Dealer.interrupt(request: request, mode: mode, reason: reason))
+    }
+
+    private static func interrupt(request: WampID, mode: CancelMode, reason: String) -> WampMessage {
         let options = JSONValue.makeObject()
         options.set("mode", string: mode.rawValue)
         options.set("reason", string: reason)
-        callee.peer.send(.interrupt(Interrupt(request: request, options: options)))
+        return .interrupt(Interrupt(request: request, options: options))
     }
 
-    private func publishUnregistered(session: WampID, registration: WampID, deleted: Bool) {
-        meta?.publishMetaEvent(topic: "wamp.registration.on_unregister") { RawJSON(validatedText: "[\(session),\(registration)]") }
+    private func publishUnregistered(session: WampID, registration: WampID, deleted: Bool, into outbox: inout Outbox) {
+        meta?.publishMetaEvent(topic: "wamp.registration.on_unregister", arguments: {
+            RawJSON(validatedText: "[\(session),\(registration)]")
+        }, into: &outbox)
         if deleted {
-            meta?.publishMetaEvent(topic: "wamp.registration.on_delete") { RawJSON(validatedText: "[\(session),\(registration)]") }
+            meta?.publishMetaEvent(topic: "wamp.registration.on_delete", arguments: {
+                RawJSON(validatedText: "[\(session),\(registration)]")
+            }, into: &outbox)
         }
     }
 
-    private func refuse(_ message: Register, _ error: String, _ reason: String, to session: RealmSession) {
-        session.peer.send(.error(ErrorMessage(requestType: .register, request: message.request, error: error, message: reason)))
+    private func refuse(_ message: Register, _ error: String, _ reason: String, to session: RealmSession, into outbox: inout Outbox) {
+        outbox.send(.error(ErrorMessage(requestType: .register, request: message.request, error: error, message: reason)), to: session.peer)
     }
 
     private func refuse(_ message: Call, _ error: String, _ reason: String, to session: RealmSession) {
@@ -507,6 +576,16 @@ public final class Dealer: Sendable {
         let request = counter
         counter = request == WampIDRange.max ? 1 : request + 1
         return request
+    }
+
+    /// Why `ppt_*` options are malformed (the broker's rules for PUBLISH), or nil when they are fine.
+    static func malformedPassthru(_ options: JSONValue) -> String? {
+        do {
+            _ = try PublicationOptions.passthru(options)
+            return nil
+        } catch {
+            return error.message
+        }
     }
 
     /// Payload passthru mode: `ppt_*` options travel from CALL to INVOCATION and YIELD to RESULT.
@@ -568,9 +647,23 @@ extension Dealer.State {
         return false
     }
 
-    /// Forgets a pending call under both of its keys.
+    /// Forgets a pending call under both of its keys. A progressive invocation the caller was
+    /// still streaming is remembered, so its late chunks are told from new calls.
     mutating func settle(_ key: Dealer.InvocationKey) {
         guard let pending = pending.removeValue(forKey: key) else { return }
-        invocationByCall[Dealer.CallKey(caller: pending.caller.id, request: pending.callRequest)] = nil
+        let caller = pending.caller.id
+        invocationByCall[Dealer.CallKey(caller: caller, request: pending.callRequest)] = nil
+        if let count = pendingByCaller[caller] { pendingByCaller[caller] = count > 1 ? count - 1 : nil }
+        if pending.invocationInProgress {
+            var streams = abandonedStreams[caller] ?? []
+            if streams.count >= abandonedStreamLimit, let any = streams.first { streams.remove(any) }
+            streams.insert(pending.callRequest)
+            abandonedStreams[caller] = streams
+        }
+    }
+
+    mutating func forgetAbandonedStream(caller: WampID, request: WampID) {
+        abandonedStreams[caller]?.remove(request)
+        if abandonedStreams[caller]?.isEmpty == true { abandonedStreams[caller] = nil }
     }
 }

@@ -70,7 +70,11 @@ struct MetaProcedures {
             let scope = try testamentScope(kwargs)
             let options = kwargs.object("publish_options")?.removing("acknowledge") ?? JSONValue.makeObject()
             let payload = Payload(arguments: payloadArguments.map(RawJSON.init), argumentsKw: payloadKwargs.map(RawJSON.init))
-            realm.addTestament(Testament(topic: topic, payload: payload, publishOptions: options), scope: scope, for: caller.id)
+            guard realm.addTestament(Testament(topic: topic, payload: payload, publishOptions: options), scope: scope, for: caller.id) else {
+                realm.counters.add(.limitRefusals)
+                throw Failure(uri: ErrorURI.limitExceeded,
+                              message: "this session holds \(realm.limits.maxTestamentsPerSession) testaments, the most allowed (--max-testaments)")
+            }
             return .empty
         case .flushTestaments:
             let scope = try testamentScope(kwargs)
@@ -135,7 +139,13 @@ struct MetaProcedures {
             guard let events = realm.broker.history(subscription: id, limit: nil, reverse: kwargs.bool("reverse") ?? false, visibleTo: caller) else {
                 throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(id)")
             }
-            return Payload(arguments: RawJSON(validatedText: "[\(try HistoryQuery(kwargs).apply(to: events))]"))
+            let answer = "[\(try HistoryQuery(kwargs).apply(to: events))]"
+            guard answer.utf8.count <= realm.limits.maxAnswerBytes else {
+                realm.counters.add(.limitRefusals)
+                throw Failure(uri: ErrorURI.limitExceeded, message:
+                    "the events asked for take \(answer.utf8.count) bytes, more than one answer may carry (\(realm.limits.maxAnswerBytes), --max-answer-bytes); ask for fewer with 'limit' or a time range")
+            }
+            return Payload(arguments: RawJSON(validatedText: answer))
         }
     }
 

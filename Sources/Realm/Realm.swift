@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import WampMessages
 
@@ -14,24 +15,32 @@ public final class Realm: Sendable {
     public let broker: Broker
     public let dealer: Dealer
     let uris: URIValidator
+    public let limits: RealmLimits
+    public let counters = RealmCounters()
     private let membership: MembershipOrder
     private let sessions = Mutex<[WampID: SessionRecord]>([:])
 
     public init(name: String, uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil,
-                eventHistory: [(prefix: String, limit: Int)] = []) {
+                eventHistory: [(prefix: String, limit: Int)] = [], limits: RealmLimits = RealmLimits(),
+                logger: Logger = Logger(label: "wamp-router.realm")) {
         self.name = name
         self.uris = uris
+        self.limits = limits
         self.membership = MembershipOrder()
-        self.broker = Broker(uris: uris, eventHistory: eventHistory, membership: membership)
-        self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker, membership: membership)
+        var logger = logger
+        logger[metadataKey: "realm"] = "\(name)"
+        self.broker = Broker(uris: uris, eventHistory: eventHistory, membership: membership, limits: limits,
+                             counters: counters, logger: logger)
+        self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker, membership: membership, limits: limits,
+                             counters: counters, logger: logger)
     }
 
     public func join(_ session: RealmSession) {
-        membership.run {
+        membership.run { outbox in
             sessions.withLock { $0[session.id] = SessionRecord(session: session) }
-            broker.publishMetaEvent(topic: "wamp.session.on_join") {
+            broker.publishMetaEvent(topic: "wamp.session.on_join", arguments: {
                 RawJSON(validatedText: "[\(Realm.sessionDetails(session).jsonText)]")
-            }
+            }, into: &outbox)
         }
     }
 
@@ -45,14 +54,14 @@ public final class Realm: Sendable {
         }
         broker.removeSession(session.id)
         dealer.removeSession(session.id)
-        membership.run {
-            broker.publishMetaEvent(topic: "wamp.session.on_leave") {
+        membership.run { outbox in
+            broker.publishMetaEvent(topic: "wamp.session.on_leave", arguments: {
                 let arguments = JSONValue.makeArray()
                 arguments.append(integer: Int64(session.id))
                 arguments.append(string: session.authid)
                 arguments.append(string: session.authrole)
                 return RawJSON(arguments)
-            }
+            }, into: &outbox)
         }
     }
 
@@ -71,12 +80,17 @@ public final class Realm: Sendable {
 
     public func session(_ id: WampID) -> RealmSession? { sessions.withLock { $0[id]?.session } }
 
-    func addTestament(_ testament: Testament, scope: Testament.Scope, for sessionID: WampID) {
-        sessions.withLock { sessions in
+    /// False when the session already holds `maxTestamentsPerSession` testaments.
+    func addTestament(_ testament: Testament, scope: Testament.Scope, for sessionID: WampID) -> Bool {
+        let limit = limits.maxTestamentsPerSession
+        return sessions.withLock { sessions in
+            guard let record = sessions[sessionID] else { return true }
+            guard record.detachedTestaments.count + record.destroyedTestaments.count < limit else { return false }
             switch scope {
-            case .detached: sessions[sessionID]?.detachedTestaments.append(testament)
-            case .destroyed: sessions[sessionID]?.destroyedTestaments.append(testament)
+            case .detached: sessions[sessionID]!.detachedTestaments.append(testament)
+            case .destroyed: sessions[sessionID]!.destroyedTestaments.append(testament)
             }
+            return true
         }
     }
 

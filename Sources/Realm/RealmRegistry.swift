@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import WampMessages
 
@@ -8,10 +9,12 @@ public final class RealmRegistry: Sendable {
     private let liveSessionIDs = Mutex<(ids: Set<WampID>, generator: IDGenerator)>(([], IDGenerator()))
 
     public init(realmNames: [String], uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil,
-                eventHistory: [(prefix: String, limit: Int)] = []) {
+                eventHistory: [(prefix: String, limit: Int)] = [], limits: RealmLimits = RealmLimits(),
+                logger: Logger = Logger(label: "wamp-router.realm")) {
         var realms: [String: Realm] = [:]
         for name in realmNames {
-            realms[name] = Realm(name: name, uris: uris, scheduler: scheduler, eventHistory: eventHistory)
+            realms[name] = Realm(name: name, uris: uris, scheduler: scheduler, eventHistory: eventHistory, limits: limits,
+                                 logger: logger)
         }
         self.realms = realms
         self.realmNames = realmNames

@@ -1,4 +1,5 @@
 import NIOCore
+import Realm
 import WampMessages
 
 /// Everything the router needs to start. The defaults are the embedded configuration `make run`
@@ -14,6 +15,8 @@ public struct RouterConfiguration: Sendable {
     public var eventHistory: [(prefix: String, limit: Int)] = []
     public var maxMessageSize = 16 << 20
     public var maxBacklogBytes = 16 << 20
+    /// Per-session and per-realm bounds of routing state (pending calls, registrations, ...).
+    public var limits = RealmLimits()
     public var permessageDeflate = true
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.

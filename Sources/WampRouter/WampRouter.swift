@@ -32,7 +32,8 @@ public final class WampRouter: Sendable {
     public static func start(configuration: RouterConfiguration, logger: Logger) async throws -> WampRouter {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules),
-                                   scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory)
+                                   scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory,
+                                   limits: configuration.limits, logger: logger)
         let context = RouterContext(realms: realms, logger: logger)
         do {
             var wamp = WebSocketServerConfiguration()

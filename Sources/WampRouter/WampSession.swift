@@ -15,6 +15,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     private let router: RouterContext
     private var logger: Logger
     private var state = WampSessionState.awaitingHello
+    private var publishRefusals = RefusalLogThrottle()
 
     init(connection: WebSocketConnection, router: RouterContext) {
         self.connection = connection
@@ -79,7 +80,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         switch state {
         case .established(let realm, let session):
             leave(realm: realm, session: session)
-            logger.debug("session closed by transport", metadata: ["reason": "\(reason.reason)"])
+            logger.debug("session closed by transport", metadata: ["reason": "\(LogText.quoted(reason.reason))"])
         default:
             break
         }
@@ -113,7 +114,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         realm.join(session)
         state = .established(realm: realm, session: session)
         logger[metadataKey: "session"] = "\(id)"
-        logger.debug("session joined", metadata: ["realm": "\(realm.name)", "authid": "\(authid)"])
+        logger.debug("session joined", metadata: ["realm": "\(realm.name)", "authid": "\(LogText.quoted(authid))"])
         send(.welcome(Welcome(session: id, details: router.welcomeDetails(realm: realm.name, session: session))))
     }
 
@@ -128,7 +129,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         case .publish(let publish):
             if let violation = Broker.passthruViolation(publish, from: session) { throw violation }
             if let refusal = realm.broker.publish(publish, from: session) {
-                logger.info("unacknowledged PUBLISH refused", metadata: ["request": "\(publish.request)", "why": "\(refusal)"])
+                publishRefusals.refused(request: publish.request, why: refusal, logger: logger)
             }
         case .subscribe(let subscribe):
             realm.broker.subscribe(subscribe, from: session)
@@ -150,7 +151,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             state = .awaitingHello
             send(.goodbye(Goodbye(details: .emptyObject, reason: ErrorURI.goodbyeAndOut)))
         case .abort(let abort):
-            logger.debug("peer aborted", metadata: ["reason": "\(abort.reason)"])
+            logger.debug("peer aborted", metadata: ["reason": "\(LogText.quoted(abort.reason))"])
             leave(realm: realm, session: session)
             state = .closing
             connection.close(code: .normalClosure, reason: "")
@@ -190,7 +191,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     func kill(reason: String, message: String?) {
         eventLoopExecute {
             guard case .established = self.state else { return }
-            self.logger.info("session killed", metadata: ["reason": "\(reason)"])
+            self.logger.info("session killed", metadata: ["reason": "\(LogText.quoted(reason))"])
             self.endSession(reason: reason, message: message, closeCode: .normalClosure)
         }
     }
@@ -227,7 +228,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     }
 
     private func protocolViolation(_ message: String, closeCode: WebSocketErrorCode = .policyViolation) {
-        logger.info("protocol violation", metadata: ["message": "\(message)"])
+        logger.info("protocol violation", metadata: ["message": "\(LogText.quoted(message))"])
         router.counters.protocolViolations.wrappingAdd(1, ordering: .relaxed)
         abort(reason: ErrorURI.protocolViolation, message: message, closeCode: closeCode)
     }

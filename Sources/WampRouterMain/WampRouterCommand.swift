@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Logging
+import Realm
 import WampMessages
 import WampRouter
 
@@ -48,6 +49,33 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Offer permessage-deflate compression on the WAMP endpoint.")
     var compression = true
 
+    @Option(help: "CALLs one caller may have waiting for an answer.")
+    var maxPendingCalls = RealmLimits().maxPendingCallsPerCaller
+
+    @Option(help: "Registrations one session may hold.")
+    var maxRegistrations = RealmLimits().maxRegistrationsPerSession
+
+    @Option(help: "Subscriptions one session may hold.")
+    var maxSubscriptions = RealmLimits().maxSubscriptionsPerSession
+
+    @Option(help: "Testaments one session may add.")
+    var maxTestaments = RealmLimits().maxTestamentsPerSession
+
+    @Option(help: "Topics with a retained event per realm (the oldest is evicted past it).")
+    var maxRetainedTopics = RealmLimits().maxRetainedTopics
+
+    @Option(help: "Payload bytes of retained events per realm (the oldest are evicted past it).")
+    var maxRetainedBytes = RealmLimits().maxRetainedBytes
+
+    @Option(help: "Topics with stored event history per realm (the oldest events are evicted past it).")
+    var maxHistoryTopics = RealmLimits().maxHistoryTopics
+
+    @Option(help: "Payload bytes of stored event history per realm (the oldest are evicted past it).")
+    var maxHistoryBytes = RealmLimits().maxHistoryBytes
+
+    @Option(help: "Bytes one get_events answer, or the retained events one SUBSCRIBE gets, may carry.")
+    var maxAnswerBytes = RealmLimits().maxAnswerBytes
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -55,6 +83,29 @@ struct WampRouterCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
         _ = try parsedEventHistory()
+        for (flag, value) in [
+            ("--max-pending-calls", maxPendingCalls), ("--max-registrations", maxRegistrations),
+            ("--max-subscriptions", maxSubscriptions), ("--max-testaments", maxTestaments),
+            ("--max-retained-topics", maxRetainedTopics), ("--max-retained-bytes", maxRetainedBytes),
+            ("--max-history-topics", maxHistoryTopics), ("--max-history-bytes", maxHistoryBytes),
+            ("--max-answer-bytes", maxAnswerBytes),
+        ] where value <= 0 {
+            throw ValidationError("\(flag) must be a positive number, got \(value)")
+        }
+    }
+
+    var limits: RealmLimits {
+        var limits = RealmLimits()
+        limits.maxPendingCallsPerCaller = maxPendingCalls
+        limits.maxRegistrationsPerSession = maxRegistrations
+        limits.maxSubscriptionsPerSession = maxSubscriptions
+        limits.maxTestamentsPerSession = maxTestaments
+        limits.maxRetainedTopics = maxRetainedTopics
+        limits.maxRetainedBytes = maxRetainedBytes
+        limits.maxHistoryTopics = maxHistoryTopics
+        limits.maxHistoryBytes = maxHistoryBytes
+        limits.maxAnswerBytes = maxAnswerBytes
+        return limits
     }
 
     /// `--event-history PREFIX=N` values; the prefix may be empty (every topic).
@@ -86,6 +137,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.maxMessageSize = maxMessageSize
         configuration.maxBacklogBytes = maxBacklogBytes
         configuration.permessageDeflate = compression
+        configuration.limits = limits
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
         let signal = await ShutdownSignal.wait()

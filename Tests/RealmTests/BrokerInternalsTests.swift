@@ -14,7 +14,7 @@ final class BrokerInternalsTests: XCTestCase {
     }
 
     func testHistoryRingKeepsTheLastN() {
-        var ring = EventHistory.Ring(limit: 3)
+        var ring = EventHistory.Log(limit: 3)
         for i in 1...7 as ClosedRange<UInt64> {
             ring.append(EventRecord(sequence: i, publication: i, topic: "t", timestamp: "", payload: .empty,
                                     details: EventDetails(), filter: nil, publisher: nil, excludeMe: true))

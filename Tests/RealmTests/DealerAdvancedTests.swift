@@ -100,7 +100,54 @@ final class DealerAdvancedTests: XCTestCase {
         try realm.dealer.yield(Yield(request: chunks[0].request, options: .emptyObject), from: callee)
         XCTAssertEqual(results(callerPeer).map(\.request), [5])
         try call(caller, "upload", #"{"progress":true}"#, request: 5)
-        XCTAssertEqual(invocations(calleePeer).count, 3, "a late continuation of a finished call is discarded")
+        XCTAssertEqual(invocations(calleePeer).count, 4, "a finished call's ID may be used again: it starts a new call")
+    }
+
+    func testReusedRequestIDAfterAFinishedCallGetsAnAnswer() throws {
+        let (callee, calleePeer) = join(1)
+        let (caller, callerPeer) = join(2)
+        register(callee, calleePeer, "p")
+        for round in 1...3 {
+            try call(caller, "p", request: 7, args: "[\(round)]")
+            let invocation = try XCTUnwrap(invocations(calleePeer).last)
+            XCTAssertEqual(invocation.payload.arguments?.description, "[\(round)]")
+            try realm.dealer.yield(Yield(request: invocation.request, options: .emptyObject), from: callee)
+        }
+        XCTAssertEqual(results(callerPeer).map(\.request), [7, 7, 7], "every reuse of a finished call's ID got its RESULT")
+        try call(caller, "missing", request: 7)
+        XCTAssertEqual(errors(callerPeer).last?.error, ErrorURI.noSuchProcedure)
+    }
+
+    func testLateChunksOfACanceledStreamAreDiscardedUntilTheFinalOne() throws {
+        let (callee, calleePeer) = join(1)
+        let (caller, callerPeer) = join(2)
+        register(callee, calleePeer, "upload")
+        try call(caller, "upload", #"{"progress":true}"#, request: 5, args: "[1]")
+        realm.dealer.cancel(Cancel(request: 5, options: JSONValue.parse(#"{"mode":"skip"}"#)!), from: caller)
+        XCTAssertEqual(errors(callerPeer).last?.error, ErrorURI.canceled)
+        try call(caller, "upload", #"{"progress":true}"#, request: 5, args: "[2]")
+        try call(caller, "upload", "{}", request: 5, args: "[3]")
+        XCTAssertEqual(invocations(calleePeer).count, 1, "chunks of the canceled stream never reach the callee")
+        try call(caller, "upload", "{}", request: 5, args: "[9]")
+        XCTAssertEqual(invocations(calleePeer).last?.payload.arguments?.description, "[9]", "after the final chunk the ID is free")
+    }
+
+    func testMalformedPassthruOptionsAreRefusedOnCallAndYield() throws {
+        let (callee, calleePeer) = join(1, roles: Self.passthru)
+        let (caller, callerPeer) = join(2, roles: Self.passthru)
+        register(callee, calleePeer, "p")
+        try call(caller, "p", #"{"ppt_scheme":"x_custom","ppt_serializer":42}"#, request: 1)
+        XCTAssertEqual(errors(callerPeer).last?.error, ErrorURI.invalidArgument)
+        try call(caller, "p", #"{"ppt_serializer":"cbor"}"#, request: 2)
+        XCTAssertEqual(errors(callerPeer).last?.error, ErrorURI.invalidArgument, "ppt_scheme is required")
+        XCTAssertTrue(invocations(calleePeer).isEmpty)
+        try call(caller, "p", Self.pptOptions, request: 3)
+        let invocation = try XCTUnwrap(invocations(calleePeer).last)
+        try realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"ppt_scheme":["x"]}"#)!), from: callee)
+        XCTAssertEqual(errors(calleePeer).last?.error, ErrorURI.invalidArgument)
+        XCTAssertEqual(errors(callerPeer).last?.request, 3)
+        XCTAssertEqual(errors(callerPeer).last?.error, ErrorURI.invalidArgument, "the caller is answered, never left waiting")
+        XCTAssertEqual(realm.dealer.pendingCallCount, 0)
     }
 
     func testProgressiveCallFromACallerThatDidNotAnnounceItIsAViolation() {

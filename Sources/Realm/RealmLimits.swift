@@ -1,0 +1,27 @@
+/// The bounds one realm enforces on what peers may make it hold. Every one is a `wamp-router`
+/// flag (README, "Command line"); a request past a bound gets ERROR `router.error.limit_exceeded`
+/// (`ErrorURI.limitExceeded`) and the session stays up. Stores that evict instead (retained
+/// events, history) log and count what they drop.
+public struct RealmLimits: Sendable, Equatable {
+    /// CALLs one caller may have waiting for an answer.
+    public var maxPendingCallsPerCaller = 1000
+    /// Registrations (including shared ones it joined) one session may hold.
+    public var maxRegistrationsPerSession = 10_000
+    /// Subscriptions one session may hold.
+    public var maxSubscriptionsPerSession = 10_000
+    /// Testaments one session may add (both scopes together).
+    public var maxTestamentsPerSession = 64
+    /// Topics with a retained event in the realm; past it the oldest retained event is evicted.
+    public var maxRetainedTopics = 100_000
+    /// Payload bytes of all retained events in the realm; past it the oldest are evicted.
+    public var maxRetainedBytes = 64 << 20
+    /// Topics with stored history in the realm; past it the oldest topic's history is evicted.
+    public var maxHistoryTopics = 10_000
+    /// Payload bytes of all stored history events in the realm; past it the oldest are evicted.
+    public var maxHistoryBytes = 64 << 20
+    /// Payload bytes one `wamp.subscription.get_events` answer, or the retained events one
+    /// SUBSCRIBE with `get_retained` delivers, may carry.
+    public var maxAnswerBytes = 4 << 20
+
+    public init() {}
+}
