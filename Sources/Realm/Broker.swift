@@ -12,13 +12,13 @@ import WampMessages
 /// Changes that fire meta events run under the realm's membership order and put everything they
 /// send into its `Outbox`, sent after release (see `MembershipOrder`).
 public final class Broker: Sendable {
-    private let state: Mutex<State>
-    private let uris: URIValidator
-    private let historyEnabled: Bool
+    let state: Mutex<State>
+    let uris: URIValidator
+    let historyEnabled: Bool
     private let membership: MembershipOrder
     let limits: RealmLimits
     let counters: RealmCounters
-    private let logger: Logger
+    let logger: Logger
 
     /// `eventHistory`: topics starting with `prefix` keep their last `limit` events (the longest
     /// matching prefix decides).
@@ -177,7 +177,7 @@ public final class Broker: Sendable {
         membership.run { outbox in removeSessionInOrder(sessionID, into: &outbox) }
     }
 
-    private func removeSessionInOrder(_ sessionID: WampID, into outbox: inout Outbox) {
+    func removeSessionInOrder(_ sessionID: WampID, into outbox: inout Outbox) {
         let meta = state.withLock { state -> [MetaEvent] in
             var meta: [MetaEvent] = []
             for id in state.subscriptionsBySession[sessionID] ?? [] {
@@ -186,142 +186,6 @@ public final class Broker: Sendable {
             return meta
         }
         emit(meta, into: &outbox)
-    }
-
-    // MARK: Publishing
-
-    /// Delivers one EVENT per receiving subscriber of each matching subscription and, when asked,
-    /// PUBLISHED to the publisher.
-    ///
-    /// Returns a description of why nothing was published when the publication is refused and
-    /// the publisher did not ask for acknowledgement, so the caller can log it (the spec gives
-    /// such a publisher no answer, and we do not drop anything without saying so).
-    @discardableResult
-    public func publish(_ message: Publish, from session: RealmSession) -> String? {
-        var options = PublicationOptions.basic
-        if message.options.count > 0 {
-            let acknowledge = message.options.bool("acknowledge") ?? false
-            if let refusal = refusal(for: message.topic) {
-                return refusePublish(message, session, acknowledge, ErrorURI.invalidURI, refusal)
-            }
-            do {
-                options = try PublicationOptions(parsing: message.options, publisher: session)
-            } catch {
-                return refusePublish(message, session, acknowledge, ErrorURI.invalidArgument, error.message)
-            }
-        } else if let refusal = refusal(for: message.topic) {
-            return refusal
-        }
-        let topic = message.topic
-        let timestamp = historyEnabled ? Timestamp.now() : ""
-        let limits = self.limits
-        var evicted = (retained: 0, history: 0)
-        let targets = state.withLock { state -> Targets in
-            let publication = state.ids.next()
-            if options.retain || historyEnabled {
-                let historyLimit = historyEnabled && options.filter?.usesSessionIDs != true ? state.history.limit(for: topic) : nil
-                if options.retain || historyLimit != nil {
-                    let record = EventRecord(
-                        sequence: state.nextSequence(), publication: publication, topic: topic, timestamp: timestamp,
-                        payload: message.payload, details: options.details, filter: options.filter,
-                        publisher: session.id, excludeMe: options.excludeMe)
-                    if options.retain {
-                        evicted.retained = state.retained.store(record, maxTopics: limits.maxRetainedTopics,
-                                                                maxBytes: limits.maxRetainedBytes)
-                    }
-                    if let historyLimit {
-                        evicted.history = state.history.append(record, limit: historyLimit, maxTopics: limits.maxHistoryTopics,
-                                                               maxBytes: limits.maxHistoryBytes)
-                    }
-                }
-            }
-            guard let found = state.targets(topic) else { return Targets(exact: nil, patterns: [], publication: publication) }
-            return Targets(exact: found.exact, patterns: found.patterns, publication: publication)
-        }
-        if evicted.retained > 0 || evicted.history > 0 { reportEvictions(evicted) }
-        var direct = DirectSink()
-        deliver(targets, topic: topic, payload: message.payload, details: options.details,
-                publisher: session.id, excludeMe: options.excludeMe, filter: options.filter, into: &direct)
-        if options.acknowledge {
-            session.peer.send(.published(Published(request: message.request, publication: targets.publication)))
-        }
-        return nil
-    }
-
-    private func reportEvictions(_ evicted: (retained: Int, history: Int)) {
-        counters.add(.retainedEvicted, evicted.retained)
-        counters.add(.historyEvicted, evicted.history)
-        logger.notice("oldest stored events evicted to stay within the realm's bounds", metadata: [
-            "retainedEvicted": "\(evicted.retained)", "historyEvicted": "\(evicted.history)",
-            "maxRetainedTopics": "\(limits.maxRetainedTopics)", "maxRetainedBytes": "\(limits.maxRetainedBytes)",
-            "maxHistoryTopics": "\(limits.maxHistoryTopics)", "maxHistoryBytes": "\(limits.maxHistoryBytes)",
-        ])
-    }
-
-    /// An EVENT from the router itself (meta events): no publisher, never retained or stored.
-    /// When nobody subscribes to `topic` this costs one lock, one dictionary probe and a check for
-    /// pattern subscriptions; the arguments are built only when someone will receive them.
-    ///
-    /// Meta events fire under the membership order, so they go into its outbox; this form, with
-    /// no outbox, sends at once and is only for callers that hold no routing lock.
-    public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
-                            argumentsKw: @autoclosure () -> RawJSON? = nil) {
-        var outbox = Outbox()
-        publishMeta(topic: topic, arguments: arguments(), argumentsKw: argumentsKw(), into: &outbox)
-        outbox.perform()
-    }
-
-    public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
-                            argumentsKw: @autoclosure () -> RawJSON? = nil, into outbox: inout Outbox) {
-        let targets = state.withLock { state -> Targets? in
-            guard let found = state.targets(topic) else { return nil }
-            return Targets(exact: found.exact, patterns: found.patterns, publication: state.ids.next())
-        }
-        guard let targets else { return }
-        deliver(targets, topic: topic, payload: Payload(arguments: arguments(), argumentsKw: argumentsKw()),
-                details: EventDetails(), publisher: nil, excludeMe: false, filter: nil, into: &outbox)
-    }
-
-    /// A PUBLISH carrying `ppt_*` options from a publisher that did not announce
-    /// `roles.publisher.features.payload_passthru_mode` is a protocol error (spec "Payload Passthru
-    /// Mode"). The session layer may call this before `publish` and abort on a non-nil result.
-    public static func passthruViolation(_ message: Publish, from session: RealmSession) -> RoutingViolation? {
-        guard PayloadPassthru.isUsed(by: message.options) else { return nil }
-        let announced = session.roles?.object("publisher")?.object("features")?.bool("payload_passthru_mode") == true
-        return announced ? nil : RoutingViolation("PUBLISH uses payload passthru mode, which the publisher did not announce")
-    }
-
-    private func deliver<Sink: MessageSink>(_ targets: Targets, topic: String, payload: Payload, details: EventDetails,
-                                            publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?,
-                                            into sink: inout Sink) {
-        if let exact = targets.exact {
-            deliver(exact, publication: targets.publication, details: details.make(), payload: payload,
-                    publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
-        }
-        if !targets.patterns.isEmpty {
-            let patternDetails = details.make(topic: topic)
-            for subscription in targets.patterns {
-                deliver(subscription, publication: targets.publication, details: patternDetails, payload: payload,
-                        publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
-            }
-        }
-    }
-
-    /// One encoding per subscription, shared by its receivers; skipped receivers cost no encoding.
-    private func deliver<Sink: MessageSink>(_ subscription: Subscription, publication: WampID, details: JSONValue,
-                                            payload: Payload, publisher: WampID?, excludeMe: Bool,
-                                            filter: PublicationFilter?, into sink: inout Sink) {
-        var encoded: EncodedMessage?
-        for (subscriberID, subscriber) in subscription.subscribers {
-            if excludeMe && subscriberID == publisher { continue }
-            if let filter, !filter.admits(subscriber) { continue }
-            if encoded == nil {
-                encoded = MessageEncoder.encode(.event(Event(
-                    subscription: subscription.id, publication: publication, details: details, payload: payload)))
-                if subscription.subscribers.count > 1 { encoded!.transportCache = TransportEncodingCache() }
-            }
-            sink.send(encoded!, to: subscriber.peer)
-        }
     }
 
     // MARK: Event history
@@ -434,13 +298,13 @@ public final class Broker: Sendable {
 
     // MARK: Refusals
 
-    private func refusal(for topic: String) -> String? {
+    func refusal(for topic: String) -> String? {
         guard uris.isValid(topic) else { return "'\(topic)' is not a valid topic URI" }
         if topic.hasPrefix("wamp.") { return "topic '\(topic)' is under the reserved prefix 'wamp.'" }
         return nil
     }
 
-    private func refusePublish(_ message: Publish, _ session: RealmSession, _ acknowledge: Bool,
+    func refusePublish(_ message: Publish, _ session: RealmSession, _ acknowledge: Bool,
                                _ error: String, _ why: String) -> String {
         if acknowledge {
             session.peer.send(.error(ErrorMessage(requestType: .publish, request: message.request, error: error, message: why)))

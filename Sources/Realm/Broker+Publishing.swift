@@ -1,0 +1,141 @@
+import WampMessages
+
+/// PUBLISH -> EVENT: the per-publication hot path, which takes only the broker's lock and
+/// delivers after releasing it (meta events deliver into the membership order's outbox).
+extension Broker {
+    // MARK: Publishing
+
+    /// Delivers one EVENT per receiving subscriber of each matching subscription and, when asked,
+    /// PUBLISHED to the publisher.
+    ///
+    /// Returns a description of why nothing was published when the publication is refused and
+    /// the publisher did not ask for acknowledgement, so the caller can log it (the spec gives
+    /// such a publisher no answer, and we do not drop anything without saying so).
+    @discardableResult
+    public func publish(_ message: Publish, from session: RealmSession) -> String? {
+        var options = PublicationOptions.basic
+        if message.options.count > 0 {
+            let acknowledge = message.options.bool("acknowledge") ?? false
+            if let refusal = refusal(for: message.topic) {
+                return refusePublish(message, session, acknowledge, ErrorURI.invalidURI, refusal)
+            }
+            do {
+                options = try PublicationOptions(parsing: message.options, publisher: session)
+            } catch {
+                return refusePublish(message, session, acknowledge, ErrorURI.invalidArgument, error.message)
+            }
+        } else if let refusal = refusal(for: message.topic) {
+            return refusal
+        }
+        let topic = message.topic
+        let timestamp = historyEnabled ? Timestamp.now() : ""
+        let limits = self.limits
+        var evicted = (retained: 0, history: 0)
+        let targets = state.withLock { state -> Targets in
+            let publication = state.ids.next()
+            if options.retain || historyEnabled {
+                let historyLimit = historyEnabled && options.filter?.usesSessionIDs != true ? state.history.limit(for: topic) : nil
+                if options.retain || historyLimit != nil {
+                    let record = EventRecord(
+                        sequence: state.nextSequence(), publication: publication, topic: topic, timestamp: timestamp,
+                        payload: message.payload, details: options.details, filter: options.filter,
+                        publisher: session.id, excludeMe: options.excludeMe)
+                    if options.retain {
+                        evicted.retained = state.retained.store(record, maxTopics: limits.maxRetainedTopics,
+                                                                maxBytes: limits.maxRetainedBytes)
+                    }
+                    if let historyLimit {
+                        evicted.history = state.history.append(record, limit: historyLimit, maxTopics: limits.maxHistoryTopics,
+                                                               maxBytes: limits.maxHistoryBytes)
+                    }
+                }
+            }
+            guard let found = state.targets(topic) else { return Targets(exact: nil, patterns: [], publication: publication) }
+            return Targets(exact: found.exact, patterns: found.patterns, publication: publication)
+        }
+        if evicted.retained > 0 || evicted.history > 0 { reportEvictions(evicted) }
+        var direct = DirectSink()
+        deliver(targets, topic: topic, payload: message.payload, details: options.details,
+                publisher: session.id, excludeMe: options.excludeMe, filter: options.filter, into: &direct)
+        if options.acknowledge {
+            session.peer.send(.published(Published(request: message.request, publication: targets.publication)))
+        }
+        return nil
+    }
+
+    private func reportEvictions(_ evicted: (retained: Int, history: Int)) {
+        counters.add(.retainedEvicted, evicted.retained)
+        counters.add(.historyEvicted, evicted.history)
+        logger.notice("oldest stored events evicted to stay within the realm's bounds", metadata: [
+            "retainedEvicted": "\(evicted.retained)", "historyEvicted": "\(evicted.history)",
+            "maxRetainedTopics": "\(limits.maxRetainedTopics)", "maxRetainedBytes": "\(limits.maxRetainedBytes)",
+            "maxHistoryTopics": "\(limits.maxHistoryTopics)", "maxHistoryBytes": "\(limits.maxHistoryBytes)",
+        ])
+    }
+
+    /// An EVENT from the router itself (meta events): no publisher, never retained or stored.
+    /// When nobody subscribes to `topic` this costs one lock, one dictionary probe and a check for
+    /// pattern subscriptions; the arguments are built only when someone will receive them.
+    ///
+    /// Meta events fire under the membership order, so they go into its outbox; this form, with
+    /// no outbox, sends at once and is only for callers that hold no routing lock.
+    public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
+                            argumentsKw: @autoclosure () -> RawJSON? = nil) {
+        var outbox = Outbox()
+        publishMeta(topic: topic, arguments: arguments(), argumentsKw: argumentsKw(), into: &outbox)
+        outbox.perform()
+    }
+
+    public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
+                            argumentsKw: @autoclosure () -> RawJSON? = nil, into outbox: inout Outbox) {
+        let targets = state.withLock { state -> Targets? in
+            guard let found = state.targets(topic) else { return nil }
+            return Targets(exact: found.exact, patterns: found.patterns, publication: state.ids.next())
+        }
+        guard let targets else { return }
+        deliver(targets, topic: topic, payload: Payload(arguments: arguments(), argumentsKw: argumentsKw()),
+                details: EventDetails(), publisher: nil, excludeMe: false, filter: nil, into: &outbox)
+    }
+
+    /// A PUBLISH carrying `ppt_*` options from a publisher that did not announce
+    /// `roles.publisher.features.payload_passthru_mode` is a protocol error (spec "Payload Passthru
+    /// Mode"). The session layer may call this before `publish` and abort on a non-nil result.
+    public static func passthruViolation(_ message: Publish, from session: RealmSession) -> RoutingViolation? {
+        guard PayloadPassthru.isUsed(by: message.options) else { return nil }
+        let announced = session.roles?.object("publisher")?.object("features")?.bool("payload_passthru_mode") == true
+        return announced ? nil : RoutingViolation("PUBLISH uses payload passthru mode, which the publisher did not announce")
+    }
+
+    private func deliver<Sink: MessageSink>(_ targets: Targets, topic: String, payload: Payload, details: EventDetails,
+                                            publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?,
+                                            into sink: inout Sink) {
+        if let exact = targets.exact {
+            deliver(exact, publication: targets.publication, details: details.make(), payload: payload,
+                    publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
+        }
+        if !targets.patterns.isEmpty {
+            let patternDetails = details.make(topic: topic)
+            for subscription in targets.patterns {
+                deliver(subscription, publication: targets.publication, details: patternDetails, payload: payload,
+                        publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
+            }
+        }
+    }
+
+    /// One encoding per subscription, shared by its receivers; skipped receivers cost no encoding.
+    private func deliver<Sink: MessageSink>(_ subscription: Subscription, publication: WampID, details: JSONValue,
+                                            payload: Payload, publisher: WampID?, excludeMe: Bool,
+                                            filter: PublicationFilter?, into sink: inout Sink) {
+        var encoded: EncodedMessage?
+        for (subscriberID, subscriber) in subscription.subscribers {
+            if excludeMe && subscriberID == publisher { continue }
+            if let filter, !filter.admits(subscriber) { continue }
+            if encoded == nil {
+                encoded = MessageEncoder.encode(.event(Event(
+                    subscription: subscription.id, publication: publication, details: details, payload: payload)))
+                if subscription.subscribers.count > 1 { encoded!.transportCache = TransportEncodingCache() }
+            }
+            sink.send(encoded!, to: subscriber.peer)
+        }
+    }
+}
