@@ -40,7 +40,7 @@ def table(out, name):
             per_cpu = rec.get("work_per_router_cpu_s")
             base_rate = base and (base.get("calls_per_s") or base.get("delivered_per_s"))
             base_cpu = base and base.get("work_per_router_cpu_s")
-            ratio = lambda a, b: f"{a / b:.2f}x" if a and b else "n/a"
+            ratio = lambda a, b: "n/a" if not (a and b) else (f"{a / b:.2f}x" if a / b >= 0.1 else f"{a / b:.2g}x")
             bad = sum(rec.get(k, 0) or 0 for k in ("errors", "timeouts", "lost", "gaps", "duplicates"))
             lines.append(f"| {title} | {count:,} | {fmt(rate)} | {fmt(per_cpu)} | {ratio(rate, base_rate)} | "
                          f"{ratio(per_cpu, base_cpu)} | {fmt(rec.get('pattern_setup_seconds'), 1) if count else '-'} | {bad} |")

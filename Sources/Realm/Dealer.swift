@@ -547,7 +547,10 @@ extension Dealer.State {
     /// number of patterns.
     func lookup(_ procedure: String) -> WampID? {
         if let id = exact[procedure] { return id }
-        return patterns.isEmpty ? nil : patterns.bestMatch(of: procedure)
+        // The index is kept in step with `registrations` by `setIndex`; the probe makes a CALL
+        // find no procedure rather than a registration that is gone, should they ever differ.
+        guard !patterns.isEmpty, let id = patterns.bestMatch(of: procedure), registrations[id] != nil else { return nil }
+        return id
     }
 
     /// Takes one callee off a registration; returns true when that deleted the registration.
