@@ -166,6 +166,20 @@ w("An RPC round trip is two WebSocket round trips through the router (caller->ro
   "back), so router/echo = 0.5x would mean WAMP routing costs nothing beyond the framing.")
 w("")
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import patterns_table  # noqa: E402
+
+if patterns_table.load(out, "router"):
+    w("## Patterns that do not match (issue 8)")
+    w("")
+    w("`bench/patterns.sh` (part of `make bench`): each row on a fresh router, with N wildcard "
+      "subscriptions (pubsub) or registrations (rpc) that match nothing the row sends, held by "
+      "sessions of at most 1,000 patterns each and made before the measured window; `vs 0` is "
+      "the same row with none, in this run. Target: within 1.5x of the 0 case.")
+    w("")
+    w(patterns_table.table(out, "router"))
+    w("")
+
 w("## Targets")
 w("")
 
@@ -192,6 +206,19 @@ for key, label in (("rpc-1x1", "rpc 1x1 p99 <= 1 ms"), ("pubsub-rate1000-10", "p
     rows.append((label, f"{fmt(p99)} us", check(None if p99 is None else p99 <= 1000)))
 rss = get(load("router", "sessions-10000"), "router_rss_per_session_bytes")
 rows.append(("<= 8 KB router RSS per held session at 10,000", f"{fmt(rss)} bytes", check(None if rss is None else rss <= 8192)))
+pattern_rows = patterns_table.load(out, "router")
+for row in ("pubsub-ack", "rpc-exact", "rpc-wildcard"):
+    base = pattern_rows.get((row, 0))
+    base_cpu = get(base, "work_per_router_cpu_s")
+    worst = None
+    for (name, count), rec in pattern_rows.items():
+        per_cpu = get(rec, "work_per_router_cpu_s")
+        if name == row and count > 0 and per_cpu and base_cpu:
+            slowdown = base_cpu / per_cpu
+            worst = slowdown if worst is None else max(worst, slowdown)
+    rows.append((f"{row} with 10,000 / 100,000 non-matching wildcard patterns within 1.5x of none (per router CPU-s)",
+                 "n/a" if worst is None else f"worst row: {worst:.2f}x the router CPU per unit of work of the 0 row",
+                 check(None if worst is None else worst <= 1.5)))
 bad = []
 for path in glob.glob(os.path.join(out, "router.*.json")):
     rec = json.load(open(path))

@@ -90,6 +90,10 @@ row echo echo-1x1 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 1 -
 row echo echo-8x16 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 8 --window 16
 row echo echo-64x16 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 64 --window 16
 
+# --- pattern rows (issue 8): PUBLISH and CALL with 0 / 10,000 / 100,000 non-matching wildcard
+# subscriptions or registrations; a fresh router per row (bench/patterns.sh).
+bench/patterns.sh "$OUT" router "$BENCH_BIN_DIR/wamp-router" | tee -a "$OUT/bench.log"
+
 # --- profile of the router under rpc 8x16 and pubsub 100 (perf record, software clock).
 if [[ "${PROFILE:-1}" == 1 ]] && command -v perf >/dev/null; then
     profile() {

@@ -46,9 +46,12 @@ run pubsub-rate    pubsub   --url "$url" --subscribers 5 --rate 500 --payload-by
 run pubsub-ack     pubsub   --url "$url" --subscribers 5 --ack --window 8
 run sessions       sessions --url "$url" --sessions 200 --hold 0.2
 run echo           echo     --url "ws://127.0.0.1:$testee/" --connections 2 --window 4
+# Non-matching wildcard patterns held by their own sessions (the bench/patterns.sh rows, small).
+run pubsub-patterns pubsub  --url "$url" --subscribers 2 --ack --window 8 --patterns 300 --patterns-per-session 100
+run rpc-patterns   rpc      --url "$url" --callers 1 --window 4 --callee-match wildcard --patterns 300 --patterns-per-session 100
 
 if ! kill -0 "$router_pid" 2>/dev/null; then
     echo "smoke: the router died"; cat "$out/router.log"; failed=$((failed + 1))
 fi
-echo "$((7 - failed)) passed, $failed failed"
+echo "$((9 - failed)) passed, $failed failed"
 [[ $failed -eq 0 ]]

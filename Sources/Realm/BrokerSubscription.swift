@@ -37,11 +37,14 @@ extension Broker {
     }
 
     struct State {
-        /// One collection per match policy, so an exact PUBLISH is one probe and patterns are
-        /// scanned only when some exist.
+        /// One collection per match policy for the (topic, match) -> subscription lookups of
+        /// SUBSCRIBE and the meta API; an exact PUBLISH is one probe of `exact`, and patterns are
+        /// matched through `patterns` only when some exist.
         var exact: [String: WampID] = [:]
         var prefix: [String: WampID] = [:]
         var wildcard: [String: WampID] = [:]
+        /// The `prefix` and `wildcard` tables again, indexed for matching a concrete topic.
+        var patterns = PatternIndex()
         var subscriptions: [WampID: Subscription] = [:]
         var subscriptionsBySession: [WampID: Set<WampID>] = [:]
         var ids = IDGenerator()
@@ -62,21 +65,24 @@ extension Broker {
             }
         }
 
+        /// Sets or (with `nil`) clears the subscription of (topic, match), in its table and, for
+        /// a pattern, in the index.
         mutating func setTable(_ match: MatchPolicy, _ topic: String, _ id: WampID?) {
             switch match {
-            case .exact: exact[topic] = id
+            case .exact:
+                exact[topic] = id
+                return
             case .prefix: prefix[topic] = id
             case .wildcard: wildcard[topic] = id
             }
+            if let id { patterns.insert(topic, match: match, id: id) } else { patterns.remove(topic, match: match) }
         }
 
-        /// Pattern subscriptions matching a concrete topic (call only when `hasPatterns`).
+        /// Pattern subscriptions matching a concrete topic: prefixes, then wildcards. Costs the
+        /// topic's length and the matches, whatever the number of patterns.
         func patternMatches(_ topic: String) -> [Subscription] {
             var result: [Subscription] = []
-            for (pattern, id) in prefix where topic.hasPrefix(pattern) {
-                if let subscription = subscriptions[id] { result.append(subscription) }
-            }
-            for (pattern, id) in wildcard where MatchPolicy.wildcard.matches(pattern: pattern, uri: topic) {
+            patterns.forEachMatch(of: topic) { id in
                 if let subscription = subscriptions[id] { result.append(subscription) }
             }
             return result

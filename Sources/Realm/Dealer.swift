@@ -41,6 +41,8 @@ public final class Dealer: Sendable {
         var exact: [String: WampID] = [:]
         var prefix: [String: WampID] = [:]
         var wildcard: [String: WampID] = [:]
+        /// The `prefix` and `wildcard` tables again, indexed for matching a concrete procedure.
+        var patterns = PatternIndex()
         var registrationsBySession: [WampID: Set<WampID>] = [:]
         var pending: [InvocationKey: PendingCall] = [:]
         var invocationByCall: [CallKey: InvocationKey] = [:]
@@ -330,30 +332,28 @@ extension Dealer.State {
         }
     }
 
+    /// Sets or (with `nil`) clears the registration of (procedure, match), in its table and, for
+    /// a pattern, in the index.
     mutating func setIndex(_ procedure: String, match: MatchPolicy, to id: WampID?) {
         switch match {
-        case .exact: exact[procedure] = id
+        case .exact:
+            exact[procedure] = id
+            return
         case .prefix: prefix[procedure] = id
         case .wildcard: wildcard[procedure] = id
         }
+        if let id { patterns.insert(procedure, match: match, id: id) } else { patterns.remove(procedure, match: match) }
     }
 
-    /// Exact match first (one probe); patterns are scanned only when some exist.
+    /// Exact match first (one probe); then, only when patterns exist, the index's best match
+    /// (longest prefix, else the highest-precedence wildcard), costing the URI and not the
+    /// number of patterns.
     func lookup(_ procedure: String) -> WampID? {
         if let id = exact[procedure] { return id }
-        var best: (pattern: String, id: WampID)?
-        if !prefix.isEmpty {
-            for (pattern, id) in prefix where MatchPolicy.prefix.matches(pattern: pattern, uri: procedure) {
-                if best == nil || PatternPrecedence.prefix(pattern, isBetterThan: best!.pattern) { best = (pattern, id) }
-            }
-            if let best { return best.id }
-        }
-        if !wildcard.isEmpty {
-            for (pattern, id) in wildcard where MatchPolicy.wildcard.matches(pattern: pattern, uri: procedure) {
-                if best == nil || PatternPrecedence.wildcard(pattern, isBetterThan: best!.pattern) { best = (pattern, id) }
-            }
-        }
-        return best?.id
+        // The index is kept in step with `registrations` by `setIndex`; the probe makes a CALL
+        // find no procedure rather than a registration that is gone, should they ever differ.
+        guard !patterns.isEmpty, let id = patterns.bestMatch(of: procedure), registrations[id] != nil else { return nil }
+        return id
     }
 
     /// Takes one callee off a registration; returns true when that deleted the registration.

@@ -136,14 +136,28 @@ struct RPCCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for outstanding calls after the run.") var drain: Double = 5
     @Option(help: "Fixed work: make exactly this many calls in total (no warmup; --duration is then the time limit).")
     var calls: Int?
+    @Option(help: "How the callee registers: exact (the procedure) or wildcard (`bench.` for bench.echo, so every CALL goes through pattern matching).")
+    var calleeMatch = "exact"
+    @OptionGroup var patternOptions: PatternOptions
+
+    func validate() throws {
+        guard ["exact", "wildcard"].contains(calleeMatch) else { throw ValidationError("--callee-match must be exact or wildcard") }
+    }
 
     func run() async throws {
-        common.armDeadline(extra: drain)
+        common.armDeadline(extra: drain + (patternOptions.patterns > 0 ? common.setupTimeout : 0))
         let url = try WebSocketURL(common.url)
         let loops = LoopSet(threads: common.threads)
         var config = PeerConfig(realm: common.realm)
         config.window = window
         if let calls { config.callBudget = (calls + self.callers - 1) / self.callers }
+        if calleeMatch == "wildcard" {
+            let first = config.procedure.split(separator: ".").first.map(String.init) ?? config.procedure
+            config.calleeRegistration = ("{\"match\":\"wildcard\"}", first + ".")
+        }
+        let patternLoad = patternOptions.load(register: true)
+        let (holders, patternSeconds) = try await patternLoad.open(loops: loops, config: config, target: config.procedure,
+                                                                  url: url, timeout: common.setupTimeout)
         let callee = WampPeer(role: .callee, stats: loops.slot(0), config: config)
         try await open([callee], url: url, parallel: 1, timeout: common.setupTimeout)
         let callers = (0..<callers).map { WampPeer(role: .caller, stats: loops.slot($0 + 1), config: config) }
@@ -179,12 +193,15 @@ struct RPCCommand: AsyncParsableCommand {
             outstanding = await sum(callers) { $0.outstanding }
         }
         await closeAll(callers + [callee], timeout: 5)
+        for holder in holders { holder.loop.execute { holder.abandon() } }
         let errors = try await loops.totalErrors()
         await loops.shutdown()
 
         var report = Report()
         report.add("callers", self.callers)
         report.add("window", window)
+        report.add("callee_match", calleeMatch)
+        patternLoad.describe(into: &report, seconds: patternSeconds)
         report.add("duration_s", usage.seconds)
         report.add("calls", snap.completed)
         report.add("calls_per_s", Double(snap.completed) / usage.seconds)
@@ -209,6 +226,7 @@ struct PubSubCommand: AsyncParsableCommand {
     @Option(help: "At max rate: publications whose events may be undelivered at once.") var maxInFlight = 64
     @Option(help: "Extra payload bytes per event (a string argument).") var payloadBytes = 0
     @Option(help: "Seconds to wait for undelivered events after the run.") var drain: Double = 5
+    @OptionGroup var patternOptions: PatternOptions
 
     func validate() throws {
         guard subscribers >= 1, window >= 1, maxInFlight >= 1, payloadBytes >= 0 else { throw ValidationError("sizes must be positive") }
@@ -216,10 +234,13 @@ struct PubSubCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        common.armDeadline(extra: drain)
+        common.armDeadline(extra: drain + (patternOptions.patterns > 0 ? common.setupTimeout : 0))
         let url = try WebSocketURL(common.url)
         let loops = LoopSet(threads: common.threads)
         var config = PeerConfig(realm: common.realm)
+        let patternLoad = patternOptions.load(register: false)
+        let (holders, patternSeconds) = try await patternLoad.open(loops: loops, config: config, target: config.topic,
+                                                                  url: url, timeout: common.setupTimeout)
         config.window = window
         config.acknowledge = ack
         config.rate = rate
@@ -254,6 +275,7 @@ struct PubSubCommand: AsyncParsableCommand {
         let gaps = await sum(subs) { $0.gaps }
         let duplicates = await sum(subs) { $0.duplicates }
         await closeAll(subs + [publisher], timeout: 5)
+        for holder in holders { holder.loop.execute { holder.abandon() } }
         let errors = try await loops.totalErrors()
         await loops.shutdown()
 
@@ -262,6 +284,7 @@ struct PubSubCommand: AsyncParsableCommand {
         report.add("rate", rate.map { format3($0) } ?? "max")
         report.add("acknowledge", ack ? "window \(window)" : "no")
         report.add("payload_bytes", payloadBytes)
+        patternLoad.describe(into: &report, seconds: patternSeconds)
         report.add("duration_s", usage.seconds)
         report.add("published_total", published)
         report.add("delivered", snap.completed)

@@ -25,6 +25,8 @@ final class PubSubShared: @unchecked Sendable {
 struct PeerConfig: Sendable {
     var realm: String
     var procedure = "bench.echo"
+    /// The callee's REGISTER options (e.g. `{"match":"wildcard"}`) and URI, when not `procedure` exact.
+    var calleeRegistration: (options: String, uri: String)?
     var topic = "bench.topic"
     /// Calls (caller) or unacknowledged publications (publisher with ack) kept outstanding.
     var window = 1
@@ -42,7 +44,7 @@ struct PeerConfig: Sendable {
 /// hand-built text; the rare ones (WELCOME, REGISTERED, SUBSCRIBED, ERROR, ABORT, GOODBYE) go
 /// through `MessageDecoder`/`MessageEncoder`. All state is confined to the connection's loop.
 final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
-    enum Role: Sendable { case caller, callee, publisher, subscriber, session }
+    enum Role: Sendable { case caller, callee, publisher, subscriber, session, patternHolder }
     enum State { case connecting, established, ready, closing, closed }
 
     let role: Role
@@ -76,6 +78,11 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
     private(set) var published: UInt64 = 0
     private var rateTask: RepeatedTask?
     private var rateStart: UInt64 = 0
+
+    // pattern holder: SUBSCRIBEs or REGISTERs to send, and how many the router acknowledged
+    var patterns: [String] = []
+    var patternsRegister = false
+    private(set) var patternsAcknowledged = 0
 
     private static let errorPrintBudget = Atomic<Int>(10)
 
@@ -309,6 +316,14 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
         }
     }
 
+    /// Closes the connection without GOODBYE and without waiting: for pattern holders after a
+    /// run, whose many patterns a router may take long to tear down.
+    func abandon() {
+        guard let connection, state != .closing, state != .closed else { return }
+        state = .closing
+        connection.close(code: .normalClosure, reason: "")
+    }
+
     // MARK: rare messages
 
     private func receiveRare(_ bytes: ByteBuffer) {
@@ -326,7 +341,13 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
             sessionID = welcome.session
             switch role {
             case .callee:
-                send("[64,1,{},\"\(config.procedure)\"]")
+                if let registration = config.calleeRegistration {
+                    send("[64,1,\(registration.options),\"\(registration.uri)\"]")
+                } else {
+                    send("[64,1,{},\"\(config.procedure)\"]")
+                }
+            case .patternHolder:
+                sendPatterns()
             case .subscriber:
                 send("[32,1,{},\"\(config.topic)\"]")
             case .session:
@@ -338,6 +359,9 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
             }
         case .registered where role == .callee, .subscribed where role == .subscriber:
             becomeReady()
+        case .registered where role == .patternHolder, .subscribed where role == .patternHolder:
+            patternsAcknowledged += 1
+            if patternsAcknowledged == patterns.count { becomeReady() }
         case .error(let error):
             if error.requestType == .call, role == .caller {
                 outstanding -= 1
@@ -364,6 +388,15 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
             }
         default:
             fail("unexpected \(message.code.name) for a \(role)")
+        }
+    }
+
+    /// All of the holder's wildcard SUBSCRIBEs or REGISTERs at once; ready when every one is answered.
+    private func sendPatterns() {
+        guard !patterns.isEmpty else { return becomeReady() }
+        let code = patternsRegister ? 64 : 32
+        for (index, pattern) in patterns.enumerated() {
+            send("[\(code),\(index + 1),{\"match\":\"wildcard\"},\"\(pattern)\"]")
         }
     }
 

@@ -154,6 +154,30 @@ final class BrokerAdvancedTests: BrokerTestCase {
         XCTAssertTrue(peer.messages.isEmpty)
     }
 
+    func testAPatternSubscriptionThatGoesStopsMatching() throws {
+        let (subscriber, peer) = join(1)
+        let (holder, holderPeer) = join(2)
+        let (publisher, _) = join(3)
+        for id in 1...500 { subscribe(holder, holderPeer, "x\(id).", #"{"match":"wildcard"}"#, request: WampID(id)) }
+        let prefix = try XCTUnwrap(subscribe(subscriber, peer, "com.a", #"{"match":"prefix"}"#))
+        let wildcard = try XCTUnwrap(subscribe(subscriber, peer, ".ab", #"{"match":"wildcard"}"#, request: 2))
+        peer.clear()
+        publish(publisher, "com.ab")
+        XCTAssertEqual(Set(events(peer).map(\.subscription)), [prefix, wildcard])
+        broker.unsubscribe(Unsubscribe(request: 3, subscription: prefix), from: subscriber)
+        peer.clear()
+        publish(publisher, "com.ab")
+        XCTAssertEqual(events(peer).map(\.subscription), [wildcard])
+        realm.leave(subscriber)
+        let (late, latePeer) = join(4)
+        XCTAssertNotNil(subscribe(late, latePeer, "org", #"{"match":"prefix"}"#))
+        latePeer.clear()
+        publish(publisher, "com.ab")
+        publish(publisher, "org.x", request: 2)
+        XCTAssertEqual(events(latePeer).count, 1)
+        XCTAssertTrue(events(holderPeer).isEmpty)
+    }
+
     func testPatternSubscriptionsAreSharedPerTopicAndPolicy() throws {
         let (a, peerA) = join(1)
         let (b, peerB) = join(2)

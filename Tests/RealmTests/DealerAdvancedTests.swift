@@ -317,6 +317,34 @@ final class DealerAdvancedTests: XCTestCase {
         XCTAssertEqual(errors(callerPeer).last?.error, "wamp.error.no_such_procedure")
     }
 
+    func testAPatternRegistrationThatGoesStopsMatchingAndTheNextBestTakesOver() throws {
+        let (shortPrefix, shortPeer) = join(1)
+        let (longPrefix, longPeer) = join(2)
+        let (wildcardCallee, wildcardPeer) = join(3)
+        let (caller, callerPeer) = join(4)
+        register(shortPrefix, shortPeer, "a1.b", #"{"match":"prefix"}"#)
+        register(longPrefix, longPeer, "a1.b2", #"{"match":"prefix"}"#)
+        register(wildcardCallee, wildcardPeer, ".b2c", #"{"match":"wildcard"}"#)
+        for id in 1...500 { register(wildcardCallee, wildcardPeer, "x\(id).", #"{"match":"wildcard"}"#, request: WampID(id + 1)) }
+
+        try call(caller, "a1.b2c", request: 1)
+        XCTAssertEqual(invocations(longPeer).count, 1, "the longer prefix, though it ends inside a component")
+        realm.leave(longPrefix)
+        try call(caller, "a1.b2c", request: 2)
+        XCTAssertEqual(invocations(shortPeer).count, 1)
+        realm.leave(shortPrefix)
+        try call(caller, "a1.b2c", request: 3)
+        XCTAssertEqual(invocations(wildcardPeer).map(\.details).compactMap { $0.string("procedure") }, ["a1.b2c"])
+        realm.leave(wildcardCallee)
+        try call(caller, "a1.b2c", request: 4)
+        XCTAssertEqual(errors(callerPeer).last?.error, "wamp.error.no_such_procedure")
+        // A pattern registered again after it went is found again.
+        let (again, againPeer) = join(5)
+        register(again, againPeer, "a1.b2", #"{"match":"prefix"}"#)
+        try call(caller, "a1.b2c", request: 5)
+        XCTAssertEqual(invocations(againPeer).count, 1)
+    }
+
     func testUnknownMatchPolicyIsInvalidArgument() {
         let (callee, peer) = join(1)
         XCTAssertNil(register(callee, peer, "a", #"{"match":"regex"}"#))
