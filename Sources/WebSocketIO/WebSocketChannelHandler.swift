@@ -32,6 +32,12 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     private var flushPending = false
     private var flushScheduled = false
     private var scheduledClose: Scheduled<Void>?
+    /// `sendMessage` calls on the stack. A channel that closes inside one (a failed flush, say)
+    /// reports to the user handler on the next tick: the sender may hold routing locks that
+    /// `webSocketDidClose` takes again.
+    private var sendDepth = 0
+    /// Level at which the close is logged, and with it what the close dropped.
+    private var closeLogLevel: Logger.Level = .info
     /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
     private var bufferedAtSample = 0
     private var writtenSinceSample = 0
@@ -93,9 +99,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         self.scheduledClose = nil
         self.connection.detach()
         guard let reason = self.stateMachine.channelClosed() else { return }
-        if let handler = self.userHandler {
-            self.userHandler = nil
-            handler.webSocketDidClose(self.connection, reason: reason)
+        self.connection.reportDiscardedAtClose(level: self.closeLogLevel)
+        guard let handler = self.userHandler else { return }
+        self.userHandler = nil
+        let connection = self.connection
+        if self.sendDepth > 0, let eventLoop = self.context?.eventLoop {
+            eventLoop.assumeIsolated().execute { handler.webSocketDidClose(connection, reason: reason) }
+        } else {
+            handler.webSocketDidClose(connection, reason: reason)
         }
     }
 
@@ -165,6 +176,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     // MARK: - outbound
 
     func sendMessage(_ payload: ByteBuffer, kind: WebSocketMessageKind, preparedFrame: ByteBuffer? = nil) {
+        self.sendDepth += 1
+        defer { self.sendDepth -= 1 }
         guard self.stateMachine.isOpen, let context = self.context else {
             self.connection.discarded(1)
             return
@@ -227,7 +240,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
             "closing WebSocket connection: outbound backlog overflow",
             metadata: ["backlogBytes": "\(backlog)", "maxBacklogBytes": "\(self.connection.maxBacklogBytes)"]
         )
-        self.perform(self.stateMachine.backlogOverflowed(limit: self.connection.maxBacklogBytes))
+        self.closeLogLevel = .warning
+        let action = self.stateMachine.backlogOverflowed(limit: self.connection.maxBacklogBytes)
+        // A send got us here, and closing the channel runs `webSocketDidClose` (the session leaves
+        // its realm). So: closing from now on (later sends are discarded and counted), and the
+        // close itself on the next tick, off the sender's stack.
+        self.connection.markClosed()
+        guard action != .none, let context = self.context else { return }
+        context.eventLoop.assumeIsolated().execute { self.perform(action) }
     }
 
     func closeRequested(code: WebSocketErrorCode, reason: String) {

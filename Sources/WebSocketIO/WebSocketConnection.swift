@@ -32,6 +32,11 @@ public final class WebSocketConnection: Sendable {
     /// is never written before it. Checked without the lock: one atomic load per send.
     private let crossLoopPending = Atomic<Bool>(false)
     private let handlerBox: NIOLoopBoundBox<WebSocketChannelHandler?>
+    /// Messages this connection dropped because it was closing; said in the close's log line.
+    private let discardedCount = Atomic<Int>(0)
+    /// Set once the close was logged: what is dropped after that is the routing racing the
+    /// session's leave, counted but logged at debug only.
+    private let closeReported = Atomic<Bool>(false)
 
     init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, logger: Logger) {
         self.eventLoop = eventLoop
@@ -150,6 +155,17 @@ public final class WebSocketConnection: Sendable {
 
     func discarded(_ count: Int) {
         WebSocketMetrics.recordDiscarded(count)
-        self.logger.debug("WebSocket message discarded: connection is closing", metadata: ["count": "\(count)"])
+        self.discardedCount.wrappingAdd(count, ordering: .relaxed)
+        if self.closeReported.load(ordering: .relaxed) {
+            self.logger.debug("WebSocket message discarded: connection is closed", metadata: ["count": "\(count)"])
+        }
+    }
+
+    /// Logs, once, at the level of the close, how many messages the closing connection dropped.
+    func reportDiscardedAtClose(level: Logger.Level) {
+        guard !self.closeReported.exchange(true, ordering: .relaxed) else { return }
+        let count = self.discardedCount.load(ordering: .relaxed)
+        guard count > 0 else { return }
+        self.logger.log(level: level, "WebSocket connection closed with unsent messages dropped", metadata: ["dropped": "\(count)"])
     }
 }
