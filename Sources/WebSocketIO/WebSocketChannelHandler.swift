@@ -6,8 +6,11 @@ import NIOWebSocket
 /// `WebSocketInboundAssembler`, closing decisions come from `WebSocketStateMachine`; this class
 /// only performs the resulting I/O, batches outbound writes (one flush per loop tick) and
 /// accounts the outbound backlog.
-final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    /// Only NIO's idle frame encoder writes through us; its bytes pass unchanged. We are duplex
+    /// to hold the pipeline's `read` while reading is paused (`+ReadPacing`).
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Messages shorter than this are sent uncompressed even when permessage-deflate is on.
@@ -24,12 +27,12 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     private let deflate: PerMessageDeflateConfiguration?
     private var compressor: PerMessageDeflateCompressor?
     private let closeTimeout: TimeAmount
-    private var logger: Logger
+    var logger: Logger
 
-    private var context: ChannelHandlerContext?
-    private var inRead = false
+    private(set) var context: ChannelHandlerContext?
+    var inRead = false
     private var inputBroken = false
-    private var flushPending = false
+    var flushPending = false
     private var flushScheduled = false
     private var scheduledClose: Scheduled<Void>?
     /// `sendMessage` calls on the stack. A channel that closes inside one (a failed flush, say)
@@ -38,6 +41,13 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     private var sendDepth = 0
     /// Level at which the close is logged, and with it what the close dropped.
     private var closeLogLevel: Logger.Level = .info
+    /// Reading from the peer is paused while its outbound backlog is above the write buffer's
+    /// high-water mark (a peer that does not read cannot make us buffer its pongs without bound).
+    var pausedForBackpressure = false
+    /// A `read` from the pipeline held while paused, passed on when reading resumes.
+    var readHeld = false
+    /// Bytes read but not yet parsed when reading paused; parsed first when it resumes.
+    var heldInput: ByteBuffer?
     /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
     private var bufferedAtSample = 0
     private var writtenSinceSample = 0
@@ -116,7 +126,21 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         guard !self.inputBroken else { return }
         var buffer = Self.unwrapInboundIn(data)
         self.inRead = true
+        if self.heldInput != nil {
+            // Paused, and NIO is finishing the read cycle it started: keep the bytes in order.
+            self.heldInput!.writeBuffer(&buffer)
+            return
+        }
+        self.parseInput(&buffer, context: context)
+    }
+
+    /// Parses and handles frames until the bytes run out or reading pauses (the rest is held).
+    func parseInput(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
         while self.stateMachine.state != .closing && self.stateMachine.state != .closed {
+            if self.readsPaused {
+                if buffer.readableBytes > 0 { self.heldInput = buffer }
+                return
+            }
             let event: WebSocketFrameParser.Event?
             do {
                 event = try self.parser.next(&buffer)
@@ -151,9 +175,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
             }
         case .ping(let payload):
             if self.stateMachine.isOpen {
-                self.writeFrame(opcode: .pong, data: payload)
-                self.writtenSinceSample += payload.readableBytes
-                self.scheduleFlush()
+                self.writeControlFrame(opcode: .pong, data: payload)
             }
         case .close(let payload):
             switch WebSocketClosePayload.parse(payload) {
@@ -212,6 +234,18 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         let size = data.readableBytes
         guard self.admitToBacklog(size, context: context) else { return }
         self.writeFrame(opcode: kind == .text ? .text : .binary, rsv1: compressed, data: data)
+        self.writtenSinceSample += size
+        self.scheduleFlush()
+    }
+
+    /// Pongs and pings: router-made frames count against the backlog like messages do.
+    func writeControlFrame(opcode: WebSocketOpcode, data: ByteBuffer) {
+        guard let context = self.context else { return }
+        self.sendDepth += 1
+        defer { self.sendDepth -= 1 }
+        let size = data.readableBytes + 2
+        guard self.admitToBacklog(size, context: context) else { return }
+        self.writeFrame(opcode: opcode, data: data)
         self.writtenSinceSample += size
         self.scheduleFlush()
     }
@@ -285,7 +319,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
-    private func flushNow() {
+    func flushNow() {
         guard let context = self.context else { return }
         self.flushPending = false
         context.flush()
@@ -326,6 +360,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     private func writeClose(code: WebSocketErrorCode?, reason: String, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         let payload = WebSocketClosePayload.make(code: code, reason: reason, allocator: context.channel.allocator)
         self.flushPending = false
+        self.writtenSinceSample += payload.readableBytes + 2
         return self.writeFrame(opcode: .connectionClose, data: payload, flush: true) ?? context.eventLoop.makeSucceededVoidFuture()
     }
 

@@ -5,6 +5,7 @@ public enum WebSocketMetrics {
     struct Counters: Sendable {
         var backlogOverflowClosures = 0
         var messagesDiscardedAfterClose = 0
+        var backpressurePauses = 0
     }
 
     private static let counters = NIOLockedValueBox(Counters())
@@ -17,6 +18,15 @@ public enum WebSocketMetrics {
     /// Messages passed to `send` after the closing handshake started (discarded).
     public static var messagesDiscardedAfterClose: Int {
         self.counters.withLockedValue { $0.messagesDiscardedAfterClose }
+    }
+
+    /// Times reading from a peer paused because its outbound backlog passed the high-water mark.
+    public static var backpressurePauses: Int {
+        self.counters.withLockedValue { $0.backpressurePauses }
+    }
+
+    static func recordBackpressurePause() {
+        self.counters.withLockedValue { $0.backpressurePauses += 1 }
     }
 
     static func recordBacklogOverflow() {

@@ -153,6 +153,11 @@ public final class WebSocketServer: Sendable {
         guard let negotiated = self.negotiate(head, configuration: configuration) else {
             throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
         }
+        // Back-pressure: above half the backlog bound NIO reports the channel unwritable and the
+        // handler stops reading from the peer; below a quarter it reads again.
+        let highWater = max(2, configuration.maxBacklogBytes / 2)
+        try channel.syncOptions?.setOption(
+            .writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: max(1, highWater / 2), high: highWater))
         var connectionLogger = logger
         connectionLogger[metadataKey: "ws.remote"] = "\(channel.remoteAddress.map { "\($0)" } ?? "?")"
         let connection = WebSocketConnection(
