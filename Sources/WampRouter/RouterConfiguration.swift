@@ -15,6 +15,8 @@ public struct RouterConfiguration: Sendable {
     public var maxMessageSize = 16 << 20
     public var maxBacklogBytes = 16 << 20
     public var permessageDeflate = true
+    /// From TCP accept until WELCOME or ABORT is sent (`--handshake-timeout`).
+    public var handshakeTimeout = TimeAmount.seconds(10)
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)

@@ -43,6 +43,7 @@ public final class WampRouter: Sendable {
             wamp.maxMessageSize = configuration.maxMessageSize
             wamp.maxBacklogBytes = configuration.maxBacklogBytes
             wamp.permessageDeflate = configuration.permessageDeflate
+            wamp.handshakeTimeout = configuration.handshakeTimeout
             wamp.httpPage = httpPage(realms: configuration.realms)
             let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                 WampSession(connection: connection, router: context)

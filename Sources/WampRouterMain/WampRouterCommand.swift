@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Logging
+import NIOCore
 import WampMessages
 import WampRouter
 
@@ -48,6 +49,9 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Offer permessage-deflate compression on the WAMP endpoint.")
     var compression = true
 
+    @Option(help: "Seconds from TCP accept until WELCOME or ABORT is sent; slower peers are closed (fractional allowed).")
+    var handshakeTimeout: Double = 10
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -55,6 +59,18 @@ struct WampRouterCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
         _ = try parsedEventHistory()
+        try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
+    }
+
+    /// A duration flag: positive (or also zero when `zeroMeansOff`), finite, at most a million seconds.
+    static func checkSeconds(_ value: Double, flag: String, zeroMeansOff: Bool = false) throws {
+        guard value.isFinite, value <= 1_000_000, zeroMeansOff ? value >= 0 : value > 0 else {
+            throw ValidationError("\(flag) must be \(zeroMeansOff ? "0 (off) or more" : "more than 0") seconds (at most 1000000), got \(value)")
+        }
+    }
+
+    static func timeAmount(seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64((seconds * 1e9).rounded()))
     }
 
     /// `--event-history PREFIX=N` values; the prefix may be empty (every topic).
@@ -86,6 +102,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.maxMessageSize = maxMessageSize
         configuration.maxBacklogBytes = maxBacklogBytes
         configuration.permessageDeflate = compression
+        configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout)
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
         let signal = await ShutdownSignal.wait()

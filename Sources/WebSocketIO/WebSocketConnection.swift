@@ -16,6 +16,11 @@ public final class WebSocketConnection: Sendable {
     public let subprotocol: String?
     /// Bound of the outbound backlog in bytes (queued + still buffered by NIO).
     public let maxBacklogBytes: Int
+    /// When the application's handshake (WAMP: until WELCOME or ABORT) must be over, counted
+    /// from TCP accept; nil when the server has no handshake timeout.
+    public let handshakeDeadline: NIODeadline?
+    /// The configured handshake timeout, for the application's message when it fires.
+    public let handshakeTimeout: TimeAmount?
     let logger: Logger
 
     struct CrossLoopQueue {
@@ -38,10 +43,13 @@ public final class WebSocketConnection: Sendable {
     /// session's leave, counted but logged at debug only.
     private let closeReported = Atomic<Bool>(false)
 
-    init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, logger: Logger) {
+    init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, handshakeDeadline: NIODeadline? = nil,
+         handshakeTimeout: TimeAmount? = nil, logger: Logger) {
         self.eventLoop = eventLoop
         self.subprotocol = subprotocol
         self.maxBacklogBytes = maxBacklogBytes
+        self.handshakeDeadline = handshakeDeadline
+        self.handshakeTimeout = handshakeTimeout
         self.logger = logger
         self.handlerBox = NIOLoopBoundBox.makeEmptyBox(valueType: WebSocketChannelHandler.self, eventLoop: eventLoop)
     }

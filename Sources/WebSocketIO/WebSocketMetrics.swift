@@ -6,6 +6,7 @@ public enum WebSocketMetrics {
         var backlogOverflowClosures = 0
         var messagesDiscardedAfterClose = 0
         var backpressurePauses = 0
+        var handshakeTimeouts = 0
     }
 
     private static let counters = NIOLockedValueBox(Counters())
@@ -27,6 +28,15 @@ public enum WebSocketMetrics {
 
     static func recordBackpressurePause() {
         self.counters.withLockedValue { $0.backpressurePauses += 1 }
+    }
+
+    /// Connections closed because they had not upgraded within the handshake timeout.
+    public static var handshakeTimeouts: Int {
+        self.counters.withLockedValue { $0.handshakeTimeouts }
+    }
+
+    static func recordHandshakeTimeout() {
+        self.counters.withLockedValue { $0.handshakeTimeouts += 1 }
     }
 
     static func recordBacklogOverflow() {

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Settings of a `WebSocketServer`.
 public struct WebSocketServerConfiguration: Sendable {
     /// Address to bind.
@@ -16,6 +18,10 @@ public struct WebSocketServerConfiguration: Sendable {
     public var maxBacklogBytes: Int = 16 << 20
     /// Accept permessage-deflate (RFC 7692) offers.
     public var permessageDeflate: Bool = true
+    /// Time from TCP accept until the application's own handshake is done. A connection not
+    /// upgraded by then is closed (a slowloris peer gets no answer); the deadline is carried
+    /// into `WebSocketConnection.handshakeDeadline` for the rest. nil: no limit.
+    public var handshakeTimeout: TimeAmount? = nil
     /// Body of the page answered to a plain `GET /` (no upgrade headers).
     public var httpPage: String = ""
 
