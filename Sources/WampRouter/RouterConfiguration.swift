@@ -17,6 +17,10 @@ public struct RouterConfiguration: Sendable {
     public var permessageDeflate = true
     /// From TCP accept until WELCOME or ABORT is sent (`--handshake-timeout`).
     public var handshakeTimeout = TimeAmount.seconds(10)
+    /// Ping a WAMP peer silent this long (`--auto-ping-interval`); nil: off.
+    public var autoPingInterval: TimeAmount? = .seconds(30)
+    /// Drop a pinged peer silent this long after the ping (`--auto-ping-timeout`).
+    public var autoPingTimeout = TimeAmount.seconds(10)
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)

@@ -44,6 +44,8 @@ public final class WampRouter: Sendable {
             wamp.maxBacklogBytes = configuration.maxBacklogBytes
             wamp.permessageDeflate = configuration.permessageDeflate
             wamp.handshakeTimeout = configuration.handshakeTimeout
+            wamp.autoPingInterval = configuration.autoPingInterval
+            wamp.autoPingTimeout = configuration.autoPingTimeout
             wamp.httpPage = httpPage(realms: configuration.realms)
             let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                 WampSession(connection: connection, router: context)

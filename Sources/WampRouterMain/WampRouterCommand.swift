@@ -52,6 +52,12 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Seconds from TCP accept until WELCOME or ABORT is sent; slower peers are closed (fractional allowed).")
     var handshakeTimeout: Double = 10
 
+    @Option(help: "Ping a WAMP peer after this many seconds without inbound traffic; 0 = off.")
+    var autoPingInterval: Double = 30
+
+    @Option(help: "Seconds a pinged peer has to answer before its connection is dropped.")
+    var autoPingTimeout: Double = 10
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -60,6 +66,8 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
         _ = try parsedEventHistory()
         try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
+        try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
+        try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout")
     }
 
     /// A duration flag: positive (or also zero when `zeroMeansOff`), finite, at most a million seconds.
@@ -103,6 +111,8 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.maxBacklogBytes = maxBacklogBytes
         configuration.permessageDeflate = compression
         configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout)
+        configuration.autoPingInterval = autoPingInterval > 0 ? Self.timeAmount(seconds: autoPingInterval) : nil
+        configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout)
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
         let signal = await ShutdownSignal.wait()

@@ -21,12 +21,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     let connection: WebSocketConnection
     private var userHandler: (any WebSocketMessageHandler)?
     private let role: WebSocketStateMachine.Role
-    private var stateMachine: WebSocketStateMachine
+    var stateMachine: WebSocketStateMachine
     private var parser: WebSocketFrameParser
     private var assembler: WebSocketInboundAssembler
     private let deflate: PerMessageDeflateConfiguration?
     private var compressor: PerMessageDeflateCompressor?
     private let closeTimeout: TimeAmount
+    let limits: WebSocketPeerLimits
     var logger: Logger
 
     private(set) var context: ChannelHandlerContext?
@@ -40,7 +41,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// `webSocketDidClose` takes again.
     private var sendDepth = 0
     /// Level at which the close is logged, and with it what the close dropped.
-    private var closeLogLevel: Logger.Level = .info
+    var closeLogLevel: Logger.Level = .info
     /// Reading from the peer is paused while its outbound backlog is above the write buffer's
     /// high-water mark (a peer that does not read cannot make us buffer its pongs without bound).
     var pausedForBackpressure = false
@@ -48,8 +49,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     var readHeld = false
     /// Bytes read but not yet parsed when reading paused; parsed first when it resumes.
     var heldInput: ByteBuffer?
+    /// Auto-ping (`+Keepalive`): when the peer was last heard, the pending ping, the timer.
+    var lastInbound = NIODeadline.distantPast
+    var pingSentAt: NIODeadline?
+    var bufferedAtPing = 0
+    var keepaliveTimer: Scheduled<Void>?
     /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
-    private var bufferedAtSample = 0
+    private(set) var bufferedAtSample = 0
     private var writtenSinceSample = 0
     /// Reused by `WebSocketConnection` to drain its cross-thread queue without allocating.
     var drainSpare: [(ByteBuffer, WebSocketMessageKind, ByteBuffer?)] = []
@@ -61,8 +67,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         maxMessageSize: Int,
         deflate: PerMessageDeflateConfiguration?,
         closeTimeout: TimeAmount = .seconds(5),
+        limits: WebSocketPeerLimits = WebSocketPeerLimits(),
         logger: Logger
     ) throws {
+        self.limits = limits
         self.role = role
         self.connection = connection
         self.userHandler = userHandler
@@ -86,6 +94,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.userHandler?.webSocketDidOpen(self.connection)
         if !context.channel.isActive {
             self.reportClosed()
+        } else {
+            self.startKeepalive(context: context)
         }
     }
 
@@ -107,6 +117,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func reportClosed() {
         self.scheduledClose?.cancel()
         self.scheduledClose = nil
+        self.keepaliveTimer?.cancel()
+        self.keepaliveTimer = nil
         self.connection.detach()
         guard let reason = self.stateMachine.channelClosed() else { return }
         self.connection.reportDiscardedAtClose(level: self.closeLogLevel)
@@ -126,6 +138,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard !self.inputBroken else { return }
         var buffer = Self.unwrapInboundIn(data)
         self.inRead = true
+        if self.limits.autoPing != nil { self.lastInbound = context.eventLoop.now }
         if self.heldInput != nil {
             // Paused, and NIO is finishing the read cycle it started: keep the bytes in order.
             self.heldInput!.writeBuffer(&buffer)
@@ -326,14 +339,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.sampleBuffered(context: context)
     }
 
-    private func sampleBuffered(context: ChannelHandlerContext) {
+    func sampleBuffered(context: ChannelHandlerContext) {
         self.bufferedAtSample = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         self.writtenSinceSample = 0
     }
 
     // MARK: - closing
 
-    private func perform(_ action: WebSocketStateMachine.Action) {
+    func perform(_ action: WebSocketStateMachine.Action) {
         guard let context = self.context else { return }
         if !self.stateMachine.isOpen { self.connection.markClosed() }
         switch action {

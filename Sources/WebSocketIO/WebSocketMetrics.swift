@@ -7,6 +7,7 @@ public enum WebSocketMetrics {
         var messagesDiscardedAfterClose = 0
         var backpressurePauses = 0
         var handshakeTimeouts = 0
+        var pingTimeouts = 0
     }
 
     private static let counters = NIOLockedValueBox(Counters())
@@ -37,6 +38,15 @@ public enum WebSocketMetrics {
 
     static func recordHandshakeTimeout() {
         self.counters.withLockedValue { $0.handshakeTimeouts += 1 }
+    }
+
+    /// Connections dropped because they did not answer an auto-ping in time.
+    public static var pingTimeouts: Int {
+        self.counters.withLockedValue { $0.pingTimeouts }
+    }
+
+    static func recordPingTimeout() {
+        self.counters.withLockedValue { $0.pingTimeouts += 1 }
     }
 
     static func recordBacklogOverflow() {

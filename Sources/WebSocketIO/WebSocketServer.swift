@@ -200,6 +200,7 @@ public final class WebSocketServer: Sendable {
             maxMessageSize: configuration.maxMessageSize,
             deflate: negotiated.deflate,
             closeTimeout: closeTimeout,
+            limits: WebSocketPeerLimits(configuration),
             logger: connectionLogger
         )
         try installFrameHandler(handler, channel: channel)

@@ -22,6 +22,16 @@ public struct WebSocketServerConfiguration: Sendable {
     /// upgraded by then is closed (a slowloris peer gets no answer); the deadline is carried
     /// into `WebSocketConnection.handshakeDeadline` for the rest. nil: no limit.
     public var handshakeTimeout: TimeAmount? = nil
+    /// Ping a peer after this long without inbound traffic; nil: never.
+    public var autoPingInterval: TimeAmount? = nil
+    /// A pinged peer silent this long after the ping is dropped (TCP closed, no close
+    /// handshake: the peer is not answering).
+    public var autoPingTimeout: TimeAmount = .seconds(10)
+    /// Most frames one message may arrive in; past it: close 1008. nil: no limit.
+    public var maxFragments: Int? = nil
+    /// Messages per second per connection (token bucket, burst of as many); a faster peer is
+    /// read from less. 0: no limit.
+    public var maxMessageRate: Int = 0
     /// Body of the page answered to a plain `GET /` (no upgrade headers).
     public var httpPage: String = ""
 

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import NIOCore
 import WampClient
 import WampMessages
@@ -39,5 +40,43 @@ final class TransportLimitsTests: RouterTestCase {
         peer.send(#"[48,1,{},"wamp.session.count"]"#)
         guard case .text(let result) = try await peer.next(within: 5) else { return XCTFail("no RESULT") }
         XCTAssertTrue(result.hasPrefix("[50,1,"), result)
+    }
+}
+
+extension TransportLimitsTests {
+    /// A callee that stops answering pings is dropped; its caller's pending CALL is canceled
+    /// and its registration goes.
+    func testCalleeThatStopsAnsweringPingsIsDroppedAndItsCallsCanceled() async throws {
+        try await restartRouter {
+            $0.autoPingInterval = .milliseconds(200)
+            $0.autoPingTimeout = .milliseconds(200)
+        }
+        let callee = try await SilentPeer.connect(port: port)
+        try await callee.sendText(#"[1,"realm1",{"roles":{"callee":{}}}]"#)
+        try await callee.waitFor("[2,")
+        try await callee.sendText(#"[64,1,{},"com.silent.proc"]"#)
+        try await callee.waitFor("[65,1,")
+
+        let caller = try await client()
+        let outcome = Mutex<String?>(nil)
+        Task {
+            do {
+                _ = try await caller.call("com.silent.proc")
+                outcome.withLock { $0 = "RESULT" }
+            } catch let error as WampClientError {
+                outcome.withLock { $0 = error.uri ?? "\(error)" }
+            }
+        }
+        try await callee.waitFor("[68,", within: 5)
+        // interval + timeout is 0.4 s; the wait is bounded at 10 s for a loaded machine.
+        var uri: String?
+        for _ in 0..<1000 where uri == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            uri = outcome.withLock { $0 }
+        }
+        XCTAssertEqual(uri, "wamp.error.canceled")
+        XCTAssertTrue(callee.received.contains(0x89), "the router pinged the callee")
+        await assertError("wamp.error.no_such_procedure") { _ = try await caller.call("com.silent.proc") }
+        await callee.close()
     }
 }
