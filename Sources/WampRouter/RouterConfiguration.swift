@@ -21,6 +21,8 @@ public struct RouterConfiguration: Sendable {
     public var autoPingInterval: TimeAmount? = .seconds(30)
     /// Drop a pinged peer silent this long after the ping (`--auto-ping-timeout`).
     public var autoPingTimeout = TimeAmount.seconds(10)
+    /// Open WAMP connections at most; more are answered HTTP 503 (`--max-connections`).
+    public var maxConnections = 50_000
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)

@@ -46,6 +46,7 @@ public final class WampRouter: Sendable {
             wamp.handshakeTimeout = configuration.handshakeTimeout
             wamp.autoPingInterval = configuration.autoPingInterval
             wamp.autoPingTimeout = configuration.autoPingTimeout
+            wamp.maxConnections = configuration.maxConnections
             wamp.httpPage = httpPage(realms: configuration.realms)
             let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                 WampSession(connection: connection, router: context)

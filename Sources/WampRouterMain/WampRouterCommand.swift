@@ -58,6 +58,9 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Seconds a pinged peer has to answer before its connection is dropped.")
     var autoPingTimeout: Double = 10
 
+    @Option(help: "Open connections on the WAMP endpoint at most; more are answered HTTP 503.")
+    var maxConnections = 50_000
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -68,6 +71,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
         try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
         try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout")
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be more than 0, got \(maxConnections)") }
     }
 
     /// A duration flag: positive (or also zero when `zeroMeansOff`), finite, at most a million seconds.
@@ -113,6 +117,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout)
         configuration.autoPingInterval = autoPingInterval > 0 ? Self.timeAmount(seconds: autoPingInterval) : nil
         configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout)
+        configuration.maxConnections = maxConnections
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
         let signal = await ShutdownSignal.wait()

@@ -8,6 +8,7 @@ public enum WebSocketMetrics {
         var backpressurePauses = 0
         var handshakeTimeouts = 0
         var pingTimeouts = 0
+        var connectionsRefused = 0
     }
 
     private static let counters = NIOLockedValueBox(Counters())
@@ -47,6 +48,15 @@ public enum WebSocketMetrics {
 
     static func recordPingTimeout() {
         self.counters.withLockedValue { $0.pingTimeouts += 1 }
+    }
+
+    /// TCP connections answered 503 because the server was at its connection limit.
+    public static var connectionsRefused: Int {
+        self.counters.withLockedValue { $0.connectionsRefused }
+    }
+
+    static func recordConnectionRefused() {
+        self.counters.withLockedValue { $0.connectionsRefused += 1 }
     }
 
     static func recordBacklogOverflow() {

@@ -24,6 +24,7 @@ public final class WebSocketServer: Sendable {
         logger: Logger,
         makeHandler: @escaping @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
     ) async throws -> WebSocketServer {
+        let limiter = configuration.maxConnections.map { ConnectionLimiter(limit: $0, logger: logger) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -31,6 +32,7 @@ public final class WebSocketServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let limiter, try !limiter.admit(channel) { return }
                     try Self.configurePipeline(
                         channel: channel,
                         configuration: configuration,

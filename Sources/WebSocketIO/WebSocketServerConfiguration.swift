@@ -32,6 +32,8 @@ public struct WebSocketServerConfiguration: Sendable {
     /// Messages per second per connection (token bucket, burst of as many); a faster peer is
     /// read from less. 0: no limit.
     public var maxMessageRate: Int = 0
+    /// Open TCP connections at most; one more is answered HTTP 503 and closed. nil: no limit.
+    public var maxConnections: Int? = nil
     /// Body of the page answered to a plain `GET /` (no upgrade headers).
     public var httpPage: String = ""
 
