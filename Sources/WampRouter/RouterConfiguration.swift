@@ -23,6 +23,8 @@ public struct RouterConfiguration: Sendable {
     public var autoPingTimeout = TimeAmount.seconds(10)
     /// Open WAMP connections at most; more are answered HTTP 503 (`--max-connections`).
     public var maxConnections = 50_000
+    /// Frames one WebSocket message may arrive in on the WAMP endpoint (`--max-fragments`).
+    public var maxFragments = 1024
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)

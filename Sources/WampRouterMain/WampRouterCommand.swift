@@ -61,6 +61,9 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Open connections on the WAMP endpoint at most; more are answered HTTP 503.")
     var maxConnections = 50_000
 
+    @Option(help: "Frames one WebSocket message may arrive in on the WAMP endpoint; more: close 1008.")
+    var maxFragments = 1024
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -71,6 +74,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
         try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
         try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout")
+        guard maxFragments > 0 else { throw ValidationError("--max-fragments must be more than 0, got \(maxFragments)") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be more than 0, got \(maxConnections)") }
     }
 
@@ -118,6 +122,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.autoPingInterval = autoPingInterval > 0 ? Self.timeAmount(seconds: autoPingInterval) : nil
         configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout)
         configuration.maxConnections = maxConnections
+        configuration.maxFragments = maxFragments
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
         let signal = await ShutdownSignal.wait()

@@ -80,6 +80,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.assembler = WebSocketInboundAssembler(
             role: role == .server ? .server : .client,
             maxMessageSize: maxMessageSize,
+            maxFragments: limits.maxFragments,
             deflate: deflate
         )
         self.closeTimeout = closeTimeout
