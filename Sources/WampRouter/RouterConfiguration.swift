@@ -25,6 +25,9 @@ public struct RouterConfiguration: Sendable {
     public var maxConnections = 50_000
     /// Frames one WebSocket message may arrive in on the WAMP endpoint (`--max-fragments`).
     public var maxFragments = 1024
+    /// Messages per second per connection, token bucket with a burst of as many; 0: off
+    /// (`--max-message-rate`).
+    public var maxMessageRate = 0
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)

@@ -48,6 +48,7 @@ public final class WampRouter: Sendable {
             wamp.autoPingTimeout = configuration.autoPingTimeout
             wamp.maxConnections = configuration.maxConnections
             wamp.maxFragments = configuration.maxFragments
+            wamp.maxMessageRate = configuration.maxMessageRate
             wamp.httpPage = httpPage(realms: configuration.realms)
             let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                 WampSession(connection: connection, router: context)

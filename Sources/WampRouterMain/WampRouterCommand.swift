@@ -64,6 +64,9 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Frames one WebSocket message may arrive in on the WAMP endpoint; more: close 1008.")
     var maxFragments = 1024
 
+    @Option(help: "Messages per second per connection (token bucket, burst of as many); a faster peer is read from less. 0 = off.")
+    var maxMessageRate = 0
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -74,6 +77,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
         try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
         try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout")
+        guard maxMessageRate >= 0 else { throw ValidationError("--max-message-rate must be 0 (off) or more, got \(maxMessageRate)") }
         guard maxFragments > 0 else { throw ValidationError("--max-fragments must be more than 0, got \(maxFragments)") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be more than 0, got \(maxConnections)") }
     }
@@ -123,6 +127,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout)
         configuration.maxConnections = maxConnections
         configuration.maxFragments = maxFragments
+        configuration.maxMessageRate = maxMessageRate
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
         let signal = await ShutdownSignal.wait()

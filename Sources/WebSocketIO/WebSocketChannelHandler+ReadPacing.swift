@@ -5,9 +5,22 @@ import NIOCore
 /// resumes. Paused while the channel is not writable, i.e. while the outbound backlog is above
 /// the write buffer's high-water mark (`ChannelOptions.writeBufferWaterMark`, set at upgrade to
 /// half and a quarter of `maxBacklogBytes`); resumed once NIO reports it writable again, below
-/// the low-water mark.
+/// the low-water mark. Paused also while a peer is over its message rate, until its token
+/// bucket holds a token again (`MessageRateLimiter`): slowed, never answered by dropping.
 extension WebSocketChannelHandler {
-    var readsPaused: Bool { self.pausedForBackpressure }
+    var readsPaused: Bool { self.pausedForBackpressure || self.pausedForRate }
+
+    /// After each delivered message when a rate limit is set.
+    func messageCounted(context: ChannelHandlerContext) {
+        guard let wait = self.rateLimiter?.take(now: context.eventLoop.now), !self.pausedForRate else { return }
+        self.pausedForRate = true
+        WebSocketMetrics.recordRatePause()
+        self.rateTimer = context.eventLoop.assumeIsolated().scheduleTask(in: wait) {
+            self.rateTimer = nil
+            self.pausedForRate = false
+            self.resumeReading(context: context)
+        }
+    }
 
     func read(context: ChannelHandlerContext) {
         if self.readsPaused {

@@ -54,6 +54,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     var pingSentAt: NIODeadline?
     var bufferedAtPing = 0
     var keepaliveTimer: Scheduled<Void>?
+    /// `--max-message-rate` (`+ReadPacing`): the bucket, and the pause until it refills.
+    var rateLimiter: MessageRateLimiter?
+    var pausedForRate = false
+    var rateTimer: Scheduled<Void>?
     /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
     private(set) var bufferedAtSample = 0
     private var writtenSinceSample = 0
@@ -91,6 +95,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if self.limits.maxMessageRate > 0 {
+            self.rateLimiter = MessageRateLimiter(rate: self.limits.maxMessageRate, now: context.eventLoop.now)
+        }
         self.connection.attach(self)
         self.userHandler?.webSocketDidOpen(self.connection)
         if !context.channel.isActive {
@@ -120,6 +127,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.scheduledClose = nil
         self.keepaliveTimer?.cancel()
         self.keepaliveTimer = nil
+        self.rateTimer?.cancel()
+        self.rateTimer = nil
         self.connection.detach()
         guard let reason = self.stateMachine.channelClosed() else { return }
         self.connection.reportDiscardedAtClose(level: self.closeLogLevel)
@@ -186,6 +195,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .message(let payload, let kind):
             if self.stateMachine.isOpen {
                 self.userHandler?.webSocket(self.connection, didReceive: payload, kind: kind)
+                if self.rateLimiter != nil { self.messageCounted(context: context) }
             }
         case .ping(let payload):
             if self.stateMachine.isOpen {

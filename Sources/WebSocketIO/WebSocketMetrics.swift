@@ -9,6 +9,7 @@ public enum WebSocketMetrics {
         var handshakeTimeouts = 0
         var pingTimeouts = 0
         var connectionsRefused = 0
+        var ratePauses = 0
     }
 
     private static let counters = NIOLockedValueBox(Counters())
@@ -57,6 +58,15 @@ public enum WebSocketMetrics {
 
     static func recordConnectionRefused() {
         self.counters.withLockedValue { $0.connectionsRefused += 1 }
+    }
+
+    /// Times reading from a peer paused because it was over its message rate.
+    public static var ratePauses: Int {
+        self.counters.withLockedValue { $0.ratePauses }
+    }
+
+    static func recordRatePause() {
+        self.counters.withLockedValue { $0.ratePauses += 1 }
     }
 
     static func recordBacklogOverflow() {

@@ -80,3 +80,26 @@ extension TransportLimitsTests {
         await callee.close()
     }
 }
+
+extension TransportLimitsTests {
+    /// Over `--max-message-rate` a peer is slowed, not refused: every CALL is answered, in order.
+    func testMessageRateSlowsAPeerDownAndLosesNothing() async throws {
+        try await restartRouter { $0.maxMessageRate = 20 }
+        let peer = try await RawPeer.connect(port: port)
+        try await peer.join()
+        let start = ContinuousClock.now
+        for request in 1...60 {
+            peer.send(#"[48,\#(request),{},"wamp.session.count"]"#)
+        }
+        var answered: [Int] = []
+        for _ in 1...60 {
+            guard case .text(let text) = try await peer.next(within: 10) else { return XCTFail("closed after \(answered.count)") }
+            guard text.hasPrefix("[50,"), let id = Int(text.dropFirst(4).prefix { $0 != "," }) else { return XCTFail(text) }
+            answered.append(id)
+        }
+        let elapsed = ContinuousClock.now - start
+        XCTAssertEqual(answered, Array(1...60), "every CALL answered, in order")
+        // HELLO took one token of the burst of 20; the other 41 messages come at 20 a second.
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(1800), "the peer was not slowed down")
+    }
+}
