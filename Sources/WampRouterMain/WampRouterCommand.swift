@@ -77,6 +77,8 @@ struct WampRouterCommand: AsyncParsableCommand {
         try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
         try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
         try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout")
+        guard maxMessageSize > 0 else { throw ValidationError("--max-message-size must be more than 0 bytes, got \(maxMessageSize)") }
+        guard maxBacklogBytes > 0 else { throw ValidationError("--max-backlog-bytes must be more than 0 bytes, got \(maxBacklogBytes)") }
         guard maxMessageRate >= 0 else { throw ValidationError("--max-message-rate must be 0 (off) or more, got \(maxMessageRate)") }
         guard maxFragments > 0 else { throw ValidationError("--max-fragments must be more than 0, got \(maxFragments)") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be more than 0, got \(maxConnections)") }
