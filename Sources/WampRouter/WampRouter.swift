@@ -85,6 +85,7 @@ public final class WampRouter: Sendable {
         try? await server.shutdown()
         try? await testee?.shutdown()
         let sessions = context.openConnections
+        let discardedBefore = WebSocketMetrics.messagesDiscardedAfterClose
         logger.notice("shutting down", metadata: ["sessions": "\(sessions.count)"])
         for session in sessions {
             session.eventLoopExecute { session.shutDown() }
@@ -99,6 +100,16 @@ public final class WampRouter: Sendable {
         let closeDeadline = NIODeadline.now() + .seconds(1)
         while !context.openConnections.isEmpty, NIODeadline.now() < closeDeadline {
             try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        // What is written before a close frame still goes out; what was queued for a connection
+        // that closed first could not be sent (the process-wide counter: other routers in the
+        // same process may add to it).
+        let unsent = WebSocketMetrics.messagesDiscardedAfterClose - discardedBefore
+        let notClosed = context.openConnections.count
+        if unsent > 0 || notClosed > 0 {
+            logger.warning("shutdown could not send everything", metadata: [
+                "unsentMessages": "\(unsent)", "connectionsNotClosedCleanly": "\(notClosed)",
+            ])
         }
         try? await group.shutdownGracefully()
     }
