@@ -75,26 +75,30 @@ public final class WebSocketConnection: Sendable {
             }
             return
         }
-        enum Next { case nothing, hop, discard }
+        enum Next { case nothing, hop, discard, discardAndHop }
         let maxBacklogBytes = self.maxBacklogBytes
         let next = self.crossLoop.withLockedValue { queue -> Next in
-            if queue.closed { return .discard }
-            if queue.overflowed { return .nothing }
-            if queue.bytes > 0 && queue.bytes + payload.readableBytes > maxBacklogBytes {
+            // Overflowed is for good: the connection is closing, so this is dropped and counted.
+            if queue.closed || queue.overflowed { return .discard }
+            let overflows = queue.bytes > 0 && queue.bytes + payload.readableBytes > maxBacklogBytes
+            if overflows {
                 queue.overflowed = true
             } else {
                 queue.items.append((payload, kind, preparedFrame))
                 queue.bytes += payload.readableBytes
                 self.crossLoopPending.store(true, ordering: .releasing)
             }
-            if queue.hopScheduled { return .nothing }
+            if queue.hopScheduled { return overflows ? .discard : .nothing }
             queue.hopScheduled = true
-            return .hop
+            return overflows ? .discardAndHop : .hop
         }
         switch next {
         case .nothing: break
         case .discard: self.discarded(1)
         case .hop: self.eventLoop.execute { self.drainCrossLoopQueue() }
+        case .discardAndHop:
+            self.discarded(1)
+            self.eventLoop.execute { self.drainCrossLoopQueue() }
         }
     }
 
@@ -148,9 +152,9 @@ public final class WebSocketConnection: Sendable {
             queue.hopScheduled = false
             self.crossLoopPending.store(false, ordering: .releasing)
             overflowed = queue.overflowed
-            queue.overflowed = false
         }
         if overflowed {
+            if !handler.drainSpare.isEmpty { self.discarded(handler.drainSpare.count) }
             handler.drainSpare.removeAll(keepingCapacity: true)
             handler.backlogOverflowed(pendingCrossLoopBytes: pendingBytes)
             return
