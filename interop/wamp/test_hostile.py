@@ -209,3 +209,45 @@ def test_zero_or_negative_size_and_count_flags_are_refused_at_start_up(flag):
     assert proc.returncode != 0, f"{flag}: the router started (exit {proc.returncode})"
     name = flag.split("=")[0]
     assert name in proc.stderr and "must be" in proc.stderr, f"{flag}: unclear refusal: {proc.stderr!r}"
+
+
+def read_until(sock: socket.socket, marker: bytes, seconds: float = 5) -> bytes:
+    """Reads from `sock` until the bytes read contain `marker`; returns them."""
+    data = b""
+    deadline = time.monotonic() + seconds
+    while marker not in data:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{marker!r} not received within {seconds} s (got {data[-200:]!r})"
+        sock.settimeout(remaining)
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before {marker!r} (got {data[-200:]!r})"
+        data += chunk
+    return data
+
+
+def test_callee_that_never_answers_pings_is_dropped_and_its_caller_gets_canceled(router_factory):
+    r = router_factory(extra_args=["--auto-ping-interval", "0.3", "--auto-ping-timeout", "0.3"])
+    callee = upgraded_socket(r)
+    callee.sendall(masked_frame(0x1, b'[1,"realm1",{"roles":{"callee":{}}}]'))
+    read_until(callee, b"[2,")
+    procedure = "com.hostile.silent"
+    callee.sendall(masked_frame(0x1, f'[64,1,{{}},"{procedure}"]'.encode()))
+    read_until(callee, b"[65,1,")
+
+    async def scenario():
+        caller = await RawPeer.joined(r.url)
+        start = time.monotonic()
+        await caller.send([CALL, 9, {}, procedure])
+        # The callee gets INVOCATION and then pings, and answers nothing.
+        await asyncio.to_thread(read_until, callee, b"\x89", 5)
+        msg = await caller.recv(timeout=10)
+        elapsed = time.monotonic() - start
+        assert msg[:3] == [8, 48, 9] and msg[4] == "wamp.error.canceled", f"expected ERROR wamp.error.canceled, got {msg!r}"
+        assert elapsed < 8, f"the dead callee was dropped only after {elapsed:.1f} s (interval + timeout 0.6 s)"
+        await caller.send([CALL, 10, {}, procedure])
+        gone = await caller.recv()
+        assert gone[:3] == [8, 48, 10] and gone[4] == "wamp.error.no_such_procedure", f"registration not removed: {gone!r}"
+
+    run(scenario(), timeout=30)
+    callee.close()
+    assert "no answer to ping" in r.log_path.read_text(errors="replace"), "the drop is logged"
