@@ -59,6 +59,7 @@ let package = Package(
             name: "WampRouterMain",
             dependencies: [
                 "WampRouter", "Realm",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -18,6 +18,19 @@ public struct RouterConfiguration: Sendable {
     /// Per-session and per-realm bounds of routing state (pending calls, registrations, ...).
     public var limits = RealmLimits()
     public var permessageDeflate = true
+    /// From TCP accept until WELCOME or ABORT is sent (`--handshake-timeout`).
+    public var handshakeTimeout = TimeAmount.seconds(10)
+    /// Ping a WAMP peer silent this long (`--auto-ping-interval`); nil: off.
+    public var autoPingInterval: TimeAmount? = .seconds(30)
+    /// Drop a pinged peer silent this long after the ping (`--auto-ping-timeout`).
+    public var autoPingTimeout = TimeAmount.seconds(10)
+    /// Open WAMP connections at most; more are answered HTTP 503 (`--max-connections`).
+    public var maxConnections = 50_000
+    /// Frames one WebSocket message may arrive in on the WAMP endpoint (`--max-fragments`).
+    public var maxFragments = 1024
+    /// Messages per second per connection, token bucket with a burst of as many; 0: off
+    /// (`--max-message-rate`).
+    public var maxMessageRate = 0
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)

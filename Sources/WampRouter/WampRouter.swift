@@ -44,6 +44,12 @@ public final class WampRouter: Sendable {
             wamp.maxMessageSize = configuration.maxMessageSize
             wamp.maxBacklogBytes = configuration.maxBacklogBytes
             wamp.permessageDeflate = configuration.permessageDeflate
+            wamp.handshakeTimeout = configuration.handshakeTimeout
+            wamp.autoPingInterval = configuration.autoPingInterval
+            wamp.autoPingTimeout = configuration.autoPingTimeout
+            wamp.maxConnections = configuration.maxConnections
+            wamp.maxFragments = configuration.maxFragments
+            wamp.maxMessageRate = configuration.maxMessageRate
             wamp.httpPage = httpPage(realms: configuration.realms)
             let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                 WampSession(connection: connection, router: context)
@@ -80,6 +86,7 @@ public final class WampRouter: Sendable {
         try? await server.shutdown()
         try? await testee?.shutdown()
         let sessions = context.openConnections
+        let discardedBefore = WebSocketMetrics.messagesDiscardedAfterClose
         logger.notice("shutting down", metadata: ["sessions": "\(sessions.count)"])
         for session in sessions {
             session.eventLoopExecute { session.shutDown() }
@@ -94,6 +101,16 @@ public final class WampRouter: Sendable {
         let closeDeadline = NIODeadline.now() + .seconds(1)
         while !context.openConnections.isEmpty, NIODeadline.now() < closeDeadline {
             try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        // What is written before a close frame still goes out; what was queued for a connection
+        // that closed first could not be sent (the process-wide counter: other routers in the
+        // same process may add to it).
+        let unsent = WebSocketMetrics.messagesDiscardedAfterClose - discardedBefore
+        let notClosed = context.openConnections.count
+        if unsent > 0 || notClosed > 0 {
+            logger.warning("shutdown could not send everything", metadata: [
+                "unsentMessages": "\(unsent)", "connectionsNotClosedCleanly": "\(notClosed)",
+            ])
         }
         try? await group.shutdownGracefully()
     }

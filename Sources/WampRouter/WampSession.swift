@@ -16,6 +16,9 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     private var logger: Logger
     private var state = WampSessionState.awaitingHello
     private var publishRefusals = RefusalLogThrottle()
+    /// Fires at the connection's handshake deadline (counted from TCP accept) unless WELCOME or
+    /// ABORT was sent first.
+    private var handshakeTimer: Scheduled<Void>?
 
     init(connection: WebSocketConnection, router: RouterContext) {
         self.connection = connection
@@ -43,6 +46,16 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
 
     func webSocketDidOpen(_ connection: WebSocketConnection) {
         router.sessionOpened(self)
+        if let deadline = connection.handshakeDeadline {
+            handshakeTimer = connection.eventLoop.scheduleTask(deadline: deadline) { self.handshakeTimedOut() }
+        }
+    }
+
+    private func handshakeTimedOut() {
+        guard case .awaitingHello = state else { return }
+        let timeout = connection.handshakeTimeout.map(secondsText) ?? "the handshake timeout"
+        logger.info("no HELLO within the handshake timeout; aborting", metadata: ["handshakeTimeout": "\(timeout)"])
+        abort(reason: ErrorURI.timeout, message: "no HELLO within \(timeout)", closeCode: .policyViolation)
     }
 
     func webSocket(_ connection: WebSocketConnection, didReceive bytes: ByteBuffer, kind: WebSocketMessageKind) {
@@ -85,6 +98,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             break
         }
         state = .closed
+        handshakeTimer?.cancel()
         router.sessionClosed(self)
     }
 
@@ -116,6 +130,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         logger[metadataKey: "session"] = "\(id)"
         logger.debug("session joined", metadata: ["realm": "\(realm.name)", "authid": "\(LogText.quoted(authid))"])
         send(.welcome(Welcome(session: id, details: router.welcomeDetails(realm: realm.name, session: session))))
+        handshakeTimer?.cancel()
     }
 
     private func dispatch(_ message: WampMessage, realm: Realm, session: RealmSession) throws(RoutingViolation) {
@@ -238,6 +253,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             leave(realm: realm, session: session)
         }
         state = .closing
+        handshakeTimer?.cancel()
         send(.abort(Abort(reason: reason, message: message)))
         connection.close(code: closeCode, reason: reason)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Logging
+import NIOCore
 import Realm
 import WampMessages
 import WampRouter
@@ -76,6 +77,24 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Bytes one get_events answer, or the retained events one SUBSCRIBE gets, may carry.")
     var maxAnswerBytes = RealmLimits().maxAnswerBytes
 
+    @Option(help: "Seconds from TCP accept until WELCOME or ABORT is sent; slower peers are closed (fractional allowed).")
+    var handshakeTimeout: Double = 10
+
+    @Option(help: "Ping a WAMP peer after this many seconds without inbound traffic; 0 = off.")
+    var autoPingInterval: Double = 30
+
+    @Option(help: "Seconds a pinged peer has to answer before its connection is dropped.")
+    var autoPingTimeout: Double = 10
+
+    @Option(help: "Open connections on the WAMP endpoint at most; more are answered HTTP 503.")
+    var maxConnections = 50_000
+
+    @Option(help: "Frames one WebSocket message may arrive in on the WAMP endpoint; more: close 1008.")
+    var maxFragments = 1024
+
+    @Option(help: "Messages per second per connection (token bucket, burst of as many); a faster peer is read from less. 0 = off.")
+    var maxMessageRate = 0
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -83,6 +102,14 @@ struct WampRouterCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
         _ = try parsedEventHistory()
+        try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
+        try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
+        try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout")
+        guard maxMessageSize > 0 else { throw ValidationError("--max-message-size must be more than 0 bytes, got \(maxMessageSize)") }
+        guard maxBacklogBytes > 0 else { throw ValidationError("--max-backlog-bytes must be more than 0 bytes, got \(maxBacklogBytes)") }
+        guard maxMessageRate >= 0 else { throw ValidationError("--max-message-rate must be 0 (off) or more, got \(maxMessageRate)") }
+        guard maxFragments > 0 else { throw ValidationError("--max-fragments must be more than 0, got \(maxFragments)") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be more than 0, got \(maxConnections)") }
         for (flag, value) in [
             ("--max-pending-calls", maxPendingCalls), ("--max-registrations", maxRegistrations),
             ("--max-subscriptions", maxSubscriptions), ("--max-testaments", maxTestaments),
@@ -106,6 +133,17 @@ struct WampRouterCommand: AsyncParsableCommand {
         limits.maxHistoryBytes = maxHistoryBytes
         limits.maxAnswerBytes = maxAnswerBytes
         return limits
+    }
+
+    /// A duration flag: positive (or also zero when `zeroMeansOff`), finite, at most a million seconds.
+    static func checkSeconds(_ value: Double, flag: String, zeroMeansOff: Bool = false) throws {
+        guard value.isFinite, value <= 1_000_000, zeroMeansOff ? value >= 0 : value > 0 else {
+            throw ValidationError("\(flag) must be \(zeroMeansOff ? "0 (off) or more" : "more than 0") seconds (at most 1000000), got \(value)")
+        }
+    }
+
+    static func timeAmount(seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64((seconds * 1e9).rounded()))
     }
 
     /// `--event-history PREFIX=N` values; the prefix may be empty (every topic).
@@ -138,6 +176,12 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.maxBacklogBytes = maxBacklogBytes
         configuration.permessageDeflate = compression
         configuration.limits = limits
+        configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout)
+        configuration.autoPingInterval = autoPingInterval > 0 ? Self.timeAmount(seconds: autoPingInterval) : nil
+        configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout)
+        configuration.maxConnections = maxConnections
+        configuration.maxFragments = maxFragments
+        configuration.maxMessageRate = maxMessageRate
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
         let signal = await ShutdownSignal.wait()

@@ -6,8 +6,11 @@ import NIOWebSocket
 /// `WebSocketInboundAssembler`, closing decisions come from `WebSocketStateMachine`; this class
 /// only performs the resulting I/O, batches outbound writes (one flush per loop tick) and
 /// accounts the outbound backlog.
-final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    /// Only NIO's idle frame encoder writes through us; its bytes pass unchanged. We are duplex
+    /// to hold the pipeline's `read` while reading is paused (`+ReadPacing`).
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Messages shorter than this are sent uncompressed even when permessage-deflate is on.
@@ -18,22 +21,45 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     let connection: WebSocketConnection
     private var userHandler: (any WebSocketMessageHandler)?
     private let role: WebSocketStateMachine.Role
-    private var stateMachine: WebSocketStateMachine
+    var stateMachine: WebSocketStateMachine
     private var parser: WebSocketFrameParser
     private var assembler: WebSocketInboundAssembler
     private let deflate: PerMessageDeflateConfiguration?
     private var compressor: PerMessageDeflateCompressor?
     private let closeTimeout: TimeAmount
-    private var logger: Logger
+    let limits: WebSocketPeerLimits
+    var logger: Logger
 
-    private var context: ChannelHandlerContext?
-    private var inRead = false
+    private(set) var context: ChannelHandlerContext?
+    var inRead = false
     private var inputBroken = false
-    private var flushPending = false
+    var flushPending = false
     private var flushScheduled = false
     private var scheduledClose: Scheduled<Void>?
+    /// `sendMessage` calls on the stack. A channel that closes inside one (a failed flush, say)
+    /// reports to the user handler on the next tick: the sender may hold routing locks that
+    /// `webSocketDidClose` takes again.
+    private var sendDepth = 0
+    /// Level at which the close is logged, and with it what the close dropped.
+    var closeLogLevel: Logger.Level = .info
+    /// Reading from the peer is paused while its outbound backlog is above the write buffer's
+    /// high-water mark (a peer that does not read cannot make us buffer its pongs without bound).
+    var pausedForBackpressure = false
+    /// A `read` from the pipeline held while paused, passed on when reading resumes.
+    var readHeld = false
+    /// Bytes read but not yet parsed when reading paused; parsed first when it resumes.
+    var heldInput: ByteBuffer?
+    /// Auto-ping (`+Keepalive`): when the peer was last heard, the pending ping, the timer.
+    var lastInbound = NIODeadline.distantPast
+    var pingSentAt: NIODeadline?
+    var bufferedAtPing = 0
+    var keepaliveTimer: Scheduled<Void>?
+    /// `--max-message-rate` (`+ReadPacing`): the bucket, and the pause until it refills.
+    var rateLimiter: MessageRateLimiter?
+    var pausedForRate = false
+    var rateTimer: Scheduled<Void>?
     /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
-    private var bufferedAtSample = 0
+    private(set) var bufferedAtSample = 0
     private var writtenSinceSample = 0
     /// Reused by `WebSocketConnection` to drain its cross-thread queue without allocating.
     var drainSpare: [(ByteBuffer, WebSocketMessageKind, ByteBuffer?)] = []
@@ -45,8 +71,10 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         maxMessageSize: Int,
         deflate: PerMessageDeflateConfiguration?,
         closeTimeout: TimeAmount = .seconds(5),
+        limits: WebSocketPeerLimits = WebSocketPeerLimits(),
         logger: Logger
     ) throws {
+        self.limits = limits
         self.role = role
         self.connection = connection
         self.userHandler = userHandler
@@ -56,6 +84,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         self.assembler = WebSocketInboundAssembler(
             role: role == .server ? .server : .client,
             maxMessageSize: maxMessageSize,
+            maxFragments: limits.maxFragments,
             deflate: deflate
         )
         self.closeTimeout = closeTimeout
@@ -66,10 +95,15 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if self.limits.maxMessageRate > 0 {
+            self.rateLimiter = MessageRateLimiter(rate: self.limits.maxMessageRate, now: context.eventLoop.now)
+        }
         self.connection.attach(self)
         self.userHandler?.webSocketDidOpen(self.connection)
         if !context.channel.isActive {
             self.reportClosed()
+        } else {
+            self.startKeepalive(context: context)
         }
     }
 
@@ -91,11 +125,20 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     private func reportClosed() {
         self.scheduledClose?.cancel()
         self.scheduledClose = nil
+        self.keepaliveTimer?.cancel()
+        self.keepaliveTimer = nil
+        self.rateTimer?.cancel()
+        self.rateTimer = nil
         self.connection.detach()
         guard let reason = self.stateMachine.channelClosed() else { return }
-        if let handler = self.userHandler {
-            self.userHandler = nil
-            handler.webSocketDidClose(self.connection, reason: reason)
+        self.connection.reportDiscardedAtClose(level: self.closeLogLevel)
+        guard let handler = self.userHandler else { return }
+        self.userHandler = nil
+        let connection = self.connection
+        if self.sendDepth > 0, let eventLoop = self.context?.eventLoop {
+            eventLoop.assumeIsolated().execute { handler.webSocketDidClose(connection, reason: reason) }
+        } else {
+            handler.webSocketDidClose(connection, reason: reason)
         }
     }
 
@@ -105,7 +148,22 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         guard !self.inputBroken else { return }
         var buffer = Self.unwrapInboundIn(data)
         self.inRead = true
+        if self.limits.autoPing != nil { self.lastInbound = context.eventLoop.now }
+        if self.heldInput != nil {
+            // Paused, and NIO is finishing the read cycle it started: keep the bytes in order.
+            self.heldInput!.writeBuffer(&buffer)
+            return
+        }
+        self.parseInput(&buffer, context: context)
+    }
+
+    /// Parses and handles frames until the bytes run out or reading pauses (the rest is held).
+    func parseInput(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
         while self.stateMachine.state != .closing && self.stateMachine.state != .closed {
+            if self.readsPaused {
+                if buffer.readableBytes > 0 { self.heldInput = buffer }
+                return
+            }
             let event: WebSocketFrameParser.Event?
             do {
                 event = try self.parser.next(&buffer)
@@ -137,12 +195,11 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         case .message(let payload, let kind):
             if self.stateMachine.isOpen {
                 self.userHandler?.webSocket(self.connection, didReceive: payload, kind: kind)
+                if self.rateLimiter != nil { self.messageCounted(context: context) }
             }
         case .ping(let payload):
             if self.stateMachine.isOpen {
-                self.writeFrame(opcode: .pong, data: payload)
-                self.writtenSinceSample += payload.readableBytes
-                self.scheduleFlush()
+                self.writeControlFrame(opcode: .pong, data: payload)
             }
         case .close(let payload):
             switch WebSocketClosePayload.parse(payload) {
@@ -165,6 +222,8 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     // MARK: - outbound
 
     func sendMessage(_ payload: ByteBuffer, kind: WebSocketMessageKind, preparedFrame: ByteBuffer? = nil) {
+        self.sendDepth += 1
+        defer { self.sendDepth -= 1 }
         guard self.stateMachine.isOpen, let context = self.context else {
             self.connection.discarded(1)
             return
@@ -203,6 +262,18 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         self.scheduleFlush()
     }
 
+    /// Pongs and pings: router-made frames count against the backlog like messages do.
+    func writeControlFrame(opcode: WebSocketOpcode, data: ByteBuffer) {
+        guard let context = self.context else { return }
+        self.sendDepth += 1
+        defer { self.sendDepth -= 1 }
+        let size = data.readableBytes + 2
+        guard self.admitToBacklog(size, context: context) else { return }
+        self.writeFrame(opcode: opcode, data: data)
+        self.writtenSinceSample += size
+        self.scheduleFlush()
+    }
+
     /// False (and the connection is being closed for backlog overflow) when `size` more bytes
     /// would take the unsent backlog past the bound. One message on an empty backlog always goes.
     private func admitToBacklog(_ size: Int, context: ChannelHandlerContext) -> Bool {
@@ -227,7 +298,14 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
             "closing WebSocket connection: outbound backlog overflow",
             metadata: ["backlogBytes": "\(backlog)", "maxBacklogBytes": "\(self.connection.maxBacklogBytes)"]
         )
-        self.perform(self.stateMachine.backlogOverflowed(limit: self.connection.maxBacklogBytes))
+        self.closeLogLevel = .warning
+        let action = self.stateMachine.backlogOverflowed(limit: self.connection.maxBacklogBytes)
+        // A send got us here, and closing the channel runs `webSocketDidClose` (the session leaves
+        // its realm). So: closing from now on (later sends are discarded and counted), and the
+        // close itself on the next tick, off the sender's stack.
+        self.connection.markClosed()
+        guard action != .none, let context = self.context else { return }
+        context.eventLoop.assumeIsolated().execute { self.perform(action) }
     }
 
     func closeRequested(code: WebSocketErrorCode, reason: String) {
@@ -265,21 +343,21 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
-    private func flushNow() {
+    func flushNow() {
         guard let context = self.context else { return }
         self.flushPending = false
         context.flush()
         self.sampleBuffered(context: context)
     }
 
-    private func sampleBuffered(context: ChannelHandlerContext) {
+    func sampleBuffered(context: ChannelHandlerContext) {
         self.bufferedAtSample = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         self.writtenSinceSample = 0
     }
 
     // MARK: - closing
 
-    private func perform(_ action: WebSocketStateMachine.Action) {
+    func perform(_ action: WebSocketStateMachine.Action) {
         guard let context = self.context else { return }
         if !self.stateMachine.isOpen { self.connection.markClosed() }
         switch action {
@@ -306,6 +384,7 @@ final class WebSocketChannelHandler: ChannelInboundHandler, RemovableChannelHand
     private func writeClose(code: WebSocketErrorCode?, reason: String, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         let payload = WebSocketClosePayload.make(code: code, reason: reason, allocator: context.channel.allocator)
         self.flushPending = false
+        self.writtenSinceSample += payload.readableBytes + 2
         return self.writeFrame(opcode: .connectionClose, data: payload, flush: true) ?? context.eventLoop.makeSucceededVoidFuture()
     }
 

@@ -16,6 +16,11 @@ public final class WebSocketConnection: Sendable {
     public let subprotocol: String?
     /// Bound of the outbound backlog in bytes (queued + still buffered by NIO).
     public let maxBacklogBytes: Int
+    /// When the application's handshake (WAMP: until WELCOME or ABORT) must be over, counted
+    /// from TCP accept; nil when the server has no handshake timeout.
+    public let handshakeDeadline: NIODeadline?
+    /// The configured handshake timeout, for the application's message when it fires.
+    public let handshakeTimeout: TimeAmount?
     let logger: Logger
 
     struct CrossLoopQueue {
@@ -32,11 +37,19 @@ public final class WebSocketConnection: Sendable {
     /// is never written before it. Checked without the lock: one atomic load per send.
     private let crossLoopPending = Atomic<Bool>(false)
     private let handlerBox: NIOLoopBoundBox<WebSocketChannelHandler?>
+    /// Messages this connection dropped because it was closing; said in the close's log line.
+    private let discardedCount = Atomic<Int>(0)
+    /// Set once the close was logged: what is dropped after that is the routing racing the
+    /// session's leave, counted but logged at debug only.
+    private let closeReported = Atomic<Bool>(false)
 
-    init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, logger: Logger) {
+    init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, handshakeDeadline: NIODeadline? = nil,
+         handshakeTimeout: TimeAmount? = nil, logger: Logger) {
         self.eventLoop = eventLoop
         self.subprotocol = subprotocol
         self.maxBacklogBytes = maxBacklogBytes
+        self.handshakeDeadline = handshakeDeadline
+        self.handshakeTimeout = handshakeTimeout
         self.logger = logger
         self.handlerBox = NIOLoopBoundBox.makeEmptyBox(valueType: WebSocketChannelHandler.self, eventLoop: eventLoop)
     }
@@ -62,26 +75,30 @@ public final class WebSocketConnection: Sendable {
             }
             return
         }
-        enum Next { case nothing, hop, discard }
+        enum Next { case nothing, hop, discard, discardAndHop }
         let maxBacklogBytes = self.maxBacklogBytes
         let next = self.crossLoop.withLockedValue { queue -> Next in
-            if queue.closed { return .discard }
-            if queue.overflowed { return .nothing }
-            if queue.bytes > 0 && queue.bytes + payload.readableBytes > maxBacklogBytes {
+            // Overflowed is for good: the connection is closing, so this is dropped and counted.
+            if queue.closed || queue.overflowed { return .discard }
+            let overflows = queue.bytes > 0 && queue.bytes + payload.readableBytes > maxBacklogBytes
+            if overflows {
                 queue.overflowed = true
             } else {
                 queue.items.append((payload, kind, preparedFrame))
                 queue.bytes += payload.readableBytes
                 self.crossLoopPending.store(true, ordering: .releasing)
             }
-            if queue.hopScheduled { return .nothing }
+            if queue.hopScheduled { return overflows ? .discard : .nothing }
             queue.hopScheduled = true
-            return .hop
+            return overflows ? .discardAndHop : .hop
         }
         switch next {
         case .nothing: break
         case .discard: self.discarded(1)
         case .hop: self.eventLoop.execute { self.drainCrossLoopQueue() }
+        case .discardAndHop:
+            self.discarded(1)
+            self.eventLoop.execute { self.drainCrossLoopQueue() }
         }
     }
 
@@ -135,9 +152,9 @@ public final class WebSocketConnection: Sendable {
             queue.hopScheduled = false
             self.crossLoopPending.store(false, ordering: .releasing)
             overflowed = queue.overflowed
-            queue.overflowed = false
         }
         if overflowed {
+            if !handler.drainSpare.isEmpty { self.discarded(handler.drainSpare.count) }
             handler.drainSpare.removeAll(keepingCapacity: true)
             handler.backlogOverflowed(pendingCrossLoopBytes: pendingBytes)
             return
@@ -150,6 +167,17 @@ public final class WebSocketConnection: Sendable {
 
     func discarded(_ count: Int) {
         WebSocketMetrics.recordDiscarded(count)
-        self.logger.debug("WebSocket message discarded: connection is closing", metadata: ["count": "\(count)"])
+        self.discardedCount.wrappingAdd(count, ordering: .relaxed)
+        if self.closeReported.load(ordering: .relaxed) {
+            self.logger.debug("WebSocket message discarded: connection is closed", metadata: ["count": "\(count)"])
+        }
+    }
+
+    /// Logs, once, at the level of the close, how many messages the closing connection dropped.
+    func reportDiscardedAtClose(level: Logger.Level) {
+        guard !self.closeReported.exchange(true, ordering: .relaxed) else { return }
+        let count = self.discardedCount.load(ordering: .relaxed)
+        guard count > 0 else { return }
+        self.logger.log(level: level, "WebSocket connection closed with unsent messages dropped", metadata: ["dropped": "\(count)"])
     }
 }

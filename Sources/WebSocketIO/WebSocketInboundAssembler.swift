@@ -25,10 +25,14 @@ struct WebSocketInboundAssembler {
         var compressed: Bool
         var buffer: ByteBuffer?
         var size: Int
+        var fragments = 1
     }
 
     private let role: Role
     private let maxMessageSize: Int
+    /// Most frames one message may arrive in (nil: any number): a message of a million
+    /// one-byte fragments costs a million frame headers to parse for one byte each.
+    private let maxFragments: Int?
     /// Negotiated permessage-deflate, if any; the decompressor (a 32 KiB window plus zlib state)
     /// is only created when the first compressed message arrives.
     private let deflate: PerMessageDeflateConfiguration?
@@ -41,9 +45,11 @@ struct WebSocketInboundAssembler {
     private var control = ByteBuffer()
     private(set) var failed = false
 
-    init(role: Role, maxMessageSize: Int, deflate: PerMessageDeflateConfiguration?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    init(role: Role, maxMessageSize: Int, maxFragments: Int? = nil, deflate: PerMessageDeflateConfiguration?,
+         allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.role = role
         self.maxMessageSize = maxMessageSize
+        self.maxFragments = maxFragments
         self.deflate = deflate
         self.allocator = allocator
     }
@@ -95,6 +101,10 @@ struct WebSocketInboundAssembler {
         case 0x0:
             if self.message == nil { return self.fail(.protocolError, "continuation frame without a message") }
             if header.rsv1 { return self.fail(.protocolError, "RSV1 set on a continuation frame") }
+            self.message!.fragments += 1
+            if let maxFragments = self.maxFragments, self.message!.fragments > maxFragments {
+                return self.fail(.policyViolation, "message in more than \(maxFragments) fragments")
+            }
         default:
             return self.fail(.protocolError, "unknown opcode \(header.opcode)")
         }

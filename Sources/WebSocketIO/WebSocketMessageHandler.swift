@@ -1,7 +1,8 @@
 import NIOCore
 
 /// Receives the events of one WebSocket connection. All three methods are called on the
-/// connection's event loop.
+/// connection's event loop, and never from inside `WebSocketConnection.send` (a close that a
+/// send causes is reported on a later loop tick), so a sender may hold locks that these take.
 public protocol WebSocketMessageHandler: AnyObject {
     /// Called once, after the upgrade, before any message.
     func webSocketDidOpen(_ connection: WebSocketConnection)

@@ -24,6 +24,7 @@ public final class WebSocketServer: Sendable {
         logger: Logger,
         makeHandler: @escaping @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
     ) async throws -> WebSocketServer {
+        let limiter = configuration.maxConnections.map { ConnectionLimiter(limit: $0, logger: logger) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -31,6 +32,7 @@ public final class WebSocketServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let limiter, try !limiter.admit(channel) { return }
                     try Self.configurePipeline(
                         channel: channel,
                         configuration: configuration,
@@ -60,6 +62,10 @@ public final class WebSocketServer: Sendable {
         closeTimeout: TimeAmount = .seconds(5),
         makeHandler: @escaping @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
     ) throws {
+        let handshakeDeadline = configuration.handshakeTimeout.map { channel.eventLoop.now + $0 }
+        let upgradeTimer = handshakeDeadline.map { deadline in
+            Self.scheduleUpgradeTimeout(channel: channel, deadline: deadline, configuration: configuration, logger: logger)
+        }
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: min(configuration.maxMessageSize, Int(UInt32.max)),
             automaticErrorHandling: false,
@@ -67,10 +73,12 @@ public final class WebSocketServer: Sendable {
                 channel.eventLoop.makeSucceededFuture(Self.responseHeaders(for: head, configuration: configuration))
             },
             upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
+                upgradeTimer?.cancel()
+                return channel.eventLoop.makeCompletedFuture {
                     try Self.installWebSocketHandler(
                         channel: channel,
                         head: head,
+                        handshakeDeadline: handshakeDeadline,
                         configuration: configuration,
                         logger: logger,
                         closeTimeout: closeTimeout,
@@ -94,6 +102,24 @@ public final class WebSocketServer: Sendable {
             withErrorHandling: true
         )
         try channel.pipeline.syncOperations.addHandler(httpHandler)
+    }
+
+    /// Closes a connection that has not upgraded by `deadline` (slowloris: a request sent a byte
+    /// at a time, or never finished) by closing TCP.
+    private static func scheduleUpgradeTimeout(
+        channel: any Channel, deadline: NIODeadline, configuration: WebSocketServerConfiguration, logger: Logger
+    ) -> Scheduled<Void> {
+        let timer = channel.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            guard channel.isActive else { return }
+            WebSocketMetrics.recordHandshakeTimeout()
+            logger.info("closing connection: no WebSocket upgrade within the handshake timeout", metadata: [
+                "ws.remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                "handshakeTimeout": "\(configuration.handshakeTimeout.map(secondsText) ?? "-")",
+            ])
+            channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in timer.cancel() }
+        return timer
     }
 
     /// The negotiation result for an upgrade request: subprotocol and permessage-deflate.
@@ -145,6 +171,7 @@ public final class WebSocketServer: Sendable {
     private static func installWebSocketHandler(
         channel: any Channel,
         head: HTTPRequestHead,
+        handshakeDeadline: NIODeadline?,
         configuration: WebSocketServerConfiguration,
         logger: Logger,
         closeTimeout: TimeAmount,
@@ -153,12 +180,19 @@ public final class WebSocketServer: Sendable {
         guard let negotiated = self.negotiate(head, configuration: configuration) else {
             throw NIOWebSocketUpgradeError.unsupportedWebSocketTarget
         }
+        // Back-pressure: above half the backlog bound NIO reports the channel unwritable and the
+        // handler stops reading from the peer; below a quarter it reads again.
+        let highWater = max(2, configuration.maxBacklogBytes / 2)
+        try channel.syncOptions?.setOption(
+            .writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: max(1, highWater / 2), high: highWater))
         var connectionLogger = logger
         connectionLogger[metadataKey: "ws.remote"] = "\(channel.remoteAddress.map { "\($0)" } ?? "?")"
         let connection = WebSocketConnection(
             eventLoop: channel.eventLoop,
             subprotocol: negotiated.subprotocol,
             maxBacklogBytes: configuration.maxBacklogBytes,
+            handshakeDeadline: handshakeDeadline,
+            handshakeTimeout: configuration.handshakeTimeout,
             logger: connectionLogger
         )
         let handler = try WebSocketChannelHandler(
@@ -168,10 +202,17 @@ public final class WebSocketServer: Sendable {
             maxMessageSize: configuration.maxMessageSize,
             deflate: negotiated.deflate,
             closeTimeout: closeTimeout,
+            limits: WebSocketPeerLimits(configuration),
             logger: connectionLogger
         )
         try installFrameHandler(handler, channel: channel)
     }
+}
+
+/// "2.5 s", "10 s": a duration as the flags spell it.
+package func secondsText(_ amount: TimeAmount) -> String {
+    let seconds = Double(amount.nanoseconds) / 1e9
+    return seconds == seconds.rounded() ? "\(Int64(seconds)) s" : "\(seconds) s"
 }
 
 /// NIO's upgraders install `WebSocketFrameDecoder`, which only emits whole frames, and

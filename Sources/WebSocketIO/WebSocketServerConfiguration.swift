@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Settings of a `WebSocketServer`.
 public struct WebSocketServerConfiguration: Sendable {
     /// Address to bind.
@@ -16,6 +18,22 @@ public struct WebSocketServerConfiguration: Sendable {
     public var maxBacklogBytes: Int = 16 << 20
     /// Accept permessage-deflate (RFC 7692) offers.
     public var permessageDeflate: Bool = true
+    /// Time from TCP accept until the application's own handshake is done. A connection not
+    /// upgraded by then is closed (a slowloris peer gets no answer); the deadline is carried
+    /// into `WebSocketConnection.handshakeDeadline` for the rest. nil: no limit.
+    public var handshakeTimeout: TimeAmount? = nil
+    /// Ping a peer after this long without inbound traffic; nil: never.
+    public var autoPingInterval: TimeAmount? = nil
+    /// A pinged peer silent this long after the ping is dropped (TCP closed, no close
+    /// handshake: the peer is not answering).
+    public var autoPingTimeout: TimeAmount = .seconds(10)
+    /// Most frames one message may arrive in; past it: close 1008. nil: no limit.
+    public var maxFragments: Int? = nil
+    /// Messages per second per connection (token bucket, burst of as many); a faster peer is
+    /// read from less. 0: no limit.
+    public var maxMessageRate: Int = 0
+    /// Open TCP connections at most; one more is answered HTTP 503 and closed. nil: no limit.
+    public var maxConnections: Int? = nil
     /// Body of the page answered to a plain `GET /` (no upgrade headers).
     public var httpPage: String = ""
 

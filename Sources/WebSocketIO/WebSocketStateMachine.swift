@@ -74,6 +74,21 @@ public struct WebSocketStateMachine: Sendable {
         }
     }
 
+    /// We give up on a peer that does not answer (auto-ping timeout): TCP goes now, no close
+    /// handshake, and the close is reported without a code (abnormal, 1006).
+    public mutating func abandon(reason: String) -> Action {
+        switch self.state {
+        case .open, .closeSent, .closing:
+            if self.closeReason == nil {
+                self.closeReason = WebSocketCloseReason(code: nil, reason: reason, initiatedLocally: true)
+            }
+            self.state = .closing
+            return .closeChannel
+        case .closed:
+            return .none
+        }
+    }
+
     /// The peer's close frame arrived with a valid payload.
     public mutating func receivedClose(code: WebSocketErrorCode?, reason: String) -> Action {
         switch self.state {

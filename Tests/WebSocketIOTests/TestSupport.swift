@@ -14,6 +14,7 @@ final class RecordingHandler: WebSocketMessageHandler, @unchecked Sendable {
     var messages: [(ByteBuffer, WebSocketMessageKind)] = []
     var closeReasons: [WebSocketCloseReason] = []
     var echo = false
+    var onMessage: ((ByteBuffer) -> Void)?
 
     func webSocketDidOpen(_ connection: WebSocketConnection) {
         self.connection = connection
@@ -22,6 +23,7 @@ final class RecordingHandler: WebSocketMessageHandler, @unchecked Sendable {
 
     func webSocket(_ connection: WebSocketConnection, didReceive message: ByteBuffer, kind: WebSocketMessageKind) {
         self.messages.append((message, kind))
+        self.onMessage?(message)
         if self.echo { connection.send(message, kind: kind) }
     }
 

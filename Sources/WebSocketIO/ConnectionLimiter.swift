@@ -1,0 +1,83 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// Counts a server's open TCP connections and refuses the ones past the limit, cheaply and
+/// before any HTTP parsing: HTTP 503 and close. Refusals are counted in `WebSocketMetrics`
+/// and logged at most once a second, with how many there were since the last line, so a
+/// connection flood cannot flood the log.
+final class ConnectionLimiter: Sendable {
+    let limit: Int
+    private let open = Atomic<Int>(0)
+    private let unlogged = Mutex<(count: Int, lastLog: NIODeadline)>((0, .distantPast))
+    private let logger: Logger
+
+    init(limit: Int, logger: Logger) {
+        self.limit = limit
+        self.logger = logger
+    }
+
+    var openConnections: Int { self.open.load(ordering: .relaxed) }
+
+    /// Admits `channel` (and releases its slot when it closes), or answers it 503 and closes it.
+    func admit(_ channel: any Channel) throws -> Bool {
+        if self.open.wrappingAdd(1, ordering: .relaxed).newValue > self.limit {
+            self.open.wrappingSubtract(1, ordering: .relaxed)
+            self.refused()
+            try channel.pipeline.syncOperations.addHandler(ServiceUnavailableResponder())
+            return false
+        }
+        channel.closeFuture.whenComplete { _ in self.open.wrappingSubtract(1, ordering: .relaxed) }
+        return true
+    }
+
+    private func refused() {
+        WebSocketMetrics.recordConnectionRefused()
+        let now = NIODeadline.now()
+        let due = self.unlogged.withLock { state -> Int? in
+            state.count += 1
+            guard now - state.lastLog >= .seconds(1) else { return nil }
+            defer { state = (0, now) }
+            return state.count
+        }
+        if let due {
+            self.logger.warning("refused connections past the connection limit (HTTP 503)", metadata: [
+                "refused": "\(due)", "maxConnections": "\(self.limit)",
+            ])
+        }
+    }
+}
+
+/// Answers HTTP 503 as soon as the connection is up, without reading the request, then closes.
+private final class ServiceUnavailableResponder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    static let response: String = {
+        let body = "too many connections; try again later\n"
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+    }()
+
+    private var answered = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { self.answer(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.answer(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    private func answer(context: ChannelHandlerContext) {
+        guard !self.answered else { return }
+        self.answered = true
+        let bytes = ByteBuffer(string: Self.response)
+        context.writeAndFlush(Self.wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
