@@ -6,8 +6,11 @@ every loop is bounded in count and time; loopback only."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import socket
+import struct
 import subprocess
 import time
 
@@ -15,7 +18,9 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from conftest import router_bin
-from wamp_helpers import CALL, RESULT, RawPeer, assert_router_serves, run
+from websockets.exceptions import ConnectionClosed
+from wamp_helpers import (CALL, CLIENT_ROLES, ERROR, HELLO, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED,
+                          RESULT, SUBSCRIBE, SUBSCRIBED, WELCOME, YIELD, RawPeer, assert_router_serves, run, unique)
 
 # --- transport: slowloris, no-HELLO, ping flood, connection limit, rate limit ---
 
@@ -202,7 +207,9 @@ def test_peer_over_max_message_rate_is_slowed_not_dropped(router_factory):
 @pytest.mark.parametrize("flag", [
     "--max-message-size=-1", "--max-message-size=0", "--max-backlog-bytes=-5", "--max-backlog-bytes=0",
     "--handshake-timeout=0", "--auto-ping-timeout=-1", "--auto-ping-interval=-1", "--max-connections=0",
-    "--max-fragments=0", "--max-message-rate=-1",
+    "--max-fragments=0", "--max-message-rate=-1", "--max-pending-calls=0", "--max-registrations=-1",
+    "--max-subscriptions=0", "--max-testaments=0", "--max-retained-topics=0", "--max-retained-bytes=-1",
+    "--max-history-topics=0", "--max-history-bytes=0", "--max-answer-bytes=0",
 ])
 def test_zero_or_negative_size_and_count_flags_are_refused_at_start_up(flag):
     proc = subprocess.run([str(router_bin()), "--port", "0", flag], capture_output=True, text=True, timeout=30)
@@ -251,3 +258,213 @@ def test_callee_that_never_answers_pings_is_dropped_and_its_caller_gets_canceled
     run(scenario(), timeout=30)
     callee.close()
     assert "no answer to ping" in r.log_path.read_text(errors="replace"), "the drop is logged"
+
+
+# --- routing: crash paths, per-session limits, reused request IDs, log escaping ---
+
+
+def _publish_retained(topic: str, size: int):
+    return [PUBLISH, 1, {"retain": True, "acknowledge": True}, topic, ["x" * size]]
+
+
+class NeverReadingPeer:
+    """A WAMP session on a raw socket that, once set up, never reads again: a slow consumer whose
+    backlog only grows. A tiny receive buffer keeps the kernel from absorbing much for it."""
+
+    def __init__(self, host: str, port: int):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.settimeout(5)
+        self.sock.connect((host, port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: wamp.2.json\r\n\r\n").encode())
+        self.buffer = b""
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self.sock.recv(4096)
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def send(self, message) -> None:
+        payload = json.dumps(message).encode()
+        mask = os.urandom(4)
+        header = bytes([0x81])
+        if len(payload) < 126:
+            header += bytes([0x80 | len(payload)])
+        else:
+            header += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(header + mask + masked)
+
+    def recv_message(self):
+        """One unfragmented text frame, for the set-up replies only."""
+        while True:
+            if len(self.buffer) >= 2:
+                length, offset = self.buffer[1] & 0x7F, 2
+                assert length != 127, "set-up replies are small"
+                if length == 126:
+                    length, offset = (struct.unpack("!H", self.buffer[2:4])[0], 4) if len(self.buffer) >= 4 else (1 << 20, 4)
+                if len(self.buffer) >= offset + length:
+                    frame, self.buffer = self.buffer[offset:offset + length], self.buffer[offset + length:]
+                    return json.loads(frame)
+            self.buffer += self.sock.recv(4096)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_retained_events_past_the_backlog_do_not_crash(router_factory):
+    """The issue's reproduction: three 40,000-character retained events and a 64 KiB backlog."""
+    r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
+
+    async def scenario():
+        publisher = await RawPeer.joined(r.url)
+        for topic in ("com.r.a", "com.r.b", "com.r.c"):
+            await publisher.send(_publish_retained(topic, 40_000))
+            await publisher.recv_code(PUBLISHED)
+        subscriber = await RawPeer.joined(r.url)
+        await subscriber.send([SUBSCRIBE, 1, {"match": "prefix", "get_retained": True}, "com.r"])
+        received = []
+        try:
+            for _ in range(10):
+                received.append(await subscriber.recv(timeout=5))
+        except (ConnectionClosed, asyncio.TimeoutError):
+            pass
+        assert received and received[0][0] == SUBSCRIBED, received[:1]
+        assert r.alive(), "the router died"
+        await assert_router_serves(r.url)
+
+    run(scenario())
+    assert r.alive()
+
+
+def _slow_meta_subscriber(router, topics):
+    peer = NeverReadingPeer(router.host, router.port)
+    peer.send([HELLO, "realm1", {"roles": CLIENT_ROLES}])
+    assert peer.recv_message()[0] == WELCOME
+    for request, topic in enumerate(topics, start=1):
+        peer.send([SUBSCRIBE, request, {}, topic])
+        assert peer.recv_message()[0] == SUBSCRIBED
+    return peer
+
+
+def test_slow_on_join_subscriber_does_not_crash(router_factory):
+    r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
+    slow = _slow_meta_subscriber(r, ["wamp.session.on_join"])
+
+    async def scenario():
+        big = "a" * 20_000
+        for i in range(150):
+            peer = await RawPeer.connect(r.url)
+            await peer.hello("realm1", authid=f"{big}{i}")
+            await peer.ws.close()
+            assert r.alive(), f"the router died after {i + 1} joins"
+        await assert_router_serves(r.url)
+
+    try:
+        run(scenario())
+    finally:
+        slow.close()
+    assert r.alive()
+    log = r.log_path.read_text(errors="replace")
+    assert "outbound backlog overflow" in log, "the slow subscriber was never cut off"
+
+
+def test_slow_on_register_subscriber_does_not_crash(router_factory):
+    r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
+    slow = _slow_meta_subscriber(r, ["wamp.registration.on_create", "wamp.registration.on_register"])
+
+    async def scenario():
+        callee = await RawPeer.joined(r.url)
+        long = "x" * 20_000
+        for i in range(150):
+            await callee.send([REGISTER, i + 1, {}, f"com.slow.{long}.{i}"])
+            await callee.recv_code(REGISTERED)
+        assert r.alive()
+        await assert_router_serves(r.url)
+
+    try:
+        run(scenario())
+    finally:
+        slow.close()
+    assert r.alive()
+    assert "outbound backlog overflow" in r.log_path.read_text(errors="replace")
+
+
+def test_per_session_limits_answer_limit_exceeded_and_keep_the_session(router_factory):
+    r = router_factory(extra_args=["--max-subscriptions", "2", "--max-pending-calls", "2",
+                                   "--max-registrations", "1"])
+
+    async def scenario():
+        peer = await RawPeer.joined(r.url)
+        for request in (1, 2):
+            await peer.send([SUBSCRIBE, request, {}, f"com.limit.t{request}"])
+            await peer.recv_code(SUBSCRIBED)
+        await peer.send([SUBSCRIBE, 3, {}, "com.limit.t3"])
+        error = await peer.recv_code(ERROR)
+        assert error[1] == SUBSCRIBE and error[2] == 3 and error[4] == "router.error.limit_exceeded", error
+        assert "--max-subscriptions" in error[3].get("message", "")
+        await peer.send([REGISTER, 4, {}, "com.limit.p"])
+        await peer.recv_code(REGISTERED)
+        await peer.send([REGISTER, 5, {}, "com.limit.q"])
+        error = await peer.recv_code(ERROR)
+        assert error[4] == "router.error.limit_exceeded", error
+        caller = await RawPeer.joined(r.url)
+        for request in (1, 2, 3):
+            await caller.send([CALL, request, {}, "com.limit.p", []])
+        error = await caller.recv_code(ERROR)
+        assert error[1] == CALL and error[2] == 3 and error[4] == "router.error.limit_exceeded", error
+        # Both sessions are still up and routing.
+        for _ in (1, 2):
+            invocation = await peer.recv_code(INVOCATION)
+            await peer.send([YIELD, invocation[1], {}, ["ok"]])
+        answered = {(await caller.recv_code(RESULT))[1] for _ in (1, 2)}
+        assert answered == {1, 2}
+        await peer.send([PUBLISH, 9, {"acknowledge": True}, "com.limit.t1", []])
+        await peer.recv_code(PUBLISHED)
+
+    run(scenario())
+
+
+def test_reused_progressive_request_id_gets_an_answer(router):
+    roles = {"caller": {"features": {"progressive_call_invocations": True}}, "callee": {
+        "features": {"progressive_call_invocations": True, "call_canceling": True}}}
+
+    async def scenario():
+        callee = await RawPeer.connect(router.url)
+        await callee.hello("realm1", roles=roles)
+        procedure = unique("com.reuse")
+        await callee.send([REGISTER, 1, {}, procedure])
+        await callee.recv_code(REGISTERED)
+        caller = await RawPeer.connect(router.url)
+        await caller.hello("realm1", roles=roles)
+        for round_ in range(3):
+            await caller.send([CALL, 5, {}, procedure, [round_]])
+            invocation = await callee.recv_code(INVOCATION)
+            assert invocation[4] == [round_]
+            await callee.send([YIELD, invocation[1], {}, [round_ * 10]])
+            result = await caller.recv_code(RESULT)
+            assert result[1] == 5 and result[3] == [round_ * 10], result
+
+    run(scenario())
+
+
+def test_peer_strings_in_logs_are_escaped_and_a_refusal_flood_is_throttled(router_factory):
+    r = router_factory()
+
+    async def scenario():
+        peer = await RawPeer.joined(r.url)
+        await peer.send([PUBLISH, 1, {}, "com.bad\nFAKE LOG ENTRY \x1b[31m", []])
+        for i in range(2000):
+            await peer.send([PUBLISH, i + 2, {}, "not a valid uri!", []])
+        await peer.send([PUBLISH, 99999, {"acknowledge": True}, "com.ok", []])
+        await peer.recv_code(PUBLISHED)
+
+    run(scenario())
+    log = r.log_path.read_text(errors="replace")
+    assert not any(line.startswith("FAKE LOG ENTRY") for line in log.splitlines()), "a peer forged a log line"
+    assert "\x1b" not in log
+    assert "\\nFAKE LOG ENTRY" in log
+    refused = [line for line in log.splitlines() if "unacknowledged PUBLISH refused" in line]
+    assert 1 <= len(refused) <= 10, f"{len(refused)} log lines for 2001 refusals"
