@@ -19,7 +19,7 @@ from websockets.exceptions import InvalidStatus
 
 from conftest import router_bin
 from websockets.exceptions import ConnectionClosed
-from wamp_helpers import (CALL, CLIENT_ROLES, ERROR, HELLO, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED,
+from wamp_helpers import (CALL, CLIENT_ROLES, ERROR, GOODBYE, HELLO, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED,
                           RESULT, SUBSCRIBE, SUBSCRIBED, WELCOME, YIELD, RawPeer, assert_router_serves, run, unique)
 
 # --- transport: slowloris, no-HELLO, ping flood, connection limit, rate limit ---
@@ -267,13 +267,19 @@ def _publish_retained(topic: str, size: int):
     return [PUBLISH, 1, {"retain": True, "acknowledge": True}, topic, ["x" * size]]
 
 
-class NeverReadingPeer:
-    """A WAMP session on a raw socket that, once set up, never reads again: a slow consumer whose
-    backlog only grows. A tiny receive buffer keeps the kernel from absorbing much for it."""
+def _masked_text(payload: bytes) -> bytes:
+    """One masked client text frame of any size up to 64 KiB."""
+    mask = os.urandom(4)
+    header = bytes([0x81]) + (bytes([0x80 | len(payload)]) if len(payload) < 126
+                              else bytes([0x80 | 126]) + struct.pack("!H", len(payload)))
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+class RawWebSocket:
+    """A WebSocket upgraded by hand on a plain socket, for sending exact bytes in one write."""
 
     def __init__(self, host: str, port: int):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.settimeout(5)
         self.sock.connect((host, port))
         key = base64.b64encode(os.urandom(16)).decode()
@@ -285,30 +291,6 @@ class NeverReadingPeer:
             self.buffer += self.sock.recv(4096)
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         assert head.startswith(b"HTTP/1.1 101"), head
-
-    def send(self, message) -> None:
-        payload = json.dumps(message).encode()
-        mask = os.urandom(4)
-        header = bytes([0x81])
-        if len(payload) < 126:
-            header += bytes([0x80 | len(payload)])
-        else:
-            header += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
-
-    def recv_message(self):
-        """One unfragmented text frame, for the set-up replies only."""
-        while True:
-            if len(self.buffer) >= 2:
-                length, offset = self.buffer[1] & 0x7F, 2
-                assert length != 127, "set-up replies are small"
-                if length == 126:
-                    length, offset = (struct.unpack("!H", self.buffer[2:4])[0], 4) if len(self.buffer) >= 4 else (1 << 20, 4)
-                if len(self.buffer) >= offset + length:
-                    frame, self.buffer = self.buffer[offset:offset + length], self.buffer[offset + length:]
-                    return json.loads(frame)
-            self.buffer += self.sock.recv(4096)
 
     def close(self) -> None:
         self.sock.close()
@@ -339,55 +321,75 @@ def test_retained_events_past_the_backlog_do_not_crash(router_factory):
     assert r.alive()
 
 
-def _slow_meta_subscriber(router, topics):
-    peer = NeverReadingPeer(router.host, router.port)
-    peer.send([HELLO, "realm1", {"roles": CLIENT_ROLES}])
-    assert peer.recv_message()[0] == WELCOME
+async def _meta_subscriber(url: str, topics) -> RawPeer:
+    peer = await RawPeer.joined(url)
     for request, topic in enumerate(topics, start=1):
-        peer.send([SUBSCRIBE, request, {}, topic])
-        assert peer.recv_message()[0] == SUBSCRIBED
+        await peer.send([SUBSCRIBE, request, {}, topic])
+        await peer.recv_code(SUBSCRIBED)
     return peer
 
 
-def test_slow_on_join_subscriber_does_not_crash(router_factory):
+def _pipelined(router, messages, connections: int = 8) -> None:
+    """Sends `messages` from each of several raw connections in one write each, so the router
+    handles them in one read and sends their meta events in one loop tick (one connection at
+    least shares the subscriber's event loop)."""
+    frames = b"".join(_masked_text(json.dumps(m).encode()) for m in messages)
+    socks = []
+    for _ in range(connections):
+        sock = RawWebSocket(router.host, router.port).sock
+        sock.sendall(frames)
+        socks.append(sock)
+    time.sleep(1.0)
+    for sock in socks:
+        sock.close()
+
+
+async def _drain_until_closed(peer: RawPeer, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            await peer.recv(timeout=max(0.1, deadline - time.monotonic()))
+    except (ConnectionClosed, asyncio.TimeoutError):
+        pass
+    return peer.ws.close_code is not None
+
+
+def test_on_join_events_past_a_subscribers_backlog_do_not_crash(router_factory):
+    """Meta events sent while the membership order was held used to close their subscriber on
+    the sender's stack, which re-entered the lock: the router died."""
     r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
-    slow = _slow_meta_subscriber(r, ["wamp.session.on_join"])
 
     async def scenario():
-        big = "a" * 20_000
-        for i in range(150):
-            peer = await RawPeer.connect(r.url)
-            await peer.hello("realm1", authid=f"{big}{i}")
-            await peer.ws.close()
-            assert r.alive(), f"the router died after {i + 1} joins"
+        watcher = await _meta_subscriber(r.url, ["wamp.session.on_join"])
+        big = "a" * 40_000
+        messages = []
+        for i in range(5):
+            messages += [[HELLO, "realm1", {"roles": CLIENT_ROLES, "authid": f"{big}{i}"}],
+                         [GOODBYE, {}, "wamp.close.close_realm"]]
+        await asyncio.get_running_loop().run_in_executor(None, _pipelined, r, messages)
+        assert r.alive(), "the router died"
+        assert await _drain_until_closed(watcher), "the over-full subscriber was not closed"
         await assert_router_serves(r.url)
 
-    try:
-        run(scenario())
-    finally:
-        slow.close()
+    run(scenario())
     assert r.alive()
-    log = r.log_path.read_text(errors="replace")
-    assert "outbound backlog overflow" in log, "the slow subscriber was never cut off"
+    assert "outbound backlog overflow" in r.log_path.read_text(errors="replace")
 
 
-def test_slow_on_register_subscriber_does_not_crash(router_factory):
+def test_on_register_events_past_a_subscribers_backlog_do_not_crash(router_factory):
     r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
-    slow = _slow_meta_subscriber(r, ["wamp.registration.on_create", "wamp.registration.on_register"])
 
     async def scenario():
-        callee = await RawPeer.joined(r.url)
-        long = "x" * 20_000
-        for i in range(150):
-            await callee.send([REGISTER, i + 1, {}, f"com.slow.{long}.{i}"])
-            await callee.recv_code(REGISTERED)
-        assert r.alive()
+        watcher = await _meta_subscriber(r.url, ["wamp.registration.on_create", "wamp.registration.on_register"])
+        long = "x" * 40_000
+        messages = [[HELLO, "realm1", {"roles": CLIENT_ROLES}]]
+        messages += [[REGISTER, i + 1, {}, f"com.slow.{long}.{i}"] for i in range(5)]
+        await asyncio.get_running_loop().run_in_executor(None, _pipelined, r, messages)
+        assert r.alive(), "the router died"
+        assert await _drain_until_closed(watcher), "the over-full subscriber was not closed"
         await assert_router_serves(r.url)
 
-    try:
-        run(scenario())
-    finally:
-        slow.close()
+    run(scenario())
     assert r.alive()
     assert "outbound backlog overflow" in r.log_path.read_text(errors="replace")
 
