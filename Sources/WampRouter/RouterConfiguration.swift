@@ -14,6 +14,8 @@ public struct RouterConfiguration: Sendable {
     public var eventHistory: [(prefix: String, limit: Int)] = []
     public var maxMessageSize = 16 << 20
     public var maxBacklogBytes = 16 << 20
+    /// Most bytes of Details/Options (every dict or list outside the payload) in one message.
+    public var maxOptionsBytes = MessageDecoder.Limits.default.maxOptionsBytes
     public var permessageDeflate = true
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.

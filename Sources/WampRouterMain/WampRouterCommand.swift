@@ -45,6 +45,9 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Unsent bytes a session may have queued before it is closed.")
     var maxBacklogBytes = 16 << 20
 
+    @Option(help: "Most bytes of Details/Options (dicts and lists outside the payload) in one message.")
+    var maxOptionsBytes = 1 << 20
+
     @Flag(inversion: .prefixedNo, help: "Offer permessage-deflate compression on the WAMP endpoint.")
     var compression = true
 
@@ -54,6 +57,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
+        guard maxOptionsBytes > 0 else { throw ValidationError("--max-options-bytes must be greater than 0") }
         _ = try parsedEventHistory()
     }
 
@@ -85,6 +89,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.eventHistory = try parsedEventHistory()
         configuration.maxMessageSize = maxMessageSize
         configuration.maxBacklogBytes = maxBacklogBytes
+        configuration.maxOptionsBytes = maxOptionsBytes
         configuration.permessageDeflate = compression
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
