@@ -83,7 +83,7 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        .testTarget(name: "WampMessagesTests", dependencies: ["WampMessages"]),
+        .testTarget(name: "WampMessagesTests", dependencies: ["WampMessages", "CJansson"]),
         .testTarget(name: "RealmTests", dependencies: ["Realm", "WampMessages"]),
         .testTarget(
             name: "WebSocketIOTests",

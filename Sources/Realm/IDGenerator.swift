@@ -1,28 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import WampMessages
 
-/// Random IDs in 1...2^53 (the spec's "global scope" IDs) without a system call per ID.
+/// Random IDs in 1...2^53 (the spec's "global scope" IDs: sessions, publications, subscriptions,
+/// registrations) that no peer can predict from the IDs it has seen.
 ///
-/// A SplitMix64 stream seeded once from the system generator. Callers own one per lock, so
-/// no synchronisation is needed here.
+/// Every ID is 53 bits straight from the operating system's CSPRNG (`getentropy`, backed by
+/// getrandom on Linux), so knowing any number of earlier IDs says nothing about the next one. A
+/// seeded fast generator would not do: two consecutive SplitMix64 outputs give away its state
+/// (`IDGeneratorTests` shows the attack). To keep the system call off the hot path the IDs are
+/// drawn in batches of `batchSize`, 256 bytes per call. Callers own one per lock, so no
+/// synchronisation is needed here.
 public struct IDGenerator: Sendable {
-    private var state: UInt64
+    static let batchSize = 128
+
+    private var batch: [UInt64]
+    private var nextIndex: Int
 
     public init() {
-        var system = SystemRandomNumberGenerator()
-        state = system.next()
+        batch = [UInt64](repeating: 0, count: Self.batchSize)
+        nextIndex = Self.batchSize
     }
-
-    public init(seed: UInt64) { state = seed }
 
     public mutating func next() -> WampID {
         while true {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            let candidate = z >> 11  // 53 random bits: 0..<2^53
+            if nextIndex == batch.count { refill() }
+            let candidate = batch[nextIndex] >> 11  // 53 random bits: 0..<2^53
+            nextIndex += 1
             if candidate != 0 { return candidate }  // 1...2^53-1, inside the spec's range
         }
+    }
+
+    private mutating func refill() {
+        batch.withUnsafeMutableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let length = min(256, bytes.count - offset)  // getentropy's most per call
+                if getentropy(bytes.baseAddress! + offset, length) != 0 {
+                    // Not expected on any supported system; the standard library's generator
+                    // reads the same CSPRNG (one call per value) and traps if it cannot.
+                    var system = SystemRandomNumberGenerator()
+                    for index in stride(from: offset, to: bytes.count, by: 8) {
+                        bytes.storeBytes(of: system.next() as UInt64, toByteOffset: index, as: UInt64.self)
+                    }
+                    break
+                }
+                offset += length
+            }
+        }
+        nextIndex = 0
     }
 }

@@ -202,19 +202,10 @@ public final class JSONValue: @unchecked Sendable {
         return parsed.map { JSONValue(owning: $0) }
     }
 
-    /// Whether `text` is one valid JSON value. Integers beyond 64 bits count as valid: JSON sets
-    /// no limit, only jansson's integer type does.
+    /// Whether `text` is one valid JSON value, by the rules the decoder applies to payloads
+    /// (`JSONTextScanner`: what jansson accepts, plus integers beyond 64 bits). Builds nothing.
     public static func isValid(_ text: String) -> Bool {
-        text.utf8CString.withUnsafeBufferPointer { buffer in
-            var error = json_error_t()
-            for flags in [JanssonFlags.decode, JanssonFlags.decodeIntegersAsReals] {
-                if let parsed = json_loadb(buffer.baseAddress, buffer.count - 1, flags, &error) {
-                    cjansson_decref(parsed)
-                    return true
-                }
-                guard json_error_code(&error) == json_error_numeric_overflow else { return false }
-            }
-            return false
-        }
+        var text = text
+        return text.withUTF8 { JSONTextScanner.isValid(UnsafeRawBufferPointer($0)) }
     }
 }

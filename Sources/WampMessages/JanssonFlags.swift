@@ -3,6 +3,5 @@ import CJansson
 /// jansson's flag macros import as `Int32`; its functions take `size_t`.
 enum JanssonFlags {
     static let decode = Int(JSON_ALLOW_NUL | JSON_DECODE_ANY)
-    static let decodeIntegersAsReals = Int(JSON_ALLOW_NUL | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL)
     static let encode = Int(JSON_COMPACT | JSON_ENCODE_ANY)
 }

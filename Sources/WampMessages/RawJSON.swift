@@ -5,8 +5,8 @@ import NIOCore
 /// The router never looks inside application payloads, so it keeps their original bytes (a slice
 /// of the received frame, no copy) and writes them back out unchanged. That makes payloads
 /// byte-exact end to end (floats, big integers, escapes and `\u0000`-prefixed binary strings keep
-/// their spelling) and spares one parse-and-dump per routed message. jansson still validated the
-/// bytes when the message was decoded.
+/// their spelling) and spares one parse-and-dump per routed message. `JSONTextScanner` validated
+/// the bytes when the message was decoded, without building a tree of them.
 public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
     public var bytes: ByteBuffer
 
@@ -20,7 +20,7 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
         self.bytes = ByteBuffer(string: validatedText)
     }
 
-    /// Parses `text` with jansson and keeps it only when it is a valid JSON value.
+    /// Keeps `text` only when it is a valid JSON value.
     public init?(_ text: String) {
         guard JSONValue.isValid(text) else { return nil }
         self.bytes = ByteBuffer(string: text)

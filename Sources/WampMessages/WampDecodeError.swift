@@ -10,6 +10,8 @@ public struct WampDecodeError: Error, Sendable, Equatable, CustomStringConvertib
         case wrongArity
         case wrongFieldType
         case idOutOfRange
+        /// The dicts and lists outside the payload are larger than `MessageDecoder.Limits` allows.
+        case optionsTooLarge
     }
 
     public var kind: Kind

@@ -17,6 +17,8 @@ public struct RouterConfiguration: Sendable {
     public var maxBacklogBytes = 16 << 20
     /// Per-session and per-realm bounds of routing state (pending calls, registrations, ...).
     public var limits = RealmLimits()
+    /// Most bytes of Details/Options (every dict or list outside the payload) in one message.
+    public var maxOptionsBytes = MessageDecoder.Limits.default.maxOptionsBytes
     public var permessageDeflate = true
     /// From TCP accept until WELCOME or ABORT is sent (`--handshake-timeout`).
     public var handshakeTimeout = TimeAmount.seconds(10)

@@ -9,12 +9,14 @@ import WampMessages
 final class RouterContext: Sendable {
     let realms: RealmRegistry
     let logger: Logger
+    let decoderLimits: MessageDecoder.Limits
     let counters = RouterCounters()
     private let liveSessions = Mutex<[ObjectIdentifier: WampSession]>([:])
 
-    init(realms: RealmRegistry, logger: Logger) {
+    init(realms: RealmRegistry, logger: Logger, decoderLimits: MessageDecoder.Limits = .default) {
         self.realms = realms
         self.logger = logger
+        self.decoderLimits = decoderLimits
     }
 
     func sessionOpened(_ session: WampSession) {

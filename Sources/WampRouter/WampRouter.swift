@@ -34,7 +34,8 @@ public final class WampRouter: Sendable {
         let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules),
                                    scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory,
                                    limits: configuration.limits, logger: logger)
-        let context = RouterContext(realms: realms, logger: logger)
+        let context = RouterContext(realms: realms, logger: logger,
+                                    decoderLimits: MessageDecoder.Limits(maxOptionsBytes: configuration.maxOptionsBytes))
         do {
             var wamp = WebSocketServerConfiguration()
             wamp.host = configuration.host

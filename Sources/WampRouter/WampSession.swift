@@ -65,7 +65,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         }
         let message: WampMessage
         do {
-            message = try MessageDecoder.decode(bytes)
+            message = try MessageDecoder.decode(bytes, limits: router.decoderLimits)
         } catch {
             protocolViolation(error.description, closeCode: error.kind == .invalidJSON ? .dataInconsistentWithMessage : .policyViolation)
             return

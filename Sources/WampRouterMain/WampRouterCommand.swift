@@ -47,6 +47,9 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Unsent bytes a session may have queued before it is closed.")
     var maxBacklogBytes = 16 << 20
 
+    @Option(help: "Most bytes of Details/Options (dicts and lists outside the payload) in one message.")
+    var maxOptionsBytes = 1 << 20
+
     @Flag(inversion: .prefixedNo, help: "Offer permessage-deflate compression on the WAMP endpoint.")
     var compression = true
 
@@ -101,6 +104,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
+        guard maxOptionsBytes > 0 else { throw ValidationError("--max-options-bytes must be greater than 0") }
         _ = try parsedEventHistory()
         try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
         try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
@@ -174,6 +178,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.eventHistory = try parsedEventHistory()
         configuration.maxMessageSize = maxMessageSize
         configuration.maxBacklogBytes = maxBacklogBytes
+        configuration.maxOptionsBytes = maxOptionsBytes
         configuration.permessageDeflate = compression
         configuration.limits = limits
         configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout)

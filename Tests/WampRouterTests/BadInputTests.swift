@@ -52,6 +52,12 @@ final class BadInputTests: RouterTestCase {
         try await assertRouterServes()
     }
 
+    func testOptionsBeyondMaxOptionsBytesAreRefused() async throws {
+        let options = #"{"x":["# + String(repeating: "{},", count: 400_000) + "{}]}"
+        try await checkAfterWelcome(#"[48,1,\#(options),"com.example.x",[]]"#)
+        try await assertRouterServes()
+    }
+
     func testJSONThatIsNotAnArray() async throws {
         try await checkAfterWelcome("{}")
         try await checkAfterWelcome("42")
