@@ -12,6 +12,15 @@ struct MetaProcedures {
     }
 
     func call(_ procedure: MetaProcedure, _ message: Call, from session: RealmSession) {
+        // Meta arguments are the one payload the router parses into a tree, at up to ~80 bytes
+        // per byte: bounded like the envelope is.
+        guard message.payload.byteCount <= realm.limits.maxParsedArgumentsBytes else {
+            realm.counters.add(.limitRefusals)
+            session.peer.send(.error(ErrorMessage(
+                requestType: .call, request: message.request, error: ErrorURI.limitExceeded,
+                message: "arguments of \(procedure.rawValue) take \(message.payload.byteCount) bytes, more than \(realm.limits.maxParsedArgumentsBytes) (--max-options-bytes)")))
+            return
+        }
         let arguments = message.payload.arguments?.parsed() ?? JSONValue.makeArray()
         let kwargs = message.payload.argumentsKw?.parsed() ?? JSONValue.makeObject()
         do {

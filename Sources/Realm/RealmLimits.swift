@@ -22,6 +22,9 @@ public struct RealmLimits: Sendable, Equatable {
     /// Payload bytes one `wamp.subscription.get_events` answer, or the retained events one
     /// SUBSCRIBE with `get_retained` delivers, may carry.
     public var maxAnswerBytes = 4 << 20
+    /// Payload bytes of a call to a `wamp.*` meta procedure, whose arguments the router parses
+    /// (set from `--max-options-bytes`, the bound on everything the router builds a tree of).
+    public var maxParsedArgumentsBytes = 1 << 20
 
     public init() {}
 }

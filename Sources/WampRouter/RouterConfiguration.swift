@@ -38,4 +38,12 @@ public struct RouterConfiguration: Sendable {
     public var shutdownGracePeriod = TimeAmount.seconds(2)
 
     public init() {}
+
+    /// `limits`, with the bound on parsed meta-call arguments taken from `maxOptionsBytes`: one
+    /// flag bounds everything the router builds a jansson tree of.
+    var realmLimits: RealmLimits {
+        var limits = self.limits
+        limits.maxParsedArgumentsBytes = maxOptionsBytes
+        return limits
+    }
 }

@@ -76,6 +76,14 @@ final class RealmLimitsTests: XCTestCase {
         XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.add_testament", #"["t.three", []]"#), "", "flushing frees places")
     }
 
+    func testMetaProcedureArgumentsAreBoundedBeforeTheyAreParsed() throws {
+        let realm = makeRealm { $0.maxParsedArgumentsBytes = 64 }
+        let (session, peer) = join(realm, 1)
+        let big = "[\"t.one\", [\"\(String(repeating: "x", count: 100))\"]]"
+        XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.add_testament", big), "!" + ErrorURI.limitExceeded)
+        XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.count"), "[1]")
+    }
+
     private func retain(_ realm: Realm, _ session: RealmSession, _ topic: String, _ text: String) {
         realm.broker.publish(Publish(request: 1, options: options(#"{"retain":true}"#), topic: topic,
                                      payload: Payload(arguments: RawJSON("[\"\(text)\"]")!)), from: session)
