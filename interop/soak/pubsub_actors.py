@@ -25,7 +25,8 @@ FIREHOSE = "soak.firehose"
 FIREHOSE_PACE = 1 / 50
 FIREHOSE_PAYLOAD = 16 * 1024
 SLOW_RCVBUF = 4096
-STALL_SECONDS = 6.0
+SLOW_PHASE_MAX = 20.0
+SLOW_POLL = 0.25
 SLOW_READ_DELAY = 0.2
 SLOW_CLOSE_BOUND = 10.0
 
@@ -136,36 +137,39 @@ async def firehose_publisher(ctx: SoakContext):
 
 
 async def slow_consumer(ctx: SoakContext):
-    """Even cycles stop reading for STALL_SECONDS, odd ones read one message per SLOW_READ_DELAY
-    for as long; then the consumer reads at full speed, and the connection must end within
-    SLOW_CLOSE_BOUND. A consumer reading at full speed keeps up with the firehose, so a router
-    that had not closed it by then never would: the end proves the backlog close. (What the
-    router had already handed to the kernel still arrives after its close, hence the drain.)"""
+    """Even cycles stop reading, odd ones read one message per SLOW_READ_DELAY, until the router
+    logs a backlog overflow (or SLOW_PHASE_MAX passes); then the consumer reads at full speed,
+    and the connection must end within SLOW_CLOSE_BOUND. A consumer reading at full speed keeps
+    up with the firehose, so a router that had not closed it by then never would: the end, seen
+    by the client, proves the close; the log only says when to stop being slow. (What the router
+    had already handed to its kernel still arrives after the close, hence the drain.)"""
     for cycle in ctx.running():
         peer = await ctx.join("slow", slow_consumer=True, rcvbuf=SLOW_RCVBUF, max_queue=(4, 1))
         peer.on_event = lambda _msg: None
         await peer.subscribe(FIREHOSE)
-        if cycle % 2 == 0:
+        stalled = cycle % 2 == 0
+        overflows_before = ctx.backlog_overflows_logged()
+        if stalled:
             peer.read_gate.clear()
         else:
             peer.read_delay = SLOW_READ_DELAY
-        try:
-            await asyncio.wait_for(ctx.stopping.wait(), STALL_SECONDS)
+        for _ in range(int(SLOW_PHASE_MAX / SLOW_POLL)):
+            if ctx.stopping.is_set() or ctx.backlog_overflows_logged() > overflows_before:
+                break
+            await asyncio.sleep(SLOW_POLL)
+        peer.read_gate.set()
+        peer.read_delay = 0.0
+        if ctx.stopping.is_set():
             # the run ends (and the firehose with it) mid-cycle: this one proves nothing
-            peer.read_gate.set()
             ctx.drop(peer)
             await peer.wait_closed()
             break
-        except TimeoutError:
-            pass
-        peer.read_gate.set()
-        peer.read_delay = 0.0
         try:
             await asyncio.wait_for(asyncio.shield(peer.closed), SLOW_CLOSE_BOUND)
         except TimeoutError:
             ctx.totals.slow_not_closed += 1
             ctx.fail(f"{peer.name}: slow consumer still open {SLOW_CLOSE_BOUND:.0f} s after it "
-                     f"{'stopped reading' if cycle % 2 == 0 else 'read slowly'} for {STALL_SECONDS:.0f} s")
+                     f"{'stopped reading' if stalled else 'read slowly'} for {SLOW_PHASE_MAX:.0f} s")
             await peer.leave()
         await peer.wait_closed()
         await asyncio.sleep(1.0)

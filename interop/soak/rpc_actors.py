@@ -57,7 +57,11 @@ async def stable_callee(ctx: SoakContext, index: int, ready: asyncio.Event, done
         else:
             peer.oddities.append(f"INVOCATION it cannot place: {msg!r:.200}")
 
+    def on_interrupt(_msg):
+        pass  # a dropping caller's call whose YIELD crossed the router's INTERRUPT: already answered
+
     peer.on_invocation = on_invocation
+    peer.on_interrupt = on_interrupt
     ready.set()
     await done.wait()
     await peer.leave()

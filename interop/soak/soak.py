@@ -9,8 +9,10 @@ Traffic (all on loopback, every loop bounded in count and time):
   flight; stable and short-lived subscribers with exact, prefix and wildcard subscriptions.
 - Sessions: join + GOODBYE, join + TCP drop, HELLO then drop, half an HTTP upgrade then drop.
 - Slow consumer: a subscriber with a 4 KiB receive buffer on a 16 KiB x 50/s firehose that stops
-  reading (or reads one message per 200 ms); the router (--max-backlog-bytes 131072 here) must
-  close it for backlog overflow.
+  reading (or reads one message per 200 ms) until the router logs a backlog overflow (at most
+  20 s), then reads at full speed; the router (--max-backlog-bytes 131072 here) must have closed
+  it: the client sees the connection end within 10 s. (Mostly as 1006: the router's 1008 close
+  frame is queued behind the backlog that the close discards, so it rarely arrives.)
 
 Pass rules (all must hold; the summary states each figure):
 1. RSS: warm-up W = min(20% of the run, 60 s); window L = min(60 s, (run - W) / 2). The median
@@ -24,8 +26,8 @@ Pass rules (all must hold; the summary states each figure):
 4. Events: every acknowledged publication reaches every accounted subscriber whose subscription
    matches (stable subscribers; short-lived ones that left with GOODBYE, for the publications
    sent after their SUBSCRIBED and acknowledged before they started to leave), exactly once.
-5. The router closed at least one slow consumer, every slow consumer within 15 s, and no other
-   connection unasked; at the end it reports 1 session (the monitor), no registrations and no
+5. The router closed at least one slow consumer, and every one (the client sees its connection
+   end within 10 s of reading at full speed again), and no other connection unasked; at the end it reports 1 session (the monitor), no registrations and no
    subscriptions; it exits 0 on SIGTERM; no actor failed.
 """
 
@@ -59,6 +61,7 @@ FD_SETTLE = 10.0
 DRAIN_BOUND = 10.0
 ROW_EVERY = 10
 BACKLOG_BYTES = 131072
+BACKLOG_OVERFLOW_LOG = "outbound backlog overflow"  # the router's warning when it closes for it
 STABLE_CALLERS = 3
 STABLE_PUBLISHERS = 2
 
@@ -107,7 +110,7 @@ async def run_traffic(args, out: Report, router: RouterProcess) -> list[str]:
     baseline_rss = statistics.median(s.rss_kib for s in idle)
     out(f"soak: idle router: {baseline_rss / 1024:.1f} MiB RSS, {baseline_fds} fds")
 
-    ctx = SoakContext(router.url, args.seed)
+    ctx = SoakContext(router.url, args.seed, lambda: router.log_lines_containing(BACKLOG_OVERFLOW_LOG))
     monitor = await ctx.join("monitor")
     stable_done = asyncio.Event()
     stable: list[asyncio.Task] = []
@@ -292,7 +295,7 @@ def summarize(ctx, out, args, router, samples, baseline_fds, baseline_rss, end_f
         f"{t.firehose_sent} firehose; {len(ctx.subscribers)} accounted subscribers expected {expected} "
         f"deliveries, got {received}, missed {missing}; {t.events_received} events received in all")
 
-    overflow_logged = router.log_lines_containing("outbound backlog overflow")
+    overflow_logged = router.log_lines_containing(BACKLOG_OVERFLOW_LOG)
     codes = ", ".join(f"{code} x{n}" for code, n in sorted(t.slow_close_codes.items()))
     out(f"sessions: {t.joins} joined, {t.drops} connections dropped by the soak without GOODBYE; slow consumers "
         f"closed by the router: {t.slow_closes} (close codes seen by the client: {codes or 'none'}), "

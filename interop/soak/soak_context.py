@@ -7,6 +7,7 @@ import asyncio
 import random
 import time
 import traceback
+from typing import Callable
 
 from ledger import CallLedger, Publication, SubscriberLedger, Totals
 from wamp_peer import Peer
@@ -18,8 +19,9 @@ STOP_GRACE = 30.0
 
 
 class SoakContext:
-    def __init__(self, url: str, seed: int):
+    def __init__(self, url: str, seed: int, backlog_overflows_logged: Callable[[], int]):
         self.url = url
+        self.backlog_overflows_logged = backlog_overflows_logged  # router log lines so far
         self.rng = random.Random(seed)
         self.totals = Totals()
         self.stopping = asyncio.Event()
