@@ -240,6 +240,10 @@ def send(peer, msg) -> None:
 
 
 async def send_if_open(peer, msg) -> None:
+    """Nothing after our GOODBYE: the router has ended the session, and a YIELD would be a
+    protocol violation (it answers ABORT); it cancels the call for the caller instead."""
+    if not peer.is_open or peer.goodbye_sent:
+        return
     try:
         await peer.send(msg)
     except ConnectionClosed:
