@@ -77,6 +77,7 @@ test: deps-test
 	$(MAKE) --no-print-directory interop
 	$(MAKE) --no-print-directory autobahn
 	$(MAKE) --no-print-directory leakcheck
+	$(MAKE) --no-print-directory soak-smoke
 	@echo "make test: all steps passed"
 
 clean:
