@@ -7,8 +7,8 @@ import NIOWebSocket
 /// (failing at the first invalid fragment/chunk) and permessage-deflate decompression.
 ///
 /// No channel, no I/O: fed by `WebSocketFrameParser` events and tested on values.
-struct WebSocketInboundAssembler {
-    enum Output: Equatable {
+package struct WebSocketInboundAssembler {
+    package enum Output: Equatable {
         case none
         case message(ByteBuffer, WebSocketMessageKind)
         case ping(ByteBuffer)
@@ -18,7 +18,7 @@ struct WebSocketInboundAssembler {
         case failure(WebSocketErrorCode, String)
     }
 
-    enum Role: Sendable { case server, client }
+    package enum Role: Sendable { case server, client }
 
     private struct Message {
         var kind: WebSocketMessageKind
@@ -39,16 +39,16 @@ struct WebSocketInboundAssembler {
     private var message: Message? = nil
     private var validator = UTF8Validator()
     private var control = ByteBuffer()
-    private(set) var failed = false
+    package private(set) var failed = false
 
-    init(role: Role, maxMessageSize: Int, deflate: PerMessageDeflateConfiguration?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+    package init(role: Role, maxMessageSize: Int, deflate: PerMessageDeflateConfiguration?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.role = role
         self.maxMessageSize = maxMessageSize
         self.deflate = deflate
         self.allocator = allocator
     }
 
-    mutating func receive(_ event: WebSocketFrameParser.Event) -> Output {
+    package mutating func receive(_ event: WebSocketFrameParser.Event) -> Output {
         switch event {
         case .header(let header):
             return self.receiveHeader(header)
