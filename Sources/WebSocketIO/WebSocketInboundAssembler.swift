@@ -60,13 +60,20 @@ package struct WebSocketInboundAssembler {
     private mutating func fail(_ code: WebSocketErrorCode, _ reason: String) -> Output {
         self.failed = true
         self.message = nil
+        self.frame = nil  // the rest of the offending frame is not the peer's close
         return .failure(code, reason)
     }
 
     private mutating func receiveHeader(_ header: WebSocketFrameHeader) -> Output {
         self.frame = header
         if self.failed {
-            if header.opcode == 0x8 { self.control.clear() }
+            // Only a close frame that keeps the control-frame rules can complete the closing
+            // handshake; any other frame is skipped without buffering its payload.
+            if header.opcode == 0x8 && header.fin && header.length <= 125 {
+                self.control.clear()
+            } else {
+                self.frame = nil
+            }
             return .none
         }
         if header.rsv2 || header.rsv3 {
