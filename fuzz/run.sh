@@ -58,6 +58,8 @@ for target in $FUZZ_TARGETS; do
         reproducer=$(ls -t "$work"/artifacts/* 2>/dev/null | head -1 || true)
         echo "fuzz: FAILED $target (exit $rc) after ${executions:-?} executions" >&2
         echo "fuzz:   reproducer: ${reproducer:-none written}" >&2
+        echo "fuzz:   what failed:" >&2
+        grep -m 8 -E "Fatal error|ERROR:|SUMMARY:|ALARM:|out-of-memory|Direct leak" "$work/log.txt" | sed 's/^/    /' >&2 || true
         echo "fuzz:   log: $work/log.txt; last lines:" >&2
         grep -v "^#[0-9].*\(NEW\|REDUCE\|pulse\)" "$work/log.txt" | tail -40 | sed 's/^/    /' >&2
         failed+=("$target")
