@@ -14,7 +14,7 @@ SOAK_SECONDS ?= 600
 
 export ROUTER_BIN VENV
 
-.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck bench bench-smoke soak soak-smoke clean
+.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck bench bench-smoke soak soak-smoke fuzz fuzz-smoke clean
 
 all: build
 
@@ -68,12 +68,23 @@ soak: build venv
 soak-smoke: build venv
 	SOAK_SECONDS=20 $(PYTHON) interop/soak/soak.py
 
+# libFuzzer + AddressSanitizer targets (fuzz/), FUZZ_SECONDS (default 60) each; fails on any crash,
+# leak or timeout and prints the reproducer. Builds into .build-fuzz.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
+# Every fuzz target for a few seconds (seed corpus plus a little mutation).
+fuzz-smoke: deps
+	FUZZ_SECONDS=5 fuzz/run.sh
+
 # The order matters: debug build and swift tests first (fast feedback), then the release binary
 # the interop tests, the Autobahn TestSuite and the leak check run against.
 test: deps-test
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory bench-smoke
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory interop
 	$(MAKE) --no-print-directory autobahn
 	$(MAKE) --no-print-directory leakcheck
@@ -81,4 +92,4 @@ test: deps-test
 	@echo "make test: all steps passed"
 
 clean:
-	rm -rf .build $(VENV) interop/reports interop/*/reports
+	rm -rf .build .build-fuzz $(VENV) interop/reports interop/*/reports

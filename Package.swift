@@ -102,3 +102,34 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (fuzz/Sources, run by `make fuzz`). They exist only when the fuzz script sets
+// WAMP_FUZZ=1: they have no `main` of their own (libFuzzer supplies it under -sanitize=fuzzer), so a
+// plain build could not link them; and they live in this package, not a separate one, so that the
+// internals they drive need only `package` access.
+if Context.environment["WAMP_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzMessageDecoder", ["WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzWebSocketFrames", [
+            "WebSocketIO",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
+        ("FuzzPerMessageDeflate", ["WebSocketIO", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzUpgradeNegotiation", [
+            "WebSocketIO",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name,
+                dependencies: target.dependencies,
+                path: "fuzz/Sources/\(target.name)",
+                swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+            )
+        )
+    }
+}

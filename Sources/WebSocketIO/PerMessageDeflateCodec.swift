@@ -8,7 +8,7 @@ import CompressNIO
 import NIOCore
 
 /// Compresses outbound messages of one connection.
-final class PerMessageDeflateCompressor {
+package final class PerMessageDeflateCompressor {
     private let compressor: ZlibCompressor
     private let noContextTakeover: Bool
 
@@ -16,7 +16,7 @@ final class PerMessageDeflateCompressor {
     /// worth the CPU on a router. The hash table size follows the window (memLevel = bits - 7, at
     /// most 8): zlib slides its whole hash table every time the window fills, so a small window
     /// with the default 32K-entry table spends most of its time sliding.
-    init(windowBits: Int, noContextTakeover: Bool, compressionLevel: Int32 = 1, memoryLevel: Int32? = nil) throws {
+    package init(windowBits: Int, noContextTakeover: Bool, compressionLevel: Int32 = 1, memoryLevel: Int32? = nil) throws {
         precondition((9...15).contains(windowBits), "zlib raw deflate needs 9...15 window bits")
         let memoryLevel = memoryLevel ?? Int32(Swift.min(8, Swift.max(1, windowBits - 7)))
         self.compressor = try ZlibCompressor(
@@ -32,7 +32,7 @@ final class PerMessageDeflateCompressor {
 
     /// Compresses one whole message; the result has the trailing `00 00 ff ff` removed
     /// (RFC 7692 section 7.2.1).
-    func compress(_ payload: ByteBuffer, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+    package func compress(_ payload: ByteBuffer, allocator: ByteBufferAllocator) throws -> ByteBuffer {
         var input = payload
         var output = allocator.buffer(capacity: self.compressor.maxSize(from: input))
         while true {
@@ -56,8 +56,8 @@ final class PerMessageDeflateCompressor {
 }
 
 /// Decompresses inbound messages of one connection, fragment by fragment.
-final class PerMessageDeflateDecompressor {
-    enum Failure: Error, Equatable {
+package final class PerMessageDeflateDecompressor {
+    package enum Failure: Error, Equatable {
         case tooLarge
         case corrupt
     }
@@ -66,7 +66,7 @@ final class PerMessageDeflateDecompressor {
     private let noContextTakeover: Bool
     private static let tail: ByteBuffer = ByteBuffer(bytes: [0x00, 0x00, 0xFF, 0xFF])
 
-    init(noContextTakeover: Bool) throws {
+    package init(noContextTakeover: Bool) throws {
         // A 15-bit window decodes streams produced with any smaller window.
         self.decompressor = try ZlibDecompressor(algorithm: .deflate, windowSize: 15)
         self.noContextTakeover = noContextTakeover
@@ -74,7 +74,7 @@ final class PerMessageDeflateDecompressor {
 
     /// Inflates `input` (one frame's payload, or part of it) appending to `output`; fails as soon as
     /// `output` would hold more than `limit` bytes.
-    func inflate(_ input: ByteBuffer, into output: inout ByteBuffer, limit: Int) throws(Failure) {
+    package func inflate(_ input: ByteBuffer, into output: inout ByteBuffer, limit: Int) throws(Failure) {
         var input = input
         guard input.readableBytes > 0 else { return }
         while true {
@@ -108,7 +108,7 @@ final class PerMessageDeflateDecompressor {
     }
 
     /// Ends a message: feeds the `00 00 ff ff` tail removed by the sender.
-    func finishMessage(into output: inout ByteBuffer, limit: Int) throws(Failure) {
+    package func finishMessage(into output: inout ByteBuffer, limit: Int) throws(Failure) {
         try self.inflate(Self.tail, into: &output, limit: limit)
         if self.noContextTakeover {
             do { try self.decompressor.reset() } catch { throw .corrupt }

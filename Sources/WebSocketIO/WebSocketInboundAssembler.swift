@@ -7,8 +7,8 @@ import NIOWebSocket
 /// (failing at the first invalid fragment/chunk) and permessage-deflate decompression.
 ///
 /// No channel, no I/O: fed by `WebSocketFrameParser` events and tested on values.
-struct WebSocketInboundAssembler {
-    enum Output: Equatable {
+package struct WebSocketInboundAssembler {
+    package enum Output: Equatable {
         case none
         case message(ByteBuffer, WebSocketMessageKind)
         case ping(ByteBuffer)
@@ -18,7 +18,7 @@ struct WebSocketInboundAssembler {
         case failure(WebSocketErrorCode, String)
     }
 
-    enum Role: Sendable { case server, client }
+    package enum Role: Sendable { case server, client }
 
     private struct Message {
         var kind: WebSocketMessageKind
@@ -43,9 +43,9 @@ struct WebSocketInboundAssembler {
     private var message: Message? = nil
     private var validator = UTF8Validator()
     private var control = ByteBuffer()
-    private(set) var failed = false
+    package private(set) var failed = false
 
-    init(role: Role, maxMessageSize: Int, maxFragments: Int? = nil, deflate: PerMessageDeflateConfiguration?,
+    package init(role: Role, maxMessageSize: Int, maxFragments: Int? = nil, deflate: PerMessageDeflateConfiguration?,
          allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.role = role
         self.maxMessageSize = maxMessageSize
@@ -54,7 +54,7 @@ struct WebSocketInboundAssembler {
         self.allocator = allocator
     }
 
-    mutating func receive(_ event: WebSocketFrameParser.Event) -> Output {
+    package mutating func receive(_ event: WebSocketFrameParser.Event) -> Output {
         switch event {
         case .header(let header):
             return self.receiveHeader(header)
@@ -66,13 +66,20 @@ struct WebSocketInboundAssembler {
     private mutating func fail(_ code: WebSocketErrorCode, _ reason: String) -> Output {
         self.failed = true
         self.message = nil
+        self.frame = nil  // the rest of the offending frame is not the peer's close
         return .failure(code, reason)
     }
 
     private mutating func receiveHeader(_ header: WebSocketFrameHeader) -> Output {
         self.frame = header
         if self.failed {
-            if header.opcode == 0x8 { self.control.clear() }
+            // Only a close frame that keeps the control-frame rules can complete the closing
+            // handshake; any other frame is skipped without buffering its payload.
+            if header.opcode == 0x8 && header.fin && header.length <= 125 {
+                self.control.clear()
+            } else {
+                self.frame = nil
+            }
             return .none
         }
         if header.rsv2 || header.rsv3 {

@@ -123,13 +123,13 @@ public final class WebSocketServer: Sendable {
     }
 
     /// The negotiation result for an upgrade request: subprotocol and permessage-deflate.
-    struct Negotiated {
-        var subprotocol: String?
-        var deflate: PerMessageDeflateConfiguration?
-        var extensionResponse: String?
+    package struct Negotiated {
+        package var subprotocol: String?
+        package var deflate: PerMessageDeflateConfiguration?
+        package var extensionResponse: String?
     }
 
-    static func negotiate(_ head: HTTPRequestHead, configuration: WebSocketServerConfiguration) -> Negotiated? {
+    package static func negotiate(_ head: HTTPRequestHead, configuration: WebSocketServerConfiguration) -> Negotiated? {
         let offered = WebSocketUpgradeNegotiation.offeredSubprotocols(head.headers)
         var negotiated = Negotiated()
         switch WebSocketUpgradeNegotiation.chooseSubprotocol(

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of every fuzz target to fuzz/corpus/<target>/ (run from anywhere).
+
+The files are committed; this script documents how they were made and can make them again.
+A file's name says what it holds. Files named `finding-*` are inputs that once made a
+target fail (kept by hand, not written here; this script leaves them alone). Layout of the first bytes of each target's input: see the
+doc comment of its LLVMFuzzerTestOneInput in fuzz/Sources/<target>/.
+"""
+import os
+import struct
+import zlib
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def write(target, name, data):
+    directory = os.path.join(ROOT, target)
+    os.makedirs(directory, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(data)
+
+
+# --- MessageDecoder: one WAMP message (JSON text) per file -------------------------------------
+WAMP = {
+    "hello": '[1,"realm1",{"roles":{"caller":{},"callee":{"features":{"progressive_call_results":true}},"publisher":{},"subscriber":{}},"authmethods":["anonymous"]}]',
+    "welcome": '[2,9129137332,{"roles":{"broker":{},"dealer":{}},"authid":"a","authrole":"anonymous"}]',
+    "abort": '[3,{"message":"The realm does not exist."},"wamp.error.no_such_realm"]',
+    "challenge": '[4,"ticket",{}]',
+    "authenticate": '[5,"secret",{}]',
+    "goodbye": '[6,{},"wamp.close.close_realm"]',
+    "error": '[8,48,7814135,{},"com.myapp.error.object_write_protected",["Object is write protected."],{"severity":3}]',
+    "error_no_payload": '[8,32,713845233,{},"wamp.error.not_authorized"]',
+    "publish": '[16,239714735,{"acknowledge":true,"exclude":[1,2],"eligible":[3]},"com.myapp.mytopic1",["Hello, world!"],{"color":"orange","sizes":[23,42,7]}]',
+    "publish_retain": '[16,1,{"retain":true},"com.r.a",["x"]]',
+    "published": '[17,239714735,4429313566]',
+    "subscribe": '[32,713845233,{"match":"prefix","get_retained":true},"com.myapp"]',
+    "subscribe_wildcard": '[32,2,{"match":"wildcard"},"com..topic"]',
+    "subscribed": '[33,713845233,5512315355]',
+    "unsubscribe": '[34,85346237,5512315355]',
+    "unsubscribed": '[35,85346237]',
+    "unsubscribed_details": '[35,0,{"subscription":5512315355,"reason":"wamp.subscription.revoked"}]',
+    "event": '[36,5512315355,4429313566,{"publisher":1},["Hello, world!"],{"a":{"b":[1.5,-2,null,true,false]}}]',
+    "call": '[48,7814135,{"timeout":1000,"receive_progress":true},"com.myapp.user.new",["johnny"],{"firstname":"John","surname":"Doe"}]',
+    "call_ppt": '[48,7,{"ppt_scheme":"x_custom","ppt_serializer":"native"},"com.p",["\\u00e9\\ud83d\\ude00"]]',
+    "cancel": '[49,7814135,{"mode":"killnowait"}]',
+    "result": '[50,7814135,{"progress":true},[30],{"userid":123,"karma":10}]',
+    "register": '[64,25349185,{"match":"prefix","invoke":"roundrobin"},"com.myapp.myprocedure1"]',
+    "registered": '[65,25349185,2103333224]',
+    "unregister": '[66,788923562,2103333224]',
+    "unregistered": '[67,788923562]',
+    "unregistered_details": '[67,0,{"registration":2103333224,"reason":"wamp.registration.revoked"}]',
+    "invocation": '[68,6131533,9823526,{"caller":1,"procedure":"com.p"},["Hello, world!"]]',
+    "interrupt": '[69,6131533,{"mode":"kill"}]',
+    "yield": '[70,6131533,{"progress":true},["Hello, world!"],{}]',
+    "big_integer_payload": '[16,1,{"acknowledge":true,"exclude":[5]},"com.t",[123456789012345678901234567890]]',
+    "deep_payload": '[16,1,{},"com.t",[' + "[" * 60 + "]" * 60 + "]]",
+    "escapes": '[16,1,{},"com.t",["\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000"],{"k\\u0000":1}]',
+}
+MALFORMED = {
+    "bad_empty": "",
+    "bad_not_json": "[1,\"realm1\",{}",
+    "bad_not_array": '{"a":1}',
+    "bad_empty_array": "[]",
+    "bad_code_string": '["1","realm1",{}]',
+    "bad_code_unknown": '[99,"realm1",{}]',
+    "bad_arity": '[1,"realm1"]',
+    "bad_id_zero": "[17,0,1]",
+    "bad_id_too_big": "[17,9007199254740993,1]",
+    "bad_id_negative": "[17,-1,1]",
+    "bad_id_real": "[17,1.0,1]",
+    "bad_details_type": '[1,"realm1",[]]',
+    "bad_args_type": '[16,1,{},"com.t",{"a":1}]',
+    "bad_kwargs_type": '[16,1,{},"com.t",[],[]]',
+    "bad_error_type": '[8,99,1,{},"wamp.error.x"]',
+    "bad_trailing": '[6,{},"wamp.close.normal"] x',
+    "bad_utf8": b'[16,1,{},"com.t",["\xc3\x28"]]',
+    "bad_nul": b'[16,1,{},"com.t",["a\x00b"]]',
+    "bad_duplicate_key": '[16,1,{"acknowledge":true,"acknowledge":false},"com.t"]',
+    "bad_huge_exponent": '[16,1,{},"com.t",[1e999]]',
+}
+for name, text in {**WAMP, **MALFORMED}.items():
+    write("FuzzMessageDecoder", name, text)
+
+
+# --- WebSocket frames: flags byte, two seed bytes, then the wire bytes ----------------------------
+def frame(opcode, payload=b"", fin=True, rsv1=False, mask=b"\x37\xfa\x21\x3d", rsv2=False):
+    first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0) | opcode
+    length = len(payload)
+    masked = mask is not None
+    if length < 126:
+        header = struct.pack("!BB", first, (0x80 if masked else 0) | length)
+    elif length < 65536:
+        header = struct.pack("!BBH", first, (0x80 if masked else 0) | 126, length)
+    else:
+        header = struct.pack("!BBQ", first, (0x80 if masked else 0) | 127, length)
+    if masked:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        header += mask
+    return header + payload
+
+
+def deflate_message(data, wbits=15):
+    c = zlib.compressobj(1, zlib.DEFLATED, -wbits)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def frames_input(flags, wire, seed=b"\x5a\xa5"):
+    return bytes([flags]) + seed + wire
+
+
+SERVER, CLIENT, DEFLATE, NO_TAKEOVER = 0, 1, 2, 4
+SIZE_125, SIZE_1000, SIZE_70000, SIZE_16M = 0 << 3, 1 << 3, 2 << 3, 3 << 3
+READ = {1: 0 << 5, 2: 1 << 5, 3: 2 << 5, 7: 3 << 5, 16: 4 << 5, 64: 5 << 5, 512: 6 << 5, "all": 7 << 5}
+hello = WAMP["hello"].encode()
+FRAMES = {
+    "text_masked": frames_input(SERVER | SIZE_16M | READ["all"], frame(1, hello)),
+    "text_masked_bytewise": frames_input(SERVER | SIZE_16M | READ[1], frame(1, hello)),
+    "text_unmasked_client": frames_input(CLIENT | SIZE_16M | READ[7], frame(1, hello, mask=None)),
+    "binary_masked": frames_input(SERVER | SIZE_1000 | READ[3], frame(2, bytes(range(256)))),
+    "fragmented_text": frames_input(
+        SERVER | SIZE_1000 | READ[2],
+        frame(1, "héllo ".encode()[:3], fin=False) + frame(0, "héllo ".encode()[3:], fin=False) + frame(0, b"world"),
+    ),
+    "fragmented_with_ping": frames_input(
+        SERVER | SIZE_1000 | READ[16], frame(1, b"ab", fin=False) + frame(9, b"ping") + frame(0, b"cd")
+    ),
+    "ping_pong": frames_input(SERVER | SIZE_125 | READ[64], frame(9, b"hello") + frame(10, b"")),
+    "close_normal": frames_input(SERVER | SIZE_125 | READ["all"], frame(8, struct.pack("!H", 1000) + b"bye")),
+    "close_empty": frames_input(SERVER | SIZE_125 | READ[1], frame(8, b"")),
+    "close_bad_code": frames_input(SERVER | SIZE_125 | READ[3], frame(8, struct.pack("!H", 1005))),
+    "close_bad_utf8": frames_input(SERVER | SIZE_125 | READ[3], frame(8, struct.pack("!H", 1000) + b"\xff")),
+    "close_one_byte": frames_input(SERVER | SIZE_125 | READ[3], frame(8, b"\x03")),
+    "length_16bit": frames_input(SERVER | SIZE_1000 | READ[512], frame(2, b"x" * 300)),
+    "length_64bit": frames_input(SERVER | SIZE_70000 | READ[512], frame(2, b"y" * 65536)[:600]),
+    "length_msb_set": frames_input(SERVER | SIZE_16M | READ["all"], b"\x82\xff" + b"\x80" + b"\x00" * 7 + b"abcd"),
+    "too_large": frames_input(SERVER | SIZE_125 | READ["all"], frame(2, b"z" * 126)),
+    "unmasked_to_server": frames_input(SERVER | SIZE_1000 | READ[7], frame(1, b"abc", mask=None)),
+    "masked_to_client": frames_input(CLIENT | SIZE_1000 | READ[7], frame(1, b"abc")),
+    "rsv2_set": frames_input(SERVER | SIZE_1000 | READ[7], frame(1, b"abc", rsv2=True)),
+    "unknown_opcode": frames_input(SERVER | SIZE_1000 | READ[7], frame(3, b"abc")),
+    "continuation_first": frames_input(SERVER | SIZE_1000 | READ[7], frame(0, b"abc")),
+    "fragmented_control": frames_input(SERVER | SIZE_1000 | READ[7], frame(9, b"abc", fin=False)),
+    "bad_utf8_mid_frame": frames_input(SERVER | SIZE_1000 | READ[3], frame(1, b"abc\xce\xba\xe1\xbd\xb9\xcf\x83\xed\xa0\x80def")),
+    "utf8_split_sequence": frames_input(
+        SERVER | SIZE_1000 | READ[1], frame(1, "κόσμε".encode()[:3], fin=False) + frame(0, "κόσμε".encode()[3:])
+    ),
+    "utf8_truncated_end": frames_input(SERVER | SIZE_1000 | READ[2], frame(1, b"ab\xf0\x9f\x98")),
+    "deflate_text": frames_input(SERVER | DEFLATE | SIZE_1000 | READ[7], frame(1, deflate_message(hello), rsv1=True)),
+    "deflate_fragmented": frames_input(
+        SERVER | DEFLATE | NO_TAKEOVER | SIZE_1000 | READ[3],
+        (lambda d: frame(1, d[:5], fin=False, rsv1=True) + frame(0, d[5:]))(deflate_message(hello)),
+    ),
+    "deflate_two_messages_takeover": frames_input(
+        CLIENT | DEFLATE | SIZE_1000 | READ[16],
+        (lambda c: frame(1, c[0], rsv1=True, mask=None) + frame(1, c[1], rsv1=True, mask=None))(
+            (lambda z: [z.compress(hello) + z.flush(zlib.Z_SYNC_FLUSH), z.compress(hello) + z.flush(zlib.Z_SYNC_FLUSH)])(
+                zlib.compressobj(1, zlib.DEFLATED, -15)
+            )
+        ),
+    ),
+    "deflate_bomb_small_limit": frames_input(
+        SERVER | DEFLATE | SIZE_125 | READ[64], frame(2, deflate_message(b"\x00" * 4096), rsv1=True)
+    ),
+    "deflate_without_negotiation": frames_input(SERVER | SIZE_1000 | READ[7], frame(1, deflate_message(hello), rsv1=True)),
+    "deflate_corrupt": frames_input(SERVER | DEFLATE | SIZE_1000 | READ[7], frame(2, b"\xff\xff\xff\xff\xff", rsv1=True)),
+    "deflate_bad_utf8": frames_input(SERVER | DEFLATE | SIZE_1000 | READ[7], frame(1, deflate_message(b"ab\xc0\xafcd"), rsv1=True)),
+    "failure_then_close": frames_input(
+        SERVER | SIZE_1000 | READ[7], frame(3, b"x") + frame(1, b"ignored") + frame(8, struct.pack("!H", 1000))
+    ),
+}
+for name, data in FRAMES.items():
+    write("FuzzWebSocketFrames", name, data)
+
+
+# --- permessage-deflate: flags byte, seed byte, then compressed data or a message -------------------
+RAW, ROUND_TRIP = 0, 1
+LIMIT = {0: 0 << 2, 1: 1 << 2, 100: 2 << 2, 4096: 3 << 2}
+text = ("[36,5512315355,4429313566,{},[\"Hello, world!\"]]" * 4).encode()
+DEFLATE_SEEDS = {
+    "stream_text": bytes([RAW | LIMIT[4096], 7]) + deflate_message(text),
+    "stream_small_window": bytes([RAW | LIMIT[4096], 3]) + deflate_message(text, wbits=9),
+    "stream_over_limit": bytes([RAW | LIMIT[100], 9]) + deflate_message(text),
+    "stream_bomb": bytes([RAW | LIMIT[4096], 1]) + deflate_message(b"\x00" * 200000),
+    "stream_limit_zero": bytes([RAW | LIMIT[0], 5]) + deflate_message(b"a"),
+    # A peer that ends its deflate stream (BFINAL) and starts another inside one message.
+    "stream_bfinal": bytes([RAW | LIMIT[4096], 2])
+    + (lambda c: c.compress(text) + c.flush(zlib.Z_FINISH))(zlib.compressobj(1, zlib.DEFLATED, -15))
+    + deflate_message(text),
+    "stream_stored_block": bytes([RAW | LIMIT[100], 4]) + b"\x00\x05\x00\xfa\xffhello",
+    "stream_corrupt": bytes([RAW | LIMIT[4096], 8]) + b"\xfe\xff\xff\xff\x00\x01",
+    "stream_no_takeover": bytes([RAW | 2 | LIMIT[4096], 6]) + deflate_message(text) + deflate_message(text),
+    "round_trip_text": bytes([ROUND_TRIP | LIMIT[4096] | 6 << 4, 0]) + text,
+    "round_trip_over_limit": bytes([ROUND_TRIP | LIMIT[100] | 0 << 4, 0]) + text,
+    "round_trip_empty": bytes([ROUND_TRIP | LIMIT[0], 0]),
+    "round_trip_binary": bytes([ROUND_TRIP | 2 | LIMIT[4096] | 3 << 4, 0]) + bytes(range(256)) * 4,
+}
+for name, data in DEFLATE_SEEDS.items():
+    write("FuzzPerMessageDeflate", name, data)
+
+
+# --- upgrade negotiation: flags byte, then header lines --------------------------------------------
+ACCEPT_DEFLATE, REQUIRE, TWO = 1, 2, 4
+
+
+def upgrade(flags, *lines):
+    base = ["Host: 127.0.0.1:8080", "Upgrade: websocket", "Connection: Upgrade",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]
+    return bytes([flags]) + "\r\n".join(base + list(lines)).encode() + b"\r\n"
+
+
+UPGRADE = {
+    "wamp_json": upgrade(ACCEPT_DEFLATE | REQUIRE, "Sec-WebSocket-Protocol: wamp.2.json"),
+    "two_protocols": upgrade(REQUIRE | TWO, "Sec-WebSocket-Protocol: wamp.2.msgpack, wamp.2.json"),
+    "protocol_repeated": upgrade(REQUIRE | TWO, "Sec-WebSocket-Protocol: foo", "Sec-WebSocket-Protocol: ,, wamp.2.json ,"),
+    "no_protocol_required": upgrade(REQUIRE),
+    "no_protocol_optional": upgrade(0),
+    "deflate_plain": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions: permessage-deflate"),
+    "deflate_browser": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"),
+    "deflate_autobahn": upgrade(
+        ACCEPT_DEFLATE,
+        "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+        "server_max_window_bits=9; client_max_window_bits=10, permessage-deflate",
+    ),
+    "deflate_quoted": upgrade(ACCEPT_DEFLATE, 'Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits="12"'),
+    "deflate_bad_bits": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=08, "
+                                "permessage-deflate; client_max_window_bits=16, permessage-deflate; server_max_window_bits"),
+    "deflate_duplicate_param": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; client_no_context_takeover"),
+    "deflate_unknown_param": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions: permessage-deflate; x=1, x-webkit-deflate-frame"),
+    "deflate_case": upgrade(ACCEPT_DEFLATE, "sec-websocket-extensions: PerMessage-Deflate; Server_No_Context_Takeover"),
+    "deflate_repeated_header": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions: foo; a=\"b\\\"c\"", "Sec-WebSocket-Extensions: permessage-deflate"),
+    "extensions_malformed": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions: ; permessage-deflate;; =, \"x"),
+    "extensions_unterminated": upgrade(ACCEPT_DEFLATE, 'Sec-WebSocket-Extensions: permessage-deflate; a="b'),
+    "extensions_empty": upgrade(ACCEPT_DEFLATE, "Sec-WebSocket-Extensions:   "),
+}
+for name, data in UPGRADE.items():
+    write("FuzzUpgradeNegotiation", name, data)
+
+if __name__ == "__main__":
+    for target in sorted(os.listdir(ROOT)):
+        print(target, len(os.listdir(os.path.join(ROOT, target))), "files")
