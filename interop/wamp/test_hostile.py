@@ -354,44 +354,39 @@ async def _drain_until_closed(peer: RawPeer, seconds: float = 10) -> bool:
     return peer.ws.close_code is not None
 
 
+def _survives_meta_flood(router_factory, topics, messages) -> None:
+    """A subscriber of `topics` whose backlog the meta events of `messages` overflow is closed;
+    the router stays up and serves everybody else."""
+    r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
+
+    async def scenario():
+        watcher = await _meta_subscriber(r.url, topics)
+        await asyncio.get_running_loop().run_in_executor(None, _pipelined, r, messages)
+        assert r.alive(), "the router died"
+        assert await _drain_until_closed(watcher), "the over-full subscriber was not closed"
+        await assert_router_serves(r.url)
+
+    run(scenario())
+    assert r.alive()
+    assert "outbound backlog overflow" in r.log_path.read_text(errors="replace")
+
+
 def test_on_join_events_past_a_subscribers_backlog_do_not_crash(router_factory):
     """Meta events sent while the membership order was held used to close their subscriber on
     the sender's stack, which re-entered the lock: the router died."""
-    r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
-
-    async def scenario():
-        watcher = await _meta_subscriber(r.url, ["wamp.session.on_join"])
-        big = "a" * 40_000
-        messages = []
-        for i in range(5):
-            messages += [[HELLO, "realm1", {"roles": CLIENT_ROLES, "authid": f"{big}{i}"}],
-                         [GOODBYE, {}, "wamp.close.close_realm"]]
-        await asyncio.get_running_loop().run_in_executor(None, _pipelined, r, messages)
-        assert r.alive(), "the router died"
-        assert await _drain_until_closed(watcher), "the over-full subscriber was not closed"
-        await assert_router_serves(r.url)
-
-    run(scenario())
-    assert r.alive()
-    assert "outbound backlog overflow" in r.log_path.read_text(errors="replace")
+    big = "a" * 40_000
+    messages = []
+    for i in range(5):
+        messages += [[HELLO, "realm1", {"roles": CLIENT_ROLES, "authid": f"{big}{i}"}],
+                     [GOODBYE, {}, "wamp.close.close_realm"]]
+    _survives_meta_flood(router_factory, ["wamp.session.on_join"], messages)
 
 
 def test_on_register_events_past_a_subscribers_backlog_do_not_crash(router_factory):
-    r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
-
-    async def scenario():
-        watcher = await _meta_subscriber(r.url, ["wamp.registration.on_create", "wamp.registration.on_register"])
-        long = "x" * 40_000
-        messages = [[HELLO, "realm1", {"roles": CLIENT_ROLES}]]
-        messages += [[REGISTER, i + 1, {}, f"com.slow.{long}.{i}"] for i in range(5)]
-        await asyncio.get_running_loop().run_in_executor(None, _pipelined, r, messages)
-        assert r.alive(), "the router died"
-        assert await _drain_until_closed(watcher), "the over-full subscriber was not closed"
-        await assert_router_serves(r.url)
-
-    run(scenario())
-    assert r.alive()
-    assert "outbound backlog overflow" in r.log_path.read_text(errors="replace")
+    long = "x" * 40_000
+    messages = [[HELLO, "realm1", {"roles": CLIENT_ROLES}]]
+    messages += [[REGISTER, i + 1, {}, f"com.slow.{long}.{i}"] for i in range(5)]
+    _survives_meta_flood(router_factory, ["wamp.registration.on_create", "wamp.registration.on_register"], messages)
 
 
 def test_per_session_limits_answer_limit_exceeded_and_keep_the_session(router_factory):
