@@ -95,10 +95,17 @@ def test_progressive_call_invocations_share_one_request_id(router):
             res = await caller.recv_code(RESULT)
             assert res[:2] == [RESULT, 1] and res[3] == ["got 3 chunks"] and not res[2].get("progress"), res
 
-            # a late continuation of the completed call is discarded without an answer
-            await caller.send([CALL, 1, {"progress": True}, proc, ["late"]])
-            await no_message(callee, what="late continuation must not reach the callee")
-            await no_message(caller, what="late continuation must get no answer")
+            # the finished call's request ID may be used again: it is a new call and gets its
+            # answer (issue 8: it used to be dropped in silence)
+            await caller.send([CALL, 1, {"progress": True}, proc, ["again"]])
+            again = await callee.recv_code(INVOCATION)
+            assert again[1] != inv and again[4] == ["again"] and again[3].get("progress") is True, again
+            await caller.send([CALL, 1, {}, proc, ["end"]])
+            end = await callee.recv_code(INVOCATION)
+            assert end[1] == again[1] and end[4] == ["end"], end
+            await callee.send([YIELD, again[1], {}, ["again done"]])
+            res = await caller.recv_code(RESULT)
+            assert res[:2] == [RESULT, 1] and res[3] == ["again done"], res
             # and the next call is a new invocation with a new id
             await caller.send([CALL, 2, {}, proc, ["next"]])
             nxt = await callee.recv_code(INVOCATION)
