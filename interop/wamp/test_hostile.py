@@ -6,7 +6,6 @@ every loop is bounded in count and time; loopback only."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import socket
@@ -15,10 +14,9 @@ import subprocess
 import time
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from conftest import router_bin
-from websockets.exceptions import ConnectionClosed
 from wamp_helpers import (CALL, CLIENT_ROLES, ERROR, EVENT, GOODBYE, HELLO, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED,
                           RESULT, SUBSCRIBE, SUBSCRIBED, WELCOME, YIELD, RawPeer, assert_router_serves, run, unique)
 
@@ -41,9 +39,11 @@ def rss_kib(pid: int) -> int:
 
 
 def masked_frame(opcode: int, payload: bytes) -> bytes:
-    """One client frame (FIN set), masked with the key 0 so that the payload goes as it is."""
-    assert len(payload) < 126
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+    """One client frame (FIN set) of up to 64 KiB, masked with the key 0 so that the payload goes
+    as it is."""
+    assert len(payload) < 1 << 16
+    length = bytes([0x80 | len(payload)]) if len(payload) < 126 else bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+    return bytes([0x80 | opcode]) + length + b"\0\0\0\0" + payload
 
 
 def upgraded_socket(router) -> socket.socket:
@@ -267,35 +267,6 @@ def _publish_retained(topic: str, size: int):
     return [PUBLISH, 1, {"retain": True, "acknowledge": True}, topic, ["x" * size]]
 
 
-def _masked_text(payload: bytes) -> bytes:
-    """One masked client text frame of any size up to 64 KiB."""
-    mask = os.urandom(4)
-    header = bytes([0x81]) + (bytes([0x80 | len(payload)]) if len(payload) < 126
-                              else bytes([0x80 | 126]) + struct.pack("!H", len(payload)))
-    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-class RawWebSocket:
-    """A WebSocket upgraded by hand on a plain socket, for sending exact bytes in one write."""
-
-    def __init__(self, host: str, port: int):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.settimeout(5)
-        self.sock.connect((host, port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: wamp.2.json\r\n\r\n").encode())
-        self.buffer = b""
-        while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self.sock.recv(4096)
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        assert head.startswith(b"HTTP/1.1 101"), head
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def test_retained_events_past_the_backlog_do_not_crash(router_factory):
     """The issue's reproduction: three 40,000-character retained events and a 64 KiB backlog."""
     r = router_factory(extra_args=["--max-backlog-bytes", "65536"])
@@ -333,10 +304,10 @@ def _pipelined(router, messages, connections: int = 8) -> None:
     """Sends `messages` from each of several raw connections in one write each, so the router
     handles them in one read and sends their meta events in one loop tick (one connection at
     least shares the subscriber's event loop)."""
-    frames = b"".join(_masked_text(json.dumps(m).encode()) for m in messages)
+    frames = b"".join(masked_frame(0x1, json.dumps(m).encode()) for m in messages)
     socks = []
     for _ in range(connections):
-        sock = RawWebSocket(router.host, router.port).sock
+        sock = upgraded_socket(router)
         sock.sendall(frames)
         socks.append(sock)
     time.sleep(1.0)
