@@ -2,26 +2,18 @@ import Logging
 import NIOCore
 import Realm
 import WampMessages
+import WebSocketIO
 
 /// Logs a session's refused unacknowledged PUBLISHes (the spec gives such a publisher no answer,
-/// so the log is the only trace) without letting a flood of them flood the log: the first one in
-/// each interval is logged at info with how many were left out since the last line; the rest are
-/// only counted.
+/// so the log is the only trace) without letting a flood of them flood the log: one info line
+/// per second at most, saying how many were left out since the last one.
 struct RefusalLogThrottle {
-    static let interval = TimeAmount.seconds(1)
-
-    private var windowStart: NIODeadline?
-    private var suppressed = 0
+    private var throttle = LogThrottle(interval: .seconds(1))
 
     mutating func refused(request: WampID, why: String, logger: Logger, now: NIODeadline = .now()) {
-        if let windowStart, now - windowStart < Self.interval {
-            suppressed += 1
-            return
-        }
+        guard let count = throttle.note(now: now) else { return }
         logger.info("unacknowledged PUBLISH refused", metadata: [
-            "request": "\(request)", "why": "\(LogText.quoted(why))", "suppressedSinceLast": "\(suppressed)",
+            "request": "\(request)", "why": "\(LogText.quoted(why))", "suppressedSinceLast": "\(count - 1)",
         ])
-        windowStart = now
-        suppressed = 0
     }
 }

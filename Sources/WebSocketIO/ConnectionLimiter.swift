@@ -9,7 +9,7 @@ import Synchronization
 final class ConnectionLimiter: Sendable {
     let limit: Int
     private let open = Atomic<Int>(0)
-    private let unlogged = Mutex<(count: Int, lastLog: NIODeadline)>((0, .distantPast))
+    private let refusalLog = Mutex(LogThrottle())
     private let logger: Logger
 
     init(limit: Int, logger: Logger) {
@@ -34,13 +34,7 @@ final class ConnectionLimiter: Sendable {
     private func refused() {
         WebSocketMetrics.recordConnectionRefused()
         let now = NIODeadline.now()
-        let due = self.unlogged.withLock { state -> Int? in
-            state.count += 1
-            guard now - state.lastLog >= .seconds(1) else { return nil }
-            defer { state = (0, now) }
-            return state.count
-        }
-        if let due {
+        if let due = self.refusalLog.withLock({ $0.note(now: now) }) {
             self.logger.warning("refused connections past the connection limit (HTTP 503)", metadata: [
                 "refused": "\(due)", "maxConnections": "\(self.limit)",
             ])
