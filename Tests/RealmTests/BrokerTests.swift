@@ -9,12 +9,6 @@ final class BrokerTests: XCTestCase {
         realm = Realm(name: "realm1")
     }
 
-    private func join(_ id: WampID) -> (RealmSession, FakePeer) {
-        let (session, peer) = RealmSession.make(id)
-        realm.join(session)
-        return (session, peer)
-    }
-
     private func subscribe(_ session: RealmSession, _ peer: FakePeer, _ topic: String, request: WampID = 1) -> WampID? {
         realm.broker.subscribe(Subscribe(request: request, options: options(), topic: topic), from: session)
         guard case .subscribed(let subscribed) = peer.last else { return nil }
@@ -23,8 +17,8 @@ final class BrokerTests: XCTestCase {
     }
 
     func testSubscribersOfATopicShareOneSubscriptionIDAndResubscribingReturnsIt() throws {
-        let (a, peerA) = join(1)
-        let (b, peerB) = join(2)
+        let (a, peerA) = realm.joinFake(1)
+        let (b, peerB) = realm.joinFake(2)
         let first = try XCTUnwrap(subscribe(a, peerA, "com.example.tick"))
         let second = try XCTUnwrap(subscribe(b, peerB, "com.example.tick"))
         let again = try XCTUnwrap(subscribe(a, peerA, "com.example.tick", request: 2))
@@ -35,9 +29,9 @@ final class BrokerTests: XCTestCase {
     }
 
     func testPublishDeliversToEverySubscriberButThePublisherByDefault() throws {
-        let (publisher, publisherPeer) = join(1)
-        let (s1, p1) = join(2)
-        let (s2, p2) = join(3)
+        let (publisher, publisherPeer) = realm.joinFake(1)
+        let (s1, p1) = realm.joinFake(2)
+        let (s2, p2) = realm.joinFake(3)
         _ = subscribe(publisher, publisherPeer, "t")
         let subscription = try XCTUnwrap(subscribe(s1, p1, "t"))
         _ = subscribe(s2, p2, "t")
@@ -56,10 +50,10 @@ final class BrokerTests: XCTestCase {
     }
 
     func testOneEncodingIsSharedByAllSubscribers() {
-        let (publisher, _) = join(1)
+        let (publisher, _) = realm.joinFake(1)
         var peers: [FakePeer] = []
         for id in 2...5 as ClosedRange<WampID> {
-            let (session, peer) = join(id)
+            let (session, peer) = realm.joinFake(id)
             _ = subscribe(session, peer, "t")
             peer.clear()
             peers.append(peer)
@@ -73,7 +67,7 @@ final class BrokerTests: XCTestCase {
     }
 
     func testExcludeMeFalseDeliversToThePublisherAndAcknowledgeAnswersPublished() throws {
-        let (publisher, peer) = join(1)
+        let (publisher, peer) = realm.joinFake(1)
         let subscription = try XCTUnwrap(subscribe(publisher, peer, "t"))
         peer.clear()
         realm.broker.publish(Publish(request: 4, options: options(#"{"exclude_me":false,"acknowledge":true}"#), topic: "t"), from: publisher)
@@ -88,7 +82,7 @@ final class BrokerTests: XCTestCase {
     }
 
     func testInvalidOrReservedTopicsAreRefusedWithInvalidURIWhenAcknowledged() {
-        let (session, peer) = join(1)
+        let (session, peer) = realm.joinFake(1)
         for topic in ["a..b", "wamp.session.on_join", "has space"] {
             peer.clear()
             let refusal = realm.broker.publish(Publish(request: 3, options: options(#"{"acknowledge":true}"#), topic: topic), from: session)
@@ -108,8 +102,8 @@ final class BrokerTests: XCTestCase {
     }
 
     func testUnsubscribeStopsEventsAndUnknownSubscriptionIsAnError() throws {
-        let (publisher, _) = join(1)
-        let (subscriber, peer) = join(2)
+        let (publisher, _) = realm.joinFake(1)
+        let (subscriber, peer) = realm.joinFake(2)
         let subscription = try XCTUnwrap(subscribe(subscriber, peer, "t"))
         realm.broker.unsubscribe(Unsubscribe(request: 2, subscription: subscription), from: subscriber)
         guard case .unsubscribed(let unsubscribed) = peer.last else { return XCTFail() }
@@ -125,8 +119,8 @@ final class BrokerTests: XCTestCase {
     }
 
     func testASessionCannotUnsubscribeSomeoneElse() throws {
-        let (a, peerA) = join(1)
-        let (b, peerB) = join(2)
+        let (a, peerA) = realm.joinFake(1)
+        let (b, peerB) = realm.joinFake(2)
         let subscription = try XCTUnwrap(subscribe(a, peerA, "t"))
         realm.broker.unsubscribe(Unsubscribe(request: 1, subscription: subscription), from: b)
         guard case .error(let error) = peerB.last else { return XCTFail() }
@@ -135,8 +129,8 @@ final class BrokerTests: XCTestCase {
     }
 
     func testLeavingRemovesSubscriptions() throws {
-        let (a, peerA) = join(1)
-        let (publisher, _) = join(2)
+        let (a, peerA) = realm.joinFake(1)
+        let (publisher, _) = realm.joinFake(2)
         _ = subscribe(a, peerA, "t")
         _ = subscribe(a, peerA, "u", request: 2)
         realm.leave(a)
@@ -147,7 +141,7 @@ final class BrokerTests: XCTestCase {
     }
 
     func testPatternSubscriptionsAreAcceptedAndUnknownMatchPoliciesRefused() throws {
-        let (session, peer) = join(1)
+        let (session, peer) = realm.joinFake(1)
         realm.broker.subscribe(Subscribe(request: 1, options: options(#"{"match":"prefix"}"#), topic: "com"), from: session)
         guard case .subscribed = peer.last else { return XCTFail("prefix subscription refused: \(peer.texts)") }
         realm.broker.subscribe(Subscribe(request: 2, options: options(#"{"match":"wildcard"}"#), topic: "com..b"), from: session)
@@ -159,8 +153,8 @@ final class BrokerTests: XCTestCase {
     }
 
     func testEventsArriveInPublishOrder() throws {
-        let (publisher, _) = join(1)
-        let (subscriber, peer) = join(2)
+        let (publisher, _) = realm.joinFake(1)
+        let (subscriber, peer) = realm.joinFake(2)
         _ = subscribe(subscriber, peer, "t")
         peer.clear()
         for i in 0..<1000 {

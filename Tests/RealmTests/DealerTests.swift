@@ -9,12 +9,6 @@ final class DealerTests: XCTestCase {
         realm = Realm(name: "realm1")
     }
 
-    private func join(_ id: WampID) -> (RealmSession, FakePeer) {
-        let (session, peer) = RealmSession.make(id)
-        realm.join(session)
-        return (session, peer)
-    }
-
     private func register(_ session: RealmSession, _ peer: FakePeer, _ procedure: String, request: WampID = 1) -> WampID? {
         realm.dealer.register(Register(request: request, options: options(), procedure: procedure), from: session)
         guard case .registered(let registered) = peer.last else { return nil }
@@ -27,8 +21,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testCallInvocationYieldResultCarriesPayloadBothWays() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, callerPeer) = join(2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, callerPeer) = realm.joinFake(2)
         let registration = try XCTUnwrap(register(callee, calleePeer, "com.example.add2"))
         try realm.dealer.call(Call(request: 77, options: options(), procedure: "com.example.add2",
                                    payload: Payload(arguments: RawJSON("[2, 3]"), argumentsKw: RawJSON(#"{"k": "v"}"#))), from: caller)
@@ -45,8 +39,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testInvocationRequestIDsCountUpPerCallee() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, _) = join(2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, _) = realm.joinFake(2)
         _ = register(callee, calleePeer, "p")
         for request in 1...3 as ClosedRange<WampID> {
             try realm.dealer.call(Call(request: request * 10, options: options(), procedure: "p"), from: caller)
@@ -55,8 +49,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testCalleeErrorReachesCallerWithSameURIAndPayload() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, callerPeer) = join(2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, callerPeer) = realm.joinFake(2)
         _ = register(callee, calleePeer, "p")
         try realm.dealer.call(Call(request: 5, options: options(), procedure: "p"), from: caller)
         let invocation = try XCTUnwrap(lastInvocation(calleePeer))
@@ -71,8 +65,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testRegisteringTwiceFailsAndUnknownProcedureIsAnError() throws {
-        let (a, peerA) = join(1)
-        let (b, peerB) = join(2)
+        let (a, peerA) = realm.joinFake(1)
+        let (b, peerB) = realm.joinFake(2)
         XCTAssertNotNil(register(a, peerA, "p"))
         XCTAssertNil(register(b, peerB, "p"))
         guard case .error(let error) = peerB.last else { return XCTFail() }
@@ -85,7 +79,7 @@ final class DealerTests: XCTestCase {
     }
 
     func testInvalidAndReservedProcedureURIs() throws {
-        let (session, peer) = join(1)
+        let (session, peer) = realm.joinFake(1)
         XCTAssertNil(register(session, peer, "wamp.session.count"))
         guard case .error(let reserved) = peer.last else { return XCTFail() }
         XCTAssertEqual(reserved.error, "wamp.error.invalid_uri")
@@ -98,8 +92,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testUnregisterOnlyByOwner() throws {
-        let (a, peerA) = join(1)
-        let (b, peerB) = join(2)
+        let (a, peerA) = realm.joinFake(1)
+        let (b, peerB) = realm.joinFake(2)
         let registration = try XCTUnwrap(register(a, peerA, "p"))
         realm.dealer.unregister(Unregister(request: 2, registration: registration), from: b)
         guard case .error(let error) = peerB.last else { return XCTFail() }
@@ -111,8 +105,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testReusingAPendingRequestIDIsAViolation() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, _) = join(2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, _) = realm.joinFake(2)
         _ = register(callee, calleePeer, "p")
         try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller)
         XCTAssertThrowsError(try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller))
@@ -123,8 +117,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testCalleeLeavingCancelsPendingCallsAtOnce() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, callerPeer) = join(2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, callerPeer) = realm.joinFake(2)
         _ = register(callee, calleePeer, "p")
         try realm.dealer.call(Call(request: 8, options: options(), procedure: "p"), from: caller)
         try realm.dealer.call(Call(request: 9, options: options(), procedure: "p"), from: caller)
@@ -143,8 +137,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testCallerLeavingForgetsItsCallsAndALateYieldIsIgnored() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, callerPeer) = join(2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, callerPeer) = realm.joinFake(2)
         _ = register(callee, calleePeer, "p")
         try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller)
         let invocation = try XCTUnwrap(lastInvocation(calleePeer))
@@ -156,9 +150,9 @@ final class DealerTests: XCTestCase {
     }
 
     func testYieldFromAnotherSessionDoesNotSettleTheCall() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, callerPeer) = join(2)
-        let (intruder, _) = join(3)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, callerPeer) = realm.joinFake(2)
+        let (intruder, _) = realm.joinFake(3)
         _ = register(callee, calleePeer, "p")
         try realm.dealer.call(Call(request: 1, options: options(), procedure: "p"), from: caller)
         let invocation = try XCTUnwrap(lastInvocation(calleePeer))
@@ -169,8 +163,8 @@ final class DealerTests: XCTestCase {
     }
 
     func testThousandConcurrentCallsAreMatchedByRequestID() throws {
-        let (callee, calleePeer) = join(1)
-        let (caller, callerPeer) = join(2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, callerPeer) = realm.joinFake(2)
         _ = register(callee, calleePeer, "p")
         for request in 1...1000 as ClosedRange<WampID> {
             try realm.dealer.call(Call(request: request, options: options(), procedure: "p", payload: Payload(arguments: RawJSON("[\(request)]"))), from: caller)
@@ -193,7 +187,7 @@ final class DealerTests: XCTestCase {
 
     func testRealmsAreIsolated() throws {
         let other = Realm(name: "realm2")
-        let (callee, calleePeer) = join(1)
+        let (callee, calleePeer) = realm.joinFake(1)
         _ = register(callee, calleePeer, "p")
         let (stranger, strangerPeer) = RealmSession.make(2)
         other.join(stranger)

@@ -45,6 +45,15 @@ extension RealmSession {
     }
 }
 
+extension Realm {
+    /// Joins a new session whose peer records what it is sent.
+    func joinFake(_ id: WampID) -> (RealmSession, FakePeer) {
+        let (session, peer) = RealmSession.make(id)
+        join(session)
+        return (session, peer)
+    }
+}
+
 func options(_ text: String = "{}") -> JSONValue { JSONValue.parse(text)! }
 
 extension Realm {

@@ -12,14 +12,8 @@ final class LocksDecideTests: XCTestCase {
         realm = Realm(name: "realm1")
     }
 
-    private func join(_ id: WampID) -> (RealmSession, FakePeer) {
-        let (session, peer) = RealmSession.make(id)
-        realm.join(session)
-        return (session, peer)
-    }
-
     func testRetainedEventsToASubscriberThatDiesOnTheFirstOne() throws {
-        let (publisher, publisherPeer) = join(1)
+        let (publisher, publisherPeer) = realm.joinFake(1)
         for topic in ["com.r.a", "com.r.b", "com.r.c"] {
             realm.broker.publish(Publish(request: 1, options: options(#"{"retain":true,"acknowledge":true}"#), topic: topic,
                                          payload: Payload(arguments: RawJSON("[\"\(String(repeating: "x", count: 40_000))\"]")!)),
@@ -34,7 +28,7 @@ final class LocksDecideTests: XCTestCase {
         XCTAssertNil(realm.session(slow.id))
         XCTAssertEqual(realm.broker.subscriptionCount, 0, "the dead subscriber's subscription went with it")
         // Everyone else is unaffected.
-        let (other, otherPeer) = join(3)
+        let (other, otherPeer) = realm.joinFake(3)
         realm.broker.subscribe(Subscribe(request: 1, options: options(), topic: "com.r.a"), from: other)
         guard case .subscribed? = otherPeer.messages.first else { return XCTFail("\(otherPeer.texts)") }
     }
@@ -43,7 +37,7 @@ final class LocksDecideTests: XCTestCase {
         let (watcher, watcherPeer) = ReentrantPeer.join(realm, id: 1)
         realm.broker.subscribe(Subscribe(request: 1, options: options(), topic: "wamp.session.on_join"), from: watcher)
         watcherPeer.arm()
-        let (newcomer, _) = join(2)
+        let (newcomer, _) = realm.joinFake(2)
         XCTAssertTrue(watcherPeer.hasLeft)
         XCTAssertNil(realm.session(watcher.id))
         XCTAssertNotNil(realm.session(newcomer.id))
@@ -54,7 +48,7 @@ final class LocksDecideTests: XCTestCase {
         let (watcher, watcherPeer) = ReentrantPeer.join(realm, id: 1)
         realm.broker.subscribe(Subscribe(request: 1, options: options(), topic: "wamp.registration.on_register"), from: watcher)
         watcherPeer.arm()
-        let (callee, calleePeer) = join(2)
+        let (callee, calleePeer) = realm.joinFake(2)
         realm.dealer.register(Register(request: 4, options: .emptyObject, procedure: "com.example.p"), from: callee)
         XCTAssertTrue(watcherPeer.hasLeft)
         guard case .registered(let registered)? = calleePeer.last else { return XCTFail("\(calleePeer.texts)") }
@@ -72,7 +66,7 @@ final class LocksDecideTests: XCTestCase {
 
     /// The work a re-entrant leave queues (its on_leave) still goes out, after what came first.
     func testMetaEventsOfAReentrantLeaveFollowTheEventThatCausedIt() throws {
-        let (observer, observerPeer) = join(9)
+        let (observer, observerPeer) = realm.joinFake(9)
         for topic in ["wamp.session.on_join", "wamp.session.on_leave"] {
             realm.broker.subscribe(Subscribe(request: 1, options: options(), topic: topic), from: observer)
         }
@@ -80,7 +74,7 @@ final class LocksDecideTests: XCTestCase {
         realm.broker.subscribe(Subscribe(request: 1, options: options(), topic: "wamp.session.on_join"), from: watcher)
         observerPeer.clear()
         watcherPeer.arm()
-        _ = join(2)
+        _ = realm.joinFake(2)
         let kinds = observerPeer.messages.compactMap { message -> String? in
             guard case .event(let event) = message else { return nil }
             return event.payload.arguments!.description.contains("\"session\":2") ? "join 2" : "leave \(event.payload.arguments!)"

@@ -11,12 +11,6 @@ final class RealmLimitsTests: XCTestCase {
         return Realm(name: "realm1", eventHistory: history, limits: limits)
     }
 
-    private func join(_ realm: Realm, _ id: WampID) -> (RealmSession, FakePeer) {
-        let (session, peer) = RealmSession.make(id)
-        realm.join(session)
-        return (session, peer)
-    }
-
     private func lastError(_ peer: FakePeer) -> ErrorMessage? {
         if case .error(let error)? = peer.last { return error }
         return nil
@@ -24,7 +18,7 @@ final class RealmLimitsTests: XCTestCase {
 
     func testSubscriptionsPerSession() {
         let realm = makeRealm { $0.maxSubscriptionsPerSession = 2 }
-        let (session, peer) = join(realm, 1)
+        let (session, peer) = realm.joinFake(1)
         for (request, topic) in [(1, "a.one"), (2, "a.two")] {
             realm.broker.subscribe(Subscribe(request: WampID(request), options: options(), topic: topic), from: session)
         }
@@ -34,14 +28,14 @@ final class RealmLimitsTests: XCTestCase {
         XCTAssertEqual(lastError(peer)?.error, ErrorURI.limitExceeded)
         XCTAssertEqual(lastError(peer)?.request, 4)
         XCTAssertEqual(realm.counters.value(.limitRefusals), 1)
-        let (other, otherPeer) = join(realm, 2)
+        let (other, otherPeer) = realm.joinFake(2)
         realm.broker.subscribe(Subscribe(request: 1, options: options(), topic: "a.three"), from: other)
         guard case .subscribed? = otherPeer.last else { return XCTFail("the bound is per session") }
     }
 
     func testRegistrationsPerSession() {
         let realm = makeRealm { $0.maxRegistrationsPerSession = 1 }
-        let (session, peer) = join(realm, 1)
+        let (session, peer) = realm.joinFake(1)
         realm.dealer.register(Register(request: 1, options: .emptyObject, procedure: "p.one"), from: session)
         realm.dealer.register(Register(request: 2, options: .emptyObject, procedure: "p.two"), from: session)
         XCTAssertEqual(lastError(peer)?.error, ErrorURI.limitExceeded)
@@ -50,8 +44,8 @@ final class RealmLimitsTests: XCTestCase {
 
     func testPendingCallsPerCaller() throws {
         let realm = makeRealm { $0.maxPendingCallsPerCaller = 2 }
-        let (callee, calleePeer) = join(realm, 1)
-        let (caller, callerPeer) = join(realm, 2)
+        let (callee, calleePeer) = realm.joinFake(1)
+        let (caller, callerPeer) = realm.joinFake(2)
         realm.dealer.register(Register(request: 1, options: .emptyObject, procedure: "p"), from: callee)
         for request in 1...3 as ClosedRange<WampID> {
             try realm.dealer.call(Call(request: request, options: .emptyObject, procedure: "p"), from: caller)
@@ -68,7 +62,7 @@ final class RealmLimitsTests: XCTestCase {
 
     func testTestamentsPerSession() throws {
         let realm = makeRealm { $0.maxTestamentsPerSession = 2 }
-        let (session, peer) = join(realm, 1)
+        let (session, peer) = realm.joinFake(1)
         XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.add_testament", #"["t.one", []]"#), "")
         XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.add_testament", #"["t.two", []]"#, #"{"scope":"detached"}"#), "")
         XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.add_testament", #"["t.three", []]"#), "!" + ErrorURI.limitExceeded)
@@ -78,7 +72,7 @@ final class RealmLimitsTests: XCTestCase {
 
     func testMetaProcedureArgumentsAreBoundedBeforeTheyAreParsed() throws {
         let realm = makeRealm { $0.maxParsedArgumentsBytes = 64 }
-        let (session, peer) = join(realm, 1)
+        let (session, peer) = realm.joinFake(1)
         let big = "[\"t.one\", [\"\(String(repeating: "x", count: 100))\"]]"
         XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.add_testament", big), "!" + ErrorURI.limitExceeded)
         XCTAssertEqual(try realm.callMeta(session, peer, "wamp.session.count"), "[1]")
@@ -90,7 +84,7 @@ final class RealmLimitsTests: XCTestCase {
     }
 
     private func retainedTopics(_ realm: Realm) -> [String] {
-        let (probe, peer) = join(realm, 99)
+        let (probe, peer) = realm.joinFake(99)
         defer { realm.leave(probe) }
         realm.broker.subscribe(Subscribe(request: 1, options: options(#"{"match":"prefix","get_retained":true}"#), topic: "r"), from: probe)
         return peer.messages.compactMap { message in
@@ -101,7 +95,7 @@ final class RealmLimitsTests: XCTestCase {
 
     func testRetainedTopicsEvictTheOldest() {
         let realm = makeRealm { $0.maxRetainedTopics = 2 }
-        let (publisher, _) = join(realm, 1)
+        let (publisher, _) = realm.joinFake(1)
         retain(realm, publisher, "r.a", "1")
         retain(realm, publisher, "r.b", "2")
         retain(realm, publisher, "r.a", "3")
@@ -112,7 +106,7 @@ final class RealmLimitsTests: XCTestCase {
 
     func testRetainedBytesEvictTheOldest() {
         let realm = makeRealm { $0.maxRetainedBytes = 30 }
-        let (publisher, _) = join(realm, 1)
+        let (publisher, _) = realm.joinFake(1)
         let ten = String(repeating: "x", count: 6) // ["xxxxxx"] is 10 bytes
         for topic in ["r.a", "r.b", "r.c", "r.d"] { retain(realm, publisher, topic, ten) }
         XCTAssertEqual(retainedTopics(realm), ["r.b", "r.c", "r.d"])
@@ -121,7 +115,7 @@ final class RealmLimitsTests: XCTestCase {
 
     func testRetainedDeliveryOnSubscribeIsBoundedAndCounted() {
         let realm = makeRealm { $0.maxAnswerBytes = 25 }
-        let (publisher, _) = join(realm, 1)
+        let (publisher, _) = realm.joinFake(1)
         for topic in ["r.a", "r.b", "r.c"] { retain(realm, publisher, topic, "123456") }
         XCTAssertEqual(retainedTopics(realm), ["r.a", "r.b"])
         XCTAssertEqual(realm.counters.value(.retainedNotDelivered), 1)
@@ -129,13 +123,13 @@ final class RealmLimitsTests: XCTestCase {
 
     func testHistoryBoundsEvictTheOldestAcrossTopics() {
         let realm = makeRealm({ $0.maxHistoryTopics = 2; $0.maxHistoryBytes = 1 << 20 }, history: [("h.", 10)])
-        let (publisher, _) = join(realm, 1)
+        let (publisher, _) = realm.joinFake(1)
         for topic in ["h.a", "h.b", "h.a", "h.c"] {
             realm.broker.publish(Publish(request: 1, options: options(), topic: topic, payload: Payload(arguments: RawJSON("[1]")!)),
                                  from: publisher)
         }
         XCTAssertEqual(realm.counters.value(.historyEvicted), 2, "h.a's first event, then h.b's, the oldest two")
-        let (subscriber, peer) = join(realm, 2)
+        let (subscriber, peer) = realm.joinFake(2)
         realm.broker.subscribe(Subscribe(request: 1, options: options(#"{"match":"prefix"}"#), topic: "h"), from: subscriber)
         guard case .subscribed(let subscribed)? = peer.last else { return XCTFail() }
         let events = realm.broker.history(subscription: subscribed.subscription) ?? []
@@ -144,8 +138,8 @@ final class RealmLimitsTests: XCTestCase {
 
     func testGetEventsAnswerIsBounded() throws {
         let realm = makeRealm({ $0.maxAnswerBytes = 400 }, history: [("h.", 100)])
-        let (publisher, _) = join(realm, 1)
-        let (subscriber, peer) = join(realm, 2)
+        let (publisher, _) = realm.joinFake(1)
+        let (subscriber, peer) = realm.joinFake(2)
         realm.broker.subscribe(Subscribe(request: 1, options: options(), topic: "h.t"), from: subscriber)
         guard case .subscribed(let subscribed)? = peer.last else { return XCTFail() }
         for _ in 1...20 {
