@@ -47,7 +47,9 @@ extension Dealer {
                 let pending = state.pending[invocationKey]!
                 return .continueInvocation(callee: pending.callee, request: invocationKey.request, registration: pending.registration)
             }
-            if state.abandonedStreams[session.id]?.contains(message.request) == true {
+            // Only a caller that streams invocations can have abandoned streams: no probe otherwise.
+            if session.features.contains(.callerProgressiveCallInvocations),
+               state.abandonedStreams[session.id]?.contains(message.request) == true {
                 if !progress { state.forgetAbandonedStream(caller: session.id, request: message.request) }
                 return .discardLateContinuation
             }

@@ -17,9 +17,6 @@ public struct Outbox {
 
     public init() {}
 
-    public var isEmpty: Bool { items.isEmpty }
-    public var count: Int { items.count }
-
     public mutating func send(_ message: WampMessage, to peer: any Peer) {
         items.append(.message(peer, message))
     }
