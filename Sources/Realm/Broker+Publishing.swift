@@ -29,7 +29,6 @@ extension Broker {
         }
         let topic = message.topic
         let timestamp = historyEnabled ? Timestamp.now() : ""
-        let limits = self.limits
         var evicted = (retained: 0, history: 0)
         let targets = state.withLock { state -> Targets in
             let publication = state.ids.next()
@@ -41,12 +40,12 @@ extension Broker {
                         payload: message.payload, details: options.details, filter: options.filter,
                         publisher: session.id, excludeMe: options.excludeMe)
                     if options.retain {
-                        evicted.retained = state.retained.store(record, maxTopics: limits.maxRetainedTopics,
-                                                                maxBytes: limits.maxRetainedBytes)
+                        evicted.retained = state.retained.store(record, maxTopics: self.limits.maxRetainedTopics,
+                                                                maxBytes: self.limits.maxRetainedBytes)
                     }
                     if let historyLimit {
-                        evicted.history = state.history.append(record, limit: historyLimit, maxTopics: limits.maxHistoryTopics,
-                                                               maxBytes: limits.maxHistoryBytes)
+                        evicted.history = state.history.append(record, limit: historyLimit, maxTopics: self.limits.maxHistoryTopics,
+                                                               maxBytes: self.limits.maxHistoryBytes)
                     }
                 }
             }
@@ -64,10 +63,12 @@ extension Broker {
     }
 
     private func reportEvictions(_ evicted: (retained: Int, history: Int)) {
-        counters.add(.retainedEvicted, evicted.retained)
-        counters.add(.historyEvicted, evicted.history)
+        let retainedLine = counters.add(.retainedEvicted, evicted.retained)
+        let historyLine = counters.add(.historyEvicted, evicted.history)
+        guard retainedLine || historyLine else { return }
         logger.notice("oldest stored events evicted to stay within the realm's bounds", metadata: [
             "retainedEvicted": "\(evicted.retained)", "historyEvicted": "\(evicted.history)",
+            "retainedEvictedTotal": "\(counters.value(.retainedEvicted))", "historyEvictedTotal": "\(counters.value(.historyEvicted))",
             "maxRetainedTopics": "\(limits.maxRetainedTopics)", "maxRetainedBytes": "\(limits.maxRetainedBytes)",
             "maxHistoryTopics": "\(limits.maxHistoryTopics)", "maxHistoryBytes": "\(limits.maxHistoryBytes)",
         ])

@@ -39,10 +39,10 @@ public final class Broker: Sendable {
 
     public func subscribe(_ message: Subscribe, from session: RealmSession) {
         let skipped = membership.run { outbox in subscribeInOrder(message, from: session, into: &outbox) }
-        if skipped > 0 {
-            counters.add(.retainedNotDelivered, skipped)
+        if skipped > 0, counters.add(.retainedNotDelivered, skipped) {
             logger.warning("retained events not delivered: answer bound reached", metadata: [
                 "session": "\(session.id)", "topic": "\(LogText.quoted(message.topic))", "skipped": "\(skipped)",
+                "skippedTotal": "\(counters.value(.retainedNotDelivered))",
                 "maxAnswerBytes": "\(limits.maxAnswerBytes)",
             ])
         }

@@ -21,15 +21,24 @@ public final class RealmCounters: Sendable {
 
     public init() {}
 
-    func add(_ counter: Counter, _ amount: Int = 1) {
-        guard amount > 0 else { return }
+    /// Adds `amount`; returns whether this addition deserves a log line: the first one, then
+    /// one each time the total passes a multiple of `logEvery`. A peer that provokes drops in a
+    /// loop (retaining to ever new topics) then gets a bounded share of the log, and the line
+    /// carries the total.
+    @discardableResult
+    func add(_ counter: Counter, _ amount: Int = 1) -> Bool {
+        guard amount > 0 else { return false }
+        let before: Int
         switch counter {
-        case .limitRefusals: limitRefusals.wrappingAdd(amount, ordering: .relaxed)
-        case .retainedEvicted: retainedEvicted.wrappingAdd(amount, ordering: .relaxed)
-        case .historyEvicted: historyEvicted.wrappingAdd(amount, ordering: .relaxed)
-        case .retainedNotDelivered: retainedNotDelivered.wrappingAdd(amount, ordering: .relaxed)
+        case .limitRefusals: before = limitRefusals.wrappingAdd(amount, ordering: .relaxed).oldValue
+        case .retainedEvicted: before = retainedEvicted.wrappingAdd(amount, ordering: .relaxed).oldValue
+        case .historyEvicted: before = historyEvicted.wrappingAdd(amount, ordering: .relaxed).oldValue
+        case .retainedNotDelivered: before = retainedNotDelivered.wrappingAdd(amount, ordering: .relaxed).oldValue
         }
+        return before == 0 || before / Self.logEvery != (before + amount) / Self.logEvery
     }
+
+    static let logEvery = 1024
 
     public func value(_ counter: Counter) -> Int {
         switch counter {

@@ -104,6 +104,15 @@ final class RealmLimitsTests: XCTestCase {
         XCTAssertEqual(realm.counters.value(.retainedEvicted), 1)
     }
 
+    func testEvictionsAreLoggedFirstThenOncePerThousandOrSo() {
+        let counters = RealmCounters()
+        var lines = 0
+        for _ in 0..<5000 where counters.add(.retainedEvicted) { lines += 1 }
+        XCTAssertEqual(counters.value(.retainedEvicted), 5000)
+        XCTAssertEqual(lines, 1 + 5000 / RealmCounters.logEvery, "the first eviction, then one per 1,024")
+        XCTAssertTrue(counters.add(.historyEvicted, 3000), "a first addition always gets its line")
+    }
+
     func testRetainedBytesEvictTheOldest() {
         let realm = makeRealm { $0.maxRetainedBytes = 30 }
         let (publisher, _) = realm.joinFake(1)
