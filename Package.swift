@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,6 +37,25 @@ let package = Package(
             dependencies: ["WampMessages", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "WampAuth",
+            dependencies: [
+                "WampMessages",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "RouterConfig",
+            dependencies: ["Realm", "WampAuth", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "WampTLS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
             name: "WebSocketIO",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -48,7 +70,7 @@ let package = Package(
         .target(
             name: "WampRouter",
             dependencies: [
-                "WampMessages", "Realm", "WebSocketIO",
+                "WampMessages", "Realm", "WebSocketIO", "WampAuth", "RouterConfig", "WampTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -67,7 +89,7 @@ let package = Package(
         .target(
             name: "WampClient",
             dependencies: [
-                "WampMessages", "WebSocketIO",
+                "WampMessages", "WebSocketIO", "WampAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -85,6 +107,17 @@ let package = Package(
         ),
         .testTarget(name: "WampMessagesTests", dependencies: ["WampMessages", "CJansson"]),
         .testTarget(name: "RealmTests", dependencies: ["Realm", "WampMessages"]),
+        .testTarget(name: "WampAuthTests", dependencies: ["WampAuth", "WampMessages"]),
+        .testTarget(name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth"]),
+        .testTarget(
+            name: "WampTLSTests",
+            dependencies: [
+                "WampTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(
             name: "WebSocketIOTests",
             dependencies: [

@@ -1,0 +1,2 @@
+/// TLS for the router's listeners (swift-nio-ssl).
+public enum WampTLSPlaceholder {}
