@@ -8,7 +8,16 @@ import NIOCore
 /// the low-water mark. Paused also while a peer is over its message rate, until its token
 /// bucket holds a token again (`MessageRateLimiter`): slowed, never answered by dropping.
 extension WebSocketChannelHandler {
-    var readsPaused: Bool { self.pausedForBackpressure || self.pausedForRate }
+    var readsPaused: Bool { self.pausedForBackpressure || self.pausedForRate || self.pausedByApplication }
+
+    /// The application stops message delivery (no further `didReceive` until it resumes), e.g.
+    /// while a decision about the last message is made elsewhere and later messages must not
+    /// overtake it.
+    func applicationPausedReading(_ paused: Bool) {
+        guard paused != self.pausedByApplication else { return }
+        self.pausedByApplication = paused
+        if !paused, let context = self.context { self.resumeReading(context: context) }
+    }
 
     /// After each delivered message when a rate limit is set.
     func messageCounted(context: ChannelHandlerContext) {

@@ -57,6 +57,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// `--max-message-rate` (`+ReadPacing`): the bucket, and the pause until it refills.
     var rateLimiter: MessageRateLimiter?
     var pausedForRate = false
+    /// Set by `WebSocketConnection.pauseReading()` (`+ReadPacing`).
+    var pausedByApplication = false
     var rateTimer: Scheduled<Void>?
     /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
     private(set) var bufferedAtSample = 0

@@ -21,6 +21,9 @@ public final class WebSocketConnection: Sendable {
     public let handshakeDeadline: NIODeadline?
     /// The configured handshake timeout, for the application's message when it fires.
     public let handshakeTimeout: TimeAmount?
+    /// The peer's address as TCP saw it (what per-address policies such as slowing repeated
+    /// authentication failures key on).
+    public let remoteAddress: SocketAddress?
     let logger: Logger
 
     struct CrossLoopQueue {
@@ -44,12 +47,13 @@ public final class WebSocketConnection: Sendable {
     private let closeReported = Atomic<Bool>(false)
 
     init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, handshakeDeadline: NIODeadline? = nil,
-         handshakeTimeout: TimeAmount? = nil, logger: Logger) {
+         handshakeTimeout: TimeAmount? = nil, remoteAddress: SocketAddress? = nil, logger: Logger) {
         self.eventLoop = eventLoop
         self.subprotocol = subprotocol
         self.maxBacklogBytes = maxBacklogBytes
         self.handshakeDeadline = handshakeDeadline
         self.handshakeTimeout = handshakeTimeout
+        self.remoteAddress = remoteAddress
         self.logger = logger
         self.handlerBox = NIOLoopBoundBox.makeEmptyBox(valueType: WebSocketChannelHandler.self, eventLoop: eventLoop)
     }
@@ -112,6 +116,19 @@ public final class WebSocketConnection: Sendable {
                 self.handlerBox.value?.closeRequested(code: code, reason: reason)
             }
         }
+    }
+
+    /// Stops delivering messages after the current one, until `resumeReading()`; bytes that
+    /// arrive meanwhile wait unparsed and NIO stops reading the socket. On the loop only.
+    public func pauseReading() {
+        self.eventLoop.preconditionInEventLoop()
+        self.handlerBox.value?.applicationPausedReading(true)
+    }
+
+    /// Delivers what waited, in order, then reads on. On the loop only.
+    public func resumeReading() {
+        self.eventLoop.preconditionInEventLoop()
+        self.handlerBox.value?.applicationPausedReading(false)
     }
 
     // MARK: - loop side

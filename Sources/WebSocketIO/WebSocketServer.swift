@@ -193,6 +193,7 @@ public final class WebSocketServer: Sendable {
             maxBacklogBytes: configuration.maxBacklogBytes,
             handshakeDeadline: handshakeDeadline,
             handshakeTimeout: configuration.handshakeTimeout,
+            remoteAddress: channel.remoteAddress,
             logger: connectionLogger
         )
         let handler = try WebSocketChannelHandler(
