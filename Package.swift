@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "WampRouterMain",
             dependencies: [
-                "WampRouter", "Realm",
+                "WampRouter", "Realm", "RouterConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
