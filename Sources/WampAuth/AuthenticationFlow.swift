@@ -223,7 +223,7 @@ public struct AuthenticationFlow: Sendable {
         details.set("transport", transport.json)
         details.set("session", integer: Int64(session))
         details.set("authmethod", string: method?.rawValue ?? "")
-        details.set("authextra", hello.authextra ?? .null())
+        details.set("authextra", hello.authextra ?? .null)
         if includingIdentity {
             details.set("authid", optionalString(hello.authid))
             details.set("authrole", optionalString(hello.authrole))
@@ -232,7 +232,7 @@ public struct AuthenticationFlow: Sendable {
     }
 
     func optionalString(_ text: String?) -> JSONValue {
-        text.map(JSONValue.string) ?? .null()
+        text.map(JSONValue.string) ?? .null
     }
 
     /// The identity an authenticator's answer gives, with Crossbar's checks: the answer may move

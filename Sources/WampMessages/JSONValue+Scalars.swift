@@ -18,11 +18,6 @@ extension JSONValue {
         JSONValue(owning: value ? json_true() : json_false())
     }
 
-    /// JSON `null`.
-    public static func null() -> JSONValue {
-        JSONValue(owning: json_null())
-    }
-
     public var isString: Bool { pointer.pointee.type == JSON_STRING }
 
     /// Sets `key` to JSON `null` (a member that is present but empty, as Crossbar sends

@@ -32,11 +32,11 @@ struct AuthenticationFlowStep: SessionAuthentication {
         return Self.step(flow!.authenticate(signature: message.signature, extra: message.extra))
     }
 
-    mutating func authenticatorReturned(_ result: Result<JSONValue, AuthenticatorCallFailure>) -> AuthenticationStep {
+    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorCallFailure>) -> AuthenticationStep {
         guard flow?.isAwaitingAuthenticator == true else {
             return .refuse(reason: ErrorURI.protocolViolation, message: "no authenticator call outstanding", failedCredentials: false)
         }
-        let answer: Result<JSONValue, AuthenticatorFailure>
+        let answer: Swift.Result<JSONValue, AuthenticatorFailure>
         switch result {
         case .success(let value): answer = .success(value)
         case .failure(.error(let uri, let message)): answer = .failure(.error(uri: uri, message: message))

@@ -13,6 +13,7 @@ final class RouterContext: Sendable {
     let counters = RouterCounters()
     /// How long a dynamic authenticator may take to answer.
     let authenticatorTimeout: TimeAmount
+    var authenticatorTimeoutSeconds: Double { Double(authenticatorTimeout.nanoseconds) / 1e9 }
     /// Repeated authentication failures per peer address, which the router answers ever later.
     let authenticationFailures: AuthenticationFailures
     private let liveSessions = Mutex<[ObjectIdentifier: WampSession]>([:])

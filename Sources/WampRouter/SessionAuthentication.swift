@@ -38,5 +38,5 @@ protocol SessionAuthentication {
     mutating func start() -> AuthenticationStep
     /// nil when the flow is not waiting for AUTHENTICATE (then it is a protocol violation).
     mutating func authenticate(_ message: Authenticate) -> AuthenticationStep?
-    mutating func authenticatorReturned(_ result: Result<JSONValue, AuthenticatorCallFailure>) -> AuthenticationStep
+    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorCallFailure>) -> AuthenticationStep
 }

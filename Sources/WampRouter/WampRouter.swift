@@ -38,7 +38,7 @@ public final class WampRouter: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules),
                                    scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory,
-                                   limits: configuration.realmLimits, roles: configuration.roles, logger: logger)
+                                   limits: configuration.realmLimits, rolesByRealm: configuration.roles, logger: logger)
         let context = RouterContext(realms: realms, logger: logger,
                                     decoderLimits: MessageDecoder.Limits(maxOptionsBytes: configuration.maxOptionsBytes),
                                     authenticatorTimeout: configuration.authenticatorTimeout)

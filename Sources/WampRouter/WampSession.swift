@@ -196,8 +196,8 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         }
         let list = JSONValue.makeArray()
         for argument in arguments { list.append(argument) }
-        realm.callInternally(procedure: authenticator.procedure, arguments: RawJSON(list), timeout: router.authenticatorTimeout) { result in
-            let answer: Result<JSONValue, AuthenticatorCallFailure>
+        realm.callInternally(procedure: authenticator.procedure, arguments: RawJSON(list), timeoutSeconds: router.authenticatorTimeoutSeconds) { result in
+            let answer: Swift.Result<JSONValue, AuthenticatorCallFailure>
             switch result {
             case .success(let value): answer = .success(value.firstArgument ?? .null)
             case .failure(.noSuchProcedure): answer = .failure(.noSuchProcedure)
@@ -216,6 +216,9 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         guard let request = AuthorizationRequest(message) else {
             route(message, realm: realm, session: session, disclose: false)
             return
+        }
+        if let outcome = realm.authorizeNow(request.action, uri: request.uri, session: session) {
+            return apply(outcome, to: message, request: request, realm: realm, session: session)
         }
         let outcome = realm.authorize(request.action, uri: request.uri, session: session, options: request.options) { outcome in
             self.eventLoopExecute { self.authorizationArrived(outcome, for: message, realm: realm, session: session) }
@@ -245,8 +248,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             if let requestType = request.errorRequestType {
                 send(.error(ErrorMessage(requestType: requestType, request: request.id, error: errorURI, message: why)))
             } else {
-                realm.refusedUnacknowledgedPublish()
-                publishRefusals.refused(request: request.id, why: why, logger: logger)
+                realm.refusedUnacknowledgedPublish(topic: request.uri, from: session, reason: why)
             }
         }
     }

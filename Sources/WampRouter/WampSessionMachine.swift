@@ -1,5 +1,6 @@
 import NIOWebSocket
 import Realm
+import WampAuth
 import WampMessages
 
 /// A WAMP session's life on one connection, as a pure machine: awaiting HELLO -> authenticating
@@ -115,7 +116,7 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
         }
     }
 
-    mutating func authenticatorReturned(_ result: Result<JSONValue, AuthenticatorCallFailure>) -> [Action] {
+    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorCallFailure>) -> [Action] {
         guard case .authenticating(var flow, let sessionID, let roles) = state else { return [] }
         let step = flow.authenticatorReturned(result)
         state = .authenticating(flow: flow, sessionID: sessionID, roles: roles)
@@ -189,10 +190,10 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
             return abort(reason, message, closeCode: .normalClosure, failedCredentials: failedCredentials)
         case .welcome(let identity):
             guard let realm = realms.realm(named: identity.realm) else {
-                return abort(ErrorURI.noSuchRealm, "no realm '\(LogText.cut(identity.realm))' on this router")
+                return abort(ErrorURI.noSuchRealm, "no realm \(LogText.quoted(identity.realm)) on this router")
             }
             guard realm.hasRole(identity.authrole) else {
-                return abort(ErrorURI.noSuchRole, "no role '\(LogText.cut(identity.authrole))' on realm '\(realm.name)'")
+                return abort(ErrorURI.noSuchRole, "no role \(LogText.quoted(identity.authrole)) on realm '\(realm.name)'")
             }
             let session = RealmSession(id: sessionID, peer: peer, authid: identity.authid, authrole: identity.authrole,
                                        authmethod: identity.authmethod, authprovider: identity.authprovider,

@@ -140,7 +140,7 @@ final class AuthenticationFlowTests: XCTestCase {
             (.failure(.timeout), "wamp.error.authentication_failed"),
             (.failure(.noSuchProcedure), "wamp.error.no_such_procedure"),
             (.success(.integer(3)), "wamp.error.authentication_failed"),
-            (.success(.null()), "wamp.error.authentication_failed"),
+            (.success(.null), "wamp.error.authentication_failed"),
             (.success(Fixture.object(#"{"authid":"x"}"#)), "wamp.error.no_such_role"),
             (.success(Fixture.object(#"{"role":7}"#)), "wamp.error.authentication_failed"),
         ]

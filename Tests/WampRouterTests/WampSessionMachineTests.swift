@@ -181,7 +181,7 @@ struct ScriptedAuthentication: SessionAuthentication {
     mutating func authenticate(_ message: Authenticate) -> AuthenticationStep? {
         box.expectingAuthenticate ? box.next() : nil
     }
-    mutating func authenticatorReturned(_ result: Result<JSONValue, AuthenticatorCallFailure>) -> AuthenticationStep { box.next() }
+    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorCallFailure>) -> AuthenticationStep { box.next() }
 }
 
 final class DiscardingPeer: Peer {
