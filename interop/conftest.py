@@ -105,6 +105,7 @@ class Router:
 
 
 _started: list[Router] = []
+_component_logs: list[Path] = []  # the backend component of app_router, while it runs
 
 
 def start_router(name: str, realms=("realm1", "realm2"), extra_args=()) -> Router:
@@ -188,11 +189,12 @@ def router():
 def _router_still_up(request):
     """After every test that used the shared router, the router must still be running."""
     yield
-    if "router" in request.fixturenames:
-        r = request.getfixturevalue("router")
-        if not r.alive():
-            pytest.fail(f"the shared router died (exit code {r.proc.returncode}) during this test\n"
-                        f"--- {r.log_path} ---\n{log_tail(r.log_path)}", pytrace=False)
+    for name in ("router", "app_router", "secure_router"):
+        if name in request.fixturenames:
+            r = request.getfixturevalue(name)
+            if not r.alive():
+                pytest.fail(f"the {name} router died (exit code {r.proc.returncode}) during this test\n"
+                            f"--- {r.log_path} ---\n{log_tail(r.log_path)}", pytrace=False)
 
 
 @pytest.fixture
@@ -222,6 +224,8 @@ def pytest_runtest_makereport(item, call):
         for r in list(_started):
             rep.sections.append((f"router log {r.log_path.name} (last {LOG_TAIL_LINES} lines)",
                                  log_tail(r.log_path)))
+        for path in _component_logs:
+            rep.sections.append((f"component log {path.name}", log_tail(path)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,8 +438,11 @@ def app_router(tmp_path_factory, router_impl):
                             f"{log_tail(router.log_path)}", pytrace=False)
             time.sleep(0.1)
         router.backend = backend
+        _component_logs.append(log_path)
         yield router
     finally:
+        if log_path in _component_logs:
+            _component_logs.remove(log_path)
         backend.terminate()
         try:
             backend.wait(5)

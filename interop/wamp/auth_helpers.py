@@ -32,6 +32,7 @@ SECURE_CONFIG = CONFIGS / "secure-deployment.yaml"
 
 APP, OPS, SECURE = "com.example.app", "com.example.ops", "com.example.secure"
 WAIT = 10.0  # every wait on the network is bounded by this many seconds
+TEST_TIMEOUT = 45.0  # and each test as a whole (wamp_helpers.run)
 
 
 def key_for(name: str) -> CryptosignKey:

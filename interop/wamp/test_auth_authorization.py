@@ -11,7 +11,7 @@ import pytest
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import PublishOptions, RegisterOptions, SubscribeOptions
 
-from auth_helpers import ALICE, APP, BACKEND, IMPL, WAIT, auth_session
+from auth_helpers import ALICE, APP, BACKEND, IMPL, TEST_TIMEOUT, WAIT, auth_session
 from wamp_helpers import close_all, run, unique
 
 NOT_AUTHORIZED = "wamp.error.not_authorized"
@@ -76,7 +76,7 @@ def test_anonymous_may_only_use_its_public_prefix(app_router):
         finally:
             await close_all(anon, backend.session)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_unacknowledged_denied_publish_is_dropped_without_error(app_router):
@@ -97,7 +97,7 @@ def test_unacknowledged_denied_publish_is_dropped_without_error(app_router):
         finally:
             await close_all(anon, backend.session)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 @pytest.mark.parametrize("procedure,args", [
@@ -127,7 +127,7 @@ def test_meta_procedures_need_a_permission(app_router, who, procedure, args):
         finally:
             await close_all(peer, backend.session)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 @pytest.mark.parametrize("creds", [{}, ALICE], ids=["anonymous", "frontend"])
@@ -139,7 +139,7 @@ def test_meta_topics_need_a_permission(app_router, creds):
         finally:
             await close_all(peer)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 # frontend: prefix com.example. (call/publish/subscribe), exact com.example.admin (nothing),
@@ -173,7 +173,7 @@ def test_call_permission_precedence(app_router, procedure, allowed, why):
         finally:
             await close_all(alice, backend.session)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_exact_deny_does_not_shadow_a_prefix_allow(app_router):
@@ -193,7 +193,7 @@ def test_exact_deny_does_not_shadow_a_prefix_allow(app_router):
         finally:
             await close_all(alice, backend.session)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_register_needs_the_register_permission(app_router):
@@ -205,7 +205,7 @@ def test_register_needs_the_register_permission(app_router):
         finally:
             await close_all(alice)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_subscribe_and_publish_by_precedence(app_router):
@@ -221,7 +221,7 @@ def test_subscribe_and_publish_by_precedence(app_router):
         finally:
             await close_all(alice)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_disclose_caller_forced_by_the_permission(app_router):
@@ -244,7 +244,7 @@ def test_disclose_caller_forced_by_the_permission(app_router):
         finally:
             await close_all(alice, anon, backend.session)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_disclose_publisher_forced_by_the_permission(app_router):
@@ -263,4 +263,4 @@ def test_disclose_publisher_forced_by_the_permission(app_router):
         finally:
             await close_all(alice, backend.session)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)

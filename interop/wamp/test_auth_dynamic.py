@@ -11,7 +11,7 @@ import pytest
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import RegisterOptions
 
-from auth_helpers import APP, BACKEND, CAROL, DYN_TICKET, WAIT, auth_session, key_for, refused
+from auth_helpers import APP, BACKEND, CAROL, DYN_TICKET, TEST_TIMEOUT, WAIT, auth_session, key_for, refused
 from wamp_helpers import close_all, run, unique
 
 
@@ -42,7 +42,7 @@ def test_dynamic_ticket_takes_role_and_extra_from_the_authenticator(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_dynamic_authenticator_may_assign_another_authid(app_router):
@@ -54,7 +54,7 @@ def test_dynamic_authenticator_may_assign_another_authid(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_dynamic_authenticator_refusal_is_its_error_uri(app_router):
@@ -64,7 +64,7 @@ def test_dynamic_authenticator_refusal_is_its_error_uri(app_router):
         d = await refused(dynamic_url(app_router), APP, {"authmethods": ["ticket"], "authid": "banned", "ticket": DYN_TICKET})
         assert d.reason == "com.example.error.banned", (d.reason, d.message)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_unregistered_dynamic_authenticator_is_no_such_procedure(app_router):
@@ -73,7 +73,7 @@ def test_unregistered_dynamic_authenticator_is_no_such_procedure(app_router):
         d = await refused(dynamic_url(app_router), APP, {"authmethods": ["wampcra"], "authid": "x", "secret": "y"})
         assert d.reason == "wamp.error.no_such_procedure", (d.reason, d.message)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_dynamic_cryptosign_gets_the_pubkey(app_router):
@@ -92,7 +92,7 @@ def test_dynamic_cryptosign_gets_the_pubkey(app_router):
                                                          "authextra": {"pubkey": key_for("dyn-device").public_key()}})
         assert d.reason == "wamp.error.not_authorized", (d.reason, d.message)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 # ---- the dynamic authorizer (role `restricted`)
@@ -127,7 +127,7 @@ def test_authorizer_allows_discloses_and_caches(app_router):
         finally:
             await close_all(carol, backend)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_authorizer_without_cache_is_asked_every_time(app_router):
@@ -146,7 +146,7 @@ def test_authorizer_without_cache_is_asked_every_time(app_router):
         finally:
             await close_all(carol, backend)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_authorizer_gets_the_session_details(app_router):
@@ -161,7 +161,7 @@ def test_authorizer_gets_the_session_details(app_router):
         finally:
             await close_all(carol, backend)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_authorizer_denial(app_router):
@@ -182,7 +182,7 @@ def test_authorizer_denial(app_router):
         finally:
             await close_all(carol, backend)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_authorizer_that_raises_denies(app_router):
@@ -201,5 +201,5 @@ def test_authorizer_that_raises_denies(app_router):
         finally:
             await close_all(carol, backend)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 

@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
-from auth_helpers import (ALICE, APP, BACKEND, BOB, BOB_SALT, DEVICE7, IMPL, OPS, OPS_DAVE, WAIT,
-                          auth_session, key_for, refused)
-from wamp_helpers import ABORT, RawPeer, close_all, run, unique
+from auth_helpers import (ALICE, APP, BACKEND, BOB, BOB_SALT, DEVICE7, IMPL, OPS, OPS_DAVE, TEST_TIMEOUT,
+                          WAIT, auth_session, key_for, refused)
+from wamp_helpers import ABORT, RawPeer, close_all, run
 
 CHALLENGE, AUTHENTICATE = 4, 5
 
@@ -56,7 +56,7 @@ def test_method_authenticates_with_configured_identity(app_router, creds, authid
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_salted_wampcra_challenge_carries_the_pbkdf2_parameters(app_router):
@@ -68,7 +68,7 @@ def test_salted_wampcra_challenge_carries_the_pbkdf2_parameters(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_anonymous_gets_a_router_assigned_authid(app_router):
@@ -83,7 +83,7 @@ def test_anonymous_gets_a_router_assigned_authid(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_no_authmethods_means_anonymous(app_router):
@@ -94,7 +94,7 @@ def test_no_authmethods_means_anonymous(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_first_client_method_the_transport_offers_is_used(app_router):
@@ -105,7 +105,7 @@ def test_first_client_method_the_transport_offers_is_used(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_cryptosign_principal_realm_places_the_session(app_router):
@@ -116,7 +116,7 @@ def test_cryptosign_principal_realm_places_the_session(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_cryptosign_pubkey_without_authid_is_accepted(app_router):
@@ -127,7 +127,7 @@ def test_cryptosign_pubkey_without_authid_is_accepted(app_router):
         finally:
             await close_all(s)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_on_join_shows_the_authenticated_identity(app_router):
@@ -148,7 +148,7 @@ def test_on_join_shows_the_authenticated_identity(app_router):
         finally:
             await close_all(s, watcher)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 # ---- refusals
@@ -171,7 +171,7 @@ def test_wrong_credentials_are_not_authorized(app_router, creds):
         d = await refused(app_router.url(0), APP, creds)
         assert d.reason == "wamp.error.not_authorized", f"ABORT {d.reason} {d.message!r}"
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_cryptosign_signature_by_another_key_is_not_authorized(app_router):
@@ -181,7 +181,7 @@ def test_cryptosign_signature_by_another_key_is_not_authorized(app_router):
         d = await refused(app_router.url(0), APP, creds)
         assert d.reason == "wamp.error.not_authorized", f"ABORT {d.reason} {d.message!r}"
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_no_method_in_common(app_router):
@@ -189,7 +189,7 @@ def test_no_method_in_common(app_router):
         d = await refused(app_router.url(0), APP, {"authmethods": ["scram", "tls"]})
         assert d.reason == "wamp.error.no_auth_method", f"ABORT {d.reason} {d.message!r}"
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_no_method_in_common_on_a_transport_without_anonymous(app_router):
@@ -197,7 +197,7 @@ def test_no_method_in_common_on_a_transport_without_anonymous(app_router):
         d = await refused(app_router.url(1, "ws"), APP, {"authmethods": ["anonymous"]})
         assert d.reason == "wamp.error.no_auth_method", f"ABORT {d.reason} {d.message!r}"
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_refusal_messages_do_not_say_which_part_was_wrong(app_router):
@@ -212,7 +212,7 @@ def test_refusal_messages_do_not_say_which_part_was_wrong(app_router):
         else:
             assert "mallory" in (unknown.message or ""), unknown.message
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 # ---- malformed and out-of-state AUTHENTICATE (raw peer)
@@ -250,7 +250,7 @@ def test_malformed_authenticate(app_router, bad):
         finally:
             await peer.close()
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_authenticate_before_hello(app_router):
@@ -269,7 +269,7 @@ def test_authenticate_before_hello(app_router):
         finally:
             await peer.close()
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_authenticate_after_welcome(app_router):
@@ -283,7 +283,7 @@ def test_authenticate_after_welcome(app_router):
         finally:
             await peer.close()
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_wrong_ticket_aborts_the_attempt(app_router):
@@ -304,4 +304,4 @@ def test_wrong_ticket_aborts_the_attempt(app_router):
         finally:
             await peer.close()
 
-    run(main())
+    run(main(), TEST_TIMEOUT)

@@ -14,7 +14,7 @@ import pytest
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import RegisterOptions
 
-from auth_helpers import IMPL, SECURE, WAIT, auth_session, client_ssl_context, refused
+from auth_helpers import IMPL, SECURE, TEST_TIMEOUT, WAIT, auth_session, client_ssl_context, refused
 from wamp_helpers import close_all, run, unique
 
 ERIN = dict(authmethods=["ticket"], authid="erin", ticket="erin-ticket-3b8d")
@@ -60,7 +60,7 @@ def test_wss_ticket_client_calls_cryptosign_service(secure_router, pki, tls_vers
         finally:
             await close_all(erin, service)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_wss_refusals(secure_router, pki):
@@ -71,7 +71,7 @@ def test_wss_refusals(secure_router, pki):
         d = await refused(wss_url(secure_router), SECURE, dict(ERIN, ticket="wrong"), ssl_context=ctx)
         assert d.reason == "wamp.error.not_authorized", (d.reason, d.message)
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_wss_certificate_is_checked_by_the_client(secure_router):
@@ -80,7 +80,7 @@ def test_wss_certificate_is_checked_by_the_client(secure_router):
         with pytest.raises(ssl.SSLCertVerificationError):
             await auth_session(wss_url(secure_router), SECURE, ERIN, ssl_context=ssl.create_default_context())
 
-    run(main())
+    run(main(), TEST_TIMEOUT)
 
 
 def test_plain_websocket_on_the_tls_port_does_not_get_a_session(secure_router):
@@ -98,7 +98,7 @@ def upgrade(port: int, origin: str | None) -> bytes:
     """A raw WebSocket upgrade request; returns what the router answered (up to the headers'
     end, the close, or 10 s)."""
     key = base64.b64encode(os.urandom(16)).decode()
-    lines = [f"GET / HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
+    lines = ["GET / HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
              f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Protocol: wamp.2.json"]
     if origin is not None:
         lines.append(f"Origin: {origin}")
