@@ -100,7 +100,7 @@ final class WampSessionMachineTests: XCTestCase {
 
     func testUnknownRealmAndRoleAbort() {
         let roles: [String: RoleDefinition] = ["backend": .permissions([])]
-        let registry = RealmRegistry(realmNames: ["realm1"], roles: ["realm1": roles])
+        let registry = RealmRegistry(realmNames: ["realm1"], rolesByRealm: ["realm1": roles])
         var wrongRealm = Self.anonymous
         wrongRealm.realm = "nowhere"
         var first = machine(script: [.welcome(wrongRealm)], realms: registry)
