@@ -220,7 +220,7 @@ struct AuthReader {
         }
         guard realmValid else { return nil }
         let rolePath = explicitRole != nil ? map.path.key("role") : map.path
-        guard checkRole(role, realm: realm, at: rolePath, line: map.line) else { return nil }
+        guard checkRole(role, realm: realm, at: rolePath, line: map.lineOf("role")) else { return nil }
         return (role, realm)
     }
 

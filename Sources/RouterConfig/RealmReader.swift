@@ -94,7 +94,8 @@ enum RealmReader {
                 log.problem(path, "a role has one of 'permissions', 'authorizer' or 'allow-by-default', got \(forms.map { "'\($0)'" }.joined(separator: " and "))", line: map.line)
             }
             for key in forms { _ = map.node(key) }
-            return nil
+            guard let name, !name.isEmpty else { return nil }
+            return (name, .permissions([]))
         }
         var definition: RoleDefinition?
         switch forms[0] {
@@ -124,8 +125,10 @@ enum RealmReader {
                 definition = .permissions(allowAll ? [Permission(uri: "", match: .prefix, allow: Set(WampAction.allCases))] : [])
             }
         }
-        guard let name, !name.isEmpty, let definition else { return nil }
-        return (name, definition)
+        guard let name, !name.isEmpty else { return nil }
+        // A role whose definition has problems still exists by name, so that principals naming
+        // it do not add "unknown role" problems; the file is refused anyway.
+        return (name, definition ?? .permissions([]))
     }
 }
 

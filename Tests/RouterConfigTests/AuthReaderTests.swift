@@ -156,4 +156,16 @@ final class AuthReaderTests: XCTestCase {
             "workers[0].transports[0].auth.cryptosign.principals.c.authorized_keys[0]",
         ])
     }
+
+    /// A role with a mistake is still a role by name: principals naming it get no extra problem.
+    func testABrokenRoleDoesNotMakeItsPrincipalsUnknown() {
+        let realms = """
+            [{"name": "realm1", "roles": [{"name": "user", "permissions": [{"uri": "a", "match": "nope"}]}, {"name": "admin"}]}]
+            """
+        let json = """
+            {"ticket": {"type": "static", "principals": {"a": {"ticket": "t", "role": "user"}, "b": {"ticket": "t", "role": "admin"}}}}
+            """
+        let found = problems(nodeConfig(realms: realms, transports: ConfigSamples.transport(auth: json)))
+        XCTAssertEqual(found.map(\.path), ["workers[0].realms[0].roles[0].permissions[0].match", "workers[0].realms[0].roles[1]"])
+    }
 }
