@@ -108,7 +108,9 @@ let package = Package(
         .testTarget(name: "WampMessagesTests", dependencies: ["WampMessages", "CJansson"]),
         .testTarget(name: "RealmTests", dependencies: ["Realm", "WampMessages"]),
         .testTarget(name: "WampAuthTests", dependencies: ["WampAuth", "WampMessages"]),
-        .testTarget(name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth"]),
+        .testTarget(
+            name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "WampTLSTests",
             dependencies: [

@@ -59,7 +59,7 @@ struct AuthReader {
             checkImplicitAnonymousRole(at: method.path)
             return .role("anonymous")
         }
-        guard checkRole(role, realm: nil, at: method.path.key("role"), line: method.line) else { return nil }
+        guard checkRole(role, realm: nil, at: method.path.key("role"), line: method.lineOf("role")) else { return nil }
         return .role(role)
     }
 
@@ -74,7 +74,7 @@ struct AuthReader {
         if type == "dynamic" { return dynamicAuthenticator(&method).map(PrincipalSource.dynamic) }
         defer { method.finish(unsupported: unsupported) }
         let defaultRole = method.string("default-role")
-        if let defaultRole, !checkRole(defaultRole, realm: nil, at: method.path.key("default-role"), line: method.line) {
+        if let defaultRole, !checkRole(defaultRole, realm: nil, at: method.path.key("default-role"), line: method.lineOf("default-role")) {
             return nil
         }
         guard let entries = method.map(listKey, required: !unsupported.keys.contains(where: method.has)) else { return nil }
@@ -95,7 +95,7 @@ struct AuthReader {
     private func ticketPrincipal(_ node: ConfigNode, at path: ConfigPath, defaultRole: String?) -> TicketPrincipal? {
         guard var map = MapReader(node, at: path, log: log) else { return nil }
         defer { map.finish() }
-        let ticket = map.string("ticket", required: true).flatMap { context.secret($0, at: path.key("ticket"), line: map.line) }
+        let ticket = map.string("ticket", required: true).flatMap { context.secret($0, at: path.key("ticket"), line: map.lineOf("ticket")) }
         guard let (role, realm) = roleAndRealm(&map, defaultRole: defaultRole), let ticket else { return nil }
         return TicketPrincipal(ticket: ticket, role: role, realm: realm)
     }
@@ -105,7 +105,7 @@ struct AuthReader {
     private func wampcraUser(_ node: ConfigNode, at path: ConfigPath, defaultRole: String?) -> WampcraUser? {
         guard var map = MapReader(node, at: path, log: log) else { return nil }
         defer { map.finish() }
-        let secret = map.string("secret", required: true).flatMap { context.secret($0, at: path.key("secret"), line: map.line) }
+        let secret = map.string("secret", required: true).flatMap { context.secret($0, at: path.key("secret"), line: map.lineOf("secret")) }
         let salt = map.string("salt")
         let iterations = map.int("iterations", in: 1...1_000_000)
         let keylen = map.int("keylen", in: 1...256, unit: "bytes")
@@ -142,7 +142,7 @@ struct AuthReader {
                 valid.append(key.lowercased())
             }
             if items.isEmpty {
-                log.problem(path.key("authorized_keys"), "no keys: this principal could never authenticate", line: map.line)
+                log.problem(path.key("authorized_keys"), "no keys: this principal could never authenticate", line: map.lineOf("authorized_keys"))
             } else if valid.count == items.count {
                 keys = valid
             }
@@ -165,9 +165,9 @@ struct AuthReader {
         }
         guard type == "static" || type == "dynamic" else {
             if type == "function" {
-                log.problem(method.path.key("type"), "not supported by this router: 'function' runs Python code inside Crossbar; use dynamic", line: method.line)
+                log.problem(method.path.key("type"), "not supported by this router: 'function' runs Python code inside Crossbar; use dynamic", line: method.lineOf("type"))
             } else {
-                log.problem(method.path.key("type"), "must be static or dynamic, got '\(type)'", line: method.line)
+                log.problem(method.path.key("type"), "must be static or dynamic, got '\(type)'", line: method.lineOf("type"))
             }
             for key in method.keys { method.accept(key) }
             return nil
@@ -182,21 +182,21 @@ struct AuthReader {
         let path = method.path
         let procedure = method.string("authenticator", required: true)
         if let procedure, !URIRules.isStrictURI(procedure) {
-            log.problem(path.key("authenticator"), "expected a procedure URI (lower-case letters, digits and _ between dots), got '\(procedure)'", line: method.line)
+            log.problem(path.key("authenticator"), "expected a procedure URI (lower-case letters, digits and _ between dots), got '\(procedure)'", line: method.lineOf("authenticator"))
         }
         var realm = method.string("authenticator-realm")
         if realm == nil, !method.has("authenticator-realm") {
             if realms.count == 1 {
                 realm = realms[0].name
             } else {
-                log.problem(path.key("authenticator-realm"), "missing: with several realms, name the realm the authenticator is registered in", line: method.line)
+                log.problem(path.key("authenticator-realm"), "missing: with several realms, name the realm the authenticator is registered in", line: method.lineOf("authenticator-realm"))
             }
         } else if let name = realm, !realms.contains(where: { $0.name == name }) {
-            log.problem(path.key("authenticator-realm"), "unknown realm '\(name)'", line: method.line)
+            log.problem(path.key("authenticator-realm"), "unknown realm '\(name)'", line: method.lineOf("authenticator-realm"))
             realm = nil
         }
         let role = method.string("authenticator-role")
-        if let role, let realm, !checkRole(role, realm: realm, at: path.key("authenticator-role"), line: method.line) {
+        if let role, let realm, !checkRole(role, realm: realm, at: path.key("authenticator-role"), line: method.lineOf("authenticator-role")) {
             return nil
         }
         guard let procedure, URIRules.isStrictURI(procedure), let realm else { return nil }
@@ -208,19 +208,19 @@ struct AuthReader {
         let realm = map.string("realm")
         var realmValid = !map.has("realm") || realm != nil
         if let realm, !realms.contains(where: { $0.name == realm }) {
-            log.problem(map.path.key("realm"), "unknown realm '\(realm)'", line: map.line)
+            log.problem(map.path.key("realm"), "unknown realm '\(realm)'", line: map.lineOf("realm"))
             realmValid = false
         }
         let explicitRole = map.string("role")
         guard let role = explicitRole ?? (map.has("role") ? nil : defaultRole) else {
             if !map.has("role") {
-                log.problem(map.path.key("role"), "missing, and the method has no default-role (Crossbar would refuse every login: no authrole)", line: map.line)
+                log.problem(map.path.key("role"), "missing, and the method has no default-role (Crossbar would refuse every login: no authrole)", line: map.lineOf("role"))
             }
             return nil
         }
         guard realmValid else { return nil }
         let rolePath = explicitRole != nil ? map.path.key("role") : map.path
-        guard checkRole(role, realm: realm, at: rolePath, line: map.line) else { return nil }
+        guard checkRole(role, realm: realm, at: rolePath, line: map.lineOf("role")) else { return nil }
         return (role, realm)
     }
 

@@ -26,7 +26,7 @@ struct ConfigNode {
         case .null: "null"
         case .bool: "a boolean"
         case .int: "an integer"
-        case .double: "a number with a fraction"
+        case .double: "a non-integer number"
         case .string: "a string"
         case .list: "a list"
         case .map: "a dictionary"
@@ -47,24 +47,22 @@ enum ConfigSyntax {
         }
     }
 
-    /// JSON is read with the YAML parser first, because it keeps key order and knows lines; a
-    /// JSON file that parser refuses (tabs, for one, are not YAML whitespace) is read again with
-    /// Foundation's JSON parser, whose maps have no order, so their keys are sorted to keep
-    /// problems in a stable order.
+    /// JSON is checked with Foundation's JSON parser (so a `.json` file that is YAML but not JSON
+    /// is refused), then read with the YAML parser, which keeps key order and knows lines. What
+    /// that parser refuses although it is JSON (a tab before the first token, escaped surrogate
+    /// pairs) is taken from Foundation's result, whose maps have no order: their keys are sorted
+    /// so that problems come in a stable order.
     static func parse(_ text: String, as syntax: ConfigSyntax?) -> Result<ConfigNode, ConfigProblem> {
         switch syntax {
         case .yaml:
             return parseYAML(text)
         case .json:
-            let yaml = parseYAML(text)
-            if case .success = yaml { return yaml }
-            return parseJSON(text)
-        case nil:
             let json = parseJSON(text)
-            if case .success = json {
-                if case .success(let ordered) = parseYAML(text) { return .success(ordered) }
-                return json
-            }
+            guard case .success = json else { return json }
+            if case .success(let ordered) = parseYAML(text) { return .success(ordered) }
+            return json
+        case nil:
+            if case .success = parseJSON(text) { return parse(text, as: .json) }
             let yaml = parseYAML(text)
             if case .success = yaml { return yaml }
             return .failure(ConfigProblem(path: "", message: "neither JSON nor YAML: \(yaml.failureMessage)"))
@@ -134,7 +132,9 @@ enum ConfigSyntax {
         case .bool:
             return Bool.construct(from: scalar).map(ConfigNode.Value.bool) ?? .string(scalar.string)
         case .int:
-            return Int.construct(from: scalar).map(ConfigNode.Value.int) ?? .string(scalar.string)
+            if let int = Int.construct(from: scalar) ?? Int(scalar.string) { return .int(int) }
+            // Beyond Int: still a number to the reader, so "must be 1...65535" rather than "a string".
+            return Double(scalar.string).map(ConfigNode.Value.double) ?? .string(scalar.string)
         case .float:
             return Double.construct(from: scalar).map(ConfigNode.Value.double) ?? .string(scalar.string)
         default:

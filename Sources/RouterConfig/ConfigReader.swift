@@ -40,6 +40,11 @@ struct MapReader {
 
     var keys: [String] { entries.map(\.key) }
 
+    /// The line of `key`'s value (or of this dictionary when the key is absent).
+    func lineOf(_ key: String) -> Int? {
+        entries.first { $0.key == key }?.value.line ?? line
+    }
+
     func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
 
     /// The raw value; marks the key as read.

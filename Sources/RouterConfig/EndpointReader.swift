@@ -14,9 +14,9 @@ enum EndpointReader {
         guard let type = map.string("type", required: true) else { return nil }
         guard type == "tcp" else {
             if ["unix", "twisted", "onion"].contains(type) {
-                log.problem(path.key("type"), "not supported by this router: only tcp endpoints, got '\(type)'", line: map.line)
+                log.problem(path.key("type"), "not supported by this router: only tcp endpoints, got '\(type)'", line: map.lineOf("type"))
             } else {
-                log.problem(path.key("type"), "must be tcp, got '\(type)'", line: map.line)
+                log.problem(path.key("type"), "must be tcp, got '\(type)'", line: map.lineOf("type"))
             }
             for key in map.keys { map.accept(key) }
             return nil
@@ -25,13 +25,13 @@ enum EndpointReader {
         let version = map.int("version") ?? 4
         var validVersion = true
         if version != 4, version != 6 {
-            log.problem(path.key("version"), "must be 4 or 6, got \(version)", line: map.line)
+            log.problem(path.key("version"), "must be 4 or 6, got \(version)", line: map.lineOf("version"))
             validVersion = false
         }
         let interface = map.string("interface")?.trimmingCharacters(in: .whitespaces)
         let backlog = map.int("backlog", in: 1...65535)
         if map.bool("shared") == true {
-            log.problem(path.key("shared"), "not supported by this router: one process listens on each port", line: map.line)
+            log.problem(path.key("shared"), "not supported by this router: one process listens on each port", line: map.lineOf("shared"))
         }
         var tls: TLSFiles?
         var tlsValid = true
@@ -75,9 +75,9 @@ enum EndpointReader {
                 "ciphers": "the cipher suites are swift-nio-ssl's secure defaults",
             ])
         }
-        let key = tls.string("key", required: true).flatMap { context.existingFile($0, at: path.key("key"), line: tls.line) }
+        let key = tls.string("key", required: true).flatMap { context.existingFile($0, at: path.key("key"), line: tls.lineOf("key")) }
         let certificate = tls.string("certificate", required: true)
-            .flatMap { context.existingFile($0, at: path.key("certificate"), line: tls.line) }
+            .flatMap { context.existingFile($0, at: path.key("certificate"), line: tls.lineOf("certificate")) }
         let chain = files(&tls, "chain_certificates", context: context)
         let authorities = files(&tls, "ca_certificates", context: context)
         guard let key, let certificate, let chain, let authorities else { return nil }

@@ -16,7 +16,7 @@ enum PermissionReader {
         let explicitMatch = map.string("match")
         var matchIsValid = true
         if let explicitMatch, MatchPolicy(rawValue: explicitMatch) == nil {
-            log.problem(path.key("match"), "must be exact, prefix or wildcard, got '\(explicitMatch)'", line: map.line)
+            log.problem(path.key("match"), "must be exact, prefix or wildcard, got '\(explicitMatch)'", line: map.lineOf("match"))
             matchIsValid = false
         }
         let allow = readFlags(&map, key: "allow", names: WampAction.allCases.map(\.rawValue))

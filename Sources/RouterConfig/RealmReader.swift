@@ -35,7 +35,7 @@ enum RealmReader {
         _ = map.string("id")
         let name = map.string("name", required: true)
         if let name, !isValidRealmName(name) {
-            log.problem(path.key("name"), "a realm name is a letter then 2 to 254 letters, digits or _-@. (Crossbar's rule), got '\(name)'", line: map.line)
+            log.problem(path.key("name"), "a realm name is a letter then 2 to 254 letters, digits or _-@. (Crossbar's rule), got '\(name)'", line: map.lineOf("name"))
         }
         var roles: [String: RoleDefinition] = [:]
         var roleNames: [String] = []
@@ -61,17 +61,17 @@ enum RealmReader {
         guard var options = map.map("options") else { return nil }
         defer { options.finish() }
         if options.bool("enable_meta_api") == false {
-            log.problem(path.key("enable_meta_api"), "not supported by this router: the meta API is always on (restrict it with permissions on wamp.*)", line: options.line)
+            log.problem(path.key("enable_meta_api"), "not supported by this router: the meta API is always on (restrict it with permissions on wamp.*)", line: options.lineOf("enable_meta_api"))
         }
         if options.bool("bridge_meta_api") == true {
-            log.problem(path.key("bridge_meta_api"), "not supported by this router: there is no node management router to bridge to", line: options.line)
+            log.problem(path.key("bridge_meta_api"), "not supported by this router: there is no node management router to bridge to", line: options.lineOf("bridge_meta_api"))
         }
         if options.int("event_dispatching_chunk_size", in: 1...Int.max) != nil {
-            log.notice(path.key("event_dispatching_chunk_size"), "has no effect here: events are sent in one pass", line: options.line)
+            log.notice(path.key("event_dispatching_chunk_size"), "has no effect here: events are sent in one pass", line: options.lineOf("event_dispatching_chunk_size"))
         }
         guard let check = options.string("uri_check") else { return nil }
         guard let uriCheck = RealmSpec.URICheck(rawValue: check) else {
-            log.problem(path.key("uri_check"), "must be strict or loose, got '\(check)'", line: options.line)
+            log.problem(path.key("uri_check"), "must be strict or loose, got '\(check)'", line: options.lineOf("uri_check"))
             return nil
         }
         return uriCheck
@@ -84,7 +84,7 @@ enum RealmReader {
         defer { map.finish() }
         let name = map.string("name", required: true)
         if let name, name.isEmpty {
-            log.problem(path.key("name"), "a role name must not be empty", line: map.line)
+            log.problem(path.key("name"), "a role name must not be empty", line: map.lineOf("name"))
         }
         let forms = ["permissions", "authorizer", "allow-by-default"].filter { map.has($0) }
         guard forms.count == 1 else {
@@ -94,7 +94,8 @@ enum RealmReader {
                 log.problem(path, "a role has one of 'permissions', 'authorizer' or 'allow-by-default', got \(forms.map { "'\($0)'" }.joined(separator: " and "))", line: map.line)
             }
             for key in forms { _ = map.node(key) }
-            return nil
+            guard let name, !name.isEmpty else { return nil }
+            return (name, .permissions([]))
         }
         var definition: RoleDefinition?
         switch forms[0] {
@@ -116,7 +117,7 @@ enum RealmReader {
                 if URIRules.isStrictURI(procedure) {
                     definition = .authorizer(procedure: procedure)
                 } else {
-                    log.problem(path.key("authorizer"), "expected a procedure URI (lower-case letters, digits and _ between dots), got '\(procedure)'", line: map.line)
+                    log.problem(path.key("authorizer"), "expected a procedure URI (lower-case letters, digits and _ between dots), got '\(procedure)'", line: map.lineOf("authorizer"))
                 }
             }
         default:
@@ -124,8 +125,10 @@ enum RealmReader {
                 definition = .permissions(allowAll ? [Permission(uri: "", match: .prefix, allow: Set(WampAction.allCases))] : [])
             }
         }
-        guard let name, !name.isEmpty, let definition else { return nil }
-        return (name, definition)
+        guard let name, !name.isEmpty else { return nil }
+        // A role whose definition has problems still exists by name, so that principals naming
+        // it do not add "unknown role" problems; the file is refused anyway.
+        return (name, definition ?? .permissions([]))
     }
 }
 

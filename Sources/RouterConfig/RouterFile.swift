@@ -75,7 +75,7 @@ struct RouterFileReader {
                 log.problem(ConfigPath.root.key("version"), "expected the integer 2, got \(version.typeName)", line: version.line)
             }
         } else {
-            log.problem(ConfigPath.root.key("version"), "missing: must be 2 (Crossbar reads a file without it as version 1)", line: map.line)
+            log.problem(ConfigPath.root.key("version"), "missing: must be 2 (Crossbar reads a file without it as version 1)", line: map.lineOf("version"))
         }
         if var controller = map.map("controller") {
             _ = controller.string("id")
@@ -97,7 +97,7 @@ struct RouterFileReader {
         }
         guard let router else {
             if workers.isEmpty || !log.problems.contains(where: { $0.path.hasPrefix("workers[") }) {
-                log.problem(ConfigPath.root.key("workers"), "needs one worker of type router", line: map.line)
+                log.problem(ConfigPath.root.key("workers"), "needs one worker of type router", line: map.lineOf("workers"))
             }
             return nil
         }

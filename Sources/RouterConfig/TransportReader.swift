@@ -27,11 +27,11 @@ struct TransportReader {
         case "web":
             return web(&map, at: path)
         case "rawsocket":
-            log.problem(path.key("type"), "not supported by this router yet: rawsocket transports come in a later version", line: map.line)
+            log.problem(path.key("type"), "not supported by this router yet: rawsocket transports come in a later version", line: map.lineOf("type"))
         case "universal", "mqtt", "flashpolicy", "websocket.testee", "stream.testee":
-            log.problem(path.key("type"), "not supported by this router: only websocket and web transports, got '\(type)'", line: map.line)
+            log.problem(path.key("type"), "not supported by this router: only websocket and web transports, got '\(type)'", line: map.lineOf("type"))
         default:
-            log.problem(path.key("type"), "unknown transport type '\(type)' (this router has websocket and web)", line: map.line)
+            log.problem(path.key("type"), "unknown transport type '\(type)' (this router has websocket and web)", line: map.lineOf("type"))
         }
         for key in map.keys { map.accept(key) }
         return nil
@@ -64,7 +64,7 @@ struct TransportReader {
                 guard let node = paths.node(name), var service = MapReader(node, at: servicePath, log: log) else { continue }
                 guard let type = service.string("type", required: true) else { continue }
                 guard type == "websocket" else {
-                    log.problem(servicePath.key("type"), "not supported by this router yet: only websocket paths are supported for now, got '\(type)'", line: service.line)
+                    log.problem(servicePath.key("type"), "not supported by this router yet: only websocket paths are supported for now, got '\(type)'", line: service.lineOf("type"))
                     continue
                 }
                 if !Self.isValidWebPath(name) {

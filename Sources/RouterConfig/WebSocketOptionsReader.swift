@@ -17,14 +17,14 @@ enum WebSocketOptionsReader {
         options.autoPingInterval = milliseconds(&map, "auto_ping_interval", zeroAllowed: true)
         if let timeout = milliseconds(&map, "auto_ping_timeout", zeroAllowed: true) {
             if timeout == .zero {
-                log.notice(path.key("auto_ping_timeout"), "0 (no timeout in Crossbar) is not applied: an unanswered ping still ends the connection after --auto-ping-timeout", line: map.line)
+                log.notice(path.key("auto_ping_timeout"), "0 (no timeout in Crossbar) is not applied: an unanswered ping still ends the connection after --auto-ping-timeout", line: map.lineOf("auto_ping_timeout"))
             } else {
                 options.autoPingTimeout = timeout
             }
         }
         if let timeout = milliseconds(&map, "open_handshake_timeout", zeroAllowed: true) {
             if timeout == .zero {
-                log.notice(path.key("open_handshake_timeout"), "0 (no limit in Crossbar) is not applied: the handshake is still bounded by --handshake-timeout", line: map.line)
+                log.notice(path.key("open_handshake_timeout"), "0 (no limit in Crossbar) is not applied: the handshake is still bounded by --handshake-timeout", line: map.lineOf("open_handshake_timeout"))
             } else {
                 options.openHandshakeTimeout = timeout
             }
@@ -72,7 +72,7 @@ enum WebSocketOptionsReader {
         if deflate.has("memory_level"), deflate.int("memory_level", in: 1...9) != nil { tuned.append("memory_level") }
         deflate.finish()
         if !tuned.isEmpty {
-            log.notice(path.key("deflate"), "\(tuned.joined(separator: ", ")) not applied: permessage-deflate is negotiated from the client's offer with this router's own parameters", line: deflate.line)
+            log.notice(path.key("deflate"), "\(tuned.joined(separator: ", ")) not applied: permessage-deflate is negotiated from the client's offer with this router's own parameters", line: deflate.lineOf("deflate"))
         }
         return true
     }
