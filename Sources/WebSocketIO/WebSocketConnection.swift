@@ -21,6 +21,9 @@ public final class WebSocketConnection: Sendable {
     public let handshakeDeadline: NIODeadline?
     /// The configured handshake timeout, for the application's message when it fires.
     public let handshakeTimeout: TimeAmount?
+    /// Whether the connection runs over a secure transport (TLS: `wss://`).
+    public let isSecure: Bool
+    private let channelBindingSource: (@Sendable (ChannelBindingType) -> EventLoopFuture<[UInt8]?>)?
     let logger: Logger
 
     struct CrossLoopQueue {
@@ -44,14 +47,23 @@ public final class WebSocketConnection: Sendable {
     private let closeReported = Atomic<Bool>(false)
 
     init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, handshakeDeadline: NIODeadline? = nil,
-         handshakeTimeout: TimeAmount? = nil, logger: Logger) {
+         handshakeTimeout: TimeAmount? = nil, isSecure: Bool = false,
+         channelBindingSource: (@Sendable (ChannelBindingType) -> EventLoopFuture<[UInt8]?>)? = nil, logger: Logger) {
         self.eventLoop = eventLoop
+        self.isSecure = isSecure
+        self.channelBindingSource = channelBindingSource
         self.subprotocol = subprotocol
         self.maxBacklogBytes = maxBacklogBytes
         self.handshakeDeadline = handshakeDeadline
         self.handshakeTimeout = handshakeTimeout
         self.logger = logger
         self.handlerBox = NIOLoopBoundBox.makeEmptyBox(valueType: WebSocketChannelHandler.self, eventLoop: eventLoop)
+    }
+
+    /// Channel-binding data of this connection's transport (RFC 9266 `tls-exporter`: 32 bytes),
+    /// or nil when the transport has none (plain TCP, TLS 1.2).
+    public func channelBinding(type: ChannelBindingType) -> EventLoopFuture<[UInt8]?> {
+        self.channelBindingSource?(type) ?? self.eventLoop.makeSucceededFuture(nil)
     }
 
     /// Sends one message. The payload is not copied when sent uncompressed, so one buffer can be
