@@ -11,7 +11,7 @@ extension RouterConfiguration {
         realms = file.realms.map(\.name)
         roles = Dictionary(uniqueKeysWithValues: file.realms.map { ($0.name, $0.roles) })
         if file.realms.contains(where: { $0.uriCheck == .strict }) { uriRules = .strict }
-        fileTransports = file.transports
+        self.file = file
         listeners = file.transports.enumerated().map { index, transport in
             Self.listener(transport, name: "transport\(index)")
         }

@@ -47,9 +47,9 @@ public struct RouterConfiguration: Sendable {
     public var authenticatorTimeout = TimeAmount.seconds(5)
     /// The config file this configuration came from, for logs and SIGHUP reloads; nil: flags only.
     public var configFile: String?
-    /// The file's transports as read, which a reload compares against (a change to them needs
-    /// a restart).
-    public var fileTransports: [TransportSpec] = []
+    /// The config file as read at start-up, which a reload compares against (a change to its
+    /// listeners needs a restart).
+    public var file: RouterFile?
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)

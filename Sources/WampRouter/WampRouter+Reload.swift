@@ -1,4 +1,5 @@
 import Logging
+import Realm
 import RouterConfig
 import WampAuth
 
@@ -6,46 +7,41 @@ extension WampRouter {
     /// SIGHUP: re-reads the config file and applies its roles, permissions and principals to
     /// the running router. Sessions stay up (a running session keeps its role name, re-resolved
     /// against the new table; new sessions authenticate against the new principals). What a
-    /// running listener cannot change (endpoints, TLS files, paths, options, realms themselves)
+    /// running listener cannot change (endpoints, TLS files, paths, options, which realms exist)
     /// is logged as needing a restart. A file with problems changes nothing.
     public func reload(configFile: String, logger: Logger) {
+        guard let running = configuration.file else { return }
         let file: RouterFile
-        do {
-            file = try RouterFile.load(path: configFile)
-        } catch {
+        var needsRestart: [String]
+        switch RouterFile.reload(path: configFile, replacing: running) {
+        case .refused(let problems):
             logger.error("reload refused: the config file has problems; the running configuration stays", metadata: [
-                "config": "\(configFile)", "problems": "\(error.problems.map(\.description).joined(separator: "; "))",
+                "config": "\(configFile)", "problems": "\(problems.problems.map(\.description).joined(separator: "; "))",
             ])
             return
+        case .loaded(let loaded, let restartNeeded):
+            file = loaded
+            needsRestart = restartNeeded
         }
-        var needsRestart: [String] = []
-        let running = Set(configuration.realms)
+        let served = Set(configuration.realms)
         let read = Set(file.realms.map(\.name))
-        for added in read.subtracting(running).sorted() { needsRestart.append("new realm '\(added)'") }
-        for removed in running.subtracting(read).sorted() { needsRestart.append("removed realm '\(removed)'") }
-        var replaced = 0
-        for realm in file.realms where running.contains(realm.name) {
-            realms.realm(named: realm.name)?.replaceRoles(realm.roles)
-            replaced += 1
+        for added in read.subtracting(served).sorted() { needsRestart.append("realm '\(added)' is new: served after a restart") }
+        for removed in served.subtracting(read).sorted() {
+            needsRestart.append("realm '\(removed)' is gone from the file: still served, with its old roles, until a restart")
         }
-        let before = configuration.fileTransports
-        for (index, transport) in file.transports.enumerated() {
-            guard index < before.count, index < transports.count else {
-                needsRestart.append("new transport \(transport.configPath)")
-                continue
-            }
-            var old = before[index]
-            old.auth = transport.auth
-            if old != transport { needsRestart.append("changed listener \(transport.configPath) (endpoint, TLS files, path or options)") }
+        var rolesByRealm: [String: [String: RoleDefinition]] = [:]
+        for realm in file.realms where served.contains(realm.name) { rolesByRealm[realm.name] = realm.roles }
+        _ = realms.replaceRoles(byRealm: rolesByRealm)
+        for (index, transport) in file.transports.enumerated() where index < transports.count {
             let current = transports[index].current
             transports[index].replace(TransportContext(name: current.name, auth: transport.auth, isSecure: current.isSecure))
         }
-        if file.transports.count < before.count { needsRestart.append("removed transports") }
-        logger.notice("configuration reloaded: roles, permissions and principals applied", metadata: [
-            "config": "\(configFile)", "realms": "\(replaced)", "transports": "\(min(file.transports.count, transports.count))",
+        logger.notice("configuration reloaded: roles, permissions and principals applied; running sessions stay", metadata: [
+            "config": "\(configFile)", "realms": "\(rolesByRealm.count)",
+            "transports": "\(min(file.transports.count, transports.count))",
         ])
         for change in needsRestart {
-            logger.warning("reload cannot apply this to the running router; restart to apply it", metadata: ["change": "\(change)"])
+            logger.warning("reload cannot apply this to the running router", metadata: ["change": "\(change)"])
         }
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Realm
 import WampMessages
+import WampTLS
 import WebSocketIO
 
 /// The running router: a WebSocket server whose connections are WAMP sessions routed through
@@ -117,7 +118,16 @@ public final class WampRouter: Sendable {
         wamp.maxFragments = configuration.maxFragments
         wamp.maxMessageRate = configuration.maxMessageRate
         wamp.httpPage = httpPage(realms: configuration.realms)
-        // TLS, allowed origins and the websocket path: wired with WampTLS / OriginPolicy.
+        wamp.webSocketPath = listener.webSocketPath
+        if let patterns = listener.allowedOrigins {
+            wamp.allowedOrigins = try OriginPolicy(patterns: patterns, allowsNullOrigin: listener.allowNullOrigin)
+        }
+        if let tls = listener.tls {
+            let credentials = try TLSServerCredentials.load(keyPath: tls.key, certificatePath: tls.certificate,
+                                                            chainCertificatePaths: tls.chainCertificates,
+                                                            caCertificatePaths: tls.caCertificates)
+            wamp.transportSecurity = try TLSTransportSecurity.server(credentials)
+        }
         return wamp
     }
 
