@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "WampRouterMain",
             dependencies: [
-                "WampRouter", "Realm", "RouterConfig",
+                "WampRouter", "Realm", "RouterConfig", "WampAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

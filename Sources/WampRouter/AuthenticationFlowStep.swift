@@ -56,8 +56,9 @@ struct AuthenticationFlowStep: SessionAuthentication {
             return .challenge(method: method.rawValue, extra: extra)
         case .invokeAuthenticator(let authenticator, let arguments):
             return .callAuthenticator(authenticator, arguments: arguments)
-        case .abort(let reason, let message, _):
-            return .refuse(reason: reason, message: message, failedCredentials: reason == AuthErrorURI.notAuthorized)
+        case .abort(let reason, let message, let logDetail):
+            return .refuse(reason: reason, message: message, failedCredentials: reason == AuthErrorURI.notAuthorized,
+                           logDetail: logDetail)
         }
     }
 }

@@ -45,6 +45,10 @@ public struct RouterConfiguration: Sendable {
     /// How long the router waits for a dynamic authenticator's answer before it aborts the
     /// session (`--authenticator-timeout`).
     public var authenticatorTimeout = TimeAmount.seconds(5)
+    /// How repeated authentication failures from one address are slowed down
+    /// (`--auth-free-failures`, `--auth-failure-delay`, `--auth-failure-max-delay`,
+    /// `--max-auth-failure-addresses`).
+    public var authFailurePolicy = AuthFailureThrottle.Policy()
     /// The config file this configuration came from, for logs and SIGHUP reloads; nil: flags only.
     public var configFile: String?
     /// The config file as read at start-up, which a reload compares against (a change to its

@@ -22,7 +22,7 @@ enum AuthenticationStep {
     case callAuthenticator(DynamicAuthenticator, arguments: [JSONValue])
     /// ABORT with this reason. `failedCredentials` marks a wrong secret or unknown principal,
     /// which the router slows down per peer address.
-    case refuse(reason: String, message: String, failedCredentials: Bool)
+    case refuse(reason: String, message: String, failedCredentials: Bool, logDetail: String = "")
 }
 
 /// Why a dynamic authenticator gave no answer.

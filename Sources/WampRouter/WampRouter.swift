@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Realm
 import WampMessages
+import WampAuth
 import WampTLS
 import WebSocketIO
 
@@ -42,7 +43,8 @@ public final class WampRouter: Sendable {
                                    limits: configuration.realmLimits, rolesByRealm: configuration.roles, logger: logger)
         let context = RouterContext(realms: realms, logger: logger,
                                     decoderLimits: MessageDecoder.Limits(maxOptionsBytes: configuration.maxOptionsBytes),
-                                    authenticatorTimeout: configuration.authenticatorTimeout)
+                                    authenticatorTimeout: configuration.authenticatorTimeout,
+                                    authenticationFailures: AuthenticationFailures(policy: configuration.authFailurePolicy))
         var servers: [WebSocketServer] = []
         var transports: [TransportBox] = []
         do {

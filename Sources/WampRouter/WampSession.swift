@@ -137,6 +137,8 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
                 router.realms.releaseSessionID(id)
             case .callAuthenticator(let authenticator, let arguments):
                 callAuthenticator(authenticator, arguments: arguments)
+            case .authenticationRefused(let reason, let detail):
+                logger.info("authentication refused", metadata: ["reason": "\(LogText.quoted(reason))", "why": "\(LogText.quoted(detail))"])
             case .abort(let abort, let closeCode, let failedCredentials):
                 handshakeTimer?.cancel()
                 sendAbort(abort, closeCode: closeCode, failedCredentials: failedCredentials)
@@ -175,7 +177,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         var delay = TimeAmount.zero
         if failedCredentials {
             delay = router.authenticationFailures.failed(address: transport.throttleKey(connection.remoteAddress))
-            logger.info("authentication failed", metadata: ["reason": "\(abort.reason)", "abortDelay": "\(secondsText(delay))"])
+            if delay > .zero { logger.info("ABORT held back after repeated failures from this address", metadata: ["abortDelay": "\(secondsText(delay))"]) }
         }
         guard delay > .zero else {
             send(.abort(abort))

@@ -31,6 +31,9 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
         /// Send ABORT, then close. `failedCredentials`: a wrong secret or unknown principal.
         case abort(Abort, closeCode: WebSocketErrorCode, failedCredentials: Bool)
         case close(WebSocketErrorCode)
+        /// Authentication ended in a refusal; `detail` says for the log what was wrong (never a
+        /// secret).
+        case authenticationRefused(reason: String, detail: String)
         /// Route a message of the established session.
         case dispatch(WampMessage, Realm, RealmSession)
         /// The peer broke the protocol (counted and logged by the driver); an ABORT follows.
@@ -129,8 +132,14 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
     }
 
     mutating func handshakeTimedOut(timeout: String) -> [Action] {
-        guard isHandshaking else { return [] }
-        return abort(ErrorURI.timeout, "no WELCOME within \(timeout)", closeCode: .policyViolation)
+        switch state {
+        case .awaitingHello:
+            return abort(ErrorURI.timeout, "no HELLO within \(timeout)", closeCode: .policyViolation)
+        case .authenticating:
+            return abort(ErrorURI.timeout, "authentication not finished within \(timeout)", closeCode: .policyViolation)
+        default:
+            return []
+        }
     }
 
     mutating func transportClosed() -> [Action] {
@@ -186,8 +195,9 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
             return [.send(.challenge(Challenge(authMethod: method, extra: extra)))]
         case .callAuthenticator(let authenticator, let arguments):
             return [.callAuthenticator(authenticator, arguments: arguments)]
-        case .refuse(let reason, let message, let failedCredentials):
-            return abort(reason, message, closeCode: .normalClosure, failedCredentials: failedCredentials)
+        case .refuse(let reason, let message, let failedCredentials, let logDetail):
+            return [.authenticationRefused(reason: reason, detail: logDetail)]
+                + abort(reason, message, closeCode: .normalClosure, failedCredentials: failedCredentials)
         case .welcome(let identity):
             guard let realm = realms.realm(named: identity.realm) else {
                 return abort(ErrorURI.noSuchRealm, "no realm \(LogText.quoted(identity.realm)) on this router")

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Realm
 import RouterConfig
+import WampAuth
 import WampMessages
 import WampRouter
 
@@ -104,6 +105,27 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Seconds a dynamic authenticator has to answer before the session is aborted.")
     var authenticatorTimeout: Double = 5
 
+    @Option(help: "Seconds a dynamic authorizer has to answer before the request is denied.")
+    var authorizerTimeout: Double = 5
+
+    @Option(help: "Cached authorization decisions per role (and per session for a dynamic authorizer); the cache is emptied when full.")
+    var maxAuthorizationCache = RealmLimits().maxAuthorizationCacheEntries
+
+    @Option(help: "Bytes of URIs one authorization cache may hold; the cache is emptied when full.")
+    var maxAuthorizationCacheBytes = RealmLimits().maxAuthorizationCacheBytes
+
+    @Option(help: "Authentication failures in a row from one address answered without delay.")
+    var authFreeFailures = 3
+
+    @Option(help: "Seconds the first delayed ABORT after a failed authentication waits; doubles per failure; 0 = no delay.")
+    var authFailureDelay: Double = 0.5
+
+    @Option(help: "Longest delay, in seconds, before the ABORT of a failed authentication.")
+    var authFailureMaxDelay: Double = 5
+
+    @Option(help: "Addresses whose authentication failures are remembered (60 s each); the oldest is forgotten past it.")
+    var maxAuthFailureAddresses = 10_000
+
     @Option(help: "Open connections on the WAMP endpoint at most; more are answered HTTP 503.")
     var maxConnections = 50_000
 
@@ -128,6 +150,10 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let autoPingInterval { try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true) }
         if let autoPingTimeout { try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout") }
         try Self.checkSeconds(authenticatorTimeout, flag: "--authenticator-timeout")
+        try Self.checkSeconds(authorizerTimeout, flag: "--authorizer-timeout")
+        try Self.checkSeconds(authFailureDelay, flag: "--auth-failure-delay", zeroMeansOff: true)
+        try Self.checkSeconds(authFailureMaxDelay, flag: "--auth-failure-max-delay", zeroMeansOff: true)
+        guard authFreeFailures >= 0 else { throw ValidationError("--auth-free-failures must be 0 or more, got \(authFreeFailures)") }
         if let maxMessageSize, maxMessageSize <= 0 {
             throw ValidationError("--max-message-size must be more than 0 bytes, got \(maxMessageSize)")
         }
@@ -140,7 +166,8 @@ struct WampRouterCommand: AsyncParsableCommand {
             ("--max-subscriptions", maxSubscriptions), ("--max-testaments", maxTestaments),
             ("--max-retained-topics", maxRetainedTopics), ("--max-retained-bytes", maxRetainedBytes),
             ("--max-history-topics", maxHistoryTopics), ("--max-history-bytes", maxHistoryBytes),
-            ("--max-answer-bytes", maxAnswerBytes),
+            ("--max-answer-bytes", maxAnswerBytes), ("--max-authorization-cache", maxAuthorizationCache),
+            ("--max-authorization-cache-bytes", maxAuthorizationCacheBytes), ("--max-auth-failure-addresses", maxAuthFailureAddresses),
         ] where value <= 0 {
             throw ValidationError("\(flag) must be a positive number, got \(value)")
         }
@@ -157,6 +184,9 @@ struct WampRouterCommand: AsyncParsableCommand {
         limits.maxHistoryTopics = maxHistoryTopics
         limits.maxHistoryBytes = maxHistoryBytes
         limits.maxAnswerBytes = maxAnswerBytes
+        limits.maxAuthorizationCacheEntries = maxAuthorizationCache
+        limits.maxAuthorizationCacheBytes = maxAuthorizationCacheBytes
+        limits.authorizerTimeoutSeconds = authorizerTimeout
         return limits
     }
 
@@ -178,6 +208,9 @@ struct WampRouterCommand: AsyncParsableCommand {
         configuration.maxFragments = maxFragments
         configuration.maxMessageRate = maxMessageRate
         configuration.authenticatorTimeout = Self.timeAmount(seconds: authenticatorTimeout)
+        configuration.authFailurePolicy = AuthFailureThrottle.Policy(
+            freeFailures: authFreeFailures, initialDelay: .nanoseconds(Int64(authFailureDelay * 1e9)),
+            maximumDelay: .nanoseconds(Int64(authFailureMaxDelay * 1e9)), maximumAddresses: maxAuthFailureAddresses)
         if let maxMessageSize { configuration.maxMessageSize = maxMessageSize }
         if let compression { configuration.permessageDeflate = compression }
         if let handshakeTimeout { configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout) }

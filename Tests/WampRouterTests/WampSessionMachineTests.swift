@@ -91,8 +91,8 @@ final class WampSessionMachineTests: XCTestCase {
     func testRefusalAbortsAndGivesTheReservedIDBack() {
         var machine = machine(script: [.refuse(reason: ErrorURI.notAuthorized, message: "no", failedCredentials: true)])
         let actions = machine.received(hello())
-        guard actions.count == 2, case .releaseSessionID = actions[0],
-              case .abort(let abort, _, let failed) = actions[1] else { return XCTFail("\(actions)") }
+        guard actions.count == 3, case .authenticationRefused = actions[0], case .releaseSessionID = actions[1],
+              case .abort(let abort, _, let failed) = actions[2] else { return XCTFail("\(actions)") }
         XCTAssertEqual(abort.reason, ErrorURI.notAuthorized)
         XCTAssertTrue(failed)
         XCTAssertTrue(machine.received(hello()).isEmpty, "a closing session ignores what follows")
