@@ -303,7 +303,7 @@ class ConfiguredRouter:
 
 
 def start_configured_router(name: str, template: Path, directory: Path, files: dict | None = None,
-                            impl: str = ROUTER_IMPL) -> ConfiguredRouter:
+                            impl: str = ROUTER_IMPL, extra_args: list[str] | None = None) -> ConfiguredRouter:
     """Copy `template` into `directory` (next to `files`, name -> bytes, e.g. generated
     certificates) with every transport port replaced by a free one, and start `impl` on it.
     Ours runs with the repository as its working directory, so relative file names in the
@@ -339,7 +339,8 @@ def start_configured_router(name: str, template: Path, directory: Path, files: d
         else:
             # Many tests here fail on purpose from 127.0.0.1: no slowing down (test_auth_throttle.py
             # checks the slowing on a router of its own).
-            args = [str(binary), "--config", str(config_path), "--log-level", "info", "--auth-failure-delay", "0"]
+            args = [str(binary), "--config", str(config_path), "--log-level", "info"]
+            args += extra_args if extra_args is not None else ["--auth-failure-delay", "0"]
         log_file = open(log_path, "w")
         log_file.write("$ " + " ".join(args) + "\n")
         log_file.flush()
