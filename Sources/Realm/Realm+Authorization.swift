@@ -125,8 +125,9 @@ extension Realm {
         arguments.append(string: action.rawValue)
         arguments.append(options)
         let timeout = limits.authorizerTimeoutSeconds
-        callInternally(procedure: procedure, arguments: RawJSON(arguments), timeoutSeconds: timeout) { [weak self] result in
-            guard let self else { return handoff.deliver(.denied(errorURI: ErrorURI.authorizationFailed, message: "the realm is gone")) }
+        // Holds the realm until the call is settled (answer, error, timeout or the callee leaving),
+        // never longer: a realm lives as long as the router anyway, and no weak reference is needed.
+        callInternally(procedure: procedure, arguments: RawJSON(arguments), timeoutSeconds: timeout) { result in
             let outcome: AuthorizationOutcome
             switch AuthorizerAnswer(result) {
             case .decision(let allow, let disclose, let cache):

@@ -43,7 +43,8 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
 
     private(set) var state = State.awaitingHello
     let realms: RealmRegistry
-    let peer: any Peer
+    /// The session driving this machine, which owns it (unowned: no cycle).
+    unowned let peer: any Peer
     let makeAuthentication: (Hello, WampID) -> Authentication
 
     init(realms: RealmRegistry, peer: any Peer, makeAuthentication: @escaping (Hello, WampID) -> Authentication) {
