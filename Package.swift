@@ -141,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WampRouterTests",
-            dependencies: ["WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO"]
+            dependencies: ["WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "WampAuth", "RouterConfig"]
         ),
     ],
     swiftLanguageModes: [.v6]
