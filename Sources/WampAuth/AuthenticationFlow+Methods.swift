@@ -97,11 +97,13 @@ extension AuthenticationFlow {
             nonce: WampCRA.nonce(random: random),
             timestamp: UTCTimestamp.format(millisecondsSince1970: clock.millisecondsSince1970()),
             session: session)
-        guard let expected = WampCRA.signature(challenge: challenge, secret: secret, salting: salting) else {
+        let key: String? = if let salting { DerivedKeyCache.key(secret: secret, salting: salting) } else { secret }
+        guard let key else {
             return finish(abort(AuthErrorURI.authenticationFailed, "internal error",
                                 detail: "wampcra salting of '\(identity.authid)' out of bounds "
                                     + "(iterations \(WampCRA.iterationRange), keylen \(WampCRA.keyLengthRange))"))
         }
+        let expected = WampCRA.sign(challenge: challenge, key: key)
         let extra = JSONValue.makeObject()
         extra.set("challenge", string: challenge)
         if let salting {

@@ -165,3 +165,14 @@ final class CryptoVectorTests: XCTestCase {
         XCTAssertFalse(SecretComparison.constantTimeEqual([1, 2], [1, 2, 3]))
     }
 }
+
+final class DerivedKeyCacheTests: XCTestCase {
+    /// The cached key is the derived one (Autobahn's derive_key vector), and out-of-bounds
+    /// salting is refused rather than cached.
+    func testCachedKeyEqualsTheDerivedKey() {
+        let salting = WampCRA.Salting(salt: "salt123", iterations: 1000, keylen: 32)
+        XCTAssertEqual(DerivedKeyCache.key(secret: "L3L1YUE8Txlw", salting: salting), "qzcdsr9uu/L5hnss3kjNTRe490ETgA70ZBaB5rvnJ5Y=")
+        XCTAssertEqual(DerivedKeyCache.key(secret: "L3L1YUE8Txlw", salting: salting), "qzcdsr9uu/L5hnss3kjNTRe490ETgA70ZBaB5rvnJ5Y=")
+        XCTAssertNil(DerivedKeyCache.key(secret: "x", salting: WampCRA.Salting(salt: "s", iterations: 0, keylen: 32)))
+    }
+}
