@@ -11,18 +11,22 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from pathlib import Path
 
 import pytest
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import CallOptions, CallResult, PublishOptions, RegisterOptions, SubscribeOptions
 
+from auth_helpers import auth_session
 from wamp_helpers import (
-    CALL, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED, RESULT, YIELD, RawPeer,
+    CALL, EVENT, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED, RESULT, YIELD, RawPeer,
     autobahn_session, close_all, run, unique,
 )
 
 ACK = PublishOptions(acknowledge=True)
 DETAILS = RegisterOptions(details_arg="details")
+# Crossbar's serial-number form of a router-assigned anonymous authid: XXXX-XXXX-XXXX-XXXX-XXXX-XXXX
+ASSIGNED_AUTHID = re.compile(r"^[A-Z0-9]{4}(-[A-Z0-9]{4}){5}$")
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
 # Roles a raw peer announces next to Autobahn sessions (identification features only)
@@ -42,13 +46,24 @@ async def wait_until(predicate, timeout: float = 5.0, what: str = "condition"):
         await asyncio.sleep(0.01)
 
 
-async def raw_peer(url, authid=None, realm="realm1") -> RawPeer:
+async def raw_peer(url, realm="realm1") -> RawPeer:
     peer = await RawPeer.connect(url)
-    if authid:
-        await peer.hello(realm, roles=RAW_ROLES, authid=authid)
-    else:
-        await peer.hello(realm, roles=RAW_ROLES)
+    await peer.hello(realm, roles=RAW_ROLES)
     return peer
+
+
+# A router whose ticket principals give chosen authids (several sessions may share one) and
+# roles `member` and `guest`: for the tests that need two sessions with the same authid.
+SHARED_AUTHIDS_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "shared-authids.json"
+
+
+async def principal_session(router, authid: str, realm: str = "realm1"):
+    """An Autobahn session on a shared-authids.json router, authenticated by ticket as `authid`
+    (the ticket of principal NAME is NAME-ticket)."""
+    session = await auth_session(router.url(0), realm, dict(authmethods=["ticket"], authid=authid,
+                                                            ticket=f"{authid}-ticket"))
+    assert session.welcome_authid == authid, session.joined.result()
+    return session
 
 
 async def error_of(coro) -> ApplicationError:
@@ -192,7 +207,7 @@ def test_caller_identification_reaches_the_autobahn_callee(router):
     async def scenario():
         callee = await autobahn_session(router.url)
         plain_caller = await autobahn_session(router.url)
-        raw_caller = await raw_peer(router.url, authid="carol")
+        raw_caller = await raw_peer(router.url)
         try:
             proc = unique("com.adv.whocalls")
             seen = []
@@ -206,7 +221,7 @@ def test_caller_identification_reaches_the_autobahn_callee(router):
             await raw_caller.send([CALL, 1, {"disclose_me": True}, proc])
             res = await raw_caller.recv_code(RESULT)
             assert res[1] == 1 and res[3] == ["ok"], res
-            assert seen[-1] == (raw_caller.session_id, "carol", "anonymous"), seen
+            assert seen[-1] == (raw_caller.session_id, raw_caller.authid, "anonymous"), seen
             # without disclose_me nothing is disclosed
             assert await plain_caller.call(proc) == "ok"
             assert seen[-1] == (None, None, None), seen
@@ -222,7 +237,7 @@ def test_register_disclose_caller_discloses_an_autobahn_caller(router):
     dealer disclose every caller, here an Autobahn one."""
 
     async def scenario():
-        caller = await autobahn_session(router.url, authid="dave")
+        caller = await autobahn_session(router.url)
         callee = await raw_peer(router.url)
         try:
             proc = unique("com.adv.disclose_caller")
@@ -231,7 +246,7 @@ def test_register_disclose_caller_discloses_an_autobahn_caller(router):
             fut = asyncio.ensure_future(caller.call(proc, 1))
             inv = await callee.recv_code(INVOCATION)
             assert inv[3].get("caller") == caller._session_id, inv
-            assert inv[3].get("caller_authid") in (None, "dave") and inv[3].get("caller_authrole") in (None, "anonymous"), inv
+            assert inv[3].get("caller_authid") in (None, caller.welcome_authid) and inv[3].get("caller_authrole") in (None, "anonymous"), inv
             await callee.send([YIELD, inv[1], {}, ["seen"]])
             assert await asyncio.wait_for(fut, 5) == "seen"
         finally:
@@ -417,7 +432,7 @@ def test_publisher_exclusion_exclude_me_false_delivers_to_the_publisher(router):
 def test_publisher_identification_reaches_the_autobahn_subscriber(router):
     async def scenario():
         sub = await autobahn_session(router.url)
-        raw_pub = await raw_peer(router.url, authid="paula")
+        raw_pub = await raw_peer(router.url)
         plain_pub = await autobahn_session(router.url)
         try:
             topic = unique("com.adv.pubid")
@@ -432,7 +447,7 @@ def test_publisher_identification_reaches_the_autobahn_subscriber(router):
             await raw_pub.recv_code(PUBLISHED)
             await plain_pub.publish(topic, "plain", options=ACK)
             await wait_until(lambda: len(seen) == 2, 5, "two events")
-            assert seen == [("raw", raw_pub.session_id, "paula", "anonymous"),
+            assert seen == [("raw", raw_pub.session_id, raw_pub.authid, "anonymous"),
                             ("plain", None, None, None)], seen
         finally:
             await raw_pub.close()
@@ -445,13 +460,20 @@ def test_publisher_identification_reaches_the_autobahn_subscriber(router):
 # Pub/sub: subscriber black- and whitelisting
 
 
-def test_subscriber_black_and_white_listing(router):
+def test_subscriber_black_and_white_listing(configured_router_factory):
+    """Session, authid and authrole filters, alone and combined (each kind narrows the
+    receivers). bob1 and bob2 are two sessions of one principal, so an authid filter must
+    reach or spare both; chosen authids need authentication (anonymous ones are assigned)."""
+    r = configured_router_factory("bwlist", SHARED_AUTHIDS_CONFIG)
+
     async def scenario():
-        pub = await autobahn_session(router.url, authid="publisher")
+        pub = await principal_session(r, "publisher")
         names = ["alice", "bob1", "bob2", "dave"]
-        authids = {"alice": "alice", "bob1": "bob", "bob2": "bob", "dave": "dave"}
-        subs = {n: await autobahn_session(router.url, authid=authids[n]) for n in names}
+        authids = {"alice": "alice", "bob1": "bob", "bob2": "bob", "dave": "dave"}  # dave's role: guest
+        subs = {}
         try:
+            for n in names:
+                subs[n] = await principal_session(r, authids[n])
             topic = unique("com.adv.bwlist")
             got = {n: [] for n in names}
             for n, s in subs.items():
@@ -464,10 +486,13 @@ def test_subscriber_black_and_white_listing(router):
                 ("eligible_authid bob", dict(eligible_authid=["bob"]), {"bob1", "bob2"}),
                 ("eligible_authid bob minus bob2", dict(eligible_authid=["bob"], exclude=[sid["bob2"]]), {"bob1"}),
                 ("eligible alice+bob1, exclude_authid bob", dict(eligible=[sid["alice"], sid["bob1"]], exclude_authid=["bob"]), {"alice"}),
-                ("eligible_authrole anonymous", dict(eligible_authrole=["anonymous"]), set(names)),
+                ("eligible_authrole member", dict(eligible_authrole=["member"]), {"alice", "bob1", "bob2"}),
+                ("eligible_authrole member+guest", dict(eligible_authrole=["member", "guest"]), set(names)),
                 ("eligible_authrole admin", dict(eligible_authrole=["admin"]), set()),
-                ("exclude_authrole anonymous", dict(exclude_authrole=["anonymous"]), set()),
-                ("eligible_authid dave + eligible_authrole anonymous", dict(eligible_authid=["dave"], eligible_authrole=["anonymous"]), {"dave"}),
+                ("exclude_authrole member", dict(exclude_authrole=["member"]), {"dave"}),
+                ("eligible_authid dave + eligible_authrole guest", dict(eligible_authid=["dave"], eligible_authrole=["guest"]), {"dave"}),
+                ("eligible_authid alice + eligible_authrole guest", dict(eligible_authid=["alice"], eligible_authrole=["guest"]), set()),
+                ("eligible_authid bob+dave, exclude_authrole guest", dict(eligible_authid=["bob", "dave"], exclude_authrole=["guest"]), {"bob1", "bob2"}),
             ]
             for label, opts, _ in cases:
                 await pub.publish(topic, label, options=PublishOptions(acknowledge=True, **opts))
@@ -478,6 +503,54 @@ def test_subscriber_black_and_white_listing(router):
                 assert got[n] == expected, f"{n} ({authids[n]}): got {got[n]}, expected {expected}"
         finally:
             await close_all(pub, *subs.values())
+
+    run(scenario())
+
+
+def test_anonymous_hello_authid_is_ignored_and_passes_no_authid_filter(router):
+    """With anonymous authentication (the development default) the router assigns the authid:
+    a peer that claims authid "admin" (and authrole "admin") in HELLO is not admin, and a
+    publication for eligible_authid admin does not reach it. The HELLO's authextra is forwarded
+    to WELCOME and the meta API; without one, the meta API says null."""
+
+    async def scenario():
+        claimer = await RawPeer.connect(router.url)
+        await claimer.hello("realm1", roles=RAW_ROLES, authid="admin", authrole="admin")
+        twin = await RawPeer.connect(router.url)
+        await twin.hello("realm1", roles=RAW_ROLES, authid="admin", authextra={"note": "twin"})
+        pub = await raw_peer(router.url)
+        try:
+            for peer in (claimer, twin):
+                d = peer.welcome_details
+                assert peer.authid != "admin" and ASSIGNED_AUTHID.match(peer.authid), d
+                assert d.get("authrole") == "anonymous" and d.get("authmethod") == "anonymous", d
+            assert claimer.authid != twin.authid, "each anonymous session gets its own authid"
+            assert twin.welcome_details.get("authextra") == {"note": "twin"}, twin.welcome_details
+
+            topic = unique("com.adv.claimed_authid")
+            await claimer.subscribe(topic)
+            for request, options, label in (
+                    (1, {"eligible_authid": ["admin"]}, "for admin"),
+                    (2, {"eligible_authrole": ["admin"]}, "for role admin"),
+                    (3, {"eligible_authid": [claimer.authid]}, "for the claimer")):
+                await pub.send([PUBLISH, request, {"acknowledge": True, **options}, topic, [label]])
+                published = await pub.recv_code(PUBLISHED)
+                assert published[1] == request, published
+            # one publisher's events arrive in order: the first one is the last publication
+            event = await claimer.recv_code(EVENT)
+            assert event[4] == ["for the claimer"], f"a filter for admin reached a peer that claimed admin: {event!r}"
+
+            for request, peer, authextra in ((10, claimer, None), (11, twin, {"note": "twin"})):
+                await pub.send([CALL, request, {}, "wamp.session.get", [peer.session_id]])
+                result = await pub.recv_code(RESULT)
+                assert result[1] == request, result
+                info = result[3][0]
+                assert (info["session"], info["authid"], info["authrole"]) == \
+                    (peer.session_id, peer.authid, "anonymous"), info
+                assert "authextra" in info and info["authextra"] == authextra, info
+        finally:
+            for peer in (claimer, twin, pub):
+                await peer.close()
 
     run(scenario())
 
@@ -560,12 +633,16 @@ def test_event_retention_never_delivers_a_retained_event_the_subscriber_was_not_
     async def scenario():
         pub = await autobahn_session(router.url)
         try:
-            topic = unique("com.adv.retain_bw")
-            await pub.publish(topic, "for everyone", options=PublishOptions(acknowledge=True, retain=True))
-            await pub.publish(topic, "vip only", options=PublishOptions(acknowledge=True, retain=True, eligible_authid=["vip"]))
-            nobody = await autobahn_session(router.url, authid="nobody")
-            vip = await autobahn_session(router.url, authid="vip")
+            # both join before the publications: eligible_authid names the authid the router
+            # assigned to the vip (a HELLO authid would be ignored)
+            nobody = await autobahn_session(router.url)
+            vip = await autobahn_session(router.url)
             try:
+                assert vip.welcome_authid != nobody.welcome_authid
+                topic = unique("com.adv.retain_bw")
+                await pub.publish(topic, "for everyone", options=PublishOptions(acknowledge=True, retain=True))
+                await pub.publish(topic, "vip only", options=PublishOptions(
+                    acknowledge=True, retain=True, eligible_authid=[vip.welcome_authid]))
                 got = {"nobody": [], "vip": []}
                 await nobody.subscribe(lambda x: got["nobody"].append(x), topic, options=SubscribeOptions(get_retained=True))
                 await vip.subscribe(lambda x: got["vip"].append(x), topic, options=SubscribeOptions(get_retained=True))
@@ -625,8 +702,8 @@ def test_event_history_filters_topic_publication_bounds_and_eligibility(router_f
     r = router_factory(extra_args=["--event-history", "com.history.=5"])
 
     async def scenario():
-        sub = await autobahn_session(r.url, authid="nobody")
-        vip = await autobahn_session(r.url, authid="vip")
+        sub = await autobahn_session(r.url)
+        vip = await autobahn_session(r.url)
         pub = await autobahn_session(r.url)
         try:
             base = unique("com.history.p")
@@ -655,8 +732,9 @@ def test_event_history_filters_topic_publication_bounds_and_eligibility(router_f
             assert ids(await call("wamp.subscription.get_events", prefix_sub.id, until_publication=pubs[1])) == pubs[:2]
 
             # spec: a publication with eligible_authid=vip is filtered out of a non-vip's history
+            assert vip.welcome_authid != sub.welcome_authid
             vip_only = (await pub.publish(base + ".a", "secret", options=PublishOptions(
-                acknowledge=True, eligible_authid=["vip"]))).id
+                acknowledge=True, eligible_authid=[vip.welcome_authid]))).id
             seen_by_nobody = ids(await sub.call("wamp.subscription.get_events", prefix_sub.id))
             assert vip_only not in seen_by_nobody and seen_by_nobody == pubs, seen_by_nobody
             seen_by_vip = ids(await vip.call("wamp.subscription.get_events", exact_sub.id))
@@ -696,23 +774,25 @@ def test_session_on_join_and_on_leave_for_goodbye_close_and_tcp_drop(router):
                 a = next(a for a in leaves if a[0] == sid)
                 assert list(a) == [sid, authid, "anonymous"], a
 
-            by_goodbye = await autobahn_session(router.url, realm="realm2", authid="by-goodbye")
-            sid = by_goodbye._session_id
-            await sees_join(sid, "by-goodbye")
+            # the meta events carry the authid the router assigned, as WELCOME told each session
+            by_goodbye = await autobahn_session(router.url, realm="realm2")
+            sid, authid = by_goodbye._session_id, by_goodbye.welcome_authid
+            await sees_join(sid, authid)
             await by_goodbye.leave_and_wait()
-            await sees_leave(sid, "by-goodbye")
+            await sees_leave(sid, authid)
 
             by_close = await RawPeer.connect(router.url)
-            await by_close.hello("realm2", authid="by-close")
-            await sees_join(by_close.session_id, "by-close")
+            await by_close.hello("realm2")
+            await sees_join(by_close.session_id, by_close.authid)
             await by_close.close()  # WebSocket close without GOODBYE
-            await sees_leave(by_close.session_id, "by-close")
+            await sees_leave(by_close.session_id, by_close.authid)
 
             by_drop = await RawPeer.connect(router.url)
-            await by_drop.hello("realm2", authid="by-drop")
-            await sees_join(by_drop.session_id, "by-drop")
+            await by_drop.hello("realm2")
+            await sees_join(by_drop.session_id, by_drop.authid)
             by_drop.ws.transport.abort()  # TCP drop: no close frame
-            await sees_leave(by_drop.session_id, "by-drop")
+            await sees_leave(by_drop.session_id, by_drop.authid)
+            assert len({authid, by_close.authid, by_drop.authid}) == 3, "each session gets its own authid"
             assert [a[0] for a in leaves].count(by_drop.session_id) == 1
         finally:
             await close_all(watcher)
@@ -724,8 +804,8 @@ def test_session_count_list_get(router_factory):
     r = router_factory()
 
     async def scenario():
-        a = await autobahn_session(r.url, authid="a")
-        b = await autobahn_session(r.url, authid="b")
+        a = await autobahn_session(r.url)
+        b = await autobahn_session(r.url)
         c = await autobahn_session(r.url, realm="realm2")  # another realm: not counted
         try:
             assert await a.call("wamp.session.count") == 2
@@ -735,7 +815,9 @@ def test_session_count_list_get(router_factory):
             assert await a.call("wamp.session.list", ["nobody"]) == []
             assert await c.call("wamp.session.list") == [c._session_id]
             info = await a.call("wamp.session.get", b._session_id)
-            assert info["session"] == b._session_id and info["authid"] == "b" and info["authrole"] == "anonymous", info
+            assert info["session"] == b._session_id and info["authid"] == b.welcome_authid \
+                and info["authrole"] == "anonymous", info
+            assert info["authid"] != a.welcome_authid, (info, a.welcome_authid)
             err = await error_of(a.call("wamp.session.get", c._session_id))  # other realm
             assert err.error == "wamp.error.no_such_session", err
             await b.leave_and_wait()
@@ -777,16 +859,18 @@ def test_session_kill_sends_goodbye_with_reason_and_message(router_factory):
     run(scenario(), timeout=30)
 
 
-def test_session_kill_by_authid_authrole_and_all_spare_the_caller(router_factory):
-    r = router_factory()
+def test_session_kill_by_authid_authrole_and_all_spare_the_caller(configured_router_factory):
+    """Three sessions of principal x (the caller one of them), all of role member: chosen,
+    shared authids need authentication (anonymous ones are assigned)."""
+    r = configured_router_factory("kill_by", SHARED_AUTHIDS_CONFIG)
 
     async def scenario():
-        admin = await autobahn_session(r.url, authid="x")
-        x2 = await autobahn_session(r.url, authid="x")
-        x3 = await autobahn_session(r.url, authid="x")
-        y = await autobahn_session(r.url, authid="y")
+        admin = await principal_session(r, "x")
+        x2 = await principal_session(r, "x")
+        x3 = await principal_session(r, "x")
+        y = await principal_session(r, "y")
         x_ids = sorted([x2._session_id, x3._session_id])
-        others = []
+        others, guest = [], None
         try:
             killed = await admin.call("wamp.session.kill_by_authid", "x", reason="com.adv.x_out", message="x")
             assert sorted(killed) == x_ids, killed
@@ -796,25 +880,26 @@ def test_session_kill_by_authid_authrole_and_all_spare_the_caller(router_factory
             assert admin.is_attached() and y.is_attached()
             assert await admin.call("wamp.session.kill_by_authid", "nobody") == []
 
-            others = [await autobahn_session(r.url) for _ in range(2)]
+            guest = await principal_session(r, "dave")  # role guest: spared by a kill of role member
+            others = [await principal_session(r, "z") for _ in range(2)]
             assert await admin.call("wamp.session.kill_by_authrole", "nobody") == 0
-            assert await admin.call("wamp.session.kill_by_authrole", "anonymous", reason="com.adv.role_out") == 3
+            assert await admin.call("wamp.session.kill_by_authrole", "member", reason="com.adv.role_out") == 3
             for s in [y] + others:
                 d = await asyncio.wait_for(asyncio.shield(s.left), 5)
                 assert d.reason == "com.adv.role_out", d
-            assert admin.is_attached()
+            assert admin.is_attached() and guest.is_attached()
 
-            others = [await autobahn_session(r.url) for _ in range(2)]
-            bystander = await autobahn_session(r.url, realm="realm2")
+            others = [await principal_session(r, "z") for _ in range(2)] + [guest]
+            bystander = await principal_session(r, "z", realm="realm2")
             others.append(bystander)
-            assert await admin.call("wamp.session.kill_all", message="all") == 2
-            for s in others[:2]:
+            assert await admin.call("wamp.session.kill_all", message="all") == 3
+            for s in others[:3]:
                 d = await asyncio.wait_for(asyncio.shield(s.left), 5)
                 assert d.reason == "wamp.close.killed" and d.message == "all", d
             assert admin.is_attached() and bystander.is_attached(), "kill_all must stay in the caller's realm"
             assert await admin.call("wamp.session.count") == 1
         finally:
-            await close_all(admin, x2, x3, y, *others)
+            await close_all(admin, x2, x3, y, *others, *([guest] if guest else []))
 
     run(scenario(), timeout=30)
 
@@ -1017,8 +1102,8 @@ def test_testaments_published_in_order_detached_before_destroyed_on_goodbye(rout
 
 def test_testament_publish_options_are_applied(router):
     async def scenario():
-        w1 = await autobahn_session(router.url, authid="w1")
-        w2 = await autobahn_session(router.url, authid="w2")
+        w1 = await autobahn_session(router.url)
+        w2 = await autobahn_session(router.url)
         dying = await autobahn_session(router.url)
         try:
             topic = unique("com.adv.testament_opts")
@@ -1026,7 +1111,7 @@ def test_testament_publish_options_are_applied(router):
             await w1.subscribe(lambda x: got["w1"].append(x), topic)
             await w2.subscribe(lambda x: got["w2"].append(x), topic)
             add = "wamp.session.add_testament"
-            await dying.call(add, topic, ["only w2"], {}, publish_options={"eligible_authid": ["w2"], "acknowledge": True})
+            await dying.call(add, topic, ["only w2"], {}, publish_options={"eligible_authid": [w2.welcome_authid], "acknowledge": True})
             await dying.call(add, topic, ["everyone"], {})
             await dying.leave_and_wait()
             await wait_until(lambda: got["w1"] == ["everyone"] and len(got["w2"]) == 2, 5, "testament events")

@@ -344,11 +344,13 @@ def _survives_meta_flood(router_factory, topics, messages) -> None:
 
 def test_on_join_events_past_a_subscribers_backlog_do_not_crash(router_factory):
     """Meta events sent while the membership order was held used to close their subscriber on
-    the sender's stack, which re-entered the lock: the router died."""
+    the sender's stack, which re-entered the lock: the router died. Each on_join event is made
+    big by the HELLO's authextra (40 kB, well within --max-options-bytes), which anonymous
+    sessions' details carry (the router assigns the authid, so a HELLO authid cannot do it)."""
     big = "a" * 40_000
     messages = []
     for i in range(5):
-        messages += [[HELLO, "realm1", {"roles": CLIENT_ROLES, "authid": f"{big}{i}"}],
+        messages += [[HELLO, "realm1", {"roles": CLIENT_ROLES, "authextra": {"padding": f"{big}{i}"}}],
                      [GOODBYE, {}, "wamp.close.close_realm"]]
     _survives_meta_flood(router_factory, ["wamp.session.on_join"], messages)
 

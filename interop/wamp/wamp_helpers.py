@@ -112,7 +112,7 @@ class RawPeer:
         return msg
 
     async def hello(self, realm: str = "realm1", roles=None, **details):
-        """Join `realm`; extra keyword arguments (authid=...) go into HELLO.Details."""
+        """Join `realm`; extra keyword arguments (authextra=...) go into HELLO.Details."""
         await self.send([HELLO, realm, {"roles": roles or CLIENT_ROLES, **details}])
         msg = await self.recv()
         assert isinstance(msg, list) and len(msg) == 3 and msg[0] == WELCOME, f"expected WELCOME, got {msg!r}"
@@ -124,6 +124,14 @@ class RawPeer:
         self.session_id = msg[1]
         self.welcome_details = msg[2]
         return msg
+
+    @property
+    def authid(self) -> str:
+        """The authid WELCOME gave this session (with anonymous authentication the router
+        assigns it; a HELLO authid is ignored)."""
+        authid = (self.welcome_details or {}).get("authid")
+        assert isinstance(authid, str) and authid, f"WELCOME must carry an authid, got {self.welcome_details!r}"
+        return authid
 
     async def register(self, procedure: str) -> int:
         rid = self.next_id()
@@ -227,9 +235,7 @@ class Client(ApplicationSession):
         self.disconnected = loop.create_future()
 
     def onConnect(self):
-        # ComponentConfig.extra may carry an "authid" to announce in HELLO (no authentication)
-        authid = (self.config.extra or {}).get("authid") if isinstance(self.config.extra, dict) else None
-        self.join(self.config.realm, authid=authid)
+        self.join(self.config.realm)
 
     def onJoin(self, details):
         if not self.joined.done():
@@ -249,6 +255,13 @@ class Client(ApplicationSession):
             self.joined.set_exception(ConnectionError("transport closed before the session joined"))
         return super().onDisconnect()
 
+    @property
+    def welcome_authid(self) -> str:
+        """The authid of the joined session, as WELCOME (onJoin's SessionDetails) gave it."""
+        authid = self.joined.result().authid
+        assert isinstance(authid, str) and authid, f"WELCOME must carry an authid, got {authid!r}"
+        return authid
+
     async def leave_and_wait(self, timeout: float = 5.0):
         """Send GOODBYE and wait for the router's GOODBYE; returns the CloseDetails."""
         self.leave()
@@ -256,17 +269,16 @@ class Client(ApplicationSession):
 
 
 async def autobahn_session(url: str, realm: str = "realm1", *, serializers="json",
-                           compression: bool = False, timeout: float = 10.0,
-                           authid: str | None = None) -> Client:
-    """Connect an Autobahn|Python asyncio session and wait until it has joined `realm`.
-    By default it offers only wamp.2.json; `serializers=None` offers all of autobahn's.
-    `authid`, if given, is announced in HELLO.Details.authid."""
+                           compression: bool = False, timeout: float = 10.0) -> Client:
+    """Connect an Autobahn|Python asyncio session and wait until it has joined `realm`
+    (anonymously: the router assigns its authid, see Client.welcome_authid).
+    By default it offers only wamp.2.json; `serializers=None` offers all of autobahn's."""
     loop = asyncio.get_running_loop()
     txaio.config.loop = loop
     created = loop.create_future()
 
     def make():
-        session = Client(ComponentConfig(realm, extra={"authid": authid} if authid else None))
+        session = Client(ComponentConfig(realm))
         if not created.done():
             created.set_result(session)
         return session
