@@ -75,6 +75,17 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
 
     // MARK: Inputs
 
+    /// Where an established session's routed message (anything but HELLO, AUTHENTICATE, GOODBYE
+    /// and ABORT) goes: the same answer `received` gives as `.dispatch`, without building an
+    /// action list, because this is every CALL, YIELD and PUBLISH. nil: ask `received`.
+    func routing(_ message: WampMessage) -> (Realm, RealmSession)? {
+        guard case .established(let realm, let session) = state else { return nil }
+        switch message {
+        case .hello, .authenticate, .goodbye, .abort: return nil
+        default: return (realm, session)
+        }
+    }
+
     mutating func received(_ message: WampMessage) -> [Action] {
         switch state {
         case .awaitingHello:

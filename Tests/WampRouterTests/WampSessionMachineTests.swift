@@ -53,6 +53,14 @@ final class WampSessionMachineTests: XCTestCase {
         XCTAssertEqual(session.authmethod, "ticket")
     }
 
+    func testNothingIsRoutedBeforeWelcome() {
+        var machine = machine(script: [.challenge(method: "ticket", extra: .makeObject())])
+        let call = WampMessage.call(Call(request: 1, options: .makeObject(), procedure: "p", payload: .empty))
+        XCTAssertNil(machine.routing(call))
+        _ = machine.received(hello())
+        XCTAssertNil(machine.routing(call))
+    }
+
     func testAuthenticateBeforeHelloIsAProtocolViolation() {
         var machine = machine(script: [])
         let actions = machine.received(.authenticate(Authenticate(signature: "x", extra: .makeObject())))
@@ -151,6 +159,8 @@ final class WampSessionMachineTests: XCTestCase {
         _ = machine.received(hello())
         let call = WampMessage.call(Call(request: 1, options: .makeObject(), procedure: "p", payload: .empty))
         guard case .dispatch = machine.received(call).first else { return XCTFail("dispatches") }
+        XCTAssertNotNil(machine.routing(call), "the fast path agrees")
+        XCTAssertNil(machine.routing(hello()), "HELLO is the machine's")
         XCTAssertEqual(abortReason(machine.received(hello())), ErrorURI.protocolViolation)
     }
 
