@@ -57,6 +57,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// `--max-message-rate` (`+ReadPacing`): the bucket, and the pause until it refills.
     var rateLimiter: MessageRateLimiter?
     var pausedForRate = false
+    /// The backlog overflow was counted and logged (and the close is under way).
+    var backlogOverflowReported = false
     /// Set by `WebSocketConnection.pauseReading()` (`+ReadPacing`).
     var pausedByApplication = false
     var rateTimer: Scheduled<Void>?
@@ -293,6 +295,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// - Parameter pendingCrossLoopBytes: bytes still waiting in the connection's cross-thread
     ///   queue (they are dropped with the connection).
     func backlogOverflowed(pendingCrossLoopBytes: Int = 0) {
+        // Once per connection: sends racing the deferred close land here again, and must not
+        // count or log the same overflow twice.
+        guard !self.backlogOverflowReported else { return }
+        self.backlogOverflowReported = true
         if let context = self.context { self.sampleBuffered(context: context) }
         let backlog = self.bufferedAtSample + self.writtenSinceSample + pendingCrossLoopBytes
         WebSocketMetrics.recordBacklogOverflow()

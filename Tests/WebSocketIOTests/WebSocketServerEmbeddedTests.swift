@@ -371,9 +371,11 @@ final class WebSocketServerEmbeddedTests: XCTestCase {
         connection.send(payload)
         XCTAssertTrue(server.channel.isActive)
         connection.send(payload)  // 120 bytes queued > 100
+        connection.send(payload)  // sends racing the deferred close: not a second overflow
+        connection.send(payload)
         server.channel.embeddedEventLoop.run()
         XCTAssertFalse(server.channel.isActive)
-        XCTAssertEqual(WebSocketMetrics.backlogOverflowClosures, before + 1)
+        XCTAssertEqual(WebSocketMetrics.backlogOverflowClosures, before + 1, "one overflow, counted once")
         XCTAssertEqual(server.recorder.closeReasons.map(\.code), [.policyViolation])
         XCTAssertTrue(server.recorder.closeReasons.first?.reason.contains("backlog") ?? false)
     }
