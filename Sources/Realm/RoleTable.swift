@@ -2,10 +2,14 @@
 /// permissions with the decisions already made for it, or the procedure of its dynamic
 /// authorizer. Lives under one short lock in `Realm`; nothing here sends or calls out.
 struct RoleTable: Sendable {
-    struct Role: Sendable {
+    /// A class, not a struct: the check reads and fills `decisions` in place under the table's
+    /// lock, and a value here would be copied out of the dictionary (and its cache storage
+    /// copied on write) on every check.
+    final class Role: @unchecked Sendable {
         let matcher: PermissionMatcher?
         let authorizer: String?
-        /// Static decisions by URI: one entry answers all four actions.
+        /// Static decisions by URI: one entry answers all four actions. Only touched under the
+        /// realm's role-table lock.
         var decisions: DecisionCache<String, StaticGrant>
 
         init(_ definition: RoleDefinition, limits: RealmLimits) {
@@ -20,7 +24,7 @@ struct RoleTable: Sendable {
             decisions = DecisionCache(maxEntries: limits.maxAuthorizationCacheEntries, maxBytes: limits.maxAuthorizationCacheBytes)
         }
 
-        mutating func lookup(_ uri: String) -> Lookup {
+        func lookup(_ uri: String) -> Lookup {
             guard let matcher else { return .authorizer(authorizer ?? "") }
             if let grant = decisions[uri] { return .grant(grant, cacheCleared: false) }
             let grant = matcher.grant(for: uri)
@@ -59,9 +63,9 @@ struct RoleTable: Sendable {
         generation &+= 1
     }
 
-    mutating func lookup(role: String, uri: String) -> Lookup {
-        guard roles != nil else { return .everythingAllowed }
-        return roles![role]?.lookup(uri) ?? .unknownRole
+    func lookup(role: String, uri: String) -> Lookup {
+        guard let roles else { return .everythingAllowed }
+        return roles[role]?.lookup(uri) ?? .unknownRole
     }
 
     private static func compile(_ definitions: [String: RoleDefinition]?, limits: RealmLimits) -> [String: Role]? {
