@@ -9,7 +9,8 @@
 # configuration's ratio to `flags` (bench/compare_table.py), then, where valgrind runs, router
 # instructions per RPC round trip of each (callgrind_rpc_instructions in bench/lib.sh: 1,000
 # calls warm-up, then 5,000 measured). Every configuration also gets --no-compression and
-# --log-level warning on the command line. Environment: ROUNDS (2).
+# --log-level warning on the command line. Environment: ROUNDS (2), CONFIGS ("flags static
+# perm1000"; the first is the baseline of the ratios).
 # Exit status 1 when a run failed or reported errors/lost (a denied CALL or PUBLISH shows there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ source bench/lib.sh
 
 [[ $# -eq 1 ]] || { echo "usage: $0 ROUTER_BINARY" >&2; exit 2; }
 binary=$1
-names=(flags static perm1000)
+read -r -a names <<<"${CONFIGS:-flags static perm1000}"
 out=$(mktemp -d /tmp/wamp-bench-authz.XXXXXX)
 router_pid=
 BENCH_CALLGRIND_PID=
@@ -57,7 +58,7 @@ for ((round = 1; round <= ${ROUNDS:-2}; round++)); do
     done
 done
 echo "load average at end of the rate runs: $(cat /proc/loadavg)"
-python3 bench/compare_table.py "$out" flags static perm1000 | tee "$out/table.txt"
+python3 bench/compare_table.py "$out" "${names[@]}" | tee "$out/table.txt"
 
 if command -v valgrind >/dev/null && command -v cc >/dev/null; then
     figures=()

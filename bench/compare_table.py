@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Median table of alternating runs (bench/compare.sh, bench/authz-compare.sh).
 
-    bench/compare_table.py DIR BASELINE OTHER... [--rows ROW,ROW...]
+    bench/compare_table.py DIR BASELINE [OTHER...] [--rows ROW,ROW...]
 
 DIR holds wamp-bench JSON records named WHICH-ROW-ROUND.json (WHICH without '-'). Per row it
 prints the median rate and median work per router CPU-second of each WHICH and the ratio of each
@@ -67,7 +67,7 @@ def main():
         at = args.index("--rows")
         rows = args[at + 1].split(",")
         del args[at:at + 2]
-    if len(args) < 3:
+    if len(args) < 2:
         raise SystemExit(__doc__)
     folder, base, others = args[0], args[1], args[2:]
     names = [base] + others
