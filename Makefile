@@ -93,3 +93,9 @@ test: deps-test
 
 clean:
 	rm -rf .build .build-fuzz $(VENV) interop/reports interop/*/reports
+
+# The issue 9 interop tests (interop/wamp/test_auth_*.py) against Crossbar.io on the same example
+# configs (interop/configs); installs crossbar into .venv-crossbar the first time (~4 min).
+.PHONY: interop-crossbar
+interop-crossbar: venv
+	interop/crossbar/run.sh

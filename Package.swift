@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Tests only (WampTLSTests): they make their CA and server certificate at test time.
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .systemLibrary(
@@ -51,8 +54,11 @@ let package = Package(
         .target(
             name: "WampTLS",
             dependencies: [
+                "WebSocketIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -80,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "WampRouterMain",
             dependencies: [
-                "WampRouter", "Realm",
+                "WampRouter", "Realm", "RouterConfig", "WampAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,14 +114,19 @@ let package = Package(
         .testTarget(name: "WampMessagesTests", dependencies: ["WampMessages", "CJansson"]),
         .testTarget(name: "RealmTests", dependencies: ["Realm", "WampMessages"]),
         .testTarget(name: "WampAuthTests", dependencies: ["WampAuth", "WampMessages"]),
-        .testTarget(name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth"]),
+        .testTarget(
+            name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "WampTLSTests",
             dependencies: [
-                "WampTLS",
+                "WampTLS", "WebSocketIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .testTarget(
@@ -130,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WampRouterTests",
-            dependencies: ["WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO"]
+            dependencies: ["WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "WampAuth", "RouterConfig"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,7 @@ class Router:
 
 
 _started: list[Router] = []
+_component_logs: list[Path] = []  # the backend component of app_router, while it runs
 
 
 def start_router(name: str, realms=("realm1", "realm2"), extra_args=()) -> Router:
@@ -187,11 +189,12 @@ def router():
 def _router_still_up(request):
     """After every test that used the shared router, the router must still be running."""
     yield
-    if "router" in request.fixturenames:
-        r = request.getfixturevalue("router")
-        if not r.alive():
-            pytest.fail(f"the shared router died (exit code {r.proc.returncode}) during this test\n"
-                        f"--- {r.log_path} ---\n{log_tail(r.log_path)}", pytrace=False)
+    for name in ("router", "app_router", "secure_router"):
+        if name in request.fixturenames:
+            r = request.getfixturevalue(name)
+            if not r.alive():
+                pytest.fail(f"the {name} router died (exit code {r.proc.returncode}) during this test\n"
+                            f"--- {r.log_path} ---\n{log_tail(r.log_path)}", pytrace=False)
 
 
 @pytest.fixture
@@ -221,3 +224,250 @@ def pytest_runtest_makereport(item, call):
         for r in list(_started):
             rep.sections.append((f"router log {r.log_path.name} (last {LOG_TAIL_LINES} lines)",
                                  log_tail(r.log_path)))
+        for path in _component_logs:
+            rep.sections.append((f"component log {path.name}", log_tail(path)))
+
+
+# --------------------------------------------------------------------------------------------
+# Routers started from a config file (issue 9): ours (`$ROUTER_BIN --config FILE`) or, with
+# ROUTER_IMPL=crossbar, Crossbar.io (`crossbar start --cbdir DIR`) from the very same file.
+
+ROUTER_IMPL = os.environ.get("ROUTER_IMPL", "ours")
+CROSSBAR_STARTUP_TIMEOUT = float(os.environ.get("CROSSBAR_STARTUP_TIMEOUT", "90"))
+
+
+def crossbar_bin() -> Path:
+    """`$CROSSBAR_BIN`, else the crossbar of .venv-crossbar or .venv-bench (interop/crossbar/run.sh
+    creates the first)."""
+    if os.environ.get("CROSSBAR_BIN"):
+        return Path(os.environ["CROSSBAR_BIN"])
+    for venv in (".venv-crossbar", ".venv-bench"):
+        path = REPO_ROOT / venv / "bin" / "crossbar"
+        if path.is_file():
+            return path
+    return REPO_ROOT / ".venv-crossbar" / "bin" / "crossbar"
+
+
+def load_config_text(name: str, text: str):
+    if name.endswith((".yaml", ".yml")):
+        import yaml
+        return yaml.safe_load(text)
+    import json
+    return json.loads(text)
+
+
+def transport_ports(config) -> list[int]:
+    """The `endpoint.port` of every transport of the (single) router worker, in file order."""
+    ports = []
+    for worker in config.get("workers", []):
+        for transport in worker.get("transports", []):
+            ports.append(int(transport["endpoint"]["port"]))
+    return ports
+
+
+def rewrite_ports(text: str, old_ports: list[int], new_ports: list[int]) -> str:
+    """Replace each transport port number in the file text (comments and layout stay as they
+    are). The example configs use every port number exactly once, which is checked here."""
+    import re
+    for old, new in zip(old_ports, new_ports):
+        pattern = re.compile(rf"(?<![0-9.]){old}(?![0-9.])")
+        count = len(pattern.findall(text))
+        assert count == 1, f"port {old} must occur exactly once in the config text, found {count}"
+        text = pattern.sub(str(new), text)
+    return text
+
+
+@dataclass
+class ConfiguredRouter:
+    """A router process started from a config file copied into `directory` with fresh ports."""
+
+    impl: str
+    proc: subprocess.Popen
+    directory: Path
+    config_path: Path
+    ports: list[int]
+    log_path: Path
+    _log_file: object = field(repr=False, default=None)
+
+    def url(self, transport: int = 0, path: str = "", scheme: str = "ws") -> str:
+        return f"{scheme}://127.0.0.1:{self.ports[transport]}/{path}"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = SHUTDOWN_TIMEOUT) -> int | None:
+        return Router.stop(self, sig, timeout)  # same fields, same procedure
+
+    def _close_log(self) -> None:
+        Router._close_log(self)
+
+
+def start_configured_router(name: str, template: Path, directory: Path, files: dict | None = None,
+                            impl: str = ROUTER_IMPL, extra_args: list[str] | None = None) -> ConfiguredRouter:
+    """Copy `template` into `directory` (next to `files`, name -> bytes, e.g. generated
+    certificates) with every transport port replaced by a free one, and start `impl` on it.
+    Ours runs with the repository as its working directory, so relative file names in the
+    config only work if they are resolved against the config file's folder."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for file_name, data in (files or {}).items():
+        (directory / file_name).write_bytes(data)
+    text = template.read_text()
+    old_ports = transport_ports(load_config_text(template.name, text))
+    REPORTS_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = REPORTS_DIR / f"{impl}-{name}.log"
+    if impl == "crossbar":
+        binary = crossbar_bin()
+        if not binary.is_file():
+            pytest.fail(f"crossbar not found at {binary}: run interop/crossbar/run.sh (it creates "
+                        f".venv-crossbar) or set CROSSBAR_BIN", pytrace=False)
+        config_path = directory / ("config.yaml" if template.suffix in (".yaml", ".yml") else "config.json")
+        timeout = CROSSBAR_STARTUP_TIMEOUT
+    else:
+        binary = router_bin()
+        if not (binary.is_file() and os.access(binary, os.X_OK)):
+            pytest.fail(f"router binary {binary} not found or not executable; build it first "
+                        f"(swift build -c release) or set ROUTER_BIN", pytrace=False)
+        config_path = directory / template.name
+        timeout = STARTUP_TIMEOUT
+    last_error = ""
+    for _attempt in range(3):  # a free port can be taken between probe and bind: retry
+        new_ports = [free_port() for _ in old_ports]
+        config_path.write_text(rewrite_ports(text, old_ports, new_ports))
+        if impl == "crossbar":
+            args = [str(binary), "start", "--cbdir", str(directory), "--config", config_path.name,
+                    "--loglevel", "info"]
+        else:
+            # Many tests here fail on purpose from 127.0.0.1: no slowing down (test_auth_throttle.py
+            # checks the slowing on a router of its own).
+            args = [str(binary), "--config", str(config_path), "--log-level", "info"]
+            args += extra_args if extra_args is not None else ["--auth-failure-delay", "0"]
+        log_file = open(log_path, "w")
+        log_file.write("$ " + " ".join(args) + "\n")
+        log_file.flush()
+        proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=REPO_ROOT, start_new_session=True)
+        router = ConfiguredRouter(impl, proc, directory, config_path, new_ports, log_path, log_file)
+        deadline = time.monotonic() + timeout
+        waiting = list(new_ports)
+        while waiting and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.5):
+                    waiting.pop(0)
+            except OSError:
+                time.sleep(0.1)
+        if not waiting and proc.poll() is None:
+            _started.append(router)
+            return router
+        exited = proc.poll() is not None
+        if not exited and impl == "crossbar":
+            _kill_group(proc)
+        rc = router.stop(signal.SIGKILL, timeout=5)
+        what = (f"{impl} exited with code {rc} before accepting TCP on ports {new_ports}" if exited
+                else f"{impl} did not accept TCP on ports {waiting} within {timeout:.0f} s")
+        last_error = f"{what}\n--- {log_path} ---\n{log_tail(log_path)}"
+        if "in use" not in log_path.read_text(errors="replace").lower():
+            break  # retry only when a port was taken between probing and binding
+    pytest.fail(last_error, pytrace=False)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Crossbar's controller forks its router worker: take the whole process group down."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def stop_configured_router(router: ConfiguredRouter) -> None:
+    """SIGTERM; ours must exit 0 within 10 s (as the shared router). Crossbar gets 20 s, and
+    whatever of its process group is left after that is killed."""
+    if router in _started:
+        _started.remove(router)
+    if router.impl == "crossbar":
+        rc = router.stop(signal.SIGTERM, 20.0)
+        _kill_group(router.proc)
+        return
+    rc = router.stop(signal.SIGTERM, SHUTDOWN_TIMEOUT)
+    if rc != 0:
+        what = "did not exit within 10 s of SIGTERM" if rc is None else f"exited with code {rc} after SIGTERM"
+        pytest.fail(f"router {what}\n--- {router.log_path} ---\n{log_tail(router.log_path)}",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def router_impl() -> str:
+    """`ours` (default) or `crossbar` (ROUTER_IMPL): which router the config-file tests start."""
+    assert ROUTER_IMPL in ("ours", "crossbar"), f"ROUTER_IMPL must be ours or crossbar, not {ROUTER_IMPL!r}"
+    return ROUTER_IMPL
+
+
+@pytest.fixture
+def configured_router_factory(tmp_path_factory, router_impl):
+    """Start private routers from a config file: `make(name, template, files={...})`."""
+    mine: list[ConfiguredRouter] = []
+
+    def make(name: str, template: Path, files: dict | None = None) -> ConfiguredRouter:
+        r = start_configured_router(name, template, tmp_path_factory.mktemp(name), files, router_impl)
+        mine.append(r)
+        return r
+
+    yield make
+    for r in mine:
+        stop_configured_router(r)
+
+
+# The example configs of interop/configs, started on ROUTER_IMPL for the test_auth_* tests
+# (auth_helpers lives in interop/wamp, importable once those tests are collected).
+BACKEND_READY_TIMEOUT = 20.0
+
+
+@pytest.fixture(scope="session")
+def app_router(tmp_path_factory, router_impl):
+    """crossbar-user.json with its backend (authenticators, authorizer) connected and ready."""
+    from auth_helpers import USER_CONFIG
+    router = start_configured_router("crossbar-user", USER_CONFIG, tmp_path_factory.mktemp("crossbar-user"),
+                                     impl=router_impl)
+    REPORTS_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = REPORTS_DIR / f"{router_impl}-auth-backend.log"
+    log = open(log_path, "w")
+    backend = subprocess.Popen([sys.executable, str(INTEROP_DIR / "wamp" / "auth_backend.py"), router.url(0)],
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=INTEROP_DIR / "wamp")
+    try:
+        deadline = time.monotonic() + BACKEND_READY_TIMEOUT
+        while "READY" not in log_path.read_text(errors="replace"):
+            if backend.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the backend component did not get ready (exit {backend.poll()})\n"
+                            f"--- {log_path} ---\n{log_tail(log_path)}\n--- {router.log_path} ---\n"
+                            f"{log_tail(router.log_path)}", pytrace=False)
+            time.sleep(0.1)
+        router.backend = backend
+        _component_logs.append(log_path)
+        yield router
+    finally:
+        if log_path in _component_logs:
+            _component_logs.remove(log_path)
+        backend.terminate()
+        try:
+            backend.wait(5)
+        except subprocess.TimeoutExpired:
+            backend.kill()
+            backend.wait()
+        log.close()
+        stop_configured_router(router)
+
+
+@pytest.fixture(scope="session")
+def pki():
+    from auth_helpers import make_test_pki
+    return make_test_pki()
+
+
+@pytest.fixture(scope="session")
+def secure_router(tmp_path_factory, router_impl, pki):
+    """secure-deployment.yaml next to a freshly generated server.key / server.crt."""
+    from auth_helpers import SECURE_CONFIG
+    files = {name: data for name, data in pki.items() if name.startswith("server.")}
+    router = start_configured_router("secure-deployment", SECURE_CONFIG,
+                                     tmp_path_factory.mktemp("secure-deployment"), files, impl=router_impl)
+    yield router
+    stop_configured_router(router)

@@ -11,8 +11,10 @@ extension Broker {
     /// Returns a description of why nothing was published when the publication is refused and
     /// the publisher did not ask for acknowledgement, so the caller can log it (the spec gives
     /// such a publisher no answer, and we do not drop anything without saying so).
+    /// `disclosePublisher`: the publisher's permission (`disclose.publisher`) identifies it to
+    /// subscribers even without `disclose_me`.
     @discardableResult
-    public func publish(_ message: Publish, from session: RealmSession) -> String? {
+    public func publish(_ message: Publish, from session: RealmSession, disclosePublisher: Bool = false) -> String? {
         var options = PublicationOptions.basic
         if message.options.count > 0 {
             let acknowledge = message.options.bool("acknowledge") ?? false
@@ -26,6 +28,11 @@ extension Broker {
             }
         } else if let refusal = refusal(for: message.topic) {
             return refusal
+        }
+        if disclosePublisher && options.details.publisher == nil {
+            options.details.publisher = session.id
+            options.details.publisherAuthid = session.authid
+            options.details.publisherAuthrole = session.authrole
         }
         let topic = message.topic
         let timestamp = historyEnabled ? Timestamp.now() : ""

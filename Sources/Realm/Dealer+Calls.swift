@@ -7,8 +7,9 @@ extension Dealer {
 
     /// Routes a CALL (or a progressive continuation) to its callee, or answers the caller with
     /// ERROR. Throws when the caller breaks the protocol (a request ID reused while pending, a
-    /// progressive call it did not announce).
-    public func call(_ message: Call, from session: RealmSession) throws(RoutingViolation) {
+    /// progressive call it did not announce). `discloseCaller`: the caller's permission
+    /// (`disclose.caller`) identifies it to the callee even without `disclose_me`.
+    public func call(_ message: Call, from session: RealmSession, discloseCaller discloseByPermission: Bool = false) throws(RoutingViolation) {
         guard uris.isValid(message.procedure) else {
             return refuse(message, ErrorURI.invalidURI, "'\(message.procedure)' is not a valid procedure URI", to: session)
         }
@@ -107,11 +108,12 @@ extension Dealer {
                 if !stored { work.cancel() }
             }
             let details: JSONValue
-            if hasOptions || match != .exact || discloseCaller {
+            if hasOptions || match != .exact || discloseCaller || discloseByPermission {
                 details = JSONValue.makeObject()
                 if receiveProgress && callee.features.contains(.calleeProgressiveCallResults) { details.set("receive_progress", bool: true) }
                 if progress { details.set("progress", bool: true) }
-                if discloseMe || discloseCaller {
+                // The router's own calls (authorizers, authenticators) identify nobody.
+                if (discloseMe || discloseCaller || discloseByPermission) && !session.isRouterItself {
                     details.set("caller", integer: Int64(session.id))
                     details.set("caller_authid", string: session.authid)
                     details.set("caller_authrole", string: session.authrole)

@@ -16,6 +16,8 @@ public enum ErrorURI {
     public static let noAuthMethod = "wamp.error.no_auth_method"
     public static let killed = "wamp.close.killed"
     public static let notAuthorized = "wamp.error.not_authorized"
+    /// A dynamic authorizer failed, timed out or is not registered (Crossbar's URI).
+    public static let authorizationFailed = "wamp.error.authorization_failed"
     public static let systemShutdown = "wamp.close.system_shutdown"
     public static let goodbyeAndOut = "wamp.close.goodbye_and_out"
     public static let closeRealm = "wamp.close.close_realm"

@@ -71,6 +71,7 @@ struct MetaProcedures {
             guard let topic = arguments.element(0)?.stringValue, realm.uris.isValid(topic) else {
                 throw Failure(uri: ErrorURI.invalidURI, message: "add_testament needs a valid topic URI as its first argument")
             }
+            try authorizeTestament(topic, of: caller)
             let payloadArguments = arguments.element(1)
             let payloadKwargs = arguments.element(2)
             guard payloadArguments == nil || payloadArguments!.isArray, payloadKwargs == nil || payloadKwargs!.isObject else {
@@ -155,6 +156,22 @@ struct MetaProcedures {
                     "the events asked for take \(answer.utf8.count) bytes, more than one answer may carry (\(realm.limits.maxAnswerBytes), --max-answer-bytes); ask for fewer with 'limit' or a time range")
             }
             return Payload(arguments: RawJSON(validatedText: answer))
+        }
+    }
+
+    /// A testament is a publication made later on the caller's behalf: its role must allow
+    /// publishing to the topic now (else testaments would publish where the caller may not).
+    /// A dynamic authorizer cannot be asked from here (this answer is synchronous), so only a
+    /// static decision or a cached dynamic one can allow it.
+    private func authorizeTestament(_ topic: String, of caller: RealmSession) throws(Failure) {
+        switch realm.authorizeNow(.publish, uri: topic, session: caller) {
+        case .allowed?:
+            return
+        case .denied(let uri, let message)?:
+            throw Failure(uri: uri, message: message)
+        case nil:
+            throw Failure(uri: ErrorURI.notAuthorized,
+                          message: "testaments need a publish permission decided without asking the role's dynamic authorizer")
         }
     }
 

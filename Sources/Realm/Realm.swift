@@ -19,16 +19,35 @@ public final class Realm: Sendable {
     public let counters = RealmCounters()
     private let membership: MembershipOrder
     private let sessions = Mutex<[WampID: SessionRecord]>([:])
+    let logger: Logger
+    /// False while the realm has no role table (the development default): the authorization
+    /// check is then this one load. The table itself decides when it is true.
+    let checksAuthorization: Atomic<Bool>
+    let roleTable: Mutex<RoleTable>
+    let internalCaller: InternalCaller
+    /// The router's own caller in this realm (`callInternally`); never joined.
+    let routerSession: RealmSession
 
+    /// `roles`: the realm's role table, by role name; `nil` is the development default, in which
+    /// every session may do everything and nothing is checked.
     public init(name: String, uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil,
                 eventHistory: [(prefix: String, limit: Int)] = [], limits: RealmLimits = RealmLimits(),
-                logger: Logger = Logger(label: "wamp-router.realm")) {
+                roles: [String: RoleDefinition]? = nil, logger: Logger = Logger(label: "wamp-router.realm")) {
         self.name = name
         self.uris = uris
         self.limits = limits
         self.membership = MembershipOrder()
+        self.roleTable = Mutex(RoleTable(roles, limits: limits))
+        self.checksAuthorization = Atomic(roles != nil)
+        let internalCaller = InternalCaller(maxResultBytes: limits.maxParsedArgumentsBytes)
+        self.internalCaller = internalCaller
+        // ID 0 is outside the session ID range, so it can never meet a real session's.
+        self.routerSession = RealmSession(id: 0, peer: internalCaller, authid: "router", authrole: "trusted",
+                                          authmethod: "trusted", authprovider: "router", authextra: nil, roles: nil,
+                                          isRouterItself: true)
         var logger = logger
         logger[metadataKey: "realm"] = "\(name)"
+        self.logger = logger
         self.broker = Broker(uris: uris, eventHistory: eventHistory, membership: membership, limits: limits,
                              counters: counters, logger: logger)
         self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker, membership: membership, limits: limits,
@@ -48,6 +67,7 @@ public final class Realm: Sendable {
     /// then destroyed), then its subscriptions, registrations and pending calls go.
     public func leave(_ session: RealmSession) {
         guard let record = sessions.withLock({ $0.removeValue(forKey: session.id) }) else { return }
+        session.authorizerDecisions.withLock { $0.removeAll() }
         for testament in record.detachedTestaments + record.destroyedTestaments {
             broker.publish(Publish(request: 1, options: testament.publishOptions, topic: testament.topic, payload: testament.payload),
                            from: session)
@@ -65,13 +85,14 @@ public final class Realm: Sendable {
         }
     }
 
-    /// Routes a CALL: the router's own `wamp.*` procedures, or the dealer.
-    public func call(_ message: Call, from session: RealmSession) throws(RoutingViolation) {
+    /// Routes a CALL: the router's own `wamp.*` procedures, or the dealer. `discloseCaller`:
+    /// the caller's permission discloses it to the callee even without `disclose_me`.
+    public func call(_ message: Call, from session: RealmSession, discloseCaller: Bool = false) throws(RoutingViolation) {
         if message.procedure.hasPrefix("wamp."), let procedure = MetaProcedure(rawValue: message.procedure) {
             MetaProcedures(realm: self).call(procedure, message, from: session)
             return
         }
-        try dealer.call(message, from: session)
+        try dealer.call(message, from: session, discloseCaller: discloseCaller)
     }
 
     public var sessionCount: Int { sessions.withLock { $0.count } }
@@ -114,7 +135,8 @@ public final class Realm: Sendable {
         details.set("authid", string: session.authid)
         details.set("authrole", string: session.authrole)
         details.set("authmethod", string: session.authmethod)
-        details.set("authprovider", string: "static")
+        details.set("authprovider", string: session.authprovider)
+        details.set("authextra", session.authextra ?? JSONValue.null)
         return details
     }
 }

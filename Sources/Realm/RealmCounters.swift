@@ -12,12 +12,21 @@ public final class RealmCounters: Sendable {
         case historyEvicted
         /// Retained events not delivered on SUBSCRIBE because the answer bound was reached.
         case retainedNotDelivered
+        /// Unacknowledged PUBLISHes dropped because the publisher's role does not allow them.
+        case unacknowledgedPublishRefused
+        /// Authorization decision caches emptied because they reached their bound.
+        case authorizationCacheCleared
+        /// Requests denied because a dynamic authorizer failed, timed out or was not registered.
+        case authorizerFailures
     }
 
     private let limitRefusals = Atomic<Int>(0)
     private let retainedEvicted = Atomic<Int>(0)
     private let historyEvicted = Atomic<Int>(0)
     private let retainedNotDelivered = Atomic<Int>(0)
+    private let unacknowledgedPublishRefused = Atomic<Int>(0)
+    private let authorizationCacheCleared = Atomic<Int>(0)
+    private let authorizerFailures = Atomic<Int>(0)
 
     public init() {}
 
@@ -34,6 +43,9 @@ public final class RealmCounters: Sendable {
         case .retainedEvicted: before = retainedEvicted.wrappingAdd(amount, ordering: .relaxed).oldValue
         case .historyEvicted: before = historyEvicted.wrappingAdd(amount, ordering: .relaxed).oldValue
         case .retainedNotDelivered: before = retainedNotDelivered.wrappingAdd(amount, ordering: .relaxed).oldValue
+        case .unacknowledgedPublishRefused: before = unacknowledgedPublishRefused.wrappingAdd(amount, ordering: .relaxed).oldValue
+        case .authorizationCacheCleared: before = authorizationCacheCleared.wrappingAdd(amount, ordering: .relaxed).oldValue
+        case .authorizerFailures: before = authorizerFailures.wrappingAdd(amount, ordering: .relaxed).oldValue
         }
         return before == 0 || before / Self.logEvery != (before + amount) / Self.logEvery
     }
@@ -46,6 +58,9 @@ public final class RealmCounters: Sendable {
         case .retainedEvicted: retainedEvicted.load(ordering: .relaxed)
         case .historyEvicted: historyEvicted.load(ordering: .relaxed)
         case .retainedNotDelivered: retainedNotDelivered.load(ordering: .relaxed)
+        case .unacknowledgedPublishRefused: unacknowledgedPublishRefused.load(ordering: .relaxed)
+        case .authorizationCacheCleared: authorizationCacheCleared.load(ordering: .relaxed)
+        case .authorizerFailures: authorizerFailures.load(ordering: .relaxed)
         }
     }
 }

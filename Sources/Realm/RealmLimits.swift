@@ -25,6 +25,14 @@ public struct RealmLimits: Sendable, Equatable {
     /// Payload bytes of a call to a `wamp.*` meta procedure, whose arguments the router parses
     /// (set from `--max-options-bytes`, the bound on everything the router builds a tree of).
     public var maxParsedArgumentsBytes = 1 << 20
+    /// Authorization decisions kept per static role, and per session for a dynamic authorizer's
+    /// `cache: true` answers; a full cache is emptied and refills (counted and logged).
+    public var maxAuthorizationCacheEntries = 10_000
+    /// Bytes of the URIs one such cache keeps (a URI is as long as a peer makes it).
+    public var maxAuthorizationCacheBytes = 1 << 20
+    /// How long a dynamic authorizer may take to answer before the request is denied with
+    /// `wamp.error.authorization_failed` (Crossbar's default is the same 5 s).
+    public var authorizerTimeoutSeconds = 5.0
 
     public init() {}
 }

@@ -8,19 +8,38 @@ public final class RealmRegistry: Sendable {
     public let realmNames: [String]
     private let liveSessionIDs = Mutex<(ids: Set<WampID>, generator: IDGenerator)>(([], IDGenerator()))
 
+    /// `rolesByRealm`: each configured realm's role table; a realm it does not name has none
+    /// (the development default: everything allowed).
     public init(realmNames: [String], uris: URIValidator = URIValidator(), scheduler: (any RealmScheduler)? = nil,
                 eventHistory: [(prefix: String, limit: Int)] = [], limits: RealmLimits = RealmLimits(),
+                rolesByRealm: [String: [String: RoleDefinition]] = [:],
                 logger: Logger = Logger(label: "wamp-router.realm")) {
         var realms: [String: Realm] = [:]
         for name in realmNames {
             realms[name] = Realm(name: name, uris: uris, scheduler: scheduler, eventHistory: eventHistory, limits: limits,
-                                 logger: logger)
+                                 roles: rolesByRealm[name], logger: logger)
         }
         self.realms = realms
         self.realmNames = realmNames
     }
 
     public func realm(named name: String) -> Realm? { realms[name] }
+
+    /// Replaces the role tables of the realms named (SIGHUP; see `Realm.replaceRoles`). A realm
+    /// not named keeps its table: a reload cannot open a realm by leaving it out. Returns the
+    /// names that are not realms of this router (adding a realm needs a restart), sorted.
+    @discardableResult
+    public func replaceRoles(byRealm rolesByRealm: [String: [String: RoleDefinition]]) -> [String] {
+        var unknown: [String] = []
+        for (name, roles) in rolesByRealm {
+            guard let realm = realms[name] else {
+                unknown.append(name)
+                continue
+            }
+            realm.replaceRoles(roles)
+        }
+        return unknown.sorted()
+    }
 
     /// A random session ID in 1...2^53 that no live session has.
     public func newSessionID() -> WampID {

@@ -19,6 +19,12 @@ final class ClientState: Sendable {
     }
 
     private let storage = Mutex(Storage())
+    /// What answers the router's CHALLENGE while joining; `nil`: anonymous only.
+    let credentials: WampClient.Credentials?
+
+    init(credentials: WampClient.Credentials? = nil) {
+        self.credentials = credentials
+    }
 
     var connection: WebSocketConnection? {
         get { storage.withLock { $0.connection } }
@@ -93,6 +99,17 @@ final class ClientState: Sendable {
                 defer { storage.welcome = nil }
                 return storage.welcome
             }?.resume(returning: welcome)
+        case .challenge(let challenge):
+            guard let reply = reply(to: challenge) else { return }
+            connection?.send(MessageEncoder.encode(reply).bytes)
+            if case .abort(let abort) = reply {
+                let welcome = storage.withLock { storage in
+                    defer { storage.welcome = nil }
+                    return storage.welcome
+                }
+                welcome?.resume(throwing: WampClientError.aborted(reason: abort.reason, message: abort.details.string("message")))
+                connection?.close(code: .normalClosure, reason: "")
+            }
         case .abort(let abort):
             let error = WampClientError.aborted(reason: abort.reason, message: abort.details.string("message"))
             let welcome = storage.withLock { storage in
@@ -135,6 +152,13 @@ final class ClientState: Sendable {
         default:
             break
         }
+    }
+
+    /// AUTHENTICATE (or the client's ABORT) for a CHALLENGE while joining; `nil` once joined,
+    /// when a CHALLENGE has no meaning and is ignored.
+    func reply(to challenge: Challenge) -> WampMessage? {
+        guard storage.withLock({ $0.welcome != nil }) else { return nil }
+        return ChallengeResponder.reply(to: challenge, credentials: credentials)
     }
 
     private func invoke(_ invocation: Invocation) {

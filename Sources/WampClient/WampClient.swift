@@ -25,12 +25,15 @@ public final class WampClient: Sendable {
     }
 
     /// Connects to `ws://host:port/`, says HELLO for `realm` and returns once WELCOME arrives.
+    /// With `credentials` it offers their methods and answers the router's CHALLENGE; an ABORT
+    /// (wrong credentials, say) throws `WampClientError.aborted`.
     public static func connect(
         host: String = "127.0.0.1", port: Int, realm: String,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        roles: [String] = ["caller", "callee", "publisher", "subscriber"]
+        roles: [String] = ["caller", "callee", "publisher", "subscriber"],
+        credentials: Credentials? = nil
     ) async throws -> WampClient {
-        let state = ClientState()
+        let state = ClientState(credentials: credentials)
         let handler = ClientHandler(state: state)
         let connection = try await WebSocketClient.connect(
             host: host, port: port, path: "/", subprotocols: ["wamp.2.json"], group: group, handler: handler)
@@ -39,6 +42,7 @@ public final class WampClient: Sendable {
         let rolesObject = JSONValue.makeObject()
         for role in roles { rolesObject.set(role, JSONValue.makeObject()) }
         details.set("roles", rolesObject)
+        credentials?.addHelloDetails(to: details)
         let welcome = try await withCheckedThrowingContinuation { continuation in
             state.awaitWelcome(continuation)
             connection.send(MessageEncoder.encode(.hello(Hello(realm: realm, details: details))).bytes)

@@ -120,6 +120,18 @@ public final class JSONValue: @unchecked Sendable {
 
     public var isNull: Bool { pointer.pointee.type == JSON_NULL }
 
+    /// `nil` unless this value is `true` or `false`.
+    public var boolValue: Bool? {
+        switch pointer.pointee.type {
+        case JSON_TRUE: return true
+        case JSON_FALSE: return false
+        default: return nil
+        }
+    }
+
+    /// JSON `null` (jansson's singleton, which no reference count touches).
+    public static let null = JSONValue(owning: json_null())
+
     /// The elements of an array (each its own handle); `nil` for any other value. For option
     /// lists such as `PUBLISH.Options.exclude`, never for payloads.
     public var arrayElements: [JSONValue]? {

@@ -1,5 +1,7 @@
 import NIOCore
 import Realm
+import RouterConfig
+import WampAuth
 import WampMessages
 
 /// Everything the router needs to start. The defaults are the embedded configuration `make run`
@@ -33,6 +35,25 @@ public struct RouterConfiguration: Sendable {
     /// Messages per second per connection, token bucket with a burst of as many; 0: off
     /// (`--max-message-rate`).
     public var maxMessageRate = 0
+    /// The WAMP listeners (a config file's transports). Empty: one on `host`:`port`, anonymous,
+    /// any origin: the embedded development default.
+    public var listeners: [ListenerConfiguration] = []
+    /// Each configured realm's roles. A realm without an entry allows every session everything
+    /// (the development default); a realm with one authorizes every REGISTER, CALL, SUBSCRIBE
+    /// and PUBLISH against the session's role.
+    public var roles: [String: [String: RoleDefinition]] = [:]
+    /// How long the router waits for a dynamic authenticator's answer before it aborts the
+    /// session (`--authenticator-timeout`).
+    public var authenticatorTimeout = TimeAmount.seconds(5)
+    /// How repeated authentication failures from one address are slowed down
+    /// (`--auth-free-failures`, `--auth-failure-delay`, `--auth-failure-max-delay`,
+    /// `--max-auth-failure-addresses`).
+    public var authFailurePolicy = AuthFailureThrottle.Policy()
+    /// The config file this configuration came from, for logs and SIGHUP reloads; nil: flags only.
+    public var configFile: String?
+    /// The config file as read at start-up, which a reload compares against (a change to its
+    /// listeners needs a restart).
+    public var file: RouterFile?
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)
@@ -45,5 +66,58 @@ public struct RouterConfiguration: Sendable {
         var limits = self.limits
         limits.maxParsedArgumentsBytes = maxOptionsBytes
         return limits
+    }
+}
+
+/// One WAMP listener: a config file's `websocket` transport (or the `websocket` path of a `web`
+/// transport). Options left nil take the router-wide value.
+public struct ListenerConfiguration: Sendable {
+    public var name: String
+    public var host: String
+    public var port: Int
+    /// Upgrade only on this path (a `web` transport's websocket path, e.g. `/ws`); nil: any path.
+    public var webSocketPath: String?
+    public var tls: ListenerTLS?
+    public var auth: TransportAuthConfiguration
+    /// Crossbar's `allowed_origins` patterns; nil: any origin.
+    public var allowedOrigins: [String]?
+    /// Crossbar's `allow_null_origin`: an upgrade without `Origin` (or `Origin: null`) passes.
+    public var allowNullOrigin = true
+    public var maxMessageSize: Int?
+    public var permessageDeflate: Bool?
+    public var handshakeTimeout: TimeAmount?
+    /// `.some(nil)` turns auto-ping off for this listener.
+    public var autoPingInterval: TimeAmount??
+    public var autoPingTimeout: TimeAmount?
+
+    public init(name: String, host: String, port: Int, auth: TransportAuthConfiguration = .anonymousOnly) {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.auth = auth
+    }
+}
+
+/// PEM files of a TLS listener, as absolute paths.
+public struct ListenerTLS: Sendable, Hashable {
+    public var key: String
+    public var certificate: String
+    /// Intermediates sent after `certificate`.
+    public var chainCertificates: [String]
+    /// Clients must present a certificate one of these signed (mutual TLS); empty: none asked.
+    public var caCertificates: [String]
+
+    public init(key: String, certificate: String, chainCertificates: [String] = [], caCertificates: [String] = []) {
+        self.key = key
+        self.certificate = certificate
+        self.chainCertificates = chainCertificates
+        self.caCertificates = caCertificates
+    }
+}
+
+extension RouterConfiguration {
+    /// `listeners`, or the single development listener when there are none.
+    var effectiveListeners: [ListenerConfiguration] {
+        listeners.isEmpty ? [ListenerConfiguration(name: "transport0", host: host, port: port)] : listeners
     }
 }

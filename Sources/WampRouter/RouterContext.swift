@@ -11,12 +11,20 @@ final class RouterContext: Sendable {
     let logger: Logger
     let decoderLimits: MessageDecoder.Limits
     let counters = RouterCounters()
+    /// How long a dynamic authenticator may take to answer.
+    let authenticatorTimeout: TimeAmount
+    var authenticatorTimeoutSeconds: Double { Double(authenticatorTimeout.nanoseconds) / 1e9 }
+    /// Repeated authentication failures per peer address, which the router answers ever later.
+    let authenticationFailures: AuthenticationFailures
     private let liveSessions = Mutex<[ObjectIdentifier: WampSession]>([:])
 
-    init(realms: RealmRegistry, logger: Logger, decoderLimits: MessageDecoder.Limits = .default) {
+    init(realms: RealmRegistry, logger: Logger, decoderLimits: MessageDecoder.Limits = .default,
+         authenticatorTimeout: TimeAmount = .seconds(5), authenticationFailures: AuthenticationFailures = AuthenticationFailures()) {
         self.realms = realms
         self.logger = logger
         self.decoderLimits = decoderLimits
+        self.authenticatorTimeout = authenticatorTimeout
+        self.authenticationFailures = authenticationFailures
     }
 
     func sessionOpened(_ session: WampSession) {
@@ -36,7 +44,8 @@ final class RouterContext: Sendable {
         details.set("authid", string: session.authid)
         details.set("authrole", string: session.authrole)
         details.set("authmethod", string: session.authmethod)
-        details.set("authprovider", string: "static")
+        details.set("authprovider", string: session.authprovider)
+        if let authextra = session.authextra { details.set("authextra", authextra) }
         details.set("agent", string: RouterContext.agent)
         details.set("roles", RouterContext.roles)
         return details

@@ -3,6 +3,8 @@ import NIOCore
 import NIOPosix
 import Realm
 import WampMessages
+import WampAuth
+import WampTLS
 import WebSocketIO
 
 /// The running router: a WebSocket server whose connections are WAMP sessions routed through
@@ -10,21 +12,26 @@ import WebSocketIO
 public final class WampRouter: Sendable {
     public let configuration: RouterConfiguration
     private let group: MultiThreadedEventLoopGroup
-    private let server: WebSocketServer
+    private let servers: [WebSocketServer]
+    /// Each listener's current transport settings; a reload swaps them for new sessions.
+    let transports: [TransportBox]
     private let testee: WebSocketServer?
     private let context: RouterContext
 
-    /// The port the WAMP endpoint is bound to (useful when configured with port 0).
-    public var port: Int { server.port }
+    /// The port the first WAMP listener is bound to (useful when configured with port 0).
+    public var port: Int { servers[0].port }
+    /// Every WAMP listener's bound port, in configuration order.
+    public var ports: [Int] { servers.map(\.port) }
     public var testeePort: Int? { testee?.port }
     public var realms: RealmRegistry { context.realms }
     public var protocolViolationCount: Int { context.counters.protocolViolations.load(ordering: .relaxed) }
 
-    private init(configuration: RouterConfiguration, group: MultiThreadedEventLoopGroup, server: WebSocketServer,
-                 testee: WebSocketServer?, context: RouterContext) {
+    private init(configuration: RouterConfiguration, group: MultiThreadedEventLoopGroup, servers: [WebSocketServer],
+                 transports: [TransportBox], testee: WebSocketServer?, context: RouterContext) {
         self.configuration = configuration
         self.group = group
-        self.server = server
+        self.servers = servers
+        self.transports = transports
         self.testee = testee
         self.context = context
     }
@@ -33,27 +40,28 @@ public final class WampRouter: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules),
                                    scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory,
-                                   limits: configuration.realmLimits, logger: logger)
+                                   limits: configuration.realmLimits, rolesByRealm: configuration.roles, logger: logger)
         let context = RouterContext(realms: realms, logger: logger,
-                                    decoderLimits: MessageDecoder.Limits(maxOptionsBytes: configuration.maxOptionsBytes))
+                                    decoderLimits: MessageDecoder.Limits(maxOptionsBytes: configuration.maxOptionsBytes),
+                                    authenticatorTimeout: configuration.authenticatorTimeout,
+                                    authenticationFailures: AuthenticationFailures(policy: configuration.authFailurePolicy))
+        var servers: [WebSocketServer] = []
+        var transports: [TransportBox] = []
         do {
-            var wamp = WebSocketServerConfiguration()
-            wamp.host = configuration.host
-            wamp.port = configuration.port
-            wamp.subprotocols = ["wamp.2.json"]
-            wamp.requireSubprotocol = true
-            wamp.maxMessageSize = configuration.maxMessageSize
-            wamp.maxBacklogBytes = configuration.maxBacklogBytes
-            wamp.permessageDeflate = configuration.permessageDeflate
-            wamp.handshakeTimeout = configuration.handshakeTimeout
-            wamp.autoPingInterval = configuration.autoPingInterval
-            wamp.autoPingTimeout = configuration.autoPingTimeout
-            wamp.maxConnections = configuration.maxConnections
-            wamp.maxFragments = configuration.maxFragments
-            wamp.maxMessageRate = configuration.maxMessageRate
-            wamp.httpPage = httpPage(realms: configuration.realms)
-            let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
-                WampSession(connection: connection, router: context)
+            for listener in configuration.effectiveListeners {
+                let transport = TransportBox(TransportContext(name: listener.name, auth: listener.auth, isSecure: listener.tls != nil))
+                let wamp = try serverConfiguration(for: listener, configuration: configuration)
+                let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
+                    WampSession(connection: connection, router: context, transport: transport.current)
+                }
+                servers.append(server)
+                transports.append(transport)
+                let scheme = listener.tls == nil ? "ws" : "wss"
+                logger.notice("router listening", metadata: [
+                    "url": "\(scheme)://\(listener.host):\(server.port)\(listener.webSocketPath ?? "/")",
+                    "transport": "\(listener.name)",
+                    "authmethods": "\(listener.auth.methods.map(\.rawValue).sorted().joined(separator: ","))",
+                ])
             }
             var testee: WebSocketServer?
             if let testeePort = configuration.testeePort {
@@ -69,22 +77,67 @@ public final class WampRouter: Sendable {
                 }
                 logger.notice("testee echo endpoint listening", metadata: ["url": "ws://\(configuration.host):\(testee!.port)/"])
             }
-            logger.notice("router listening", metadata: [
-                "url": "ws://\(configuration.host):\(server.port)/",
-                "realms": "\(configuration.realms.joined(separator: ","))",
-            ])
-            return WampRouter(configuration: configuration, group: group, server: server, testee: testee, context: context)
+            logStartupPosture(configuration, logger: logger)
+            return WampRouter(configuration: configuration, group: group, servers: servers, transports: transports,
+                              testee: testee, context: context)
         } catch {
+            for server in servers { try? await server.shutdown() }
             try? await group.shutdownGracefully()
             throw error
         }
+    }
+
+    /// Says at start-up what is open: the development default allows everyone everything.
+    private static func logStartupPosture(_ configuration: RouterConfiguration, logger: Logger) {
+        if configuration.configFile == nil {
+            logger.notice("no --config: running the development default (realms \(configuration.realms.joined(separator: ",")), anonymous peers allowed everything, any Origin); do not expose it")
+        }
+        for realm in configuration.realms where configuration.roles[realm] == nil {
+            if configuration.configFile != nil {
+                logger.notice("realm has no roles: every session may do everything", metadata: ["realm": "\(realm)"])
+            }
+        }
+        for listener in configuration.effectiveListeners where listener.allowedOrigins == nil && configuration.configFile != nil {
+            logger.notice("transport allows any Origin (no allowed_origins)", metadata: ["transport": "\(listener.name)"])
+        }
+    }
+
+    /// The WebSocket server settings of one listener: router-wide values, overridden by the
+    /// listener's own.
+    static func serverConfiguration(for listener: ListenerConfiguration, configuration: RouterConfiguration) throws -> WebSocketServerConfiguration {
+        var wamp = WebSocketServerConfiguration()
+        wamp.host = listener.host
+        wamp.port = listener.port
+        wamp.subprotocols = ["wamp.2.json"]
+        wamp.requireSubprotocol = true
+        wamp.maxMessageSize = listener.maxMessageSize ?? configuration.maxMessageSize
+        wamp.maxBacklogBytes = configuration.maxBacklogBytes
+        wamp.permessageDeflate = listener.permessageDeflate ?? configuration.permessageDeflate
+        wamp.handshakeTimeout = listener.handshakeTimeout ?? configuration.handshakeTimeout
+        wamp.autoPingInterval = listener.autoPingInterval ?? configuration.autoPingInterval
+        wamp.autoPingTimeout = listener.autoPingTimeout ?? configuration.autoPingTimeout
+        wamp.maxConnections = configuration.maxConnections
+        wamp.maxFragments = configuration.maxFragments
+        wamp.maxMessageRate = configuration.maxMessageRate
+        wamp.httpPage = httpPage(realms: configuration.realms)
+        wamp.webSocketPath = listener.webSocketPath
+        if let patterns = listener.allowedOrigins {
+            wamp.allowedOrigins = try OriginPolicy(patterns: patterns, allowsNullOrigin: listener.allowNullOrigin)
+        }
+        if let tls = listener.tls {
+            let credentials = try TLSServerCredentials.load(keyPath: tls.key, certificatePath: tls.certificate,
+                                                            chainCertificatePaths: tls.chainCertificates,
+                                                            caCertificatePaths: tls.caCertificates)
+            wamp.transportSecurity = try TLSTransportSecurity.server(credentials)
+        }
+        return wamp
     }
 
     /// Stops accepting connections, says GOODBYE `wamp.close.system_shutdown` to every session,
     /// waits up to the grace period for them to answer, closes what is left, and stops the loops.
     public func shutdown() async {
         let logger = context.logger
-        try? await server.shutdown()
+        for server in servers { try? await server.shutdown() }
         try? await testee?.shutdown()
         let sessions = context.openConnections
         let discardedBefore = WebSocketMetrics.messagesDiscardedAfterClose

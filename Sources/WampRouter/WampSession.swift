@@ -2,28 +2,44 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import Realm
+import WampAuth
 import WampMessages
 import WebSocketIO
 
-/// One WebSocket connection speaking `wamp.2.json`: decodes each message, checks it against the
-/// session state, and hands it to the realm's broker or dealer.
+/// One WebSocket connection speaking `wamp.2.json`: decodes each message, feeds it to the
+/// session machine (`WampSessionMachine`), and performs what the machine decides: the
+/// authentication exchange, the realm's authorization check, and routing through the realm's
+/// broker and dealer.
 ///
 /// Everything here runs on the connection's event loop except `send`, which realms call from any
 /// loop and which only queues bytes on the connection.
 final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
+    typealias Machine = WampSessionMachine<AuthenticationFlowStep>
+
     private let connection: WebSocketConnection
     private let router: RouterContext
+    private let transport: TransportContext
     private var logger: Logger
-    private var state = WampSessionState.awaitingHello
+    private var machine: Machine!
     private var publishRefusals = RefusalLogThrottle()
     /// Fires at the connection's handshake deadline (counted from TCP accept) unless WELCOME or
     /// ABORT was sent first.
     private var handshakeTimer: Scheduled<Void>?
+    /// A message waits for a dynamic authorizer; reading is paused so later ones keep their order.
+    private var authorizationPending = false
 
-    init(connection: WebSocketConnection, router: RouterContext) {
+    init(connection: WebSocketConnection, router: RouterContext, transport: TransportContext) {
         self.connection = connection
         self.router = router
+        self.transport = transport
         self.logger = router.logger
+        let info = AuthTransportInfo(peer: TransportContext.peerText(connection.remoteAddress), isSecure: transport.isSecure,
+                                     websocketProtocol: connection.subprotocol)
+        let configuration = transport.auth
+        let realms = router.realms
+        machine = Machine(realms: realms, peer: self) { hello, sessionID in
+            AuthenticationFlowStep(configuration: configuration, hello: hello, sessionID: sessionID, transport: info, realms: realms)
+        }
     }
 
     /// Runs `work` on this connection's event loop, where all session state lives.
@@ -42,6 +58,14 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         }
     }
 
+    func kill(reason: String, message: String?) {
+        eventLoopExecute {
+            guard self.machine.isEstablished else { return }
+            self.logger.info("session killed", metadata: ["reason": "\(LogText.quoted(reason))"])
+            self.perform(self.machine.endSession(reason: reason, message: message, closeCode: .normalClosure))
+        }
+    }
+
     // MARK: WebSocketMessageHandler
 
     func webSocketDidOpen(_ connection: WebSocketConnection) {
@@ -52,98 +76,204 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     }
 
     private func handshakeTimedOut() {
-        guard case .awaitingHello = state else { return }
+        guard machine.isHandshaking else { return }
         let timeout = connection.handshakeTimeout.map(secondsText) ?? "the handshake timeout"
-        logger.info("no HELLO within the handshake timeout; aborting", metadata: ["handshakeTimeout": "\(timeout)"])
-        abort(reason: ErrorURI.timeout, message: "no HELLO within \(timeout)", closeCode: .policyViolation)
+        logger.info("no WELCOME within the handshake timeout; aborting", metadata: ["handshakeTimeout": "\(timeout)"])
+        perform(machine.handshakeTimedOut(timeout: timeout))
     }
 
     func webSocket(_ connection: WebSocketConnection, didReceive bytes: ByteBuffer, kind: WebSocketMessageKind) {
         guard kind == .text else {
-            protocolViolation("binary messages are not allowed on wamp.2.json", closeCode: .unacceptableData)
+            perform(machine.violated("binary messages are not allowed on wamp.2.json", closeCode: .unacceptableData))
             return
         }
         let message: WampMessage
         do {
             message = try MessageDecoder.decode(bytes, limits: router.decoderLimits)
         } catch {
-            protocolViolation(error.description, closeCode: error.kind == .invalidJSON ? .dataInconsistentWithMessage : .policyViolation)
+            perform(machine.violated(error.description, closeCode: error.kind == .invalidJSON ? .dataInconsistentWithMessage : .policyViolation))
             return
         }
-        switch state {
-        case .awaitingHello:
-            receiveBeforeWelcome(message)
-        case .established(let realm, let session):
-            do {
-                try dispatch(message, realm: realm, session: session)
-            } catch {
-                protocolViolation(error.message)
-            }
-        case .awaitingGoodbyeReply(let closeCode):
-            if case .goodbye = message {
-                state = .closing
-                connection.close(code: closeCode, reason: "")
-            }
-        case .closing, .closed:
-            break
-        }
+        perform(machine.received(message))
     }
 
     func webSocketDidClose(_ connection: WebSocketConnection, reason: WebSocketCloseReason) {
-        switch state {
-        case .established(let realm, let session):
-            leave(realm: realm, session: session)
+        if machine.isEstablished {
             logger.debug("session closed by transport", metadata: ["reason": "\(LogText.quoted(reason.reason))"])
-        default:
-            break
         }
-        state = .closed
+        perform(machine.transportClosed())
         handshakeTimer?.cancel()
         router.sessionClosed(self)
     }
 
-    // MARK: Session lifecycle
-
-    private func receiveBeforeWelcome(_ message: WampMessage) {
-        guard case .hello(let hello) = message else {
-            protocolViolation("\(message.code.name) received before HELLO; the first message must be HELLO")
-            return
-        }
-        guard let realm = router.realms.realm(named: hello.realm) else {
-            abort(reason: ErrorURI.noSuchRealm, message: "no realm '\(hello.realm)' on this router; known realms: \(router.realms.realmNames.joined(separator: ", "))", closeCode: .normalClosure)
-            return
-        }
-        guard let roles = hello.details.object("roles"), roles.count > 0 else {
-            protocolViolation("HELLO.Details.roles must announce at least one client role")
-            return
-        }
-        if let methods = hello.details.value("authmethods"), methods.isArray,
-           !(methods.jsonText.contains("\"anonymous\"")) {
-            abort(reason: ErrorURI.noAuthMethod, message: "this router offers only anonymous authentication", closeCode: .normalClosure)
-            return
-        }
-        let id = router.realms.newSessionID()
-        let authid = hello.details.string("authid") ?? "anonymous-\(id)"
-        let session = RealmSession(id: id, peer: self, authid: authid, roles: roles)
-        realm.join(session)
-        state = .established(realm: realm, session: session)
-        logger[metadataKey: "session"] = "\(id)"
-        logger.debug("session joined", metadata: ["realm": "\(realm.name)", "authid": "\(LogText.quoted(authid))"])
-        send(.welcome(Welcome(session: id, details: router.welcomeDetails(realm: realm.name, session: session))))
-        handshakeTimer?.cancel()
+    /// Says GOODBYE `wamp.close.system_shutdown` to an established session, or closes a
+    /// connection that has none. Runs on the connection's loop.
+    func shutDown() {
+        perform(machine.endSession(reason: ErrorURI.systemShutdown, message: nil, closeCode: .goingAway))
     }
 
-    private func dispatch(_ message: WampMessage, realm: Realm, session: RealmSession) throws(RoutingViolation) {
+    /// Closes the connection of a peer that did not answer the shutdown GOODBYE in time.
+    func forceClose() {
+        perform(machine.forceClose())
+    }
+
+    static let goodbyeReplyTimeout = TimeAmount.seconds(5)
+
+    // MARK: Performing the machine's actions
+
+    private func perform(_ actions: [Machine.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                send(message)
+            case .join(let realm, let session):
+                join(realm, session)
+            case .leave(let realm, let session):
+                realm.leave(session)
+                router.realms.releaseSessionID(session.id)
+                logger.debug("session left")
+                logger[metadataKey: "session"] = nil
+            case .releaseSessionID(let id):
+                router.realms.releaseSessionID(id)
+            case .callAuthenticator(let authenticator, let arguments):
+                callAuthenticator(authenticator, arguments: arguments)
+            case .authenticationRefused(let reason, let detail):
+                logger.info("authentication refused", metadata: ["reason": "\(LogText.quoted(reason))", "why": "\(LogText.quoted(detail))"])
+            case .abort(let abort, let closeCode, let failedCredentials):
+                handshakeTimer?.cancel()
+                sendAbort(abort, closeCode: closeCode, failedCredentials: failedCredentials)
+            case .close(let code):
+                connection.close(code: code, reason: "")
+            case .dispatch(let message, let realm, let session):
+                authorize(message, realm: realm, session: session)
+            case .protocolViolation(let message):
+                logger.info("protocol violation", metadata: ["message": "\(LogText.quoted(message))"])
+                router.counters.protocolViolations.wrappingAdd(1, ordering: .relaxed)
+            case .waitForGoodbyeReply:
+                // A peer that never answers does not keep its connection.
+                connection.eventLoop.scheduleTask(in: WampSession.goodbyeReplyTimeout) {
+                    let actions = self.machine.goodbyeReplyTimedOut()
+                    if !actions.isEmpty { self.logger.info("no GOODBYE reply; closing the connection") }
+                    self.perform(actions)
+                }
+            }
+        }
+    }
+
+    private func join(_ realm: Realm, _ session: RealmSession) {
+        realm.join(session)
+        handshakeTimer?.cancel()
+        router.authenticationFailures.succeeded(address: transport.throttleKey(connection.remoteAddress))
+        logger[metadataKey: "session"] = "\(session.id)"
+        logger.debug("session joined", metadata: [
+            "realm": "\(realm.name)", "authid": "\(LogText.quoted(session.authid))",
+            "authrole": "\(LogText.quoted(session.authrole))", "authmethod": "\(session.authmethod)",
+        ])
+        send(.welcome(Welcome(session: session.id, details: router.welcomeDetails(realm: realm.name, session: session))))
+    }
+
+    /// ABORT then close; after wrong credentials, later the more often this address failed.
+    private func sendAbort(_ abort: Abort, closeCode: WebSocketErrorCode, failedCredentials: Bool) {
+        var delay = TimeAmount.zero
+        if failedCredentials {
+            delay = router.authenticationFailures.failed(address: transport.throttleKey(connection.remoteAddress))
+            if delay > .zero { logger.info("ABORT held back after repeated failures from this address", metadata: ["abortDelay": "\(secondsText(delay))"]) }
+        }
+        guard delay > .zero else {
+            send(.abort(abort))
+            connection.close(code: closeCode, reason: abort.reason)
+            return
+        }
+        connection.eventLoop.scheduleTask(in: delay) {
+            self.send(.abort(abort))
+            self.connection.close(code: closeCode, reason: abort.reason)
+        }
+    }
+
+    private func callAuthenticator(_ authenticator: DynamicAuthenticator, arguments: [JSONValue]) {
+        guard let realm = router.realms.realm(named: authenticator.realm) else {
+            logger.warning("dynamic authenticator's realm does not exist", metadata: ["realm": "\(authenticator.realm)"])
+            perform(machine.authenticatorReturned(.failure(.noSuchProcedure)))
+            return
+        }
+        let list = JSONValue.makeArray()
+        for argument in arguments { list.append(argument) }
+        realm.callInternally(procedure: authenticator.procedure, arguments: RawJSON(list), timeoutSeconds: router.authenticatorTimeoutSeconds) { result in
+            let answer: Swift.Result<JSONValue, AuthenticatorCallFailure>
+            switch result {
+            case .success(let value): answer = .success(value.firstArgument ?? .null)
+            case .failure(.noSuchProcedure): answer = .failure(.noSuchProcedure)
+            case .failure(.timeout): answer = .failure(.timeout)
+            case .failure(.error(let uri, let message)): answer = .failure(.error(uri: uri, message: message))
+            }
+            self.eventLoopExecute { self.perform(self.machine.authenticatorReturned(answer)) }
+        }
+    }
+
+    // MARK: Authorization and routing
+
+    /// REGISTER, CALL, SUBSCRIBE and PUBLISH go through the realm's authorization first; with a
+    /// dynamic authorizer the answer comes later, and reading pauses until it does.
+    private func authorize(_ message: WampMessage, realm: Realm, session: RealmSession) {
+        guard let request = AuthorizationRequest(message) else {
+            route(message, realm: realm, session: session, disclose: false)
+            return
+        }
+        if let outcome = realm.authorizeNow(request.action, uri: request.uri, session: session) {
+            return apply(outcome, to: message, request: request, realm: realm, session: session)
+        }
+        let outcome = realm.authorize(request.action, uri: request.uri, session: session, options: request.options) { outcome in
+            self.eventLoopExecute { self.authorizationArrived(outcome, for: message, realm: realm, session: session) }
+        }
+        guard let outcome else {
+            authorizationPending = true
+            connection.pauseReading()
+            return
+        }
+        apply(outcome, to: message, request: request, realm: realm, session: session)
+    }
+
+    private func authorizationArrived(_ outcome: AuthorizationOutcome, for message: WampMessage, realm: Realm, session: RealmSession) {
+        authorizationPending = false
+        defer { connection.resumeReading() }
+        // The session may have ended while the authorizer was deciding.
+        guard machine.isEstablished(session), let request = AuthorizationRequest(message) else { return }
+        apply(outcome, to: message, request: request, realm: realm, session: session)
+    }
+
+    private func apply(_ outcome: AuthorizationOutcome, to message: WampMessage, request: AuthorizationRequest,
+                       realm: Realm, session: RealmSession) {
+        switch outcome {
+        case .allowed(let disclose):
+            route(message, realm: realm, session: session, disclose: disclose)
+        case .denied(let errorURI, let why):
+            if let requestType = request.errorRequestType {
+                send(.error(ErrorMessage(requestType: requestType, request: request.id, error: errorURI, message: why)))
+            } else {
+                realm.refusedUnacknowledgedPublish(topic: request.uri, from: session, reason: why)
+            }
+        }
+    }
+
+    private func route(_ message: WampMessage, realm: Realm, session: RealmSession, disclose: Bool) {
+        do {
+            try dispatch(message, realm: realm, session: session, disclose: disclose)
+        } catch {
+            perform(machine.violated(error.message))
+        }
+    }
+
+    private func dispatch(_ message: WampMessage, realm: Realm, session: RealmSession, disclose: Bool) throws(RoutingViolation) {
         switch message {
         case .call(let call):
-            try realm.call(call, from: session)
+            try realm.call(call, from: session, discloseCaller: disclose)
         case .yield(let yield):
             if try !realm.dealer.yield(yield, from: session) {
                 logger.debug("YIELD for no pending invocation ignored", metadata: ["request": "\(yield.request)"])
             }
         case .publish(let publish):
             if let violation = Broker.passthruViolation(publish, from: session) { throw violation }
-            if let refusal = realm.broker.publish(publish, from: session) {
+            if let refusal = realm.broker.publish(publish, from: session, disclosePublisher: disclose) {
                 publishRefusals.refused(request: publish.request, why: refusal, logger: logger)
             }
         case .subscribe(let subscribe):
@@ -161,100 +291,13 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             if !realm.dealer.invocationError(error, from: session) {
                 logger.debug("ERROR for no pending invocation ignored", metadata: ["request": "\(error.request)"])
             }
-        case .goodbye:
-            leave(realm: realm, session: session)
-            state = .awaitingHello
-            send(.goodbye(Goodbye(details: .emptyObject, reason: ErrorURI.goodbyeAndOut)))
-        case .abort(let abort):
-            logger.debug("peer aborted", metadata: ["reason": "\(LogText.quoted(abort.reason))"])
-            leave(realm: realm, session: session)
-            state = .closing
-            connection.close(code: .normalClosure, reason: "")
-        case .hello:
-            throw RoutingViolation("HELLO received on an established session")
         case .cancel(let cancel):
             realm.dealer.cancel(cancel, from: session)
-        case .authenticate:
-            throw RoutingViolation("AUTHENTICATE received on an established session")
+        case .hello, .authenticate, .goodbye, .abort:
+            break  // the machine handles these
         case .welcome, .challenge, .published, .subscribed, .unsubscribed, .event, .result,
              .registered, .unregistered, .invocation, .interrupt:
             throw RoutingViolation("\(message.code.name) is sent by routers only, never by a client")
         }
-    }
-
-    private func leave(realm: Realm, session: RealmSession) {
-        realm.leave(session)
-        router.realms.releaseSessionID(session.id)
-        logger.debug("session left")
-        logger[metadataKey: "session"] = nil
-    }
-
-    /// Says GOODBYE `wamp.close.system_shutdown` to an established session, or closes a
-    /// connection that has none. Runs on the connection's loop.
-    func shutDown() {
-        switch state {
-        case .established:
-            endSession(reason: ErrorURI.systemShutdown, message: nil, closeCode: .goingAway)
-        case .awaitingHello:
-            state = .closing
-            connection.close(code: .goingAway, reason: "router shutting down")
-        case .awaitingGoodbyeReply, .closing, .closed:
-            break
-        }
-    }
-
-    func kill(reason: String, message: String?) {
-        eventLoopExecute {
-            guard case .established = self.state else { return }
-            self.logger.info("session killed", metadata: ["reason": "\(LogText.quoted(reason))"])
-            self.endSession(reason: reason, message: message, closeCode: .normalClosure)
-        }
-    }
-
-    /// The router's side of a GOODBYE exchange: the session leaves its realm now, and the
-    /// connection closes once the peer answers GOODBYE (or the shutdown grace period ends).
-    private func endSession(reason: String, message: String?, closeCode: WebSocketErrorCode) {
-        guard case .established(let realm, let session) = state else { return }
-        leave(realm: realm, session: session)
-        state = .awaitingGoodbyeReply(closeCode: closeCode)
-        let details = JSONValue.makeObject()
-        if let message { details.set("message", string: message) }
-        send(.goodbye(Goodbye(details: details, reason: reason)))
-        // A peer that never answers does not keep its connection.
-        connection.eventLoop.scheduleTask(in: WampSession.goodbyeReplyTimeout) {
-            guard case .awaitingGoodbyeReply(let closeCode) = self.state else { return }
-            self.logger.info("no GOODBYE reply; closing the connection")
-            self.state = .closing
-            self.connection.close(code: closeCode, reason: "")
-        }
-    }
-
-    static let goodbyeReplyTimeout = TimeAmount.seconds(5)
-
-    /// Closes the connection of a peer that did not answer the shutdown GOODBYE in time.
-    func forceClose() {
-        switch state {
-        case .closing, .closed:
-            return
-        default:
-            state = .closing
-            connection.close(code: .goingAway, reason: "router shutting down")
-        }
-    }
-
-    private func protocolViolation(_ message: String, closeCode: WebSocketErrorCode = .policyViolation) {
-        logger.info("protocol violation", metadata: ["message": "\(LogText.quoted(message))"])
-        router.counters.protocolViolations.wrappingAdd(1, ordering: .relaxed)
-        abort(reason: ErrorURI.protocolViolation, message: message, closeCode: closeCode)
-    }
-
-    private func abort(reason: String, message: String, closeCode: WebSocketErrorCode) {
-        if case .established(let realm, let session) = state {
-            leave(realm: realm, session: session)
-        }
-        state = .closing
-        handshakeTimer?.cancel()
-        send(.abort(Abort(reason: reason, message: message)))
-        connection.close(code: closeCode, reason: reason)
     }
 }

@@ -3,6 +3,8 @@ import Dispatch
 import Logging
 import NIOCore
 import Realm
+import RouterConfig
+import WampAuth
 import WampMessages
 import WampRouter
 
@@ -16,14 +18,25 @@ import Glibc
 struct WampRouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wamp-router",
-        abstract: "A WAMP v2 router (WebSocket, wamp.2.json)."
+        abstract: "A WAMP v2 router (WebSocket, wamp.2.json).",
+        discussion: """
+            Without --config the router runs its embedded development default: realm1, anonymous \
+            peers allowed everything. With --config FILE (Crossbar.io's config.json format, JSON or \
+            YAML) it serves the file's realms, roles and transports; flags given as well override the \
+            file's matching settings on every transport (--host and --port: the first transport). \
+            SIGHUP re-reads the file's roles, permissions and principals.
+            """,
+        subcommands: [CheckConfigCommand.self]
     )
 
-    @Option(help: "Address to listen on.")
-    var host = "127.0.0.1"
+    @Option(help: "A Crossbar.io config file (JSON or YAML) with realms, roles, authentication and transports.")
+    var config: String?
 
-    @Option(help: "Port of the WAMP WebSocket endpoint.")
-    var port = 8080
+    @Option(help: "Address to listen on (default 127.0.0.1; with --config: overrides the first transport's interface).")
+    var host: String?
+
+    @Option(help: "Port of the WAMP WebSocket endpoint (default 8080; with --config: overrides the first transport's port).")
+    var port: Int?
 
     @Option(name: .customLong("realm"), help: "A realm to serve (repeatable; default realm1).")
     var realms: [String] = []
@@ -41,8 +54,8 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Flag(help: "Apply the spec's strict URI rules instead of the loose ones.")
     var strictUris = false
 
-    @Option(help: "Largest WebSocket message accepted, in bytes.")
-    var maxMessageSize = 16 << 20
+    @Option(help: "Largest WebSocket message accepted, in bytes (default 16777216).")
+    var maxMessageSize: Int?
 
     @Option(help: "Unsent bytes a session may have queued before it is closed.")
     var maxBacklogBytes = 16 << 20
@@ -50,8 +63,8 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Most bytes of Details/Options (dicts and lists outside the payload) in one message.")
     var maxOptionsBytes = 1 << 20
 
-    @Flag(inversion: .prefixedNo, help: "Offer permessage-deflate compression on the WAMP endpoint.")
-    var compression = true
+    @Flag(inversion: .prefixedNo, help: "Offer permessage-deflate compression on the WAMP endpoint (default on).")
+    var compression: Bool?
 
     @Option(help: "CALLs one caller may have waiting for an answer.")
     var maxPendingCalls = RealmLimits().maxPendingCallsPerCaller
@@ -80,14 +93,38 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Bytes one get_events answer, or the retained events one SUBSCRIBE gets, may carry.")
     var maxAnswerBytes = RealmLimits().maxAnswerBytes
 
-    @Option(help: "Seconds from TCP accept until WELCOME or ABORT is sent; slower peers are closed (fractional allowed).")
-    var handshakeTimeout: Double = 10
+    @Option(help: "Seconds from TCP accept until WELCOME or ABORT is sent; slower peers are closed (fractional allowed; default 10).")
+    var handshakeTimeout: Double?
 
-    @Option(help: "Ping a WAMP peer after this many seconds without inbound traffic; 0 = off.")
-    var autoPingInterval: Double = 30
+    @Option(help: "Ping a WAMP peer after this many seconds without inbound traffic; 0 = off (default 30).")
+    var autoPingInterval: Double?
 
-    @Option(help: "Seconds a pinged peer has to answer before its connection is dropped.")
-    var autoPingTimeout: Double = 10
+    @Option(help: "Seconds a pinged peer has to answer before its connection is dropped (default 10).")
+    var autoPingTimeout: Double?
+
+    @Option(help: "Seconds a dynamic authenticator has to answer before the session is aborted.")
+    var authenticatorTimeout: Double = 5
+
+    @Option(help: "Seconds a dynamic authorizer has to answer before the request is denied.")
+    var authorizerTimeout: Double = 5
+
+    @Option(help: "Cached authorization decisions per role (and per session for a dynamic authorizer); the cache is emptied when full.")
+    var maxAuthorizationCache = RealmLimits().maxAuthorizationCacheEntries
+
+    @Option(help: "Bytes of URIs one authorization cache may hold; the cache is emptied when full.")
+    var maxAuthorizationCacheBytes = RealmLimits().maxAuthorizationCacheBytes
+
+    @Option(help: "Authentication failures in a row from one address answered without delay.")
+    var authFreeFailures = 3
+
+    @Option(help: "Seconds the first delayed ABORT after a failed authentication waits; doubles per failure; 0 = no delay.")
+    var authFailureDelay: Double = 0.5
+
+    @Option(help: "Longest delay, in seconds, before the ABORT of a failed authentication.")
+    var authFailureMaxDelay: Double = 5
+
+    @Option(help: "Addresses whose authentication failures are remembered (60 s each); the oldest is forgotten past it.")
+    var maxAuthFailureAddresses = 10_000
 
     @Option(help: "Open connections on the WAMP endpoint at most; more are answered HTTP 503.")
     var maxConnections = 50_000
@@ -102,14 +139,24 @@ struct WampRouterCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
+        if config != nil, !realms.isEmpty {
+            throw ValidationError("--realm cannot be combined with --config: the realms come from the file")
+        }
         if let testeePort, !(0...65535).contains(testeePort) { throw ValidationError("--testee-port must be 0...65535") }
         guard maxOptionsBytes > 0 else { throw ValidationError("--max-options-bytes must be greater than 0") }
         _ = try parsedEventHistory()
-        try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout")
-        try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true)
-        try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout")
-        guard maxMessageSize > 0 else { throw ValidationError("--max-message-size must be more than 0 bytes, got \(maxMessageSize)") }
+        if let handshakeTimeout { try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout") }
+        if let autoPingInterval { try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true) }
+        if let autoPingTimeout { try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout") }
+        try Self.checkSeconds(authenticatorTimeout, flag: "--authenticator-timeout")
+        try Self.checkSeconds(authorizerTimeout, flag: "--authorizer-timeout")
+        try Self.checkSeconds(authFailureDelay, flag: "--auth-failure-delay", zeroMeansOff: true)
+        try Self.checkSeconds(authFailureMaxDelay, flag: "--auth-failure-max-delay", zeroMeansOff: true)
+        guard authFreeFailures >= 0 else { throw ValidationError("--auth-free-failures must be 0 or more, got \(authFreeFailures)") }
+        if let maxMessageSize, maxMessageSize <= 0 {
+            throw ValidationError("--max-message-size must be more than 0 bytes, got \(maxMessageSize)")
+        }
         guard maxBacklogBytes > 0 else { throw ValidationError("--max-backlog-bytes must be more than 0 bytes, got \(maxBacklogBytes)") }
         guard maxMessageRate >= 0 else { throw ValidationError("--max-message-rate must be 0 (off) or more, got \(maxMessageRate)") }
         guard maxFragments > 0 else { throw ValidationError("--max-fragments must be more than 0, got \(maxFragments)") }
@@ -119,7 +166,8 @@ struct WampRouterCommand: AsyncParsableCommand {
             ("--max-subscriptions", maxSubscriptions), ("--max-testaments", maxTestaments),
             ("--max-retained-topics", maxRetainedTopics), ("--max-retained-bytes", maxRetainedBytes),
             ("--max-history-topics", maxHistoryTopics), ("--max-history-bytes", maxHistoryBytes),
-            ("--max-answer-bytes", maxAnswerBytes),
+            ("--max-answer-bytes", maxAnswerBytes), ("--max-authorization-cache", maxAuthorizationCache),
+            ("--max-authorization-cache-bytes", maxAuthorizationCacheBytes), ("--max-auth-failure-addresses", maxAuthFailureAddresses),
         ] where value <= 0 {
             throw ValidationError("\(flag) must be a positive number, got \(value)")
         }
@@ -136,7 +184,47 @@ struct WampRouterCommand: AsyncParsableCommand {
         limits.maxHistoryTopics = maxHistoryTopics
         limits.maxHistoryBytes = maxHistoryBytes
         limits.maxAnswerBytes = maxAnswerBytes
+        limits.maxAuthorizationCacheEntries = maxAuthorizationCache
+        limits.maxAuthorizationCacheBytes = maxAuthorizationCacheBytes
+        limits.authorizerTimeoutSeconds = authorizerTimeout
         return limits
+    }
+
+    /// Flags override the embedded defaults, and a config file's matching settings when given.
+    func applyFlags(to configuration: inout RouterConfiguration) {
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        if !configuration.listeners.isEmpty {
+            if let host { configuration.listeners[0].host = host }
+            if let port { configuration.listeners[0].port = port }
+        }
+        configuration.testeePort = testeePort
+        if strictUris { configuration.uriRules = .strict }
+        configuration.eventHistory = (try? parsedEventHistory()) ?? []
+        configuration.maxBacklogBytes = maxBacklogBytes
+        configuration.maxOptionsBytes = maxOptionsBytes
+        configuration.limits = limits
+        configuration.maxConnections = maxConnections
+        configuration.maxFragments = maxFragments
+        configuration.maxMessageRate = maxMessageRate
+        configuration.authenticatorTimeout = Self.timeAmount(seconds: authenticatorTimeout)
+        configuration.authFailurePolicy = AuthFailureThrottle.Policy(
+            freeFailures: authFreeFailures, initialDelay: .nanoseconds(Int64(authFailureDelay * 1e9)),
+            maximumDelay: .nanoseconds(Int64(authFailureMaxDelay * 1e9)), maximumAddresses: maxAuthFailureAddresses)
+        if let maxMessageSize { configuration.maxMessageSize = maxMessageSize }
+        if let compression { configuration.permessageDeflate = compression }
+        if let handshakeTimeout { configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout) }
+        if let autoPingInterval {
+            configuration.autoPingInterval = autoPingInterval > 0 ? Self.timeAmount(seconds: autoPingInterval) : nil
+        }
+        if let autoPingTimeout { configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout) }
+        for index in configuration.listeners.indices {
+            if maxMessageSize != nil { configuration.listeners[index].maxMessageSize = nil }
+            if compression != nil { configuration.listeners[index].permessageDeflate = nil }
+            if handshakeTimeout != nil { configuration.listeners[index].handshakeTimeout = nil }
+            if autoPingInterval != nil { configuration.listeners[index].autoPingInterval = nil }
+            if autoPingTimeout != nil { configuration.listeners[index].autoPingTimeout = nil }
+        }
     }
 
     /// A duration flag: positive (or also zero when `zeroMeansOff`), finite, at most a million seconds.
@@ -170,25 +258,26 @@ struct WampRouterCommand: AsyncParsableCommand {
         let logger = Logger(label: "wamp-router")
 
         var configuration = RouterConfiguration()
-        configuration.host = host
-        configuration.port = port
-        configuration.realms = realms.isEmpty ? ["realm1"] : realms
-        configuration.testeePort = testeePort
-        configuration.uriRules = strictUris ? .strict : .loose
-        configuration.eventHistory = try parsedEventHistory()
-        configuration.maxMessageSize = maxMessageSize
-        configuration.maxBacklogBytes = maxBacklogBytes
-        configuration.maxOptionsBytes = maxOptionsBytes
-        configuration.permessageDeflate = compression
-        configuration.limits = limits
-        configuration.handshakeTimeout = Self.timeAmount(seconds: handshakeTimeout)
-        configuration.autoPingInterval = autoPingInterval > 0 ? Self.timeAmount(seconds: autoPingInterval) : nil
-        configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout)
-        configuration.maxConnections = maxConnections
-        configuration.maxFragments = maxFragments
-        configuration.maxMessageRate = maxMessageRate
+        if let config {
+            let file: RouterFile
+            do {
+                file = try RouterFile.load(path: config)
+            } catch {
+                for problem in error.problems { logger.critical("\(config): \(problem.description)") }
+                logger.critical("not starting: the config file has \(error.problems.count) problem(s); `wamp-router check-config \(config)` lists them")
+                throw ExitCode(1)
+            }
+            for notice in file.notices { logger.notice("\(config): \(notice.description)") }
+            configuration.apply(file, path: config)
+        } else {
+            configuration.realms = realms.isEmpty ? ["realm1"] : realms
+        }
+        applyFlags(to: &configuration)
 
         let router = try await WampRouter.start(configuration: configuration, logger: logger)
+        if let config {
+            ReloadSignal.install { router.reload(configFile: config, logger: logger) }
+        }
         let signal = await ShutdownSignal.wait()
         logger.notice("received \(signal), shutting down")
         await router.shutdown()
@@ -223,7 +312,8 @@ enum ShutdownSignal {
 /// Keeps the signal sources alive for the life of the process.
 private enum SignalSources {
     nonisolated(unsafe) private static var retained: [DispatchSourceSignal] = []
-    static func keep(_ sources: [DispatchSourceSignal]) { retained = sources }
+    /// Called from the main task only (start-up, then the shutdown wait).
+    static func keep(_ sources: [DispatchSourceSignal]) { retained += sources }
 }
 
 private final class OnceFlag: @unchecked Sendable {
@@ -233,5 +323,16 @@ private final class OnceFlag: @unchecked Sendable {
         if claimed { return false }
         claimed = true
         return true
+    }
+}
+
+/// Runs `reload` on each SIGHUP, one at a time (a serial queue).
+enum ReloadSignal {
+    static func install(_ reload: @escaping @Sendable () -> Void) {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "wamp-router.reload"))
+        source.setEventHandler(handler: reload)
+        source.resume()
+        SignalSources.keep([source])
     }
 }

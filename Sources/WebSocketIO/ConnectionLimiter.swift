@@ -19,12 +19,17 @@ final class ConnectionLimiter: Sendable {
 
     var openConnections: Int { self.open.load(ordering: .relaxed) }
 
-    /// Admits `channel` (and releases its slot when it closes), or answers it 503 and closes it.
-    func admit(_ channel: any Channel) throws -> Bool {
+    /// Admits `channel` (and releases its slot when it closes), or answers it 503 (when `answer`,
+    /// else nothing) and closes it.
+    func admit(_ channel: any Channel, answer: Bool = true) throws -> Bool {
         if self.open.wrappingAdd(1, ordering: .relaxed).newValue > self.limit {
             self.open.wrappingSubtract(1, ordering: .relaxed)
             self.refused()
-            try channel.pipeline.syncOperations.addHandler(ServiceUnavailableResponder())
+            if answer {
+                try channel.pipeline.syncOperations.addHandler(ServiceUnavailableResponder())
+            } else {
+                channel.close(promise: nil)
+            }
             return false
         }
         channel.closeFuture.whenComplete { _ in self.open.wrappingSubtract(1, ordering: .relaxed) }
@@ -35,7 +40,7 @@ final class ConnectionLimiter: Sendable {
         WebSocketMetrics.recordConnectionRefused()
         let now = NIODeadline.now()
         if let due = self.refusalLog.withLock({ $0.note(now: now) }) {
-            self.logger.warning("refused connections past the connection limit (HTTP 503)", metadata: [
+            self.logger.warning("refused connections past the connection limit (HTTP 503; on a TLS listener closed without an answer)", metadata: [
                 "refused": "\(due)", "maxConnections": "\(self.limit)",
             ])
         }

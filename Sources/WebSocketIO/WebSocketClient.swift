@@ -6,7 +6,8 @@ import NIOPosix
 import NIOWebSocket
 
 /// WebSocket client: same framing, closing and compression code as the server, with masked
-/// outbound frames. Offers permessage-deflate.
+/// outbound frames. Offers permessage-deflate. `transportSecurity` makes it `wss://` (see
+/// `WampTLS`); `origin` sends an `Origin` header, as a browser would.
 public enum WebSocketClient {
     public static func connect(
         host: String,
@@ -14,6 +15,8 @@ public enum WebSocketClient {
         path: String = "/",
         subprotocols: [String],
         maxMessageSize: Int = 16 << 20,
+        transportSecurity: (any WebSocketTransportSecurity)? = nil,
+        origin: String? = nil,
         group: any EventLoopGroup,
         handler: any WebSocketMessageHandler
     ) async throws -> WebSocketConnection {
@@ -29,6 +32,7 @@ public enum WebSocketClient {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try transportSecurity?.configure(channel: channel)
                     try configureClientPipeline(
                         channel: channel,
                         host: host,
@@ -36,6 +40,8 @@ public enum WebSocketClient {
                         path: path,
                         subprotocols: subprotocols,
                         maxMessageSize: maxMessageSize,
+                        transportSecurity: transportSecurity,
+                        origin: origin,
                         key: key,
                         handler: handlerBox.handler,
                         logger: logger,
@@ -67,6 +73,8 @@ public enum WebSocketClient {
         path: String,
         subprotocols: [String],
         maxMessageSize: Int,
+        transportSecurity: (any WebSocketTransportSecurity)? = nil,
+        origin: String? = nil,
         key: String,
         handler: any WebSocketMessageHandler,
         logger: Logger,
@@ -85,6 +93,7 @@ public enum WebSocketClient {
                             response: response,
                             subprotocols: subprotocols,
                             maxMessageSize: maxMessageSize,
+                            transportSecurity: transportSecurity,
                             handler: handlerBox.handler,
                             logger: logger
                         )
@@ -100,6 +109,7 @@ public enum WebSocketClient {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")
         headers.add(name: "Content-Length", value: "0")
+        if let origin { headers.add(name: "Origin", value: origin) }
         if !subprotocols.isEmpty {
             headers.add(name: "Sec-WebSocket-Protocol", value: subprotocols.joined(separator: ", "))
         }
@@ -124,6 +134,7 @@ public enum WebSocketClient {
         response: HTTPResponseHead,
         subprotocols: [String],
         maxMessageSize: Int,
+        transportSecurity: (any WebSocketTransportSecurity)?,
         handler: any WebSocketMessageHandler,
         logger: Logger
     ) throws -> WebSocketConnection {
@@ -145,6 +156,8 @@ public enum WebSocketClient {
             eventLoop: channel.eventLoop,
             subprotocol: selected?.isEmpty == false ? selected : nil,
             maxBacklogBytes: 16 << 20,
+            isSecure: transportSecurity != nil,
+            channelBindingSource: WebSocketConnection.bindingSource(transportSecurity, channel: channel),
             logger: logger
         )
         let channelHandler = try WebSocketChannelHandler(

@@ -24,6 +24,9 @@ public final class WebSocketConnection: Sendable {
     /// The peer's address as TCP saw it (what per-address policies such as slowing repeated
     /// authentication failures key on).
     public let remoteAddress: SocketAddress?
+    /// Whether the connection runs over a secure transport (TLS: `wss://`).
+    public let isSecure: Bool
+    private let channelBindingSource: (@Sendable (ChannelBindingType) -> EventLoopFuture<[UInt8]?>)?
     let logger: Logger
 
     struct CrossLoopQueue {
@@ -47,8 +50,11 @@ public final class WebSocketConnection: Sendable {
     private let closeReported = Atomic<Bool>(false)
 
     init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, handshakeDeadline: NIODeadline? = nil,
-         handshakeTimeout: TimeAmount? = nil, remoteAddress: SocketAddress? = nil, logger: Logger) {
+         handshakeTimeout: TimeAmount? = nil, remoteAddress: SocketAddress? = nil, isSecure: Bool = false,
+         channelBindingSource: (@Sendable (ChannelBindingType) -> EventLoopFuture<[UInt8]?>)? = nil, logger: Logger) {
         self.eventLoop = eventLoop
+        self.isSecure = isSecure
+        self.channelBindingSource = channelBindingSource
         self.subprotocol = subprotocol
         self.maxBacklogBytes = maxBacklogBytes
         self.handshakeDeadline = handshakeDeadline
@@ -56,6 +62,12 @@ public final class WebSocketConnection: Sendable {
         self.remoteAddress = remoteAddress
         self.logger = logger
         self.handlerBox = NIOLoopBoundBox.makeEmptyBox(valueType: WebSocketChannelHandler.self, eventLoop: eventLoop)
+    }
+
+    /// Channel-binding data of this connection's transport (RFC 9266 `tls-exporter`: 32 bytes),
+    /// or nil when the transport has none (plain TCP, TLS 1.2).
+    public func channelBinding(type: ChannelBindingType) -> EventLoopFuture<[UInt8]?> {
+        self.channelBindingSource?(type) ?? self.eventLoop.makeSucceededFuture(nil)
     }
 
     /// Sends one message. The payload is not copied when sent uncompressed, so one buffer can be

@@ -2,20 +2,23 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// Answers HTTP requests that were not upgraded: the configured page for `GET /`, 404 for other
-/// paths, and 400 with an explanation for WebSocket upgrade requests the upgrader refused (no
-/// supported subprotocol, bad handshake headers). Every response closes the connection, so a
+/// Answers HTTP requests that were not upgraded: the configured page for `GET /` (and for a
+/// plain GET of the WebSocket path), 404 for other paths, and for WebSocket upgrade requests the
+/// upgrader refused: 404 off the WebSocket path, 403 for a disallowed `Origin`, else 400 with an
+/// explanation (no supported subprotocol, bad handshake headers). Every response closes the connection, so a
 /// refused upgrade never leaves a half-open session.
 final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let configuration: WebSocketServerConfiguration
+    private let refusalLog: UpgradeRefusalLog
     private var upgradeError: (any Error)?
     private var pending: (status: HTTPResponseStatus, contentType: String, body: String, isHead: Bool)?
 
-    init(configuration: WebSocketServerConfiguration) {
+    init(configuration: WebSocketServerConfiguration, refusalLog: UpgradeRefusalLog) {
         self.configuration = configuration
+        self.refusalLog = refusalLog
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -30,7 +33,7 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
-            self.pending = self.response(to: head)
+            self.pending = self.response(to: head, remote: context.channel.remoteAddress.map { "\($0)" } ?? "?")
         case .body:
             break
         case .end:
@@ -40,9 +43,21 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    private func response(to head: HTTPRequestHead) -> (HTTPResponseStatus, String, String, Bool) {
+    private func response(to head: HTTPRequestHead, remote: String) -> (HTTPResponseStatus, String, String, Bool) {
         let isUpgrade = head.headers["Upgrade"].contains { $0.lowercased().contains("websocket") }
         if isUpgrade {
+            switch WebSocketUpgradeGate.refusal(for: head, configuration: self.configuration) {
+            case .path(let path):
+                let shown = WebSocketUpgradeGate.printable(path)
+                self.refusalLog.refused(.path, detail: shown, remote: remote)
+                return (.notFound, "text/plain; charset=utf-8", "not found: WebSocket upgrades are accepted on \(WebSocketUpgradeGate.printable(self.configuration.webSocketPath ?? "/")) only\n", false)
+            case .origin(let origin):
+                let shown = WebSocketUpgradeGate.printable(origin)
+                self.refusalLog.refused(.origin, detail: shown, remote: remote)
+                return (.forbidden, "text/plain; charset=utf-8", "WebSocket upgrade refused: origin '\(shown)' is not allowed\n", false)
+            case nil:
+                break
+            }
             let offered = WebSocketUpgradeNegotiation.offeredSubprotocols(head.headers)
             let choice = WebSocketUpgradeNegotiation.chooseSubprotocol(
                 offered: offered,
@@ -57,11 +72,12 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             return (.badRequest, "text/plain; charset=utf-8",
                     "WebSocket upgrade refused: \(detail) (need GET with Upgrade: websocket, Connection: Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version: 13)\n", false)
         }
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let path = WebSocketUpgradeGate.path(of: head.uri)
         guard head.method == .GET || head.method == .HEAD else {
             return (.methodNotAllowed, "text/plain; charset=utf-8", "method not allowed\n", head.method == .HEAD)
         }
-        guard path == "/" else {
+        let isWebSocketPath = self.configuration.webSocketPath.map { WebSocketUpgradeGate.isPath(head.uri, $0) } ?? false
+        guard path == "/" || isWebSocketPath else {
             return (.notFound, "text/plain; charset=utf-8", "not found\n", head.method == .HEAD)
         }
         let page = self.configuration.httpPage

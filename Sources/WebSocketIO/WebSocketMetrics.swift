@@ -10,6 +10,8 @@ public enum WebSocketMetrics {
         var pingTimeouts = 0
         var connectionsRefused = 0
         var ratePauses = 0
+        var originsRefused = 0
+        var pathsRefused = 0
     }
 
     private static let counters = NIOLockedValueBox(Counters())
@@ -75,5 +77,23 @@ public enum WebSocketMetrics {
 
     static func recordDiscarded(_ count: Int = 1) {
         self.counters.withLockedValue { $0.messagesDiscardedAfterClose += count }
+    }
+
+    /// Upgrade requests answered 403 because their `Origin` is not allowed.
+    public static var originsRefused: Int {
+        self.counters.withLockedValue { $0.originsRefused }
+    }
+
+    static func recordOriginRefused() {
+        self.counters.withLockedValue { $0.originsRefused += 1 }
+    }
+
+    /// Upgrade requests answered 404 because they asked for another path than `webSocketPath`.
+    public static var pathsRefused: Int {
+        self.counters.withLockedValue { $0.pathsRefused }
+    }
+
+    static func recordPathRefused() {
+        self.counters.withLockedValue { $0.pathsRefused += 1 }
     }
 }

@@ -25,6 +25,7 @@ public final class WebSocketServer: Sendable {
         makeHandler: @escaping @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
     ) async throws -> WebSocketServer {
         let limiter = configuration.maxConnections.map { ConnectionLimiter(limit: $0, logger: logger) }
+        let refusalLog = UpgradeRefusalLog(logger: logger)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -32,18 +33,26 @@ public final class WebSocketServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let limiter, try !limiter.admit(channel) { return }
+                    // Over the limit a TLS connection is closed without the plain-text 503 (a TLS
+                    // client could not read it) and without a TLS handshake (CPU a flood would cost).
+                    if let limiter, try !limiter.admit(channel, answer: configuration.transportSecurity == nil) { return }
+                    try configuration.transportSecurity?.configure(channel: channel)
                     try Self.configurePipeline(
                         channel: channel,
                         configuration: configuration,
                         logger: logger,
+                        refusalLog: refusalLog,
                         makeHandler: makeHandler
                     )
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         let port = channel.localAddress?.port ?? configuration.port
-        logger.info("WebSocket server listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        logger.info("WebSocket server listening", metadata: [
+            "scheme": "\(configuration.scheme)", "host": "\(configuration.host)", "port": "\(port)",
+            "path": "\(configuration.webSocketPath ?? "any")",
+            "allowedOrigins": "\(configuration.allowedOrigins.map { $0.patterns.joined(separator: " ") } ?? "any")",
+        ])
         return WebSocketServer(port: port, channel: channel, logger: logger)
     }
 
@@ -53,12 +62,14 @@ public final class WebSocketServer: Sendable {
         self.logger.info("WebSocket server stopped accepting connections", metadata: ["port": "\(self.port)"])
     }
 
-    /// Installs the HTTP server pipeline with the WebSocket upgrader on a fresh child channel.
-    /// Internal so tests can drive it on an `EmbeddedChannel`.
+    /// Installs the HTTP server pipeline with the WebSocket upgrader on a fresh child channel
+    /// (after the transport security's handlers, which the caller installs). Internal so tests
+    /// can drive it on an `EmbeddedChannel`; `refusalLog` is the server's (nil: a new one).
     static func configurePipeline(
         channel: any Channel,
         configuration: WebSocketServerConfiguration,
         logger: Logger,
+        refusalLog: UpgradeRefusalLog? = nil,
         closeTimeout: TimeAmount = .seconds(5),
         makeHandler: @escaping @Sendable (WebSocketConnection) -> any WebSocketMessageHandler
     ) throws {
@@ -70,7 +81,11 @@ public final class WebSocketServer: Sendable {
             maxFrameSize: min(configuration.maxMessageSize, Int(UInt32.max)),
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(Self.responseHeaders(for: head, configuration: configuration))
+                // A refused upgrade passes the request on to `WebSocketHTTPHandler`, which answers it.
+                guard WebSocketUpgradeGate.refusal(for: head, configuration: configuration) == nil else {
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                return channel.eventLoop.makeSucceededFuture(Self.responseHeaders(for: head, configuration: configuration))
             },
             upgradePipelineHandler: { channel, head in
                 upgradeTimer?.cancel()
@@ -87,7 +102,8 @@ public final class WebSocketServer: Sendable {
                 }
             }
         )
-        let httpHandler = WebSocketHTTPHandler(configuration: configuration)
+        let httpHandler = WebSocketHTTPHandler(
+            configuration: configuration, refusalLog: refusalLog ?? UpgradeRefusalLog(logger: logger))
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withPipeliningAssistance: false,
             withServerUpgrade: (
@@ -187,6 +203,8 @@ public final class WebSocketServer: Sendable {
             .writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: max(1, highWater / 2), high: highWater))
         var connectionLogger = logger
         connectionLogger[metadataKey: "ws.remote"] = "\(channel.remoteAddress.map { "\($0)" } ?? "?")"
+        connectionLogger[metadataKey: "ws.scheme"] = "\(configuration.scheme)"
+        let security = configuration.transportSecurity
         let connection = WebSocketConnection(
             eventLoop: channel.eventLoop,
             subprotocol: negotiated.subprotocol,
@@ -194,6 +212,8 @@ public final class WebSocketServer: Sendable {
             handshakeDeadline: handshakeDeadline,
             handshakeTimeout: configuration.handshakeTimeout,
             remoteAddress: channel.remoteAddress,
+            isSecure: security != nil,
+            channelBindingSource: WebSocketConnection.bindingSource(security, channel: channel),
             logger: connectionLogger
         )
         let handler = try WebSocketChannelHandler(

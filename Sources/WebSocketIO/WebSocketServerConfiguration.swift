@@ -36,6 +36,19 @@ public struct WebSocketServerConfiguration: Sendable {
     public var maxConnections: Int? = nil
     /// Body of the page answered to a plain `GET /` (no upgrade headers).
     public var httpPage: String = ""
+    /// Browser origins allowed to upgrade (Crossbar's `allowed_origins`); another `Origin` gets
+    /// HTTP 403. nil: any origin, and requests without `Origin`, as before.
+    public var allowedOrigins: OriginPolicy? = nil
+    /// The one path WebSocket upgrades are accepted on (Crossbar's `web` transport path of type
+    /// `websocket`, say "/ws"); an upgrade on another path gets HTTP 404, and a plain GET of it
+    /// is answered like `GET /`. nil: upgrades on any path.
+    public var webSocketPath: String? = nil
+    /// TLS (or another secure transport) installed first in each accepted connection's
+    /// pipeline; nil: plain TCP (`ws://`).
+    public var transportSecurity: (any WebSocketTransportSecurity)? = nil
+
+    /// `wss` with a secure transport, `ws` without: for logs.
+    public var scheme: String { self.transportSecurity == nil ? "ws" : "wss" }
 
     public init() {}
 }

@@ -70,4 +70,47 @@ final class ConnectionLimitTests: XCTestCase {
         try await server.shutdown()
         try await group.shutdownGracefully()
     }
+
+    /// A transport security that installs nothing but says the connection is secure; counts
+    /// the channels it was asked to configure.
+    struct MarkerSecurity: WebSocketTransportSecurity {
+        let configured = NIOLockedValueBox(0)
+        func configure(channel: any Channel) throws { self.configured.withLockedValue { $0 += 1 } }
+        func channelBinding(_ type: ChannelBindingType, channel: any Channel) -> EventLoopFuture<[UInt8]?> {
+            channel.eventLoop.makeSucceededFuture([7])
+        }
+    }
+
+    func testPastTheLimitASecureListenerClosesWithoutPlainText503OrHandshake() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let security = MarkerSecurity()
+        var configuration = WebSocketServerConfiguration()
+        configuration.port = 0
+        configuration.maxConnections = 1
+        configuration.transportSecurity = security
+        let recorder = RecordingHandler()
+        let server = try await WebSocketServer.start(
+            configuration: configuration, group: group, logger: Logger(label: "test.server")) { _ in recorder }
+        let refusedBefore = WebSocketMetrics.connectionsRefused
+
+        let (first, firstBytes) = try await self.connect(group, port: server.port)
+        let (second, secondBytes) = try await self.connect(group, port: server.port)
+        try await self.waitUntil { !second.isActive }
+        XCTAssertFalse(second.isActive, "refused")
+        XCTAssertEqual(secondBytes.text.withLockedValue { $0 }, "", "no plain-text answer on a TLS listener")
+        XCTAssertEqual(WebSocketMetrics.connectionsRefused, refusedBefore + 1)
+        XCTAssertEqual(security.configured.withLockedValue { $0 }, 1, "the refused one got no TLS handler")
+
+        try await first.writeAndFlush(ByteBuffer(string: EmbeddedServer.upgradeRequest())).get()
+        try await self.waitUntil { firstBytes.text.withLockedValue { $0 }.contains("\r\n\r\n") }
+        XCTAssertTrue(firstBytes.text.withLockedValue { $0 }.hasPrefix("HTTP/1.1 101"))
+        let connection = try await group.next().submit { recorder.connection }.get()
+        XCTAssertEqual(connection?.isSecure, true)
+        let binding = try await connection?.channelBinding(type: .tlsExporter).get()
+        XCTAssertEqual(binding, [7], "the connection asks its transport security")
+
+        try? await first.close()
+        try await server.shutdown()
+        try await group.shutdownGracefully()
+    }
 }

@@ -131,9 +131,12 @@ final class EmbeddedServer {
         try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4000)).wait()
     }
 
-    static func upgradeRequest(path: String = "/", protocols: String? = nil, extensions: String? = nil) -> String {
+    static func upgradeRequest(
+        path: String = "/", protocols: String? = nil, extensions: String? = nil, origins: [String] = []
+    ) -> String {
         var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        for origin in origins { request += "Origin: \(origin)\r\n" }
         if let protocols { request += "Sec-WebSocket-Protocol: \(protocols)\r\n" }
         if let extensions { request += "Sec-WebSocket-Extensions: \(extensions)\r\n" }
         return request + "\r\n"

@@ -10,6 +10,9 @@ Exits non-zero if the router answers something unexpected."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -65,6 +68,105 @@ class Peer:
         msg = self.expect(6)
         assert msg[2] == "wamp.close.goodbye_and_out", msg
         self.ws.close()  # the router may keep the transport for a new session: we close it
+
+
+def authenticated(url: str, authid: str, method: str, respond, authextra=None) -> "Peer":
+    """HELLO with `method`, answer the CHALLENGE with `respond(extra)`; returns the peer and the
+    router's answer (WELCOME or ABORT)."""
+    p = Peer(url, hello=False)
+    details = dict(HELLO[2], authmethods=[method], authid=authid)
+    if authextra:
+        details["authextra"] = authextra
+    p.send([1, "realm1", details])
+    challenge = p.recv()
+    if challenge[0] != 4:
+        return p, challenge
+    assert challenge[1] == method, challenge
+    p.send([5, respond(challenge[2]), {}])
+    return p, p.recv()
+
+
+def wampcra_signature(secret: str):
+    def respond(extra):
+        key = secret.encode()
+        if "salt" in extra:
+            key = base64.b64encode(hashlib.pbkdf2_hmac("sha256", secret.encode(), extra["salt"].encode(),
+                                                       extra["iterations"], extra["keylen"]))
+        return base64.b64encode(hmac.new(key, extra["challenge"].encode(), hashlib.sha256).digest()).decode()
+    return respond
+
+
+def cryptosign_signature(seed: bytes):
+    def respond(extra):
+        import nacl.signing
+        challenge = bytes.fromhex(extra["challenge"])
+        return nacl.signing.SigningKey(seed).sign(challenge).hex()
+    return respond
+
+
+def authentication_and_authorization(url: str) -> None:
+    step("authentication: ticket, wampcra (plain, salted), cryptosign; right and wrong")
+    seed = bytes(range(32))
+    import nacl.signing
+    pubkey = nacl.signing.SigningKey(seed).verify_key.encode().hex()
+    cases = [
+        ("tina", "ticket", lambda extra: "tina-ticket", None, True),
+        ("tina", "ticket", lambda extra: "wrong", None, False),
+        ("carl", "wampcra", wampcra_signature("carl-secret"), None, True),
+        ("carl", "wampcra", wampcra_signature("wrong"), None, False),
+        ("sally", "wampcra", wampcra_signature("sally-password"), None, True),
+        ("cora", "cryptosign", cryptosign_signature(seed), {"pubkey": pubkey}, True),
+        ("cora", "cryptosign", cryptosign_signature(bytes(32)), {"pubkey": pubkey}, False),
+        ("nobody", "wampcra", wampcra_signature("x"), None, False),
+    ]
+    users = []
+    for authid, method, respond, authextra, ok in cases:
+        p, answer = authenticated(url, authid, method, respond, authextra)
+        if ok:
+            assert answer[0] == 2 and answer[2]["authid"] == authid, (authid, method, answer)
+            users.append(p)
+        else:
+            assert answer[0] == 3 and answer[2] == "wamp.error.not_authorized", (authid, method, answer)
+            p.wait_closed()
+
+    step("authorization: allowed with disclosure, denied, dynamic authorizer")
+    tina, carl = users[0], users[1]
+    provider = Peer(url)  # anonymous: allowed everything
+    provider.send([64, 1, {}, "com.leak.echo"])
+    provider.expect(65)
+    provider.send([64, 2, {}, "com.leak.authorize"])
+    provider.expect(65)
+    tina.send([48, 1, {}, "com.leak.echo", ["hi"]])
+    invocation = provider.expect(68)
+    assert invocation[3].get("caller_authid") == "tina", invocation
+    provider.send([70, invocation[1], {}, ["hi"]])
+    tina.expect(50)
+    for message in ([48, 2, {}, "com.leak.x.secret", []], [64, 3, {}, "com.leak.mine"],
+                    [48, 4, {}, "wamp.session.kill_all", []], [32, 5, {}, "wamp.session.on_join"]):
+        carl.send(message)
+        error = carl.expect(8)
+        assert error[4] == "wamp.error.not_authorized", error
+    carl.send([16, 6, {}, "com.leak.x.secret", ["dropped"]])  # unacknowledged: no answer
+    rita, answer = authenticated(url, "rita", "ticket", lambda extra: "rita-ticket")
+    assert answer[0] == 2, answer
+    for request, allow in ((1, True), (2, False), (3, {"allow": True, "cache": True}), (4, {"allow": True, "cache": True})):
+        rita.send([48, request, {}, "com.leak.echo", [request]])
+        if request == 4:  # cached: the authorizer is not asked again
+            invocation = provider.expect(68)
+            provider.send([70, invocation[1], {}, [request]])
+            rita.expect(50)
+            continue
+        ask = provider.expect(68)
+        assert ask[4][1] == "com.leak.echo" and ask[4][2] == "call", ask
+        provider.send([70, ask[1], {}, [allow]])
+        if allow is False:
+            assert rita.expect(8)[4] == "wamp.error.not_authorized"
+        else:
+            invocation = provider.expect(68)
+            provider.send([70, invocation[1], {}, [request]])
+            rita.expect(50)
+    for p in users + [rita, provider]:
+        p.goodbye()
 
 
 def step(name: str):
@@ -136,7 +238,7 @@ def main(url: str, router_pid: int) -> None:
     p.send('[48, 1, {}, "com.a"]')  # before HELLO
     p.expect_abort()
     p = Peer(url, hello=False)
-    p.send([1, "no.such.realm", {}])
+    p.send([1, "no.such.realm", HELLO[2]])
     msg = p.recv()
     assert msg[0] == 3 and msg[2] == "wamp.error.no_such_realm", msg
     p.wait_closed()
@@ -158,6 +260,8 @@ def main(url: str, router_pid: int) -> None:
         callee.goodbye()
     except (ConnectionClosed, AssertionError):
         pass  # the router may have aborted the callee for its stray YIELD
+
+    authentication_and_authorization(url)
 
     step("SIGTERM with sessions still attached")
     held = Peer(url)

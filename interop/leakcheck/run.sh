@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Leak check: run the router under valgrind, drive a short scenario (drive.py), SIGTERM it, and
+# Leak check: run the router under valgrind (from interop/leakcheck/config.json: realm1 open to
+# anonymous peers, plus ticket, WAMP-CRA, cryptosign users and a dynamic authorizer role, so the
+# authentication and authorization paths run too), drive a short scenario (drive.py), SIGTERM it, and
 # fail if valgrind reports definitely-lost bytes, any error (exit code 99), or the router does not
 # exit 0.
 #
@@ -37,7 +39,8 @@ SWIFT_BACKTRACE=enable=no LD_PRELOAD="$SHIM" \
 valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
     --error-exitcode=99 --num-callers=30 --log-file="$VG_LOG" \
     --suppressions=interop/leakcheck/valgrind.supp \
-    "$RUN_BIN" --host 127.0.0.1 --port "$PORT" --realm realm1 --log-level notice >"$ROUTER_LOG" 2>&1 &
+    "$RUN_BIN" --config interop/leakcheck/config.json --host 127.0.0.1 --port "$PORT" --auth-failure-delay 0 \
+    --log-level notice >"$ROUTER_LOG" 2>&1 &
 PID=$!
 
 cleanup() {

@@ -1,0 +1,139 @@
+import WampAuth
+
+/// Reads the router worker's `transports`: `websocket`, and `web` with exactly one path, of type
+/// `websocket`.
+struct TransportReader {
+    let realms: [RealmSpec]
+    let context: ReadContext
+    private var log: ProblemLog { context.log }
+
+    func read(_ items: [ConfigNode], at path: ConfigPath) -> [TransportSpec] {
+        var transports: [TransportSpec] = []
+        forEachItem(items, at: path) { item, itemPath, _ in
+            if let transport = readTransport(item, at: itemPath) { transports.append(transport) }
+        }
+        return transports
+    }
+
+    private func readTransport(_ node: ConfigNode, at path: ConfigPath) -> TransportSpec? {
+        guard var map = MapReader(node, at: path, log: log) else { return nil }
+        guard let type = map.string("type", required: true) else {
+            for key in map.keys { map.accept(key) }
+            return nil
+        }
+        switch type {
+        case "websocket":
+            return websocket(&map, at: path)
+        case "web":
+            return web(&map, at: path)
+        case "rawsocket":
+            log.problem(path.key("type"), "not supported by this router yet: rawsocket transports come in a later version", line: map.lineOf("type"))
+        case "universal", "mqtt", "flashpolicy", "websocket.testee", "stream.testee":
+            log.problem(path.key("type"), "not supported by this router: only websocket and web transports, got '\(type)'", line: map.lineOf("type"))
+        default:
+            log.problem(path.key("type"), "unknown transport type '\(type)' (this router has websocket and web)", line: map.lineOf("type"))
+        }
+        for key in map.keys { map.accept(key) }
+        return nil
+    }
+
+    private func websocket(_ map: inout MapReader, at path: ConfigPath) -> TransportSpec? {
+        _ = map.string("id")
+        let endpoint = map.required("endpoint").flatMap { EndpointReader.read($0, at: path.key("endpoint"), context: context) }
+        let service = webSocketService(&map, at: path)
+        map.finish(unsupported: ["cookie": "cookie tracking and cookie authentication", "url": "the server needs no URL of its own"])
+        guard let endpoint, let service else { return nil }
+        return TransportSpec(kind: .websocket, endpoint: endpoint, serializers: service.serializers, options: service.options,
+                             auth: service.auth, configPath: path.description)
+    }
+
+    private func web(_ map: inout MapReader, at path: ConfigPath) -> TransportSpec? {
+        _ = map.string("id")
+        let endpoint = map.required("endpoint").flatMap { EndpointReader.read($0, at: path.key("endpoint"), context: context) }
+        if let options = map.map("options") {
+            options.finish(unsupported: Dictionary(uniqueKeysWithValues: ["access_log", "display_tracebacks", "hsts", "hsts_max_age", "client_timeout"].map { ($0, "Web transport options") }))
+        }
+        var found: (path: String, service: WebSocketService)?
+        if var paths = map.map("paths", required: true) {
+            let names = paths.keys
+            if names.count != 1 {
+                log.problem(paths.path, "a web transport here has exactly one path, of type websocket (other web services are not supported yet), got \(names.count)", line: paths.line)
+            }
+            for name in names {
+                let servicePath = paths.path.key(name)
+                guard let node = paths.node(name), var service = MapReader(node, at: servicePath, log: log) else { continue }
+                guard let type = service.string("type", required: true) else { continue }
+                guard type == "websocket" else {
+                    log.problem(servicePath.key("type"), "not supported by this router yet: only websocket paths are supported for now, got '\(type)'", line: service.lineOf("type"))
+                    continue
+                }
+                if !Self.isValidWebPath(name) {
+                    log.problem(servicePath, "a path is / or one segment of letters, digits, _ and - (Crossbar's rule), got '\(name)'", line: service.line)
+                }
+                _ = service.string("id")
+                let parsed = webSocketService(&service, at: servicePath)
+                service.finish(unsupported: ["cookie": "cookie tracking and cookie authentication", "url": "the server needs no URL of its own",
+                                             "debug": "use --log-level trace"])
+                if let parsed, names.count == 1, Self.isValidWebPath(name) {
+                    found = (name == "/" ? "/" : "/\(name)", parsed)
+                }
+            }
+        }
+        map.finish()
+        guard let endpoint, let found else { return nil }
+        return TransportSpec(kind: .web(websocketPath: found.path), endpoint: endpoint, serializers: found.service.serializers,
+                             options: found.service.options, auth: found.service.auth, configPath: path.description)
+    }
+
+    static func isValidWebPath(_ name: String) -> Bool {
+        name == "/" || (!name.isEmpty && name.unicodeScalars.allSatisfy { $0.isASCIILetter || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" })
+    }
+
+    private struct WebSocketService {
+        var serializers: [WampSerializer]
+        var options: WebSocketOptions
+        var auth: TransportAuthConfiguration
+    }
+
+    /// The keys a `websocket` transport and a web `websocket` path share.
+    private func webSocketService(_ map: inout MapReader, at path: ConfigPath) -> WebSocketService? {
+        let before = log.problems.count
+        let serializers = readSerializers(&map, at: path.key("serializers"))
+        let options = map.node("options").flatMap { WebSocketOptionsReader.read($0, at: path.key("options"), log: log) } ?? WebSocketOptions()
+        var auth = TransportAuthConfiguration.anonymousOnly
+        let authReader = AuthReader(realms: realms, context: context)
+        if let node = map.node("auth") {
+            auth = authReader.read(node, at: path.key("auth")) ?? auth
+        } else {
+            authReader.checkImplicitAnonymousRole(at: path)
+        }
+        if map.bool("debug") == true {
+            log.notice(path.key("debug"), "has no effect here: use --log-level trace")
+        }
+        guard log.problems.count == before, let serializers else { return nil }
+        return WebSocketService(serializers: serializers, options: options, auth: auth)
+    }
+
+    /// Crossbar's default when absent is every serializer it has; here that is JSON.
+    private func readSerializers(_ map: inout MapReader, at path: ConfigPath) -> [WampSerializer]? {
+        guard map.has("serializers") else { return [.json] }
+        guard let names = map.stringList("serializers") else { return nil }
+        var serializers: [WampSerializer] = []
+        for (index, name) in names.enumerated() {
+            if let serializer = WampSerializer(rawValue: name) {
+                if serializers.contains(serializer) {
+                    log.problem(path.index(index), "'\(name)' is listed twice", line: map.line)
+                }
+                serializers.append(serializer)
+            } else if WampSerializer.notYetSupported.contains(name) {
+                log.problem(path.index(index), "not supported yet: '\(name)' (this router speaks \(WampSerializer.allCases.map(\.rawValue).joined(separator: ", ")))", line: map.line)
+            } else {
+                log.problem(path.index(index), "unknown serializer '\(name)'", line: map.line)
+            }
+        }
+        if names.isEmpty {
+            log.problem(path, "empty: a transport needs at least one serializer", line: map.line)
+        }
+        return serializers.count == names.count && !names.isEmpty ? serializers : nil
+    }
+}

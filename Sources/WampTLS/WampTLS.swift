@@ -1,2 +1,0 @@
-/// TLS for the router's listeners (swift-nio-ssl).
-public enum WampTLSPlaceholder {}
