@@ -9,7 +9,7 @@
 # configuration's ratio to `flags` (bench/compare_table.py), then, where valgrind runs, router
 # instructions per RPC round trip of each (callgrind_rpc_instructions in bench/lib.sh: 1,000
 # calls warm-up, then 5,000 measured). Every configuration also gets --no-compression and
-# --log-level warning on the command line. Environment: ROUNDS (2), CONFIGS ("flags static
+# --log-level warning on the command line. Environment: ROUNDS (3), CONFIGS ("flags static
 # perm1000"; the first is the baseline of the ratios).
 # Exit status 1 when a run failed or reported errors/lost (a denied CALL or PUBLISH shows there).
 set -euo pipefail
@@ -43,7 +43,7 @@ router_args() {
 }
 
 echo "load average at start: $(cat /proc/loadavg)"
-for ((round = 1; round <= ${ROUNDS:-2}; round++)); do
+for ((round = 1; round <= ${ROUNDS:-3}; round++)); do
     for name in "${names[@]}"; do
         port=$(free_port)
         read -r -a args <<<"$(router_args "$name" "$port")"
