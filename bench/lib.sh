@@ -40,3 +40,83 @@ build_release() {
     swift build -c release --product wamp-router
     swift build -c release --product wamp-bench
 }
+
+# callgrind_rpc_instructions WORK PORT WARM CALLS BINARY ARGS...: router instructions per RPC round
+# trip (wamp-bench rpc, 1 caller, window 1) of BINARY started with ARGS, which must make it listen
+# on 127.0.0.1:PORT. Under callgrind (a `strip --strip-debug` copy: valgrind 3.19 cannot read the
+# DWARF 5 debug info; the leak check's sigsuspend shim preloaded, which keeps it alive in
+# dispatch_main()): WARM calls and a dump, then CALLS calls and a dump. callgrind zeroes its
+# counters at each dump, so the figure is the second dump's total / CALLS. Sets
+# BENCH_CALLGRIND_FIGURE to the figure, or to why there is none and returns 1. WORK keeps the logs
+# (callgrind.log, callgrind-runs.log). While the router runs its PID is in BENCH_CALLGRIND_PID,
+# for the caller's EXIT trap (so call it directly, not in a command substitution).
+callgrind_rpc_instructions() {
+    local work=$1 port=$2 warm=$3 calls=$4 binary=$5 pid ok=1 n
+    shift 5
+    BENCH_CALLGRIND_FIGURE="n/a (valgrind or cc not installed)"
+    if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null || ! command -v cc >/dev/null; then
+        return 1
+    fi
+    cp "$binary" "$work/cg-router" && strip --strip-debug "$work/cg-router"
+    [[ -f "$work/sigsuspend_shim.so" ]] ||
+        cc -shared -fPIC -O2 -o "$work/sigsuspend_shim.so" interop/leakcheck/sigsuspend_shim.c -ldl
+    rm -f "$work"/cg.out.*
+    SWIFT_BACKTRACE=enable=no LD_PRELOAD="$work/sigsuspend_shim.so" valgrind --tool=callgrind \
+        --callgrind-out-file="$work/cg.out.%p" "$work/cg-router" "$@" >"$work/callgrind.log" 2>&1 &
+    pid=$!
+    BENCH_CALLGRIND_PID=$pid
+    if wait_port "$port" 60 "$pid" 2>>"$work/callgrind.log"; then
+        for n in "$warm" "$calls"; do
+            if ! timeout 600 "$BENCH_BIN_DIR/wamp-bench" rpc --url "ws://127.0.0.1:$port/" --callers 1 --window 1 \
+                --calls "$n" --duration 500 --label "callgrind $n" >>"$work/callgrind-runs.log" 2>&1 \
+                || ! callgrind_control -d "$pid" >/dev/null 2>&1; then
+                ok=0; break
+            fi
+        done
+    else
+        ok=0
+    fi
+    stop_pid "$pid" 20
+    BENCH_CALLGRIND_PID=
+    if [[ $ok == 0 ]]; then
+        local why
+        why=$(grep -h -m1 -E 'INTERNAL ERROR|impossible|error|exited' "$work/callgrind.log" "$work/callgrind-runs.log" \
+            2>/dev/null | head -1 || true)
+        BENCH_CALLGRIND_FIGURE="n/a (valgrind $(valgrind --version | sed 's/valgrind-//'), stripped release binary: ${why:-no figure})"
+        return 1
+    fi
+    BENCH_CALLGRIND_FIGURE=$(python3 - "$work" "$calls" <<'PY'
+import glob, sys
+dumps = sorted(glob.glob(sys.argv[1] + "/cg.out.*.[0-9]*"), key=lambda p: int(p.rsplit(".", 1)[1]))
+totals = []
+for d in dumps:
+    for line in open(d, errors="replace"):
+        if line.startswith(("summary:", "totals:")):
+            totals.append(int(line.split()[1]))
+            break
+print(f"{totals[-1] / int(sys.argv[2]):.0f}" if len(totals) >= 2 else "n/a (callgrind dumps not found)")
+PY
+)
+    [[ $BENCH_CALLGRIND_FIGURE != n/a* ]]
+}
+
+# basic_profile_rows OUT WHICH ROUND PORT PID: the Basic Profile rows of bench/compare.sh and
+# bench/authz-compare.sh (rpc 1x1 and 8x16, pubsub at max rate to 100 and 1,000 subscribers,
+# 1 s warm-up, 4 s measured) against the router on 127.0.0.1:PORT, each into
+# OUT/WHICH-ROW-ROUND.json (bench/compare_table.py reads them). A row that reports errors or does
+# not finish is noted in OUT/failed-runs and the rows go on.
+basic_profile_rows() {
+    local out=$1 which=$2 round=$3 port=$4 pid=$5 row name
+    local rows=("rpc-1x1:rpc --callers 1 --window 1" "rpc-8x16:rpc --callers 8 --window 16"
+                "pubsub-100:pubsub --subscribers 100" "pubsub-1000:pubsub --subscribers 1000")
+    for row in "${rows[@]}"; do
+        name=${row%%:*}
+        # shellcheck disable=SC2086
+        if ! timeout 120 "$BENCH_BIN_DIR/wamp-bench" ${row#*:} --url "ws://127.0.0.1:$port/" --warmup 1 --duration 4 \
+            --router-pid "$pid" --label "$which $name $round" --json "$out/$which-$name-$round.json" \
+            >"$out/$which-$name-$round.txt" 2>&1; then
+            echo "$which $name round $round: failed or did not finish ($(tail -1 "$out/$which-$name-$round.txt"))" \
+                | tee -a "$out/failed-runs" >&2
+        fi
+    done
+}

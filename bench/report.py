@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Turns the raw results of bench/run.sh (a folder of wamp-bench JSON records) into BENCHMARKS.md."""
+"""Turns the raw results of bench/run.sh (a folder of wamp-bench JSON records) into BENCHMARKS.md.
+
+    bench/report.py OUT [CURRENT_BENCHMARKS_MD] > NEW_BENCHMARKS_MD
+"""
 import glob
 import json
 import os
 import sys
 
 out = sys.argv[1]
+HAND_KEPT = ("<!-- Hand-kept sections: bench/report.py (make bench) regenerates everything above this line "
+             "and keeps everything below it. -->")
 
 
 def load(target, name):
@@ -39,6 +44,12 @@ def ratio(a, b):
     if a is None or b is None or not b:
         return "n/a"
     return f"{a / b:.1f}x"
+
+
+def ratio2(a, b):
+    if a is None or b is None or not b:
+        return "n/a"
+    return f"{a / b:.2f}x"
 
 
 def get(rec, key):
@@ -180,6 +191,32 @@ if patterns_table.load(out, "router"):
     w(patterns_table.table(out, "router"))
     w("")
 
+AUTHZ_ROWS = [(key, title, metric) for key, title, metric in ROWS
+              if key in ("rpc-1x1", "rpc-8x16", "pubsub-max-100", "pubsub-max-1000")]
+if any(load("router", key + "-authz1000") for key, _, _ in AUTHZ_ROWS):
+    w("## Authorization: a role with 1,000 permissions (issue 9)")
+    w("")
+    w("The Basic Profile rows again, against a router started with `--config` of "
+      "`bench/make-config.py permissions-1000` (realm1, role `anonymous` with 1,000 exact, prefix and "
+      "wildcard permissions; the bench URIs are allowed by a short prefix listed last, among longer "
+      "non-matching prefixes and wildcards, behind a shorter matching prefix that denies). `no config` "
+      "is the same row of the main table above (the development default: anonymous may do anything), "
+      "run earlier in this run; for a same-run alternating measurement of no config, a static role "
+      "config and this one, see `bench/authz-compare.sh` and the hand-kept section below.")
+    w("")
+    w("| row | no config /s | 1,000 permissions /s | ratio | no config per router CPU-s | 1,000 permissions per router CPU-s | ratio | errors / lost |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for key, title, metric in AUTHZ_ROWS:
+        r, a = load("router", key), load("router", key + "-authz1000")
+        if a is None:
+            w(f"| {title} | {fmt(get(r, metric))} | missing | | | | | |")
+            continue
+        w(f"| {title} | {fmt(get(r, metric))} | {fmt(get(a, metric))} | {ratio2(get(a, metric), get(r, metric))} | "
+          f"{fmt(get(r, 'work_per_router_cpu_s'))} | {fmt(get(a, 'work_per_router_cpu_s'))} | "
+          f"{ratio2(get(a, 'work_per_router_cpu_s'), get(r, 'work_per_router_cpu_s'))} | "
+          f"{fmt(a.get('errors', 0))} / {fmt(a.get('lost', 0))} |")
+    w("")
+
 w("## Targets")
 w("")
 
@@ -274,5 +311,14 @@ for name, title in (("rpc-8x16", "rpc 8x16"), ("pubsub-max-100", "pubsub max rat
         w("\n".join(dso.splitlines()[:8]))
         w("```")
     w("")
+
+# Sections written by hand (before/after comparisons) follow HAND_KEPT in the current
+# BENCHMARKS.md (second argument): they are carried over unchanged.
+if len(sys.argv) > 2 and os.path.exists(sys.argv[2]):
+    current = open(sys.argv[2]).read()
+    if HAND_KEPT in current:
+        w(HAND_KEPT)
+        w("")
+        w(current.split(HAND_KEPT, 1)[1].strip("\n"))
 
 print("\n".join(lines))

@@ -3,6 +3,7 @@
 # against this router, Crossbar.io (a separate venv, .venv-bench) and the router's plain WebSocket
 # echo endpoint (--testee-port: same WebSocketIO stack and NIO, echo handler, no WAMP), tries the
 # instruction-count regression figure, profiles the router with perf, and writes BENCHMARKS.md.
+# Also the Basic Profile rows with a 1,000-permission role config (`-authz1000`, issue 9).
 #
 # Environment: WARMUP (1) and DURATION (5) seconds per row, SKIP_BUILD=1, SKIP_CROSSBAR=1,
 # PROFILE=0 to skip perf record, BENCH_OUT (bench/results) for the raw results.
@@ -28,9 +29,11 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 ulimit -n >"$OUT/nofile"
 
 started_pids=()
+BENCH_CALLGRIND_PID=
 cleanup() {
     local pid
     for pid in "${started_pids[@]}"; do stop_pid "$pid" 10; done
+    if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi
 }
 trap cleanup EXIT
 
@@ -90,6 +93,27 @@ row echo echo-1x1 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 1 -
 row echo echo-8x16 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 8 --window 16
 row echo echo-64x16 "ws://127.0.0.1:$testee/" "$router_pid" echo --connections 64 --window 16
 
+# --- authorization (issue 9): the Basic Profile rows against a router started from a config whose
+# anonymous role has 1,000 permissions (bench/make-config.py permissions-1000), next to the rows
+# above; bench/authz-compare.sh measures no config, a static role and this one alternately.
+authz_port=$(free_port)
+python3 bench/make-config.py permissions-1000 --port "$authz_port" --out "$OUT/permissions-1000.json"
+"$BENCH_BIN_DIR/wamp-router" --config "$OUT/permissions-1000.json" --no-compression --log-level warning \
+    >"$OUT/router-authz1000.log" 2>&1 &
+authz_pid=$!
+started_pids+=("$authz_pid")
+if wait_port "$authz_port" 20 "$authz_pid"; then
+    authz_url="ws://127.0.0.1:$authz_port/"
+    row router rpc-1x1-authz1000 "$authz_url" "$authz_pid" rpc --callers 1 --window 1
+    row router rpc-8x16-authz1000 "$authz_url" "$authz_pid" rpc --callers 8 --window 16
+    row router pubsub-max-100-authz1000 "$authz_url" "$authz_pid" pubsub --subscribers 100
+    row router pubsub-max-1000-authz1000 "$authz_url" "$authz_pid" pubsub --subscribers 1000
+else
+    echo "router --config permissions-1000 did not start: $(tail -3 "$OUT/router-authz1000.log")" | tee -a "$OUT/bench.log"
+    echo "router authz1000 rows (the router did not start)" >>"$OUT/failed-rows"
+fi
+stop_pid "$authz_pid" 10
+
 # --- pattern rows (issue 8): PUBLISH and CALL with 0 / 10,000 / 100,000 non-matching wildcard
 # subscriptions or registrations; a fresh router per row (bench/patterns.sh).
 bench/patterns.sh "$OUT" router "$BENCH_BIN_DIR/wamp-router" | tee -a "$OUT/bench.log"
@@ -129,43 +153,25 @@ stop_pid "$router_pid" 10
 # dump's total / 20,000 (the one session set-up in it costs under 50 instructions per call).
 instructions_note="$OUT/instructions.txt"
 : >"$instructions_note"
-fixed_run() { # fixed_run PORT CALLS
-    timeout 300 "$BENCH_BIN_DIR/wamp-bench" rpc --url "ws://127.0.0.1:$1/" --callers 1 --window 1 \
-        --calls "$2" --duration 240 --label "fixed $2" >>"$OUT/instructions.log" 2>&1
-}
 if command -v valgrind >/dev/null; then
-    cp "$BENCH_BIN_DIR/wamp-router" "$OUT/wamp-router.stripped"
-    strip --strip-debug "$OUT/wamp-router.stripped"
-    # The same two work-arounds as the leak check (interop/leakcheck/run.sh): no DWARF 5 debug
-    # info, and the sigsuspend shim that keeps valgrind 3.19 alive in dispatch_main().
-    cc -shared -fPIC -O2 -o "$OUT/sigsuspend_shim.so" interop/leakcheck/sigsuspend_shim.c -ldl
+    mkdir -p "$OUT/callgrind"
     cg_port=$(free_port)
-    SWIFT_BACKTRACE=enable=no LD_PRELOAD="$OUT/sigsuspend_shim.so" valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" "$OUT/wamp-router.stripped" \
-        --host 127.0.0.1 --port "$cg_port" --no-compression --log-level warning >"$OUT/callgrind.log" 2>&1 &
-    cg_pid=$!
-    started_pids+=("$cg_pid")
-    if wait_port "$cg_port" 60 "$cg_pid" 2>/dev/null && fixed_run "$cg_port" 2000 && callgrind_control -d "$cg_pid" >/dev/null \
-        && fixed_run "$cg_port" 20000 && callgrind_control -d "$cg_pid" >/dev/null; then
-        python3 - "$OUT" >>"$instructions_note" <<'PY'
-import glob, re, sys
-dumps = sorted(glob.glob(sys.argv[1] + "/callgrind.out.*.[0-9]*"), key=lambda p: int(p.rsplit(".", 1)[1]))
-totals = []
-for d in dumps:
-    for line in open(d, errors="replace"):
-        if line.startswith("summary:") or line.startswith("totals:"):
-            totals.append(int(line.split()[1])); break
-if len(totals) >= 2:
-    print(f"callgrind: {totals[-1] / 20000:.0f} router instructions per RPC round trip")
-else:
-    print("callgrind: dumps not found")
-PY
+    if callgrind_rpc_instructions "$OUT/callgrind" "$cg_port" 2000 20000 "$BENCH_BIN_DIR/wamp-router" \
+        --host 127.0.0.1 --port "$cg_port" --no-compression --log-level warning; then
+        echo "callgrind: $BENCH_CALLGRIND_FIGURE router instructions per RPC round trip" >>"$instructions_note"
     else
-        echo "callgrind: valgrind $(valgrind --version | sed 's/valgrind-//') could not run the router" \
-            "(stripped release binary): $(grep -m1 -E 'INTERNAL ERROR|impossible|error' "$OUT/callgrind.log" || echo 'no listener')" \
-            >>"$instructions_note"
+        echo "callgrind: $BENCH_CALLGRIND_FIGURE" >>"$instructions_note"
     fi
-    stop_pid "$cg_pid" 20
-    rm -f "$OUT/wamp-router.stripped"
+    # The same with the 1,000-permission role (issue 9): the check is a cached lookup per call.
+    cg_port=$(free_port)
+    python3 bench/make-config.py permissions-1000 --port "$cg_port" --out "$OUT/callgrind/permissions-1000.json"
+    if callgrind_rpc_instructions "$OUT/callgrind" "$cg_port" 2000 20000 "$BENCH_BIN_DIR/wamp-router" \
+        --config "$OUT/callgrind/permissions-1000.json" --no-compression --log-level warning; then
+        echo "callgrind: $BENCH_CALLGRIND_FIGURE router instructions per RPC round trip with --config permissions-1000" >>"$instructions_note"
+    else
+        echo "callgrind (--config permissions-1000): $BENCH_CALLGRIND_FIGURE" >>"$instructions_note"
+    fi
+    rm -f "$OUT/callgrind/cg-router"
 else
     echo "callgrind: valgrind not installed" >>"$instructions_note"
 fi
@@ -274,5 +280,7 @@ fi
     echo "warmup/duration per row: ${WARMUP} s / ${DURATION} s"
 } >"$OUT/machine.txt"
 
-python3 bench/report.py "$OUT" >BENCHMARKS.md
+# The hand-kept sections of the current BENCHMARKS.md are carried over (bench/report.py).
+python3 bench/report.py "$OUT" BENCHMARKS.md >"$OUT/BENCHMARKS.md"
+cp "$OUT/BENCHMARKS.md" BENCHMARKS.md
 echo "wrote BENCHMARKS.md (raw results in $OUT)"

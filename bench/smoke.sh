@@ -53,5 +53,26 @@ run rpc-patterns   rpc      --url "$url" --callers 1 --window 4 --callee-match w
 if ! kill -0 "$router_pid" 2>/dev/null; then
     echo "smoke: the router died"; cat "$out/router.log"; failed=$((failed + 1))
 fi
-echo "$((9 - failed)) passed, $failed failed"
+stop_pid "$router_pid" 10
+
+# The same router from a config file whose anonymous role allows exactly the bench URIs
+# (bench/make-config.py static-roles): a denied REGISTER, CALL, SUBSCRIBE or PUBLISH shows as errors.
+port=$(free_port)
+python3 bench/make-config.py static-roles --port "$port" --out "$out/static-roles.json"
+"$BENCH_BIN_DIR/wamp-router" --config "$out/static-roles.json" --no-compression --log-level warning \
+    >"$out/router-static.log" 2>&1 &
+router_pid=$!
+if wait_port "$port" 20 "$router_pid"; then
+    url="ws://127.0.0.1:$port/"
+    common=(--warmup 0.2 --duration 1 --setup-timeout 20 --router-pid "$router_pid")
+    run static-roles-rpc    rpc    --url "$url" --callers 2 --window 4
+    run static-roles-pubsub pubsub --url "$url" --subscribers 5 --ack --window 8
+    if ! kill -0 "$router_pid" 2>/dev/null; then
+        echo "smoke: the router (--config static-roles) died"; cat "$out/router-static.log"; failed=$((failed + 1))
+    fi
+else
+    echo "smoke static-roles: FAILED (the router did not start with --config)"; cat "$out/router-static.log"
+    failed=$((failed + 2))
+fi
+echo "$((11 - failed)) passed, $failed failed"
 [[ $failed -eq 0 ]]
