@@ -21,10 +21,7 @@ extension RouterConfiguration {
         var listener = ListenerConfiguration(name: name, host: transport.endpoint.interface, port: transport.endpoint.port,
                                              auth: transport.auth)
         if case .web(let path) = transport.kind { listener.webSocketPath = path }
-        if let tls = transport.endpoint.tls {
-            listener.tls = ListenerTLS(key: tls.key, certificate: tls.certificate, chainCertificates: tls.chainCertificates,
-                                       caCertificates: tls.caCertificates)
-        }
+        listener.tls = transport.endpoint.tls
         let options = transport.options
         listener.allowedOrigins = options.allowedOrigins
         listener.allowNullOrigin = options.allowNullOrigin ?? true

@@ -77,7 +77,8 @@ public struct ListenerConfiguration: Sendable {
     public var port: Int
     /// Upgrade only on this path (a `web` transport's websocket path, e.g. `/ws`); nil: any path.
     public var webSocketPath: String?
-    public var tls: ListenerTLS?
+    /// PEM files (absolute paths), as the config file's `endpoint.tls` names them.
+    public var tls: TLSFiles?
     public var auth: TransportAuthConfiguration
     /// Crossbar's `allowed_origins` patterns; nil: any origin.
     public var allowedOrigins: [String]?
@@ -98,22 +99,6 @@ public struct ListenerConfiguration: Sendable {
     }
 }
 
-/// PEM files of a TLS listener, as absolute paths.
-public struct ListenerTLS: Sendable, Hashable {
-    public var key: String
-    public var certificate: String
-    /// Intermediates sent after `certificate`.
-    public var chainCertificates: [String]
-    /// Clients must present a certificate one of these signed (mutual TLS); empty: none asked.
-    public var caCertificates: [String]
-
-    public init(key: String, certificate: String, chainCertificates: [String] = [], caCertificates: [String] = []) {
-        self.key = key
-        self.certificate = certificate
-        self.chainCertificates = chainCertificates
-        self.caCertificates = caCertificates
-    }
-}
 
 extension RouterConfiguration {
     /// `listeners`, or the single development listener when there are none.

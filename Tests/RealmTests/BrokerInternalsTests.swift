@@ -5,11 +5,11 @@ import WampMessages
 
 final class BrokerInternalsTests: XCTestCase {
     func testTimestampsAreISO8601UTCWithMilliseconds() {
-        XCTAssertEqual(Timestamp.format(seconds: 0, milliseconds: 0), "1970-01-01T00:00:00.000Z")
-        XCTAssertEqual(Timestamp.format(seconds: 951_868_799, milliseconds: 7), "2000-02-29T23:59:59.007Z")
-        XCTAssertEqual(Timestamp.format(seconds: 1_795_599_600, milliseconds: 123), "2026-11-25T09:40:00.123Z")
-        XCTAssertEqual(Timestamp.format(seconds: -1, milliseconds: 999), "1969-12-31T23:59:59.999Z")
-        XCTAssertEqual(Timestamp.format(seconds: 4_107_585_600, milliseconds: 0), "2100-03-01T12:00:00.000Z")
+        XCTAssertEqual(UTCTimestamp.format(millisecondsSince1970: 0), "1970-01-01T00:00:00.000Z")
+        XCTAssertEqual(UTCTimestamp.format(millisecondsSince1970: 951868799007), "2000-02-29T23:59:59.007Z")
+        XCTAssertEqual(UTCTimestamp.format(millisecondsSince1970: 1795599600123), "2026-11-25T09:40:00.123Z")
+        XCTAssertEqual(UTCTimestamp.format(millisecondsSince1970: -1), "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(UTCTimestamp.format(millisecondsSince1970: 4107585600000), "2100-03-01T12:00:00.000Z")
         XCTAssertEqual(Timestamp.now().count, 24)
     }
 

@@ -1,4 +1,5 @@
 import Crypto
+import WampMessages
 import XCTest
 @testable import WampAuth
 

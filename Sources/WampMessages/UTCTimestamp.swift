@@ -1,5 +1,6 @@
 /// ISO 8601 UTC time with milliseconds and `Z` (`2014-06-22T16:36:25.448Z`), the form the spec's
-/// WAMP-CRA challenge and Autobahn's `utcnow()` use. Computed from Unix milliseconds without
+/// WAMP-CRA challenge and Autobahn's `utcnow()` use, and the meta API's `created` and history
+/// timestamps. Computed from Unix milliseconds without
 /// Foundation's formatters, whose output depends on locale settings.
 public enum UTCTimestamp {
     public static func format(millisecondsSince1970 milliseconds: Int64) -> String {
