@@ -141,9 +141,9 @@ private func checkMatcher(pattern: String, origin: String) {
 /// `matches[j]`: the pattern so far matches the first `j` bytes of the text.
 private func referenceMatch(_ pattern: [UInt8], _ text: [UInt8]) -> Bool {
     var matches = [Bool](repeating: false, count: text.count + 1)
+    var next = matches
     matches[0] = true
     for byte in pattern {
-        var next = [Bool](repeating: false, count: text.count + 1)
         if byte == UInt8(ascii: "*") {
             var any = false
             for j in 0...text.count {
@@ -151,9 +151,10 @@ private func referenceMatch(_ pattern: [UInt8], _ text: [UInt8]) -> Bool {
                 next[j] = any
             }
         } else {
-            for j in 0..<text.count where matches[j] && text[j] == byte { next[j + 1] = true }
+            next[0] = false
+            for j in 0..<text.count { next[j + 1] = matches[j] && text[j] == byte }
         }
-        matches = next
+        swap(&matches, &next)
     }
     return matches[text.count]
 }
