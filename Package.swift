@@ -165,6 +165,14 @@ if Context.environment["WAMP_FUZZ"] == "1" {
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        ("FuzzOriginPolicy", ["WebSocketIO"]),
+        ("FuzzAuthentication", [
+            "WampAuth",
+            "WampMessages",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
     ]
     for target in fuzzTargets {
         package.targets.append(

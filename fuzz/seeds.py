@@ -239,6 +239,176 @@ UPGRADE = {
 for name, data in UPGRADE.items():
     write("FuzzUpgradeNegotiation", name, data)
 
+
+# --- Origin policy: flags byte (bit 0: allow null), patterns (LF), NUL, Origin values (LF) ----------
+ALLOW_NULL = 1
+
+
+def origins(flags, patterns, values):
+    return bytes([flags]) + "\n".join(patterns).encode() + b"\x00" + "\n".join(values).encode()
+
+
+ORIGIN = {
+    "any_origin": origins(0, ["*"], ["https://example.com", "http://localhost:8080", "null", "not an origin"]),
+    "exact_default_port": origins(0, ["https://example.com"], ["https://example.com:443", "https://EXAMPLE.com",
+                                                               "https://example.com:8443", "http://example.com"]),
+    "explicit_default_port": origins(0, ["http://example.com:80"], ["http://example.com", "http://example.com/path"]),
+    "subdomains": origins(0, ["https://*.example.com"], ["https://a.example.com", "https://a.b.example.com:443",
+                                                         "https://example.com", "https://evil.com/.example.com"]),
+    "any_port": origins(0, ["http://localhost:*", "http://127.0.0.1:*"], ["http://localhost:3000", "http://localhost",
+                                                                          "http://127.0.0.1:65535", "http://127.0.0.1:65536"]),
+    "any_scheme": origins(0, ["*://example.com:*"], ["ws://example.com", "wss://example.com:9000", "ftp://example.com"]),
+    "ipv6": origins(0, ["http://[::1]:*"], ["http://[::1]:8080", "http://[::1]", "http://[::1", "http://::1:80"]),
+    "userinfo": origins(0, ["https://good.example"], ["https://good.example@evil.example", "https://good.example"]),
+    "null_allowed": origins(ALLOW_NULL, ["https://example.com"], ["null", "NULL", "file:///etc/passwd", " null "]),
+    "null_refused": origins(0, ["https://example.com"], ["null", "file://host"]),
+    "bad_patterns": origins(0, ["https://example.com/path", "http://example.com:99999"], ["https://example.com"]),
+    "empty_pattern": origins(0, [""], ["https://example.com"]),
+    "two_headers": origins(0, ["*"], ["https://a.example", "https://b.example"]),
+    "blanks_and_case": origins(0, ["HTTPS://Example.COM"], [" \thttps://example.com\t", "hTTps://eXample.com:443/"]),
+    "stars": origins(0, ["*a*b*c*", "h*p://*.*:8*"], ["http://aXbYc:80", "http://x.y:8080", "http://abc:80"]),
+    "no_separator": bytes([0]) + b"https://example.com\nnull\nhttp://[x]:1",
+    "odd_scheme": origins(0, ["chrome-extension://abcdef"], ["chrome-extension://abcdef", "chrome-extension://abcdef:1",
+                                                             "1+x.-://h", "://h", "http:/h"]),
+}
+for name, data in ORIGIN.items():
+    write("FuzzOriginPolicy", name, data)
+
+
+# --- authentication: flags byte, then HELLO, AUTHENTICATE and the authenticator's answer (LF) -----
+# The values of fuzz/Sources/FuzzAuthentication/AuthFixture.swift: fixed "random" bytes, clock and
+# session make every challenge known here, so valid signatures can be written.
+import base64
+import hashlib
+import hmac
+import json
+
+DYNAMIC, REFUSED, TIMEOUT, NO_PROCEDURE, BOUND, POKE = 1, 1 << 1, 2 << 1, 3 << 1, 8, 16
+SESSION = 1234567
+TIMESTAMP = "2023-11-14T22:13:20.000Z"  # 1_700_000_000_000 ms
+BINDING = bytes(0xA0 + i for i in range(32))
+KEY_SEEDS = ["9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+             "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"]
+# RFC 8032 test 1 and 2 public keys.
+PUBKEYS = ["d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+           "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"]
+
+
+def fixed_random(count):
+    return bytes((i * 131 + 17) & 0xFF for i in range(count))
+
+
+def hello_text(realm="realm1", **details):
+    return json.dumps([1, realm, {"roles": {"caller": {}, "subscriber": {}}, **details}], separators=(",", ":"))
+
+
+def authenticate_text(signature, extra=None):
+    return json.dumps([5, signature, extra or {}], separators=(",", ":"))
+
+
+def session_input(flags, hello, authenticate="", answer=None):
+    parts = [hello, authenticate] + ([json.dumps(answer, separators=(",", ":"))] if answer is not None else [])
+    return bytes([flags]) + "\n".join(parts).encode()
+
+
+def wampcra_signature(authid, authrole, authprovider, secret, salt=None, iterations=1000, keylen=32):
+    challenge = json.dumps({"authid": authid, "authrole": authrole, "authmethod": "wampcra",
+                            "authprovider": authprovider, "nonce": base64.b64encode(fixed_random(48)).decode(),
+                            "timestamp": TIMESTAMP, "session": SESSION}, separators=(",", ":"))
+    key = secret.encode()
+    if salt is not None:
+        key = base64.b64encode(hashlib.pbkdf2_hmac("sha256", key, salt.encode(), iterations, keylen))
+    return base64.b64encode(hmac.new(key, challenge.encode(), hashlib.sha256).digest()).decode()
+
+
+def cryptosign_signature(key_index, bound=False):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    message = fixed_random(32)
+    if bound:
+        message = bytes(a ^ b for a, b in zip(message, BINDING))
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(KEY_SEEDS[key_index]))
+    return (key.sign(message) + message).hex()
+
+
+def ticket_hello(authid, **more):
+    return hello_text(authmethods=["ticket"], authid=authid, **more)
+
+
+AUTH = {
+    "anonymous": session_input(0, WAMP["hello"]),
+    "anonymous_no_methods": session_input(0, hello_text()),
+    "anonymous_no_such_realm": session_input(0, hello_text("nowhere")),
+    "no_common_method": session_input(0, hello_text(authmethods=["scram", "foo"])),
+    "method_order": session_input(0, hello_text(authmethods=["foo", "ticket", "anonymous"], authid="alice"),
+                                  authenticate_text("tkt-alice-7Q")),
+    "malformed_authmethods": session_input(0, hello_text(authmethods="ticket")),
+    "malformed_authextra": session_input(0, hello_text(authmethods=["cryptosign"], authextra=[1])),
+    "ticket_right": session_input(0, ticket_hello("alice"), authenticate_text("tkt-alice-7Q")),
+    "ticket_wrong": session_input(0, ticket_hello("alice"), authenticate_text("tkt-alice-7q")),
+    "ticket_other_principal": session_input(0, ticket_hello("alice"), authenticate_text("tkt-bob-3Z")),
+    "ticket_unknown_authid": session_input(0, ticket_hello("mallory"), authenticate_text("tkt-alice-7Q")),
+    "ticket_no_authid": session_input(0, hello_text(authmethods=["ticket"]), authenticate_text("tkt-alice-7Q")),
+    "ticket_principal_realm": session_input(0, ticket_hello("bob"), authenticate_text("tkt-bob-3Z")),
+    "ticket_missing_role": session_input(0, ticket_hello("carol"), authenticate_text("tkt-carol-9K")),
+    "ticket_escaped": session_input(0, ticket_hello("alice"), authenticate_text("tkt-\\u0061lice-7Q").replace("\\\\", "\\")),
+    "ticket_no_authenticate": session_input(POKE, ticket_hello("alice")),
+    "ticket_then_poke": session_input(POKE, ticket_hello("alice"), authenticate_text("tkt-alice-7Q")),
+    "wampcra_right": session_input(0, hello_text(authmethods=["wampcra"], authid="joe"),
+                                   authenticate_text(wampcra_signature("joe", "frontend", "static", "cra-joe-S3"))),
+    "wampcra_wrong": session_input(0, hello_text(authmethods=["wampcra"], authid="joe"),
+                                   authenticate_text(wampcra_signature("joe", "frontend", "static", "cra-joe-s3"))),
+    "wampcra_salted_right": session_input(0, hello_text(authmethods=["wampcra"], authid="peter"), authenticate_text(
+        wampcra_signature("peter", "user", "static", "cra-peter-P1", "salt123", 2, 32))),
+    "wampcra_salted_unsalted_signature": session_input(0, hello_text(authmethods=["wampcra"], authid="peter"),
+                                                       authenticate_text(wampcra_signature("peter", "user", "static", "cra-peter-P1"))),
+    "wampcra_salted_keylen16_right": session_input(0, hello_text(authmethods=["wampcra", "ticket"], authid="ann"), authenticate_text(
+        wampcra_signature("ann", "backend", "static", "cra-ann-A5", "pepper", 1, 16))),
+    "wampcra_unknown_user": session_input(0, hello_text(authmethods=["wampcra"], authid="nobody"), authenticate_text("x")),
+    "dynamic_anonymous": session_input(DYNAMIC, WAMP["hello"], "", "anonymous"),
+    "dynamic_anonymous_dict": session_input(DYNAMIC, hello_text(authmethods=["anonymous"]), "",
+                                            {"role": "user", "realm": "realm2", "authid": "x", "extra": {"a": [1]}}),
+    "dynamic_ticket": session_input(DYNAMIC, ticket_hello("alice"), authenticate_text("any ticket"), {"role": "user"}),
+    "dynamic_ticket_no_role": session_input(DYNAMIC, ticket_hello("alice"), authenticate_text("t"), {"realm": "realm1"}),
+    "dynamic_ticket_bad_answer": session_input(DYNAMIC, ticket_hello("alice"), authenticate_text("t"), [1, 2]),
+    "dynamic_ticket_refused": session_input(DYNAMIC | REFUSED, ticket_hello("alice"), authenticate_text("t"), "user"),
+    "dynamic_ticket_timeout": session_input(DYNAMIC | TIMEOUT, ticket_hello("alice"), authenticate_text("t")),
+    "dynamic_ticket_no_procedure": session_input(DYNAMIC | NO_PROCEDURE | POKE, ticket_hello("alice"), authenticate_text("t")),
+    "dynamic_wampcra": session_input(DYNAMIC, hello_text(authmethods=["wampcra"], authid="dyn"), authenticate_text(
+        wampcra_signature("dyn", "user", "dynamic", "s3cret")), {"secret": "s3cret", "role": "user"}),
+    "dynamic_wampcra_salted": session_input(DYNAMIC, hello_text(authmethods=["wampcra"], authid="dyn"), authenticate_text(
+        wampcra_signature("other", "frontend", "dynamic", "pw", "nacl", 2, 20)),
+        {"secret": "pw", "role": "frontend", "authid": "other", "salt": "nacl", "iterations": 2, "keylen": 20}),
+    "dynamic_wampcra_no_secret": session_input(DYNAMIC, hello_text(authmethods=["wampcra"], authid="dyn"), authenticate_text("x"),
+                                               {"role": "user"}),
+    "dynamic_wampcra_bad_iterations": session_input(DYNAMIC, hello_text(authmethods=["wampcra"], authid="dyn"), authenticate_text("x"),
+                                                    {"secret": "s", "role": "user", "salt": "s", "iterations": 0}),
+    "dynamic_wampcra_poke": session_input(DYNAMIC | POKE, hello_text(authmethods=["wampcra"], authid="dyn"), "", {"secret": "s", "role": "user"}),
+}
+try:
+    AUTH.update({
+        "cryptosign_right": session_input(0, hello_text(authmethods=["cryptosign"], authid="client1",
+                                                        authextra={"pubkey": PUBKEYS[0]}), authenticate_text(cryptosign_signature(0))),
+        "cryptosign_key_only": session_input(0, hello_text(authmethods=["cryptosign"], authextra={"pubkey": PUBKEYS[1].upper()}),
+                                             authenticate_text(cryptosign_signature(1))),
+        "cryptosign_wrong_key": session_input(0, hello_text(authmethods=["cryptosign"], authid="client1",
+                                                            authextra={"pubkey": PUBKEYS[1]}), authenticate_text(cryptosign_signature(1))),
+        "cryptosign_bad_signature": session_input(0, hello_text(authmethods=["cryptosign"], authextra={"pubkey": PUBKEYS[0]}),
+                                                  authenticate_text(cryptosign_signature(1))),
+        "cryptosign_bound": session_input(BOUND, hello_text(authmethods=["cryptosign"], authextra={
+            "pubkey": PUBKEYS[0], "channel_binding": "tls-exporter"}), authenticate_text(cryptosign_signature(0, bound=True))),
+        "cryptosign_bound_unbound_signature": session_input(BOUND, hello_text(authmethods=["cryptosign"], authextra={
+            "pubkey": PUBKEYS[0], "channel_binding": "tls-exporter"}), authenticate_text(cryptosign_signature(0))),
+        "cryptosign_binding_unavailable": session_input(0, hello_text(authmethods=["cryptosign"], authextra={
+            "pubkey": PUBKEYS[0], "channel_binding": "tls-unique"}), authenticate_text(cryptosign_signature(0))),
+        "dynamic_cryptosign": session_input(DYNAMIC, hello_text(authmethods=["cryptosign"], authid="dyn",
+                                                                authextra={"pubkey": PUBKEYS[1]}),
+                                            authenticate_text(cryptosign_signature(1)), {"pubkey": PUBKEYS[1], "role": "backend"}),
+    })
+except ImportError:
+    print("seeds: cryptosign seeds need the 'cryptography' package; skipped")
+for name, data in AUTH.items():
+    write("FuzzAuthentication", name, data)
+
 if __name__ == "__main__":
     for target in sorted(os.listdir(ROOT)):
         print(target, len(os.listdir(os.path.join(ROOT, target))), "files")
