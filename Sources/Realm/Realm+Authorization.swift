@@ -67,7 +67,7 @@ extension Realm {
         guard counters.add(.unacknowledgedPublishRefused) else { return }
         logger.notice("unacknowledged PUBLISH refused by authorization and dropped", metadata: [
             "session": "\(session.id)", "authrole": "\(LogText.quoted(session.authrole))", "topic": "\(LogText.quoted(topic))",
-            "reason": "\(reason)", "refusedTotal": "\(counters.value(.unacknowledgedPublishRefused))",
+            "reason": "\(LogText.quoted(reason))", "refusedTotal": "\(counters.value(.unacknowledgedPublishRefused))",
         ])
     }
 
@@ -166,7 +166,7 @@ extension Realm {
         if counters.add(.authorizerFailures) {
             logger.warning("dynamic authorizer could not decide; request denied", metadata: [
                 "session": "\(session.id)", "authrole": "\(LogText.quoted(session.authrole))", "action": "\(action.rawValue)",
-                "uri": "\(LogText.quoted(uri))", "reason": "\(reason)", "failuresTotal": "\(counters.value(.authorizerFailures))",
+                "uri": "\(LogText.quoted(uri))", "reason": "\(LogText.quoted(reason))", "failuresTotal": "\(counters.value(.authorizerFailures))",
             ])
         }
         return .denied(errorURI: ErrorURI.authorizationFailed,
