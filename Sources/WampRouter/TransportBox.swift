@@ -1,17 +1,18 @@
 import Synchronization
+import WampAuth
 
-/// A listener's transport settings, swapped whole by a reload: sessions that start afterwards
-/// get the new principals, running sessions keep what they authenticated with.
+/// A listener's authentication methods and principals, swapped whole by a reload: sessions that
+/// start afterwards get the new principals, running sessions keep what they authenticated with.
 final class TransportBox: Sendable {
-    private let value: Mutex<TransportContext>
+    private let value: Mutex<TransportAuthConfiguration>
 
-    init(_ transport: TransportContext) {
-        value = Mutex(transport)
+    init(_ auth: TransportAuthConfiguration) {
+        value = Mutex(auth)
     }
 
-    var current: TransportContext { value.withLock { $0 } }
+    var current: TransportAuthConfiguration { value.withLock { $0 } }
 
-    func replace(_ transport: TransportContext) {
-        value.withLock { $0 = transport }
+    func replace(_ auth: TransportAuthConfiguration) {
+        value.withLock { $0 = auth }
     }
 }

@@ -33,8 +33,7 @@ extension WampRouter {
         for realm in file.realms where served.contains(realm.name) { rolesByRealm[realm.name] = realm.roles }
         _ = realms.replaceRoles(byRealm: rolesByRealm)
         for (index, transport) in file.transports.enumerated() where index < transports.count {
-            let current = transports[index].current
-            transports[index].replace(TransportContext(name: current.name, auth: transport.auth, isSecure: current.isSecure))
+            transports[index].replace(transport.auth)
         }
         logger.notice("configuration reloaded: roles, permissions and principals applied; running sessions stay", metadata: [
             "config": "\(configFile)", "realms": "\(rolesByRealm.count)",

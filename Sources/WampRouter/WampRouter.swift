@@ -49,10 +49,10 @@ public final class WampRouter: Sendable {
         var transports: [TransportBox] = []
         do {
             for listener in configuration.effectiveListeners {
-                let transport = TransportBox(TransportContext(name: listener.name, auth: listener.auth, isSecure: listener.tls != nil))
+                let transport = TransportBox(listener.auth)
                 let wamp = try serverConfiguration(for: listener, configuration: configuration)
                 let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
-                    WampSession(connection: connection, router: context, transport: transport.current)
+                    WampSession(connection: connection, router: context, auth: transport.current)
                 }
                 servers.append(server)
                 transports.append(transport)

@@ -18,24 +18,21 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
 
     private let connection: WebSocketConnection
     private let router: RouterContext
-    private let transport: TransportContext
+    /// Where repeated authentication failures are counted: the peer's IP address.
+    private let failureAddress: String
     private var logger: Logger
     private var machine: Machine!
     private var publishRefusals = RefusalLogThrottle()
     /// Fires at the connection's handshake deadline (counted from TCP accept) unless WELCOME or
     /// ABORT was sent first.
     private var handshakeTimer: Scheduled<Void>?
-    /// A message waits for a dynamic authorizer; reading is paused so later ones keep their order.
-    private var authorizationPending = false
 
-    init(connection: WebSocketConnection, router: RouterContext, transport: TransportContext) {
+    init(connection: WebSocketConnection, router: RouterContext, auth configuration: TransportAuthConfiguration) {
         self.connection = connection
         self.router = router
-        self.transport = transport
+        self.failureAddress = connection.remoteAddress?.ipAddress ?? "unknown"
         self.logger = router.logger
-        let info = AuthTransportInfo(peer: TransportContext.peerText(connection.remoteAddress), isSecure: transport.isSecure,
-                                     websocketProtocol: connection.subprotocol)
-        let configuration = transport.auth
+        let info = AuthTransportInfo(connection: connection)
         let realms = router.realms
         machine = Machine(realms: realms, peer: self) { hello, sessionID in
             AuthenticationFlowStep(configuration: configuration, hello: hello, sessionID: sessionID, transport: info, realms: realms)
@@ -84,14 +81,14 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
 
     func webSocket(_ connection: WebSocketConnection, didReceive bytes: ByteBuffer, kind: WebSocketMessageKind) {
         guard kind == .text else {
-            perform(machine.violated("binary messages are not allowed on wamp.2.json", closeCode: .unacceptableData))
+            perform(machine.violation("binary messages are not allowed on wamp.2.json", closeCode: .unacceptableData))
             return
         }
         let message: WampMessage
         do {
             message = try MessageDecoder.decode(bytes, limits: router.decoderLimits)
         } catch {
-            perform(machine.violated(error.description, closeCode: error.kind == .invalidJSON ? .dataInconsistentWithMessage : .policyViolation))
+            perform(machine.violation(error.description, closeCode: error.kind == .invalidJSON ? .dataInconsistentWithMessage : .policyViolation))
             return
         }
         if let (realm, session) = machine.routing(message) {
@@ -167,7 +164,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     private func join(_ realm: Realm, _ session: RealmSession) {
         realm.join(session)
         handshakeTimer?.cancel()
-        router.authenticationFailures.succeeded(address: transport.throttleKey(connection.remoteAddress))
+        router.authenticationFailures.succeeded(address: failureAddress)
         logger[metadataKey: "session"] = "\(session.id)"
         logger.debug("session joined", metadata: [
             "realm": "\(realm.name)", "authid": "\(LogText.quoted(session.authid))",
@@ -180,7 +177,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     private func sendAbort(_ abort: Abort, closeCode: WebSocketErrorCode, failedCredentials: Bool) {
         var delay = TimeAmount.zero
         if failedCredentials {
-            delay = router.authenticationFailures.failed(address: transport.throttleKey(connection.remoteAddress))
+            delay = router.authenticationFailures.failed(address: failureAddress)
             if delay > .zero { logger.info("ABORT held back after repeated failures from this address", metadata: ["abortDelay": "\(secondsText(delay))"]) }
         }
         guard delay > .zero else {
@@ -203,7 +200,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         let list = JSONValue.makeArray()
         for argument in arguments { list.append(argument) }
         realm.callInternally(procedure: authenticator.procedure, arguments: RawJSON(list), timeoutSeconds: router.authenticatorTimeoutSeconds) { result in
-            let answer: Swift.Result<JSONValue, AuthenticatorCallFailure>
+            let answer: Swift.Result<JSONValue, AuthenticatorFailure>
             switch result {
             case .success(let value): answer = .success(value.firstArgument ?? .null)
             case .failure(.noSuchProcedure): answer = .failure(.noSuchProcedure)
@@ -228,21 +225,23 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
             return apply(outcome, to: message, request: request, realm: realm, session: session)
         }
         let outcome = realm.authorize(request.action, uri: request.uri, session: session, options: request.options) { outcome in
-            self.eventLoopExecute { self.authorizationArrived(outcome, for: message, realm: realm, session: session) }
+            self.eventLoopExecute {
+                self.authorizationArrived(outcome, for: message, request: request, realm: realm, session: session)
+            }
         }
         guard let outcome else {
-            authorizationPending = true
+            // Until the authorizer answers, nothing more is read, so later messages keep their order.
             connection.pauseReading()
             return
         }
         apply(outcome, to: message, request: request, realm: realm, session: session)
     }
 
-    private func authorizationArrived(_ outcome: AuthorizationOutcome, for message: WampMessage, realm: Realm, session: RealmSession) {
-        authorizationPending = false
+    private func authorizationArrived(_ outcome: AuthorizationOutcome, for message: WampMessage, request: AuthorizationRequest,
+                                      realm: Realm, session: RealmSession) {
         defer { connection.resumeReading() }
         // The session may have ended while the authorizer was deciding.
-        guard machine.isEstablished(session), let request = AuthorizationRequest(message) else { return }
+        guard machine.isEstablished(session) else { return }
         apply(outcome, to: message, request: request, realm: realm, session: session)
     }
 
@@ -264,7 +263,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         do {
             try dispatch(message, realm: realm, session: session, disclose: disclose)
         } catch {
-            perform(machine.violated(error.message))
+            perform(machine.violation(error.message))
         }
     }
 

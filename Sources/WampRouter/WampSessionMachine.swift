@@ -131,16 +131,11 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
         }
     }
 
-    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorCallFailure>) -> [Action] {
+    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorFailure>) -> [Action] {
         guard case .authenticating(var flow, let sessionID, let roles) = state else { return [] }
         let step = flow.authenticatorReturned(result)
         state = .authenticating(flow: flow, sessionID: sessionID, roles: roles)
         return perform(step)
-    }
-
-    /// A message that could not be decoded, or a routing call that found the peer in breach.
-    mutating func violated(_ message: String, closeCode: WebSocketErrorCode = .policyViolation) -> [Action] {
-        violation(message, closeCode: closeCode)
     }
 
     mutating func handshakeTimedOut(timeout: String) -> [Action] {
@@ -200,14 +195,16 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
         return perform(step)
     }
 
-    private mutating func perform(_ step: AuthenticationStep) -> [Action] {
+    private mutating func perform(_ step: AuthenticationAction) -> [Action] {
         guard case .authenticating(_, let sessionID, let roles) = state else { return [] }
         switch step {
         case .challenge(let method, let extra):
-            return [.send(.challenge(Challenge(authMethod: method, extra: extra)))]
-        case .callAuthenticator(let authenticator, let arguments):
+            return [.send(.challenge(Challenge(authMethod: method.rawValue, extra: extra)))]
+        case .invokeAuthenticator(let authenticator, let arguments):
             return [.callAuthenticator(authenticator, arguments: arguments)]
-        case .refuse(let reason, let message, let failedCredentials, let logDetail):
+        case .abort(let reason, let message, let logDetail):
+            // A wrong secret or an unknown principal: the ABORT the router slows down per address.
+            let failedCredentials = reason == ErrorURI.notAuthorized
             return [.authenticationRefused(reason: reason, detail: logDetail)]
                 + abort(reason, message, closeCode: .normalClosure, failedCredentials: failedCredentials)
         case .welcome(let identity):
@@ -218,14 +215,16 @@ struct WampSessionMachine<Authentication: SessionAuthentication> {
                 return abort(ErrorURI.noSuchRole, "no role \(LogText.quoted(identity.authrole)) on realm '\(realm.name)'")
             }
             let session = RealmSession(id: sessionID, peer: peer, authid: identity.authid, authrole: identity.authrole,
-                                       authmethod: identity.authmethod, authprovider: identity.authprovider,
+                                       authmethod: identity.authmethod.rawValue, authprovider: identity.authprovider,
                                        authextra: identity.authextra, roles: roles)
             state = .established(realm: realm, session: session)
             return [.join(realm, session)]
         }
     }
 
-    private mutating func violation(_ message: String, closeCode: WebSocketErrorCode = .policyViolation) -> [Action] {
+    /// The peer broke the protocol (also: a message that could not be decoded, or a routing call
+    /// that found the peer in breach): counted, then ABORT `wamp.error.protocol_violation`.
+    mutating func violation(_ message: String, closeCode: WebSocketErrorCode = .policyViolation) -> [Action] {
         [.protocolViolation(message)] + abort(ErrorURI.protocolViolation, message, closeCode: closeCode)
     }
 

@@ -12,7 +12,7 @@ final class WampSessionMachineTests: XCTestCase {
 
     private let peer = DiscardingPeer()
 
-    private func machine(script: [AuthenticationStep], realms: RealmRegistry? = nil) -> Machine {
+    private func machine(script: [AuthenticationAction], realms: RealmRegistry? = nil) -> Machine {
         let registry = realms ?? RealmRegistry(realmNames: ["realm1"])
         let box = ScriptBox(steps: script)
         return Machine(realms: registry, peer: peer) { _, _ in ScriptedAuthentication(box: box) }
@@ -26,8 +26,8 @@ final class WampSessionMachineTests: XCTestCase {
         return .hello(Hello(realm: realm, details: details))
     }
 
-    private static let anonymous = AuthenticatedIdentity(
-        realm: "realm1", authid: "a-1", authrole: "anonymous", authmethod: "anonymous", authprovider: "static", authextra: nil)
+    private static let anonymous = AuthIdentity(
+        realm: "realm1", authid: "a-1", authrole: "anonymous", authmethod: .anonymous, authprovider: "static")
 
     func testAnonymousHelloJoinsTheRealm() {
         var machine = machine(script: [.welcome(Self.anonymous)])
@@ -42,8 +42,8 @@ final class WampSessionMachineTests: XCTestCase {
 
     func testChallengeThenAuthenticateThenWelcome() {
         var identity = Self.anonymous
-        identity.authmethod = "ticket"
-        var machine = machine(script: [.challenge(method: "ticket", extra: .makeObject()), .welcome(identity)])
+        identity.authmethod = .ticket
+        var machine = machine(script: [.challenge(method: .ticket, extra: .makeObject()), .welcome(identity)])
         let first = machine.received(hello())
         guard first.count == 1, case .send(.challenge(let challenge)) = first[0] else { return XCTFail("\(first)") }
         XCTAssertEqual(challenge.authMethod, "ticket")
@@ -54,7 +54,7 @@ final class WampSessionMachineTests: XCTestCase {
     }
 
     func testNothingIsRoutedBeforeWelcome() {
-        var machine = machine(script: [.challenge(method: "ticket", extra: .makeObject())])
+        var machine = machine(script: [.challenge(method: .ticket, extra: .makeObject())])
         let call = WampMessage.call(Call(request: 1, options: .makeObject(), procedure: "p", payload: .empty))
         XCTAssertNil(machine.routing(call))
         _ = machine.received(hello())
@@ -70,7 +70,7 @@ final class WampSessionMachineTests: XCTestCase {
 
     func testAuthenticateTheFlowDoesNotExpectIsAProtocolViolationAndGivesTheIDBack() {
         // The flow is waiting for its authenticator, not for AUTHENTICATE.
-        var machine = machine(script: [.callAuthenticator(DynamicAuthenticator(procedure: "auth", realm: "realm1"), arguments: [])])
+        var machine = machine(script: [.invokeAuthenticator(DynamicAuthenticator(procedure: "auth", realm: "realm1"), arguments: [])])
         _ = machine.received(hello())
         let actions = machine.received(.authenticate(Authenticate(signature: "x", extra: .makeObject())))
         XCTAssertEqual(abortReason(actions), ErrorURI.protocolViolation)
@@ -78,7 +78,7 @@ final class WampSessionMachineTests: XCTestCase {
     }
 
     func testOtherMessagesDuringAuthenticationAreProtocolViolations() {
-        var machine = machine(script: [.challenge(method: "wampcra", extra: .makeObject())])
+        var machine = machine(script: [.challenge(method: .wampcra, extra: .makeObject())])
         _ = machine.received(hello())
         let actions = machine.received(.call(Call(request: 1, options: .makeObject(), procedure: "p", payload: .empty)))
         XCTAssertEqual(abortReason(actions), ErrorURI.protocolViolation)
@@ -86,7 +86,7 @@ final class WampSessionMachineTests: XCTestCase {
 
     func testAuthenticatorAnswerIsFedToTheFlow() {
         var machine = machine(script: [
-            .callAuthenticator(DynamicAuthenticator(procedure: "auth", realm: "realm1"), arguments: []),
+            .invokeAuthenticator(DynamicAuthenticator(procedure: "auth", realm: "realm1"), arguments: []),
             .welcome(Self.anonymous),
         ])
         let first = machine.received(hello())
@@ -97,7 +97,7 @@ final class WampSessionMachineTests: XCTestCase {
     }
 
     func testRefusalAbortsAndGivesTheReservedIDBack() {
-        var machine = machine(script: [.refuse(reason: ErrorURI.notAuthorized, message: "no", failedCredentials: true)])
+        var machine = machine(script: [.abort(reason: ErrorURI.notAuthorized, message: "no", logDetail: "wrong ticket")])
         let actions = machine.received(hello())
         guard actions.count == 3, case .authenticationRefused = actions[0], case .releaseSessionID = actions[1],
               case .abort(let abort, _, let failed) = actions[2] else { return XCTFail("\(actions)") }
@@ -139,7 +139,7 @@ final class WampSessionMachineTests: XCTestCase {
     }
 
     func testHandshakeTimeoutOnlyBeforeWelcome() {
-        var waiting = machine(script: [.challenge(method: "ticket", extra: .makeObject())])
+        var waiting = machine(script: [.challenge(method: .ticket, extra: .makeObject())])
         _ = waiting.received(hello())
         XCTAssertEqual(abortReason(waiting.handshakeTimedOut(timeout: "10 s")), ErrorURI.timeout)
         var established = machine(script: [.welcome(Self.anonymous)])
@@ -174,12 +174,12 @@ final class WampSessionMachineTests: XCTestCase {
 
 /// The steps a scripted flow hands out, in order, whatever it is asked.
 final class ScriptBox: @unchecked Sendable {
-    var steps: [AuthenticationStep]
+    var steps: [AuthenticationAction]
     var expectingAuthenticate = false
-    init(steps: [AuthenticationStep]) { self.steps = steps }
+    init(steps: [AuthenticationAction]) { self.steps = steps }
 
-    func next() -> AuthenticationStep {
-        let step = steps.isEmpty ? .refuse(reason: "test.script_ended", message: "", failedCredentials: false) : steps.removeFirst()
+    func next() -> AuthenticationAction {
+        let step = steps.isEmpty ? .abort(reason: "test.script_ended", message: "", logDetail: "") : steps.removeFirst()
         if case .challenge = step { expectingAuthenticate = true } else { expectingAuthenticate = false }
         return step
     }
@@ -187,11 +187,11 @@ final class ScriptBox: @unchecked Sendable {
 
 struct ScriptedAuthentication: SessionAuthentication {
     let box: ScriptBox
-    mutating func start() -> AuthenticationStep { box.next() }
-    mutating func authenticate(_ message: Authenticate) -> AuthenticationStep? {
+    mutating func start() -> AuthenticationAction { box.next() }
+    mutating func authenticate(_ message: Authenticate) -> AuthenticationAction? {
         box.expectingAuthenticate ? box.next() : nil
     }
-    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorCallFailure>) -> AuthenticationStep { box.next() }
+    mutating func authenticatorReturned(_ result: Swift.Result<JSONValue, AuthenticatorFailure>) -> AuthenticationAction { box.next() }
 }
 
 final class DiscardingPeer: Peer {
