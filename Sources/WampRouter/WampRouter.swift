@@ -128,7 +128,8 @@ public final class WampRouter: Sendable {
             let credentials = try TLSServerCredentials.load(keyPath: tls.key, certificatePath: tls.certificate,
                                                             chainCertificatePaths: tls.chainCertificates,
                                                             caCertificatePaths: tls.caCertificates)
-            wamp.transportSecurity = try TLSTransportSecurity.server(credentials)
+            // The router offers cryptosign no channel binding yet: one TLS context for all connections.
+            wamp.transportSecurity = try TLSTransportSecurity.server(credentials, channelBinding: false)
         }
         return wamp
     }

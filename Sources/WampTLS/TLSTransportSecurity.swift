@@ -7,11 +7,12 @@ import WebSocketIO
 /// `WebSocketClient.connect(transportSecurity:)`): puts swift-nio-ssl's handler first in each
 /// connection's pipeline and answers `tls-exporter` channel binding on TLS 1.3.
 ///
-/// Why a TLS context per connection: swift-nio-ssl has no call for exporting keying material;
-/// the exporter master secret is only seen through the key-log callback, which belongs to a
-/// context, not a connection. A context of its own per connection ties the secret to it. The
-/// cost is building the context on accept (certificate and key are parsed once, at start-up;
-/// no trust store is read) and no session resumption, which Crossbar turns off as well.
+/// Why a TLS context per connection when channel binding is on: swift-nio-ssl has no call for
+/// exporting keying material; the exporter master secret is only seen through the key-log
+/// callback, which belongs to a context, not a connection. A context of its own per connection
+/// ties the secret to it. The cost is building the context on accept (certificate and key are
+/// parsed once, at start-up; no trust store is read) and no session resumption. Without channel
+/// binding, every connection shares one context made at start-up and nothing of that is paid.
 public struct TLSTransportSecurity: WebSocketTransportSecurity {
     private enum Role: Sendable {
         case server
@@ -20,28 +21,45 @@ public struct TLSTransportSecurity: WebSocketTransportSecurity {
 
     private let configuration: TLSConfiguration
     private let role: Role
+    /// The one context of every connection when channel binding is off; nil: one per connection.
+    private let sharedContext: NIOSSLContext?
 
-    /// A listener's TLS from credentials loaded at start-up.
-    public static func server(_ credentials: TLSServerCredentials) throws -> TLSTransportSecurity {
-        let security = TLSTransportSecurity(configuration: credentials.serverConfiguration(), role: .server)
-        _ = try security.makeContext(secretBox: ExporterSecretBox())
+    private init(configuration: TLSConfiguration, role: Role, channelBinding: Bool) throws {
+        self.configuration = configuration
+        self.role = role
+        self.sharedContext = channelBinding ? nil : try NIOSSLContext(configuration: configuration)
+    }
+
+    /// A listener's TLS from credentials loaded at start-up. `channelBinding`: answer
+    /// `tls-exporter` (a context per connection, see above); off, `channelBinding(_:channel:)`
+    /// answers nil.
+    public static func server(_ credentials: TLSServerCredentials, channelBinding: Bool = true) throws -> TLSTransportSecurity {
+        let security = try TLSTransportSecurity(configuration: credentials.serverConfiguration(), role: .server,
+                                                channelBinding: channelBinding)
+        if channelBinding { _ = try security.makeContext(secretBox: ExporterSecretBox()) }
         return security
     }
 
     /// A client's TLS: `configuration` says whom to trust (`trustRoots`) and which versions;
     /// `serverHostname` is checked against the server's certificate and sent as SNI.
     public static func client(_ configuration: TLSConfiguration, serverHostname: String?) throws -> TLSTransportSecurity {
-        let security = TLSTransportSecurity(configuration: configuration, role: .client(serverHostname: serverHostname))
+        let security = try TLSTransportSecurity(configuration: configuration, role: .client(serverHostname: serverHostname),
+                                                channelBinding: true)
         _ = try security.makeContext(secretBox: ExporterSecretBox())
         return security
     }
 
     public func configure(channel: any Channel) throws {
-        let secretBox = ExporterSecretBox()
-        let context = try self.makeContext(secretBox: secretBox)
         let pipeline = channel.pipeline.syncOperations
-        // Both at the front, the TLS handler ahead of the holder: TLS, holder, then the rest.
-        try pipeline.addHandler(ChannelBindingHolder(secretBox: secretBox), position: .first)
+        let context: NIOSSLContext
+        if let sharedContext {
+            context = sharedContext
+        } else {
+            let secretBox = ExporterSecretBox()
+            context = try self.makeContext(secretBox: secretBox)
+            // Both at the front, the TLS handler ahead of the holder: TLS, holder, then the rest.
+            try pipeline.addHandler(ChannelBindingHolder(secretBox: secretBox), position: .first)
+        }
         switch self.role {
         case .server:
             try pipeline.addHandler(NIOSSLServerHandler(context: context), position: .first)
@@ -51,6 +69,7 @@ public struct TLSTransportSecurity: WebSocketTransportSecurity {
     }
 
     public func channelBinding(_ type: ChannelBindingType, channel: any Channel) -> EventLoopFuture<[UInt8]?> {
+        guard sharedContext == nil else { return channel.eventLoop.makeSucceededFuture(nil) }
         let read: @Sendable () throws -> [UInt8]? = {
             let pipeline = channel.pipeline.syncOperations
             // RFC 9266 binds TLS 1.2 only with extended master secret, and the TLS 1.2 key-log

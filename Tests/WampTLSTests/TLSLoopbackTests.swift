@@ -21,15 +21,19 @@ final class TLSLoopbackTests: XCTestCase {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.pki = try TestPKI()
         self.folder = try TemporaryFolder()
+        self.server = try await self.startServer(channelBinding: true)
+    }
+
+    private func startServer(channelBinding: Bool) async throws -> WebSocketServer {
         let credentials = try TLSServerCredentials.load(
             keyPath: try self.folder.write("server.key", self.pki.serverKeyPEM),
             certificatePath: try self.folder.write("server.crt", try self.pki.serverCertificatePEM)
         )
         var configuration = WebSocketServerConfiguration()
         configuration.port = 0
-        configuration.transportSecurity = try TLSTransportSecurity.server(credentials)
+        configuration.transportSecurity = try TLSTransportSecurity.server(credentials, channelBinding: channelBinding)
         let connections = self.serverConnections
-        self.server = try await WebSocketServer.start(
+        return try await WebSocketServer.start(
             configuration: configuration, group: self.group, logger: Logger(label: "test")
         ) { connection in
             connections.withLockedValue { $0.append(connection) }
@@ -82,6 +86,20 @@ final class TLSLoopbackTests: XCTestCase {
         XCTAssertEqual(serverBinding?.count, 32)
         XCTAssertEqual(serverBinding, clientBinding, "both ends export the same keying material")
         client.close(code: .normalClosure, reason: "")
+    }
+
+    /// The router's listener: one shared context, no key-log callback, so no binding to answer;
+    /// TLS 1.3 and the upgrade work the same.
+    func testWithoutChannelBindingConnectionsShareOneContextAndAnswerNoBinding() async throws {
+        try await self.server.shutdown()
+        self.server = try await self.startServer(channelBinding: false)
+        for _ in 0..<2 {
+            self.serverConnections.withLockedValue { $0.removeAll() }
+            let (client, server) = try await self.echoOnce(version: .tlsv13)
+            let binding = try await withTimeout { try await server.channelBinding(type: .tlsExporter).get() }
+            XCTAssertNil(binding, "no channel binding when it is off")
+            client.close(code: .normalClosure, reason: "")
+        }
     }
 
     func testTwoConnectionsHaveDifferentBindings() async throws {
