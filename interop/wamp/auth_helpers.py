@@ -11,19 +11,17 @@ import ipaddress
 import os
 import ssl
 from pathlib import Path
-from urllib.parse import urlparse
 
 import txaio
 
 txaio.use_asyncio()
 
-from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
 from autobahn.wamp import auth  # noqa: E402
 from autobahn.wamp.cryptosign import CryptosignKey  # noqa: E402
 from autobahn.wamp.serializer import JsonSerializer  # noqa: E402
 from autobahn.wamp.types import ComponentConfig  # noqa: E402
 
-from wamp_helpers import Client, LeftBeforeJoin  # noqa: E402
+from wamp_helpers import Client, LeftBeforeJoin, connect_and_join  # noqa: E402
 
 IMPL = os.environ.get("ROUTER_IMPL", "ours")
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
@@ -89,30 +87,10 @@ async def auth_session(url: str, realm: str, creds: dict | None = None, *, ssl_c
                        timeout: float = WAIT) -> AuthClient:
     """Connect and join `realm` with `creds` (ALICE, BOB, ... or {} for anonymous). Raises
     LeftBeforeJoin (with the ABORT's reason and message) when the router refuses."""
-    loop = asyncio.get_running_loop()
-    txaio.config.loop = loop
-    created = loop.create_future()
-
-    def make():
-        session = AuthClient(ComponentConfig(realm), creds or {})
-        if not created.done():
-            created.set_result(session)
-        return session
-
-    factory = WampWebSocketClientFactory(make, url=url, serializers=[JsonSerializer()])
-    factory.setProtocolOptions(openHandshakeTimeout=5.0, closeHandshakeTimeout=2.0, failByDrop=False)
-    parsed = urlparse(url)
-    transport, _ = await asyncio.wait_for(
-        loop.create_connection(factory, parsed.hostname, parsed.port, ssl=ssl_context,
-                               server_hostname="localhost" if ssl_context else None), timeout)
-    try:
-        session = await asyncio.wait_for(created, timeout)
-        await asyncio.wait_for(asyncio.shield(session.joined), timeout)
-    except BaseException:
-        transport.abort()
-        raise
-    session.tcp_transport = transport
-    return session
+    return await connect_and_join(
+        url, lambda: AuthClient(ComponentConfig(realm), creds or {}), serializers=[JsonSerializer()],
+        protocol_options=dict(openHandshakeTimeout=5.0, closeHandshakeTimeout=2.0, failByDrop=False),
+        ssl_context=ssl_context, timeout=timeout)
 
 
 async def refused(url: str, realm: str, creds: dict | None = None, **kw):

@@ -268,24 +268,44 @@ class Client(ApplicationSession):
         return await asyncio.wait_for(asyncio.shield(self.left), timeout)
 
 
-async def autobahn_session(url: str, realm: str = "realm1", *, serializers="json",
-                           compression: bool = False, timeout: float = 10.0) -> Client:
-    """Connect an Autobahn|Python asyncio session and wait until it has joined `realm`
-    (anonymously: the router assigns its authid, see Client.welcome_authid).
-    By default it offers only wamp.2.json; `serializers=None` offers all of autobahn's."""
+async def connect_and_join(url: str, make_session, *, serializers, protocol_options: dict, ssl_context=None,
+                           timeout: float = 10.0):
+    """Connect an Autobahn|Python asyncio session made by `make_session()` and wait until it has
+    joined; the TCP transport is aborted if it does not. `ssl_context`: wss:// (the server name
+    checked is `localhost`, as in the test certificates)."""
     loop = asyncio.get_running_loop()
     txaio.config.loop = loop
     created = loop.create_future()
 
     def make():
-        session = Client(ComponentConfig(realm))
+        session = make_session()
         if not created.done():
             created.set_result(session)
         return session
 
+    factory = WampWebSocketClientFactory(make, url=url, serializers=serializers)
+    factory.setProtocolOptions(**protocol_options)
+    parsed = urlparse(url)
+    transport, _protocol = await asyncio.wait_for(
+        loop.create_connection(factory, parsed.hostname, parsed.port, ssl=ssl_context,
+                               server_hostname="localhost" if ssl_context else None), timeout)
+    try:
+        session = await asyncio.wait_for(created, timeout)
+        await asyncio.wait_for(asyncio.shield(session.joined), timeout)
+    except BaseException:
+        transport.abort()
+        raise
+    session.tcp_transport = transport
+    return session
+
+
+async def autobahn_session(url: str, realm: str = "realm1", *, serializers="json",
+                           compression: bool = False, timeout: float = 10.0) -> Client:
+    """Connect an Autobahn|Python asyncio session and wait until it has joined `realm`
+    (anonymously: the router assigns its authid, see Client.welcome_authid).
+    By default it offers only wamp.2.json; `serializers=None` offers all of autobahn's."""
     if serializers == "json":
         serializers = [JsonSerializer()]
-    factory = WampWebSocketClientFactory(make, url=url, serializers=serializers)
     options = dict(maxFramePayloadSize=0, maxMessagePayloadSize=0, autoFragmentSize=0,
                    openHandshakeTimeout=5.0, closeHandshakeTimeout=2.0, tcpNoDelay=True,
                    failByDrop=False)
@@ -299,17 +319,8 @@ async def autobahn_session(url: str, realm: str = "realm1", *, serializers="json
 
         options.update(perMessageCompressionOffers=[PerMessageDeflateOffer()],
                        perMessageCompressionAccept=accept)
-    factory.setProtocolOptions(**options)
-    parsed = urlparse(url)
-    transport, _protocol = await loop.create_connection(factory, parsed.hostname, parsed.port)
-    try:
-        session = await asyncio.wait_for(created, timeout)
-        await asyncio.wait_for(asyncio.shield(session.joined), timeout)
-    except BaseException:
-        transport.abort()
-        raise
-    session.tcp_transport = transport
-    return session
+    return await connect_and_join(url, lambda: Client(ComponentConfig(realm)), serializers=serializers,
+                                  protocol_options=options, timeout=timeout)
 
 
 async def close_all(*sessions: Client) -> None:
