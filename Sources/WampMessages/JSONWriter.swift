@@ -108,13 +108,14 @@ struct JSONWriter {
     /// `Arguments` then `ArgumentsKw`, omitting what is absent; an empty list stands in for
     /// absent `Arguments` when `ArgumentsKw` is present.
     mutating func payload(_ payload: Payload) {
-        if let arguments = payload.arguments {
-            raw(arguments)
-        } else if payload.argumentsKw != nil {
+        precondition(payload.isEmpty || payload.serialization == .json, "a non-JSON payload must be converted before JSON encoding")
+        if let arguments = payload.argumentsBytes {
+            raw(RawJSON(validatedBytes: arguments))
+        } else if payload.argumentsKwBytes != nil {
             raw(.emptyList)
         }
-        if let argumentsKw = payload.argumentsKw {
-            raw(argumentsKw)
+        if let argumentsKw = payload.argumentsKwBytes {
+            raw(RawJSON(validatedBytes: argumentsKw))
         }
     }
 }

@@ -1,5 +1,15 @@
 /// Turns a typed `WampMessage` into the compact JSON text of its WAMP array.
 public enum MessageEncoder {
+    /// The JSON text of a message whose payload may be in any serialization: converted first
+    /// when it is not JSON (throws when a value has no JSON form).
+    public static func encodeConverting(_ message: WampMessage) throws(PayloadConversionError) -> EncodedMessage {
+        guard let payload = message.payload, payload.serialization != .json else { return encode(message) }
+        return encode(message.replacingPayload(try payload.converted(to: .json)))
+    }
+
+    /// The JSON text of a message whose payload is JSON (or absent): what clients and the
+    /// router build themselves. A payload in another serialization is a programming error here;
+    /// `encodeConverting` (or `WampSerialization.encode`) is the path for forwarded messages.
     public static func encode(_ message: WampMessage) -> EncodedMessage {
         var writer = JSONWriter(capacity: 64 + payloadSize(message))
         writer.integer(message.code.rawValue)

@@ -38,21 +38,3 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
     /// The parsed value, for tests and for the rare router feature that must read a payload.
     public func parsed() -> JSONValue? { JSONValue.parse(description) }
 }
-
-/// The positional and keyword arguments an application message carries.
-public struct Payload: Sendable, Hashable {
-    public var arguments: RawJSON?
-    public var argumentsKw: RawJSON?
-
-    public init(arguments: RawJSON? = nil, argumentsKw: RawJSON? = nil) {
-        self.arguments = arguments
-        self.argumentsKw = argumentsKw
-    }
-
-    public static let empty = Payload()
-
-    public var isEmpty: Bool { arguments == nil && argumentsKw == nil }
-
-    /// Payload bytes, to bound what a message may carry.
-    public var byteCount: Int { (arguments?.bytes.readableBytes ?? 0) + (argumentsKw?.bytes.readableBytes ?? 0) }
-}

@@ -1,4 +1,4 @@
-/// Why a received text is not a well-formed WAMP message. `description` is written for the peer:
+/// Why a received message (JSON text, MessagePack or CBOR bytes) is not a well-formed WAMP message. `description` is written for the peer:
 /// the router puts it in ABORT `Details.message`.
 public struct WampDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
@@ -12,6 +12,10 @@ public struct WampDecodeError: Error, Sendable, Equatable, CustomStringConvertib
         case idOutOfRange
         /// The dicts and lists outside the payload are larger than `MessageDecoder.Limits` allows.
         case optionsTooLarge
+        /// Not well-formed MessagePack (truncated, reserved type, invalid UTF-8, too deep...).
+        case invalidMessagePack
+        /// Not well-formed CBOR (truncated, reserved additional info, invalid UTF-8, too deep...).
+        case invalidCBOR
     }
 
     public var kind: Kind
