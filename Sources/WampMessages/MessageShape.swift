@@ -1,0 +1,36 @@
+/// How many elements each message type has, and where its payload starts (`fixed`, when it
+/// has one). Shared by the three message decoders.
+struct MessageShape {
+    var fixed: Int
+    var optional = 0
+    var hasPayload = false
+
+    init(_ code: MessageCode) {
+        switch code {
+        case .hello, .welcome, .abort, .challenge, .authenticate, .goodbye, .published, .subscribed,
+             .unsubscribe, .cancel, .registered, .unregister, .interrupt:
+            fixed = 3
+        case .subscribe, .register:
+            fixed = 4
+        case .unsubscribed, .unregistered:
+            fixed = 2; optional = 1
+        case .error:
+            fixed = 5; hasPayload = true
+        case .publish, .event, .call, .invocation:
+            fixed = 4; hasPayload = true
+        case .result, .yield:
+            fixed = 3; hasPayload = true
+        }
+    }
+
+    /// Elements jansson is given: everything but `Arguments` and `ArgumentsKw`.
+    var envelopeCount: Int { fixed + optional }
+
+    func checkArity(_ code: MessageCode, _ count: Int) throws(WampDecodeError) {
+        let maximum = fixed + (hasPayload ? 2 : optional)
+        guard count >= fixed, count <= maximum else {
+            let expected = fixed == maximum ? "\(fixed)" : "\(fixed) to \(maximum)"
+            throw WampDecodeError(.wrongArity, "\(code.name) must have \(expected) elements, got \(count)")
+        }
+    }
+}
