@@ -1,3 +1,4 @@
+import WampMessages
 import WampAuth
 
 /// Reads the router worker's `transports`: `websocket`, and `web` with exactly one path, of type
@@ -90,7 +91,7 @@ struct TransportReader {
     }
 
     private struct WebSocketService {
-        var serializers: [WampSerializer]
+        var serializers: [WampSerialization]
         var options: WebSocketOptions
         var auth: TransportAuthConfiguration
     }
@@ -114,19 +115,19 @@ struct TransportReader {
         return WebSocketService(serializers: serializers, options: options, auth: auth)
     }
 
-    /// Crossbar's default when absent is every serializer it has; here that is JSON.
-    private func readSerializers(_ map: inout MapReader, at path: ConfigPath) -> [WampSerializer]? {
-        guard map.has("serializers") else { return [.json] }
+    /// Crossbar's default when absent is every serializer it has; here: JSON, MessagePack, CBOR.
+    private func readSerializers(_ map: inout MapReader, at path: ConfigPath) -> [WampSerialization]? {
+        guard map.has("serializers") else { return WampSerialization.allCases }
         guard let names = map.stringList("serializers") else { return nil }
-        var serializers: [WampSerializer] = []
+        var serializers: [WampSerialization] = []
         for (index, name) in names.enumerated() {
-            if let serializer = WampSerializer(rawValue: name) {
+            if let serializer = WampSerialization(configName: name) {
                 if serializers.contains(serializer) {
                     log.problem(path.index(index), "'\(name)' is listed twice", line: map.line)
                 }
                 serializers.append(serializer)
-            } else if WampSerializer.notYetSupported.contains(name) {
-                log.problem(path.index(index), "not supported yet: '\(name)' (this router speaks \(WampSerializer.allCases.map(\.rawValue).joined(separator: ", ")))", line: map.line)
+            } else if UnsupportedSerializer.names.contains(name) {
+                log.problem(path.index(index), "not supported: '\(name)' (this router speaks \(WampSerialization.allCases.map(\.configName).joined(separator: ", ")))", line: map.line)
             } else {
                 log.problem(path.index(index), "unknown serializer '\(name)'", line: map.line)
             }

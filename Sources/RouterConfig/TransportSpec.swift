@@ -1,3 +1,4 @@
+import WampMessages
 import WampAuth
 
 /// One listening transport of the router worker (`websocket`, or `web` with one `websocket` path).
@@ -13,13 +14,13 @@ public struct TransportSpec: Sendable, Hashable {
     public var kind: Kind
     public var endpoint: TCPEndpoint
     /// In the file's order; the first is preferred when a client offers several.
-    public var serializers: [WampSerializer]
+    public var serializers: [WampSerialization]
     public var options: WebSocketOptions
     public var auth: TransportAuthConfiguration
     /// Where it is in the file (`workers[0].transports[1]`), for log lines about it.
     public var configPath: String
 
-    public init(kind: Kind, endpoint: TCPEndpoint, serializers: [WampSerializer] = [.json],
+    public init(kind: Kind, endpoint: TCPEndpoint, serializers: [WampSerialization] = WampSerialization.allCases,
                 options: WebSocketOptions = WebSocketOptions(), auth: TransportAuthConfiguration = .anonymousOnly,
                 configPath: String = "") {
         self.kind = kind
@@ -73,13 +74,9 @@ public struct TLSFiles: Sendable, Hashable {
 }
 
 /// WAMP serializers a transport offers (WebSocket subprotocols `wamp.2.<name>`).
-public enum WampSerializer: String, Sendable, Hashable, CaseIterable {
-    case json
-
-    /// Crossbar's other serializer names, which this router does not speak yet.
-    static let notYetSupported: Set<String> = ["msgpack", "cbor", "ubjson", "flatbuffers"]
-
-    public var subprotocol: String { "wamp.2.\(rawValue)" }
+/// Crossbar's serializer names that this router does not speak.
+enum UnsupportedSerializer {
+    static let names: Set<String> = ["ubjson", "flatbuffers"]
 }
 
 /// A WebSocket transport's `options` that this router applies. Each is nil when the file does not

@@ -22,6 +22,7 @@ extension RouterConfiguration {
                                              auth: transport.auth)
         if case .web(let path) = transport.kind { listener.webSocketPath = path }
         listener.tls = transport.endpoint.tls
+        listener.serializers = transport.serializers
         let options = transport.options
         listener.allowedOrigins = options.allowedOrigins
         listener.allowNullOrigin = options.allowNullOrigin ?? true

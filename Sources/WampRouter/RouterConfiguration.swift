@@ -90,6 +90,8 @@ public struct ListenerConfiguration: Sendable {
     /// `.some(nil)` turns auto-ping off for this listener.
     public var autoPingInterval: TimeAmount??
     public var autoPingTimeout: TimeAmount?
+    /// The serializers this listener speaks (the config's `serializers`); all three by default.
+    public var serializers: [WampSerialization] = WampSerialization.allCases
 
     public init(name: String, host: String, port: Int, auth: TransportAuthConfiguration = .anonymousOnly) {
         self.name = name

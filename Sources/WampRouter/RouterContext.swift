@@ -86,4 +86,6 @@ final class RouterContext: Sendable {
 /// Things the router counts so that nothing it refuses or drops goes unseen.
 final class RouterCounters: Sendable {
     let protocolViolations = Atomic<Int>(0)
+    /// Router-built messages a peer could not take (larger than its announced maximum).
+    let undeliverable = Atomic<Int>(0)
 }

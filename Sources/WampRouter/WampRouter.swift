@@ -52,7 +52,9 @@ public final class WampRouter: Sendable {
                 let transport = TransportBox(listener.auth)
                 let wamp = try serverConfiguration(for: listener, configuration: configuration)
                 let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
-                    WampSession(connection: connection, router: context, auth: transport.current)
+                    let websocket = WebSocketWampTransport(connection: connection)
+                    websocket.delegate = WampSession(transport: websocket, router: context, auth: transport.current)
+                    return websocket
                 }
                 servers.append(server)
                 transports.append(transport)
@@ -108,7 +110,7 @@ public final class WampRouter: Sendable {
         var wamp = WebSocketServerConfiguration()
         wamp.host = listener.host
         wamp.port = listener.port
-        wamp.subprotocols = ["wamp.2.json"]
+        wamp.subprotocols = listener.serializers.map(\.subprotocol)
         wamp.requireSubprotocol = true
         wamp.maxMessageSize = listener.maxMessageSize ?? configuration.maxMessageSize
         wamp.maxBacklogBytes = configuration.maxBacklogBytes

@@ -6,17 +6,19 @@ import WampAuth
 import WampMessages
 import WebSocketIO
 
-/// One WebSocket connection speaking `wamp.2.json`: decodes each message, feeds it to the
+/// One WAMP connection (any transport, any serializer): decodes each message, feeds it to the
 /// session machine (`WampSessionMachine`), and performs what the machine decides: the
 /// authentication exchange, the realm's authorization check, and routing through the realm's
 /// broker and dealer.
 ///
 /// Everything here runs on the connection's event loop except `send`, which realms call from any
 /// loop and which only queues bytes on the connection.
-final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
+final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
     typealias Machine = WampSessionMachine<AuthenticationFlowStep>
 
-    private let connection: WebSocketConnection
+    private let connection: any WampTransport
+    let serialization: WampSerialization
+    let maxMessageSize: Int
     private let router: RouterContext
     /// Where repeated authentication failures are counted: the peer's IP address.
     private let failureAddress: String
@@ -27,12 +29,14 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     /// ABORT was sent first.
     private var handshakeTimer: Scheduled<Void>?
 
-    init(connection: WebSocketConnection, router: RouterContext, auth configuration: TransportAuthConfiguration) {
+    init(transport connection: any WampTransport, router: RouterContext, auth configuration: TransportAuthConfiguration) {
         self.connection = connection
+        self.serialization = connection.serialization
+        self.maxMessageSize = connection.maxOutboundMessageSize
         self.router = router
         self.failureAddress = connection.remoteAddress?.ipAddress ?? "unknown"
         self.logger = router.logger
-        let info = AuthTransportInfo(connection: connection)
+        let info = connection.authTransportInfo
         let realms = router.realms
         machine = Machine(realms: realms, peer: self) { hello, sessionID in
             AuthenticationFlowStep(configuration: configuration, hello: hello, sessionID: sessionID, transport: info, realms: realms)
@@ -47,11 +51,18 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
     // MARK: Peer
 
     func send(_ message: EncodedMessage) {
-        if let cache = message.transportCache {
-            let frame = cache.encoding { WebSocketFrameWriter.preparedFrame(message.bytes, kind: .text) }
-            connection.send(message.bytes, kind: .text, preparedFrame: frame)
-        } else {
-            connection.send(message.bytes, kind: .text)
+        connection.send(message)
+    }
+
+    /// A message the router built: one that cannot be delivered (larger than a RawSocket peer
+    /// takes) is logged and counted, never dropped unseen.
+    func send(_ message: WampMessage) {
+        switch deliverable(message) {
+        case .success(let encoded):
+            connection.send(encoded)
+        case .failure(let refusal):
+            router.counters.undeliverable.wrappingAdd(1, ordering: .relaxed)
+            logger.warning("message not sent: \(refusal.message)", metadata: ["message": "\(message.code.name)"])
         }
     }
 
@@ -63,9 +74,9 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         }
     }
 
-    // MARK: WebSocketMessageHandler
+    // MARK: WampTransportDelegate
 
-    func webSocketDidOpen(_ connection: WebSocketConnection) {
+    func transportDidOpen() {
         router.sessionOpened(self)
         if let deadline = connection.handshakeDeadline {
             handshakeTimer = connection.eventLoop.scheduleTask(deadline: deadline) { self.handshakeTimedOut() }
@@ -79,16 +90,18 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         perform(machine.handshakeTimedOut(timeout: timeout))
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceive bytes: ByteBuffer, kind: WebSocketMessageKind) {
-        guard kind == .text else {
-            perform(machine.violation("binary messages are not allowed on wamp.2.json", closeCode: .unacceptableData))
+    func transportDidReceive(_ bytes: ByteBuffer, binary: Bool) {
+        guard binary == serialization.isBinary else {
+            let what = binary ? "binary" : "text"
+            perform(machine.violation("\(what) messages are not allowed on \(serialization.subprotocol)", closeCode: .unacceptableData))
             return
         }
         let message: WampMessage
         do {
-            message = try MessageDecoder.decode(bytes, limits: router.decoderLimits)
+            message = try serialization.decode(bytes, limits: router.decoderLimits)
         } catch {
-            perform(machine.violation(error.description, closeCode: error.kind == .invalidJSON ? .dataInconsistentWithMessage : .policyViolation))
+            let malformed = error.kind == .invalidJSON || error.kind == .invalidMessagePack || error.kind == .invalidCBOR
+            perform(machine.violation(error.description, closeCode: malformed ? .dataInconsistentWithMessage : .policyViolation))
             return
         }
         if let (realm, session) = machine.routing(message) {
@@ -98,9 +111,9 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
         }
     }
 
-    func webSocketDidClose(_ connection: WebSocketConnection, reason: WebSocketCloseReason) {
+    func transportDidClose(reason: String) {
         if machine.isEstablished {
-            logger.debug("session closed by transport", metadata: ["reason": "\(LogText.quoted(reason.reason))"])
+            logger.debug("session closed by transport", metadata: ["reason": "\(LogText.quoted(reason))"])
         }
         perform(machine.transportClosed())
         handshakeTimer?.cancel()

@@ -19,9 +19,10 @@ public enum WebSocketUpgradeNegotiation {
         }
     }
 
-    /// Picks the first of `supported` (server order) that the client offered.
+    /// Picks the first subprotocol the client offered that the server supports: the client's
+    /// order is its preference (a WAMP client lists the serializer it wants first).
     public static func chooseSubprotocol(offered: [String], supported: [String], required: Bool) -> SubprotocolChoice {
-        for candidate in supported where offered.contains(candidate) {
+        for candidate in offered where supported.contains(candidate) {
             return .selected(candidate)
         }
         return required ? .refused(supported: supported) : .none

@@ -95,14 +95,13 @@ final class TransportReaderTests: XCTestCase {
     }
 
     func testSerializers() {
-        XCTAssertEqual(transport("{\"type\": \"websocket\", \"endpoint\": {\"type\": \"tcp\", \"port\": 1}}")?.serializers, [.json])
+        XCTAssertEqual(transport("{\"type\": \"websocket\", \"endpoint\": {\"type\": \"tcp\", \"port\": 1}}")?.serializers, [.json, .msgpack, .cbor])
         let found = problems(nodeConfig(transports: """
-            [{"type": "websocket", "endpoint": {"type": "tcp", "port": 8080}, "serializers": ["cbor", "msgpack", "json", "xml"]},
+            [{"type": "websocket", "endpoint": {"type": "tcp", "port": 8080}, "serializers": ["cbor", "ubjson", "json", "xml"]},
              {"type": "websocket", "endpoint": {"type": "tcp", "port": 8081}, "serializers": []}]
             """))
         XCTAssertEqual(found.map(\.description), [
-            "workers[0].transports[0].serializers[0]: not supported yet: 'cbor' (this router speaks json)",
-            "workers[0].transports[0].serializers[1]: not supported yet: 'msgpack' (this router speaks json)",
+            "workers[0].transports[0].serializers[1]: not supported: 'ubjson' (this router speaks json, msgpack, cbor)",
             "workers[0].transports[0].serializers[3]: unknown serializer 'xml'",
             "workers[0].transports[1].serializers: empty: a transport needs at least one serializer",
         ])

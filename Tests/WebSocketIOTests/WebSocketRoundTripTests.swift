@@ -161,7 +161,7 @@ final class WebSocketRoundTripTests: XCTestCase {
             host: "127.0.0.1", port: server.port, subprotocols: ["wamp.2.msgpack", "wamp.2.json"],
             group: self.group, handler: handler
         )
-        XCTAssertEqual(connection.subprotocol, "wamp.2.json", "server preference order wins")
+        XCTAssertEqual(connection.subprotocol, "wamp.2.msgpack", "the client's preference order wins")
         connection.close(code: .normalClosure, reason: "")
         _ = try await handler.closed.get()
 

@@ -17,9 +17,9 @@ final class WebSocketServerEmbeddedTests: XCTestCase {
 
     // MARK: - opening handshake
 
-    func testUpgradeChoosesFirstSubprotocolInServerOrder() throws {
+    func testUpgradeChoosesFirstSubprotocolInClientOrder() throws {
         let server = try EmbeddedServer(configuration: self.wampConfiguration())
-        let response = try server.upgrade(protocols: "wamp.2.cbor, wamp.2.msgpack, wamp.2.json")
+        let response = try server.upgrade(protocols: "wamp.2.ubjson, wamp.2.json, wamp.2.msgpack")
         let lower = response.lowercased()
         XCTAssertTrue(lower.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"), response)
         XCTAssertTrue(lower.contains("sec-websocket-protocol: wamp.2.json\r\n"), response)
