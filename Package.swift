@@ -112,6 +112,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WampMessagesTests", dependencies: ["WampMessages", "CJansson"]),
+        .testTarget(
+            name: "WampBenchTests",
+            dependencies: [
+                "WampBench", "WampMessages",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "RealmTests", dependencies: ["Realm", "WampMessages"]),
         .testTarget(name: "WampAuthTests", dependencies: ["WampAuth", "WampMessages"]),
         .testTarget(

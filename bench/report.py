@@ -191,6 +191,22 @@ if patterns_table.load(out, "router"):
     w(patterns_table.table(out, "router"))
     w("")
 
+import serializers_table  # noqa: E402
+
+serializer_section = serializers_table.table(out)
+if serializer_section:
+    w("## Serializers and RawSocket (issue 10)")
+    w("")
+    w("`bench/serializers.sh` (part of `make bench`): one router with `--port` and `--rawsocket-port`, "
+      "the same rows over WebSocket + JSON (the baseline), WebSocket + MessagePack, WebSocket + CBOR, "
+      "RawSocket + JSON and RawSocket + MessagePack, and fan-out to 100 subscribers split across JSON, "
+      "MessagePack and CBOR (round robin, publisher JSON), alternated within each round. Targets: "
+      "MessagePack on either transport at least as many calls / events per router CPU-second as "
+      "WebSocket + JSON; the split fan-out at most 1.5x the router CPU per event of all-JSON.")
+    w("")
+    w(serializer_section)
+    w("")
+
 AUTHZ_ROWS = [(key, title, metric) for key, title, metric in ROWS
               if key in ("rpc-1x1", "rpc-8x16", "pubsub-max-100", "pubsub-max-1000")]
 if any(load("router", key + "-authz1000") for key, _, _ in AUTHZ_ROWS):
@@ -256,8 +272,10 @@ for row in ("pubsub-ack", "rpc-exact", "rpc-wildcard"):
     rows.append((f"{row} with 10,000 / 100,000 non-matching wildcard patterns within 1.5x of none (per router CPU-s)",
                  "n/a" if worst is None else f"worst row: {worst:.2f}x the router CPU per unit of work of the 0 row",
                  check(None if worst is None else worst <= 1.5)))
+for label, measured, ok in serializers_table.targets(out):
+    rows.append((label, measured, check(ok)))
 bad = []
-for path in glob.glob(os.path.join(out, "router.*.json")):
+for path in glob.glob(os.path.join(out, "router.*.json")) + glob.glob(os.path.join(out, "serializers", "*.json")):
     rec = json.load(open(path))
     n = sum(rec.get(k, 0) or 0 for k in ("errors", "timeouts", "lost", "gaps", "duplicates"))
     if n:

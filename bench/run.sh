@@ -3,10 +3,11 @@
 # against this router, Crossbar.io (a separate venv, .venv-bench) and the router's plain WebSocket
 # echo endpoint (--testee-port: same WebSocketIO stack and NIO, echo handler, no WAMP), tries the
 # instruction-count regression figure, profiles the router with perf, and writes BENCHMARKS.md.
-# Also the Basic Profile rows with a 1,000-permission role config (`-authz1000`, issue 9).
+# Also the Basic Profile rows with a 1,000-permission role config (`-authz1000`, issue 9), and the
+# serializer and transport rows (bench/serializers.sh, issue 10).
 #
 # Environment: WARMUP (1) and DURATION (5) seconds per row, SKIP_BUILD=1, SKIP_CROSSBAR=1,
-# PROFILE=0 to skip perf record, BENCH_OUT (bench/results) for the raw results.
+# PROFILE=0 to skip perf record, BENCH_OUT (bench/results) for the raw results, SERIALIZER_ROUNDS (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -117,6 +118,11 @@ stop_pid "$authz_pid" 10
 # --- pattern rows (issue 8): PUBLISH and CALL with 0 / 10,000 / 100,000 non-matching wildcard
 # subscriptions or registrations; a fresh router per row (bench/patterns.sh).
 bench/patterns.sh "$OUT" router "$BENCH_BIN_DIR/wamp-router" | tee -a "$OUT/bench.log"
+
+# --- serializer and transport rows (issue 10): WebSocket and RawSocket, JSON / MessagePack / CBOR,
+# and fan-out to subscribers split across the three, against WebSocket + JSON of the same run, on a
+# router of their own with --rawsocket-port (bench/serializers.sh; ROUNDS alternates them).
+ROUNDS=${SERIALIZER_ROUNDS:-1} bench/serializers.sh "$OUT" "$BENCH_BIN_DIR/wamp-router" | tee -a "$OUT/bench.log"
 
 # --- profile of the router under rpc 8x16 and pubsub 100 (perf record, software clock).
 if [[ "${PROFILE:-1}" == 1 ]] && command -v perf >/dev/null; then

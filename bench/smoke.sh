@@ -49,6 +49,8 @@ run echo           echo     --url "ws://127.0.0.1:$testee/" --connections 2 --wi
 # Non-matching wildcard patterns held by their own sessions (the bench/patterns.sh rows, small).
 run pubsub-patterns pubsub  --url "$url" --subscribers 2 --ack --window 8 --patterns 300 --patterns-per-session 100
 run rpc-patterns   rpc      --url "$url" --callers 1 --window 4 --callee-match wildcard --patterns 300 --patterns-per-session 100
+# Serializers (issue 10): a MessagePack publisher to subscribers on JSON, MessagePack and CBOR.
+run pubsub-mixed   pubsub   --url "$url" --subscribers 6 --publisher-serializer msgpack --subscriber-serializers json,msgpack,cbor
 
 if ! kill -0 "$router_pid" 2>/dev/null; then
     echo "smoke: the router died"; cat "$out/router.log"; failed=$((failed + 1))
@@ -74,5 +76,5 @@ else
     echo "smoke static-roles: FAILED (the router did not start with --config)"; cat "$out/router-static.log"
     failed=$((failed + 2))
 fi
-echo "$((11 - failed)) passed, $failed failed"
+echo "$((12 - failed)) passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -24,7 +24,7 @@ struct PatternLoad {
 
     /// Opens the holder sessions (`perSession` patterns each, 16 handshakes at a time) and
     /// returns them once every pattern is acknowledged, with the seconds that took.
-    func open(loops: LoopSet, config: PeerConfig, target: String, url: WebSocketURL, timeout: Double) async throws -> ([WampPeer], Double) {
+    func open(loops: LoopSet, config: PeerConfig, target: String, endpoint: BenchEndpoint, timeout: Double) async throws -> ([WampPeer], Double) {
         guard count > 0 else { return ([], 0) }
         let start = nowNanos()
         let sessions = (count + perSession - 1) / perSession
@@ -34,7 +34,7 @@ struct PatternLoad {
             peer.patternsRegister = register
             return peer
         }
-        try await WampBench.open(holders, url: url, parallel: 16, timeout: timeout)
+        try await WampBench.open(holders, endpoint: endpoint, parallel: 16, timeout: timeout)
         return (holders, Double(nowNanos() - start) / 1e9)
     }
 

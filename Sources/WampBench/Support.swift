@@ -238,9 +238,12 @@ struct WebSocketURL {
     var port: Int
     var path: String
 
-    init(_ text: String) throws {
-        guard text.hasPrefix("ws://") else { throw BenchError("only ws:// URLs are supported: \(text)") }
-        let rest = text.dropFirst(5)
+    /// `schemes`: what the URL may start with (`ws://` for WebSocket, `tcp://` or `rs://` for RawSocket).
+    init(_ text: String, schemes: [String] = ["ws://"]) throws {
+        guard let scheme = schemes.first(where: { text.hasPrefix($0) }) else {
+            throw BenchError("only \(schemes.joined(separator: " or ")) URLs are supported here: \(text)")
+        }
+        let rest = text.dropFirst(scheme.count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
         self.path = slash == rest.endIndex ? "/" : String(rest[slash...])

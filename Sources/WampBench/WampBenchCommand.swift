@@ -1,6 +1,7 @@
 import ArgumentParser
 import NIOCore
 import NIOPosix
+import WampMessages
 
 #if canImport(Glibc)
 import Glibc
@@ -10,14 +11,23 @@ import Glibc
 struct WampBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wamp-bench",
-        abstract: "Load generator for WAMP v2 routers (wamp.2.json over WebSocket, loopback only).",
+        abstract: "Load generator for WAMP v2 routers (JSON, MessagePack or CBOR over WebSocket or RawSocket, loopback only).",
         subcommands: [RPCCommand.self, PubSubCommand.self, SessionsCommand.self, EchoCommand.self]
     )
 }
 
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Router WebSocket URL (loopback only).")
+    @Option(help: "Router URL (loopback only): ws://HOST:PORT/PATH for WebSocket, tcp://HOST:PORT for RawSocket.")
     var url = "ws://127.0.0.1:8080/"
+
+    @Option(help: "websocket or rawsocket (RawSocket on TCP: the router's --rawsocket-port).")
+    var transport = "websocket"
+
+    @Option(help: "Serializer of every peer unless a role's own option says otherwise: json, msgpack or cbor.")
+    var serializer = "json"
+
+    @Option(help: "RawSocket LENGTH in the handshake: the peers accept messages up to 2^(9+LENGTH) octets (0...15).")
+    var rawsocketLength = 15
 
     @Option(help: "Realm to join.")
     var realm = "realm1"
@@ -48,7 +58,25 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--warmup must be 0...3600 and --duration 0<...3600")
         }
         guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be 1...64") }
-        _ = try WebSocketURL(url)
+        _ = try endpoint()
+        _ = try defaultSerialization()
+    }
+
+    func endpoint() throws -> BenchEndpoint {
+        try BenchEndpoint(url: url, transport: transport, rawSocketLengthExponent: rawsocketLength)
+    }
+
+    func defaultSerialization() throws -> WampSerialization {
+        guard let serialization = WampSerialization(configName: serializer) else {
+            throw ValidationError("--serializer must be json, msgpack or cbor")
+        }
+        return serialization
+    }
+
+    /// A role's serializers: its own option (a comma list, used round robin) or `--serializer`.
+    func serializers(_ option: String?, name: String) throws -> [WampSerialization] {
+        guard let option else { return [try defaultSerialization()] }
+        return try parseSerializers(option, option: name)
     }
 
     /// Every phase is bounded; past this the process exits whatever it is doing.
@@ -68,7 +96,7 @@ struct CommonOptions: ParsableArguments {
 }
 
 /// Opens `peers` (at most `parallel` handshakes at a time) and waits until each is ready.
-func open(_ peers: [WampPeer], url: WebSocketURL, parallel: Int, timeout: Double) async throws {
+func open(_ peers: [WampPeer], endpoint: BenchEndpoint, parallel: Int, timeout: Double) async throws {
     let deadline = nowNanos() + UInt64(timeout * 1e9)
     try await withThrowingTaskGroup(of: Void.self) { group in
         var running = 0
@@ -79,7 +107,7 @@ func open(_ peers: [WampPeer], url: WebSocketURL, parallel: Int, timeout: Double
             }
             group.addTask {
                 peer.connectStart = nowNanos()
-                _ = try await WebSocketClient.connectBench(url: url, subprotocols: ["wamp.2.json"], peer: peer)
+                try await endpoint.connect(peer)
                 let left = Double(Int64(deadline) - Int64(nowNanos())) / 1e9
                 guard left > 0, await wait(peer.ready.futureResult, seconds: left) != nil else {
                     throw BenchError("session not ready within \(timeout) s")
@@ -100,9 +128,18 @@ extension WebSocketClient {
                                           group: loop, handler: peer)
     }
 
-    static func connectBench(url: WebSocketURL, subprotocols: [String], peer: WampPeer) async throws -> WebSocketConnection {
-        try await connectBench(url: url, subprotocols: subprotocols, peer: peer, loop: peer.loop)
+    static func connectBench(url: BenchEndpoint, subprotocols: [String], peer: WampPeer) async throws -> WebSocketConnection {
+        try await WebSocketClient.connect(host: url.host, port: url.port, path: url.path, subprotocols: subprotocols,
+                                          group: peer.loop, handler: peer)
     }
+}
+
+/// ` (rawsocket, msgpack)` for the title of a run that is not all WebSocket + JSON.
+func describe(_ endpoint: BenchEndpoint, _ serializations: [WampSerialization]) -> String {
+    var names: [String] = []
+    for serialization in serializations where !names.contains(serialization.configName) { names.append(serialization.configName) }
+    if endpoint.transport == .websocket && names == ["json"] { return "" }
+    return " (\(endpoint.transport.rawValue), \(names.joined(separator: "+")))"
 }
 
 /// Says GOODBYE on every peer and waits (bounded) for the connections to close.
@@ -138,30 +175,43 @@ struct RPCCommand: AsyncParsableCommand {
     var calls: Int?
     @Option(help: "How the callee registers: exact (the procedure) or wildcard (`bench.` for bench.echo, so every CALL goes through pattern matching).")
     var calleeMatch = "exact"
+    @Option(help: "Serializers of the callers, round robin (e.g. json,msgpack,cbor; default --serializer).")
+    var callerSerializers: String?
+    @Option(help: "Serializer of the callee (default --serializer).")
+    var calleeSerializer: String?
     @OptionGroup var patternOptions: PatternOptions
 
     func validate() throws {
         guard ["exact", "wildcard"].contains(calleeMatch) else { throw ValidationError("--callee-match must be exact or wildcard") }
+        _ = try common.serializers(callerSerializers, name: "--caller-serializers")
+        guard try common.serializers(calleeSerializer, name: "--callee-serializer").count == 1 else {
+            throw ValidationError("--callee-serializer takes one serializer")
+        }
     }
 
     func run() async throws {
         common.armDeadline(extra: drain + (patternOptions.patterns > 0 ? common.setupTimeout : 0))
-        let url = try WebSocketURL(common.url)
+        let endpoint = try common.endpoint()
+        let callerSerializations = try common.serializers(callerSerializers, name: "--caller-serializers")
+        let calleeSerialization = try common.serializers(calleeSerializer, name: "--callee-serializer")[0]
         let loops = LoopSet(threads: common.threads)
         var config = PeerConfig(realm: common.realm)
+        config.serialization = try common.defaultSerialization()
         config.window = window
         if let calls { config.callBudget = (calls + self.callers - 1) / self.callers }
         if calleeMatch == "wildcard" {
             let first = config.procedure.split(separator: ".").first.map(String.init) ?? config.procedure
-            config.calleeRegistration = ("{\"match\":\"wildcard\"}", first + ".")
+            config.calleeRegistration = (match: "wildcard", uri: first + ".")
         }
         let patternLoad = patternOptions.load(register: true)
         let (holders, patternSeconds) = try await patternLoad.open(loops: loops, config: config, target: config.procedure,
-                                                                  url: url, timeout: common.setupTimeout)
-        let callee = WampPeer(role: .callee, stats: loops.slot(0), config: config)
-        try await open([callee], url: url, parallel: 1, timeout: common.setupTimeout)
-        let callers = (0..<callers).map { WampPeer(role: .caller, stats: loops.slot($0 + 1), config: config) }
-        try await open(callers, url: url, parallel: 64, timeout: common.setupTimeout)
+                                                                  endpoint: endpoint, timeout: common.setupTimeout)
+        let callee = WampPeer(role: .callee, stats: loops.slot(0), config: config.speaking(calleeSerialization))
+        try await open([callee], endpoint: endpoint, parallel: 1, timeout: common.setupTimeout)
+        let callers = (0..<callers).map {
+            WampPeer(role: .caller, stats: loops.slot($0 + 1), config: config.speaking(callerSerializations[$0 % callerSerializations.count]))
+        }
+        try await open(callers, endpoint: endpoint, parallel: 64, timeout: common.setupTimeout)
 
         try await loops.setRunning(true)
         let cpu: CPUWindow
@@ -201,6 +251,9 @@ struct RPCCommand: AsyncParsableCommand {
         report.add("callers", self.callers)
         report.add("window", window)
         report.add("callee_match", calleeMatch)
+        report.add("transport", endpoint.transport.rawValue)
+        report.add("caller_serializers", callerSerializations.map(\.configName).joined(separator: ","))
+        report.add("callee_serializer", calleeSerialization.configName)
         patternLoad.describe(into: &report, seconds: patternSeconds)
         report.add("duration_s", usage.seconds)
         report.add("calls", snap.completed)
@@ -209,7 +262,7 @@ struct RPCCommand: AsyncParsableCommand {
         report.add("errors", errors)
         report.add("timeouts", outstanding)
         report.addCPU(usage, work: snap.completed, generatorThreads: common.threads)
-        try common.finish(&report, mode: "rpc", title: "rpc \(self.callers)x\(window)")
+        try common.finish(&report, mode: "rpc", title: "rpc \(self.callers)x\(window)" + describe(endpoint, callerSerializations + [calleeSerialization]))
     }
 }
 
@@ -226,31 +279,44 @@ struct PubSubCommand: AsyncParsableCommand {
     @Option(help: "At max rate: publications whose events may be undelivered at once.") var maxInFlight = 64
     @Option(help: "Extra payload bytes per event (a string argument).") var payloadBytes = 0
     @Option(help: "Seconds to wait for undelivered events after the run.") var drain: Double = 5
+    @Option(help: "Serializer of the publisher (default --serializer).") var publisherSerializer: String?
+    @Option(help: "Serializers of the subscribers, round robin (e.g. json,msgpack,cbor; default --serializer).")
+    var subscriberSerializers: String?
     @OptionGroup var patternOptions: PatternOptions
 
     func validate() throws {
         guard subscribers >= 1, window >= 1, maxInFlight >= 1, payloadBytes >= 0 else { throw ValidationError("sizes must be positive") }
+        _ = try common.serializers(subscriberSerializers, name: "--subscriber-serializers")
+        guard try common.serializers(publisherSerializer, name: "--publisher-serializer").count == 1 else {
+            throw ValidationError("--publisher-serializer takes one serializer")
+        }
         if let rate, rate <= 0 || rate > 10_000_000 { throw ValidationError("--rate must be > 0") }
     }
 
     func run() async throws {
         common.armDeadline(extra: drain + (patternOptions.patterns > 0 ? common.setupTimeout : 0))
-        let url = try WebSocketURL(common.url)
+        let endpoint = try common.endpoint()
+        let subscriberSerializations = try common.serializers(subscriberSerializers, name: "--subscriber-serializers")
+        let publisherSerialization = try common.serializers(publisherSerializer, name: "--publisher-serializer")[0]
         let loops = LoopSet(threads: common.threads)
         var config = PeerConfig(realm: common.realm)
+        config.serialization = try common.defaultSerialization()
         let patternLoad = patternOptions.load(register: false)
         let (holders, patternSeconds) = try await patternLoad.open(loops: loops, config: config, target: config.topic,
-                                                                  url: url, timeout: common.setupTimeout)
+                                                                  endpoint: endpoint, timeout: common.setupTimeout)
         config.window = window
         config.acknowledge = ack
         config.rate = rate
         config.payloadBytes = payloadBytes
         let shared = PubSubShared(subscribers: subscribers, capEvents: rate == nil ? maxInFlight * subscribers : nil)
-        let subs = (0..<subscribers).map { WampPeer(role: .subscriber, stats: loops.slot($0 + 1), config: config, shared: shared) }
-        try await open(subs, url: url, parallel: 64, timeout: common.setupTimeout)
-        let publisher = WampPeer(role: .publisher, stats: loops.slot(0), config: config, shared: shared)
+        let subs = (0..<subscribers).map {
+            WampPeer(role: .subscriber, stats: loops.slot($0 + 1),
+                     config: config.speaking(subscriberSerializations[$0 % subscriberSerializations.count]), shared: shared)
+        }
+        try await open(subs, endpoint: endpoint, parallel: 64, timeout: common.setupTimeout)
+        let publisher = WampPeer(role: .publisher, stats: loops.slot(0), config: config.speaking(publisherSerialization), shared: shared)
         shared.publisher = publisher
-        try await open([publisher], url: url, parallel: 1, timeout: common.setupTimeout)
+        try await open([publisher], endpoint: endpoint, parallel: 1, timeout: common.setupTimeout)
 
         try await loops.setRunning(true)
         publisher.loop.execute { publisher.start() }
@@ -284,6 +350,9 @@ struct PubSubCommand: AsyncParsableCommand {
         report.add("rate", rate.map { format3($0) } ?? "max")
         report.add("acknowledge", ack ? "window \(window)" : "no")
         report.add("payload_bytes", payloadBytes)
+        report.add("transport", endpoint.transport.rawValue)
+        report.add("publisher_serializer", publisherSerialization.configName)
+        report.add("subscriber_serializers", subscriberSerializations.map(\.configName).joined(separator: ","))
         patternLoad.describe(into: &report, seconds: patternSeconds)
         report.add("duration_s", usage.seconds)
         report.add("published_total", published)
@@ -298,6 +367,7 @@ struct PubSubCommand: AsyncParsableCommand {
         report.add("duplicates", duplicates)
         report.addCPU(usage, work: snap.completed, generatorThreads: common.threads)
         let title = "pubsub \(subscribers) subscribers, " + (rate.map { "\(format3($0))/s" } ?? "max rate") + (ack ? ", ack window \(window)" : "")
+            + describe(endpoint, subscriberSerializations + [publisherSerialization])
         try common.finish(&report, mode: "pubsub", title: title)
     }
 }
@@ -318,16 +388,17 @@ struct SessionsCommand: AsyncParsableCommand {
         if limit < sessions + 64 {
             print("wamp-bench: warning: open-file limit \(limit) is below \(sessions) sessions; raise it with ulimit -n")
         }
-        let url = try WebSocketURL(common.url)
+        let endpoint = try common.endpoint()
         let loops = LoopSet(threads: common.threads)
-        let config = PeerConfig(realm: common.realm)
+        var config = PeerConfig(realm: common.realm)
+        config.serialization = try common.defaultSerialization()
         let peers = (0..<sessions).map { WampPeer(role: .session, stats: loops.slot($0), config: config) }
         let rssBefore = common.routerPid.flatMap { ProcStats.rssBytes(pid: $0) }
         let cpu = CPUWindow(routerPid: common.routerPid)
         try await loops.startMeasuring()
         var setupError: String?
         do {
-            try await open(peers, url: url, parallel: parallel, timeout: common.setupTimeout)
+            try await open(peers, endpoint: endpoint, parallel: parallel, timeout: common.setupTimeout)
         } catch {
             setupError = "\(error)"
         }
@@ -343,6 +414,8 @@ struct SessionsCommand: AsyncParsableCommand {
 
         var report = Report()
         report.add("sessions", sessions)
+        report.add("transport", endpoint.transport.rawValue)
+        report.add("serializer", config.serialization.configName)
         report.add("established", snap.completed)
         report.add("establish_seconds", usage.seconds)
         report.add("sessions_per_s", Double(snap.completed) / usage.seconds)

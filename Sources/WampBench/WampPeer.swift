@@ -4,46 +4,15 @@ import Synchronization
 import WampMessages
 import WebSocketIO
 
-/// What the pub/sub run shares across loops: how many events were sent and delivered (to cap the
-/// deliveries in flight at max rate) and how to wake the publisher when it waits on that cap.
-final class PubSubShared: @unchecked Sendable {
-    let subscribers: Int
-    /// Cap on events (publications x subscribers) in flight; nil when publishing at a fixed rate.
-    let capEvents: Int?
-    let sentEvents = Atomic<Int>(0)
-    let delivered = Atomic<Int>(0)
-    let publisherWaiting = Atomic<Bool>(false)
-    /// Set once before publishing starts.
-    var publisher: WampPeer?
-
-    init(subscribers: Int, capEvents: Int?) {
-        self.subscribers = subscribers
-        self.capEvents = capEvents
-    }
-}
-
-struct PeerConfig: Sendable {
-    var realm: String
-    var procedure = "bench.echo"
-    /// The callee's REGISTER options (e.g. `{"match":"wildcard"}`) and URI, when not `procedure` exact.
-    var calleeRegistration: (options: String, uri: String)?
-    var topic = "bench.topic"
-    /// Calls (caller) or unacknowledged publications (publisher with ack) kept outstanding.
-    var window = 1
-    var acknowledge = false
-    /// Publications per second; nil for max rate.
-    var rate: Double?
-    var payloadBytes = 0
-    /// Caller: stop after this many calls (fixed-work runs).
-    var callBudget: Int?
-}
-
-/// One WAMP session of the generator, speaking the protocol by hand on its event loop.
+/// One WAMP session of the generator, speaking the protocol by hand on its event loop, over a
+/// WebSocket or a RawSocket, in JSON, MessagePack or CBOR (`PeerConfig.serialization`).
 ///
-/// Hot messages (RESULT, INVOCATION, EVENT, PUBLISHED) are read with `JSONScanner` and written as
-/// hand-built text; the rare ones (WELCOME, REGISTERED, SUBSCRIBED, ERROR, ABORT, GOODBYE) go
-/// through `MessageDecoder`/`MessageEncoder`. All state is confined to the connection's loop.
-final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
+/// Hot messages (RESULT, INVOCATION, EVENT, PUBLISHED) are read with `JSONScanner` or a
+/// `BinaryScanner` and written by hand (JSON text, `BinaryWire`) without building values; the
+/// rare ones (WELCOME, REGISTERED, SUBSCRIBED, ERROR, ABORT, GOODBYE) are decoded with the
+/// router's own codecs (`WampSerialization.decode`). All state is confined to the connection's
+/// loop.
+final class WampPeer: WebSocketMessageHandler, RawSocketBenchDelegate, @unchecked Sendable {
     enum Role: Sendable { case caller, callee, publisher, subscriber, session, patternHolder }
     enum State { case connecting, established, ready, closing, closed }
 
@@ -53,20 +22,24 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
     let shared: PubSubShared?
     let ready: EventLoopPromise<Void>
     let closed: EventLoopPromise<Void>
-    private var readyDone = false
+    var readyDone = false
     private var closedDone = false
 
     private(set) var state = State.connecting
-    private var connection: WebSocketConnection?
+    private(set) var link: PeerLink?
+    /// Bytes every message buffer reserves for the link's frame header.
+    private var headerBytes = 0
     private let allocator = ByteBufferAllocator()
     var connectStart: UInt64 = 0
     var sessionID: UInt64 = 0
-    private var nextRequest: UInt64 = 1
+    var nextRequest: UInt64 = 1
     /// Calls or acknowledgements in flight.
-    private(set) var outstanding = 0
-    private(set) var sentCalls = 0
-    private(set) var completedCalls = 0
-    private var padding: ByteBuffer
+    var outstanding = 0
+    var sentCalls = 0
+    var completedCalls = 0
+    /// `--payload-bytes` as an extra event argument, already encoded: `,"xxx"` in JSON, a string
+    /// item in MessagePack and CBOR (nil when there is none).
+    let padding: ByteBuffer?
 
     // subscriber
     private(set) var expectedSeq: UInt64 = 1
@@ -75,14 +48,14 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
     private(set) var duplicates = 0
 
     // publisher
-    private(set) var published: UInt64 = 0
+    var published: UInt64 = 0
     private var rateTask: RepeatedTask?
     private var rateStart: UInt64 = 0
 
     // pattern holder: SUBSCRIBEs or REGISTERs to send, and how many the router acknowledged
     var patterns: [String] = []
     var patternsRegister = false
-    private(set) var patternsAcknowledged = 0
+    var patternsAcknowledged = 0
 
     private static let errorPrintBudget = Atomic<Int>(10)
 
@@ -93,13 +66,20 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
         self.shared = shared
         self.ready = stats.loop.makePromise()
         self.closed = stats.loop.makePromise()
-        var pad = ByteBuffer()
         if config.payloadBytes > 0 {
-            pad.writeStaticString(",\"")
-            pad.writeRepeatingByte(UInt8(ascii: "x"), count: config.payloadBytes)
-            pad.writeStaticString("\"")
+            switch config.serialization {
+            case .json:
+                var pad = ByteBuffer()
+                pad.writeStaticString(",\"")
+                pad.writeRepeatingByte(UInt8(ascii: "x"), count: config.payloadBytes)
+                pad.writeStaticString("\"")
+                padding = pad
+            case .msgpack: padding = MsgpackBenchWire.padding(count: config.payloadBytes)
+            case .cbor: padding = CBORBenchWire.padding(count: config.payloadBytes)
+            }
+        } else {
+            padding = nil
         }
-        self.padding = pad
     }
 
     var loop: any EventLoop { stats.loop }
@@ -107,47 +87,84 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
     // MARK: WebSocketMessageHandler
 
     func webSocketDidOpen(_ connection: WebSocketConnection) {
-        self.connection = connection
-        var hello = allocator.buffer(capacity: 128)
-        hello.writeStaticString("[1,\"")
-        hello.writeString(config.realm)
-        hello.writeStaticString("\",{\"roles\":{\"caller\":{},\"callee\":{},\"publisher\":{},\"subscriber\":{}}}]")
-        connection.send(hello, kind: .text)
+        guard connection.subprotocol == config.serialization.subprotocol else {
+            fail("router chose subprotocol \(connection.subprotocol ?? "none"), not \(config.serialization.subprotocol)")
+            state = .closing
+            connection.close(code: .protocolError, reason: "")
+            return
+        }
+        didOpen(.webSocket(connection, config.serialization.isBinary ? .binary : .text))
     }
 
     func webSocket(_ connection: WebSocketConnection, didReceive message: ByteBuffer, kind: WebSocketMessageKind) {
-        let handled = message.withUnsafeReadableBytes { raw -> Bool in
-            var scanner = JSONScanner(raw)
-            guard scanner.expect(UInt8(ascii: "[")), let code = scanner.readUInt(), scanner.expect(UInt8(ascii: ",")) else {
-                return false
-            }
-            switch code {
-            case 50 where role == .caller: return receiveResult(&scanner)
-            case 68 where role == .callee: return receiveInvocation(&scanner, raw)
-            case 36 where role == .subscriber: return receiveEvent(&scanner)
-            case 17 where role == .publisher: return receivePublished()
-            default: return false
-            }
+        didReceive(message)
+    }
+
+    func webSocketDidClose(_ connection: WebSocketConnection, reason: WebSocketCloseReason) {
+        didClose("\(reason)")
+    }
+
+    // MARK: RawSocketBenchDelegate
+
+    func rawSocketDidOpen(_ handler: RawSocketBenchHandler) {
+        didOpen(.rawSocket(handler))
+    }
+
+    func rawSocket(_ handler: RawSocketBenchHandler, didReceive message: ByteBuffer) {
+        didReceive(message)
+    }
+
+    func rawSocketDidClose(_ handler: RawSocketBenchHandler, reason: String) {
+        didClose(reason)
+    }
+
+    // MARK: either transport
+
+    private func didOpen(_ link: PeerLink) {
+        self.link = link
+        headerBytes = link.headerBytes
+        sendHello()
+    }
+
+    private func didReceive(_ message: ByteBuffer) {
+        let handled: Bool
+        switch config.serialization {
+        case .json: handled = receiveJSON(message)
+        case .msgpack: handled = receiveBinary(message, MsgpackBenchWire.self)
+        case .cbor: handled = receiveBinary(message, CBORBenchWire.self)
         }
         if !handled { receiveRare(message) }
     }
 
-    func webSocketDidClose(_ connection: WebSocketConnection, reason: WebSocketCloseReason) {
+    private func didClose(_ reason: String) {
         if state != .closing {
             fail("connection closed unexpectedly: \(reason)")
         }
         state = .closed
         rateTask?.cancel()
-        if !readyDone { readyDone = true; ready.fail(BenchError("closed before ready")) }
+        if !readyDone { readyDone = true; ready.fail(BenchError("closed before ready: \(reason)")) }
         if !closedDone { closedDone = true; closed.succeed(()) }
-        self.connection = nil
+        self.link = nil
     }
 
-    // MARK: hot path
+    /// An empty message buffer with the link's frame header reserved in front.
+    @inline(__always)
+    func startMessage(capacity: Int) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: capacity + headerBytes)
+        if headerBytes > 0 { buffer.moveWriterIndex(forwardBy: headerBytes) }
+        return buffer
+    }
 
-    private func receiveResult(_ s: inout JSONScanner) -> Bool {
-        guard s.readUInt() != nil, s.expect(UInt8(ascii: ",")), s.skipValue(), s.expect(UInt8(ascii: ",")),
-              s.expect(UInt8(ascii: "[")), let sent = s.readUInt() else { return false }
+    @inline(__always)
+    func send(_ message: ByteBuffer) {
+        link?.send(message)
+    }
+
+    // MARK: hot path bookkeeping (shared by the serializations)
+
+    /// A RESULT for the call sent at `sent`.
+    @inline(__always)
+    func completeCall(sent: UInt64) {
         outstanding -= 1
         completedCalls += 1
         if stats.measuring {
@@ -155,26 +172,11 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
             stats.recordLatency(nowNanos() &- sent)
         }
         if stats.running && state == .ready && budgetLeft { sendCall() }
-        return true
     }
 
-    private func receiveInvocation(_ s: inout JSONScanner, _ raw: UnsafeRawBufferPointer) -> Bool {
-        guard let request = s.readUInt(), s.expect(UInt8(ascii: ",")), s.readUInt() != nil, s.expect(UInt8(ascii: ",")),
-              s.skipValue(), let end = s.lastBracket(), s.index <= end else { return false }
-        var yield = allocator.buffer(capacity: 24 + end - s.index)
-        yield.writeStaticString("[70,")
-        yield.writeDecimal(request)
-        yield.writeStaticString(",{}")
-        yield.writeBytes(UnsafeRawBufferPointer(rebasing: raw[s.index..<end]))
-        yield.writeStaticString("]")
-        connection?.send(yield, kind: .text)
-        return true
-    }
-
-    private func receiveEvent(_ s: inout JSONScanner) -> Bool {
-        guard s.readUInt() != nil, s.expect(UInt8(ascii: ",")), s.readUInt() != nil, s.expect(UInt8(ascii: ",")),
-              s.skipValue(), s.expect(UInt8(ascii: ",")), s.expect(UInt8(ascii: "[")),
-              let seq = s.readUInt(), s.expect(UInt8(ascii: ",")), let sent = s.readUInt() else { return false }
+    /// An EVENT carrying publication `seq`, published at `sent`.
+    @inline(__always)
+    func receiveEvent(seq: UInt64, sent: UInt64) {
         if seq == expectedSeq {
             expectedSeq += 1
             receivedUnique += 1
@@ -200,10 +202,9 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
                 }
             }
         }
-        return true
     }
 
-    private func receivePublished() -> Bool {
+    func receivePublished() -> Bool {
         outstanding -= 1
         pump()
         return true
@@ -211,44 +212,31 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
 
     // MARK: sending
 
-    private var budgetLeft: Bool { config.callBudget.map { sentCalls < $0 } ?? true }
+    var budgetLeft: Bool { config.callBudget.map { sentCalls < $0 } ?? true }
 
-    private func sendCall() {
+    func sendCall() {
         sentCalls += 1
-        var call = allocator.buffer(capacity: 64)
-        call.writeStaticString("[48,")
-        call.writeDecimal(nextRequest)
+        let request = nextRequest
         nextRequest += 1
-        call.writeStaticString(",{},\"")
-        call.writeString(config.procedure)
-        call.writeStaticString("\",[")
-        call.writeDecimal(nowNanos())
-        call.writeStaticString("]]")
         outstanding += 1
-        connection?.send(call, kind: .text)
+        switch config.serialization {
+        case .json: sendCallJSON(request: request)
+        case .msgpack: sendCallBinary(request: request, MsgpackBenchWire.self)
+        case .cbor: sendCallBinary(request: request, CBORBenchWire.self)
+        }
     }
 
     private func publish() {
-        var message = allocator.buffer(capacity: 80 + padding.readableBytes)
-        message.writeStaticString("[16,")
-        message.writeDecimal(nextRequest)
+        let request = nextRequest
         nextRequest += 1
-        if config.acknowledge {
-            message.writeStaticString(",{\"acknowledge\":true},\"")
-            outstanding += 1
-        } else {
-            message.writeStaticString(",{},\"")
-        }
-        message.writeString(config.topic)
-        message.writeStaticString("\",[")
+        if config.acknowledge { outstanding += 1 }
         published += 1
-        message.writeDecimal(published)
-        message.writeStaticString(",")
-        message.writeDecimal(nowNanos())
-        message.writeImmutableBuffer(padding)
-        message.writeStaticString("]]")
         if let shared { shared.sentEvents.add(shared.subscribers, ordering: .relaxed) }
-        connection?.send(message, kind: .text)
+        switch config.serialization {
+        case .json: publishJSON(request: request)
+        case .msgpack: publishBinary(request: request, MsgpackBenchWire.self)
+        case .cbor: publishBinary(request: request, CBORBenchWire.self)
+        }
     }
 
     /// Caller: fill the window. Publisher: publish at the configured rate, or as fast as the window
@@ -301,17 +289,16 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
         }
     }
 
-    /// GOODBYE, then close the WebSocket when the router answers (or after `timeout`).
+    /// GOODBYE, then close the connection when the router answers (or after `timeout`).
     func sayGoodbye(timeout: Double = 5) {
-        guard let connection, state != .closing, state != .closed else { return }
+        guard let link, state != .closing, state != .closed else { return }
         state = .closing
         rateTask?.cancel()
-        let goodbye = MessageEncoder.encode(.goodbye(Goodbye(details: .emptyObject, reason: "wamp.close.normal")))
-        connection.send(goodbye.bytes, kind: .text)
+        sendGoodbye(reason: "wamp.close.normal")
         loop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) { [self] in
-            if state == .closing, let connection = self.connection {
+            if state == .closing, self.link != nil {
                 fail("no GOODBYE answer within \(timeout) s")
-                connection.close(code: .normalClosure, reason: "")
+                link.close()
             }
         }
     }
@@ -319,97 +306,22 @@ final class WampPeer: WebSocketMessageHandler, @unchecked Sendable {
     /// Closes the connection without GOODBYE and without waiting: for pattern holders after a
     /// run, whose many patterns a router may take long to tear down.
     func abandon() {
-        guard let connection, state != .closing, state != .closed else { return }
+        guard let link, state != .closing, state != .closed else { return }
         state = .closing
-        connection.close(code: .normalClosure, reason: "")
+        link.close()
     }
 
-    // MARK: rare messages
-
-    private func receiveRare(_ bytes: ByteBuffer) {
-        let message: WampMessage
-        do {
-            message = try MessageDecoder.decode(bytes)
-        } catch {
-            fail("undecodable message: \(error) \(String(buffer: bytes).prefix(200))")
-            return
-        }
-        switch message {
-        case .welcome(let welcome):
-            guard state == .connecting else { return fail("unexpected WELCOME") }
-            state = .established
-            sessionID = welcome.session
-            switch role {
-            case .callee:
-                if let registration = config.calleeRegistration {
-                    send("[64,1,\(registration.options),\"\(registration.uri)\"]")
-                } else {
-                    send("[64,1,{},\"\(config.procedure)\"]")
-                }
-            case .patternHolder:
-                sendPatterns()
-            case .subscriber:
-                send("[32,1,{},\"\(config.topic)\"]")
-            case .session:
-                stats.completed += 1
-                stats.recordLatency(nowNanos() &- connectStart)
-                becomeReady()
-            default:
-                becomeReady()
-            }
-        case .registered where role == .callee, .subscribed where role == .subscriber:
-            becomeReady()
-        case .registered where role == .patternHolder, .subscribed where role == .patternHolder:
-            patternsAcknowledged += 1
-            if patternsAcknowledged == patterns.count { becomeReady() }
-        case .error(let error):
-            if error.requestType == .call, role == .caller {
-                outstanding -= 1
-                completedCalls += 1
-                if stats.running && state == .ready && budgetLeft { sendCall() }
-            } else if error.requestType == .publish, role == .publisher {
-                outstanding -= 1
-            }
-            fail("ERROR \(error.requestType.name) \(error.error)")
-            if !readyDone { readyDone = true; ready.fail(BenchError("ERROR \(error.error)")) }
-        case .abort(let abort):
-            fail("ABORT \(abort.reason)")
-            if !readyDone { readyDone = true; ready.fail(BenchError("ABORT \(abort.reason)")) }
-            state = .closing
-            connection?.close(code: .normalClosure, reason: "")
-        case .goodbye(let goodbye):
-            if state == .closing {
-                connection?.close(code: .normalClosure, reason: "")
-            } else {
-                fail("router said GOODBYE \(goodbye.reason)")
-                state = .closing
-                send("[6,{},\"wamp.close.goodbye_and_out\"]")
-                connection?.close(code: .normalClosure, reason: "")
-            }
-        default:
-            fail("unexpected \(message.code.name) for a \(role)")
-        }
+    /// Moves the session on (the rare-message path decides when).
+    func enter(_ next: State) {
+        state = next
     }
 
-    /// All of the holder's wildcard SUBSCRIBEs or REGISTERs at once; ready when every one is answered.
-    private func sendPatterns() {
-        guard !patterns.isEmpty else { return becomeReady() }
-        let code = patternsRegister ? 64 : 32
-        for (index, pattern) in patterns.enumerated() {
-            send("[\(code),\(index + 1),{\"match\":\"wildcard\"},\"\(pattern)\"]")
-        }
-    }
-
-    private func becomeReady() {
+    func becomeReady() {
         state = .ready
         if !readyDone { readyDone = true; ready.succeed(()) }
     }
 
-    private func send(_ text: String) {
-        connection?.send(ByteBuffer(string: text), kind: .text)
-    }
-
-    private func fail(_ what: String) {
+    func fail(_ what: String) {
         stats.errors += 1
         if WampPeer.errorPrintBudget.subtract(1, ordering: .relaxed).newValue >= 0 {
             print("wamp-bench: error: \(what)")
