@@ -14,7 +14,7 @@ SOAK_SECONDS ?= 600
 
 export ROUTER_BIN VENV
 
-.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck bench bench-smoke soak soak-smoke fuzz fuzz-smoke clean
+.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck bench bench-serializers bench-smoke soak soak-smoke fuzz fuzz-smoke clean
 
 all: build
 
@@ -54,6 +54,12 @@ leakcheck: venv
 # The benchmark matrix against this router, Crossbar.io and the bare echo stack; writes BENCHMARKS.md.
 bench: deps
 	bench/run.sh
+
+# Only the serializer and transport rows of `make bench` (issue 10), ROUNDS (default 3) alternated
+# rounds and the callgrind figure per configuration; prints the table, does not touch BENCHMARKS.md.
+ROUNDS ?= 3
+bench-serializers: build
+	ROUNDS=$(ROUNDS) bench/serializers.sh bench/results-serializers $(ROUTER_BIN)
 
 # A second or two per wamp-bench mode: asserts 0 errors and 0 lost, never a speed.
 bench-smoke: build

@@ -50,6 +50,8 @@ build_release() {
 # BENCH_CALLGRIND_FIGURE to the figure, or to why there is none and returns 1. WORK keeps the logs
 # (callgrind.log, callgrind-runs.log). While the router runs its PID is in BENCH_CALLGRIND_PID,
 # for the caller's EXIT trap (so call it directly, not in a command substitution).
+# BENCH_CALLGRIND_CLIENT, when set, replaces wamp-bench's `--url ws://127.0.0.1:PORT/` (e.g.
+# `--transport rawsocket --url tcp://127.0.0.1:RSPORT --serializer msgpack`; split on spaces).
 callgrind_rpc_instructions() {
     local work=$1 port=$2 warm=$3 calls=$4 binary=$5 pid ok=1 n
     shift 5
@@ -67,7 +69,8 @@ callgrind_rpc_instructions() {
     BENCH_CALLGRIND_PID=$pid
     if wait_port "$port" 60 "$pid" 2>>"$work/callgrind.log"; then
         for n in "$warm" "$calls"; do
-            if ! timeout 600 "$BENCH_BIN_DIR/wamp-bench" rpc --url "ws://127.0.0.1:$port/" --callers 1 --window 1 \
+            # shellcheck disable=SC2086
+            if ! timeout 600 "$BENCH_BIN_DIR/wamp-bench" rpc ${BENCH_CALLGRIND_CLIENT:---url ws://127.0.0.1:$port/} --callers 1 --window 1 \
                 --calls "$n" --duration 500 --label "callgrind $n" >>"$work/callgrind-runs.log" 2>&1 \
                 || ! callgrind_control -d "$pid" >/dev/null 2>&1; then
                 ok=0; break

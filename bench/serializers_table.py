@@ -68,6 +68,17 @@ def table(out):
             lines.append(f"| {title} | {name} | {fmt(median(records, metric))} | {fmt(median(records, 'router_cpu_cores'), 2)} | "
                          f"{fmt(per_cpu)} | {ratio(per_cpu, base)} | {fmt(1e6 / per_cpu if per_cpu else None, 2)} | "
                          f"{bad - lost} / {lost} |")
+    instructions = os.path.join(out, "serializers", "instructions.txt")
+    if os.path.exists(instructions) and open(instructions).read().strip():
+        figures = dict(line.split(" ", 1) for line in open(instructions).read().splitlines() if " " in line)
+        lines += ["", "Router instructions per RPC round trip (callgrind, 1 caller x window 1, 1,000 calls warm-up then "
+                  "5,000 measured; not moved by machine noise):", "",
+                  "| configuration | instructions per RPC | vs WS+JSON |", "|---|---:|---:|"]
+        base = figures.get("wsjson", "")
+        for config, figure in figures.items():
+            vs = f"{int(figure) / int(base):.3f}x" if figure.isdigit() and base.isdigit() else "n/a"
+            lines.append(f"| {CONFIGS.get(config, config)} | {int(figure):,} | {vs} |" if figure.isdigit()
+                         else f"| {CONFIGS.get(config, config)} | {figure} | n/a |")
     return "\n".join(lines)
 
 
