@@ -120,9 +120,9 @@ final class MsgpackMessageCodecTests: XCTestCase {
     }
 
     func testAPayloadWithNoMsgpackFormIsAnErrorNotAChangedValue() {
-        // A CBOR payload cannot be converted while the CBOR codec is missing, or holds a value
-        // MessagePack lacks: either way the encoder throws instead of sending something else.
-        let payload = Payload(serialization: .json, argumentsBytes: ByteBuffer(string: "[1e400]"), argumentsKwBytes: nil)
+        // An integer beyond 64 bits from a JSON publisher has no MessagePack form: the encoder
+        // throws (the sender gets an ERROR) instead of sending a rounded or wrapped value.
+        let payload = Payload(serialization: .json, argumentsBytes: ByteBuffer(string: "[18446744073709551616]"), argumentsKwBytes: nil)
         XCTAssertThrowsError(try MsgpackMessageEncoder.encode(.event(Event(subscription: 1, publication: 2, details: .emptyObject, payload: payload))))
     }
 
