@@ -52,9 +52,9 @@ enum MsgpackEnvelopeBuilder {
         case .string(let range):
             made = json_stringn_nocheck(reader.text(range), range.count)
         case .binary(let range):
-            let length = MsgpackBinaryText.encodedLength(range.count)
+            let length = BinaryText.encodedLength(range.count)
             made = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { text in
-                MsgpackBinaryText.encode(UnsafeRawBufferPointer(start: reader.base + range.lowerBound, count: range.count), into: text.baseAddress!)
+                BinaryText.encode(UnsafeRawBufferPointer(start: reader.base + range.lowerBound, count: range.count), into: text.baseAddress!)
                 return text.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length) { json_stringn_nocheck($0, length) }
             }
         case .array(let count):

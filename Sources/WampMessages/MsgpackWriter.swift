@@ -131,7 +131,7 @@ struct MsgpackWriter {
             for index in 0..<count { try json(json_array_get(value, index)!) }
         case JSON_STRING:
             let text = UnsafeRawBufferPointer(start: json_string_value(value), count: json_string_length(value))
-            if text.first == 0, let bytes = MsgpackBinaryText.decode(text) {
+            if text.first == 0, let bytes = BinaryText.decode(text) {
                 try binary(bytes)
             } else {
                 try string(bytes: text)

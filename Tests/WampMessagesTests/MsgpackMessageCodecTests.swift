@@ -101,16 +101,16 @@ final class MsgpackMessageCodecTests: XCTestCase {
     func testBinaryTextSpellingRoundTripsForEveryPaddingLength() {
         for count in 0..<8 {
             let original = (0..<count).map { UInt8(truncatingIfNeeded: $0 * 37 + 200) }
-            let length = MsgpackBinaryText.encodedLength(count)
+            let length = BinaryText.encodedLength(count)
             var text = [UInt8](repeating: 0xFF, count: length)
-            original.withUnsafeBytes { source in text.withUnsafeMutableBufferPointer { MsgpackBinaryText.encode(source, into: $0.baseAddress!) } }
-            XCTAssertEqual(text.withUnsafeBytes { MsgpackBinaryText.decode($0) }, original, "\(count) bytes")
+            original.withUnsafeBytes { source in text.withUnsafeMutableBufferPointer { BinaryText.encode(source, into: $0.baseAddress!) } }
+            XCTAssertEqual(text.withUnsafeBytes { BinaryText.decode($0) }, original, "\(count) bytes")
         }
-        XCTAssertEqual(Array("\u{0}AQID".utf8).withUnsafeBytes { MsgpackBinaryText.decode($0) }, [1, 2, 3])
-        XCTAssertNil(Array("\u{0}AQ=".utf8).withUnsafeBytes { MsgpackBinaryText.decode($0) })
-        XCTAssertNil(Array("\u{0}A===".utf8).withUnsafeBytes { MsgpackBinaryText.decode($0) })
-        XCTAssertNil(Array("\u{0}AQ=D".utf8).withUnsafeBytes { MsgpackBinaryText.decode($0) })
-        XCTAssertNil(Array("AQID".utf8).withUnsafeBytes { MsgpackBinaryText.decode($0) })
+        XCTAssertEqual(Array("\u{0}AQID".utf8).withUnsafeBytes { BinaryText.decode($0) }, [1, 2, 3])
+        XCTAssertNil(Array("\u{0}AQ=".utf8).withUnsafeBytes { BinaryText.decode($0) })
+        XCTAssertNil(Array("\u{0}A===".utf8).withUnsafeBytes { BinaryText.decode($0) })
+        XCTAssertNil(Array("\u{0}AQ=D".utf8).withUnsafeBytes { BinaryText.decode($0) })
+        XCTAssertNil(Array("AQID".utf8).withUnsafeBytes { BinaryText.decode($0) })
     }
 
     func testAJSONPayloadIsConvertedBeforeEncoding() throws {
