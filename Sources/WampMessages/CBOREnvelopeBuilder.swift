@@ -49,12 +49,10 @@ enum CBOREnvelopeBuilder {
         case CBORHead.negative:
             return head.argument <= UInt64(Int64.max) ? json_integer(-1 - Int64(head.argument)) : json_real(-1 - Double(head.argument))
         case CBORHead.byteString:
-            let bytes = try stringBytes(head, &reader)
-            let text = bytes.withUnsafeBufferPointer { WampBinaryString.encode($0) }
+            let text = try withStringBytes(head, &reader) { WampBinaryString.encode($0) }
             return text.withUnsafeBufferPointer { json_stringn(chars($0), $0.count)! }
         case CBORHead.textString:
-            let bytes = try stringBytes(head, &reader)
-            return bytes.withUnsafeBufferPointer { json_stringn(chars($0), $0.count)! }
+            return try withStringBytes(head, &reader) { json_stringn(chars($0), $0.count)! }
         case CBORHead.array:
             let array = json_array()!
             do {
@@ -109,11 +107,23 @@ enum CBOREnvelopeBuilder {
         guard keyHead.majorType == CBORHead.textString else {
             throw refuse(element, "a dict key of CBOR major type \(keyHead.majorType) (keys must be text strings)")
         }
-        let key = try stringBytes(keyHead, &reader)
-        guard !key.contains(0) else { throw refuse(element, "a dict key containing NUL") }
+        // A definite key (the usual case) is handed to jansson as its bytes in the message.
+        var joinedKey: [UInt8] = []
+        var keyRange: Range<Int>? = nil
+        if keyHead.isIndefinite {
+            joinedKey = try withStringBytes(keyHead, &reader) { Array($0) }
+        } else {
+            guard let range = try? reader.readStringBytes(keyHead.argument, text: true) else { throw malformed() }
+            keyRange = range
+        }
+        let hasNUL = keyRange.map { reader.bytes($0).contains(0) } ?? joinedKey.contains(0)
+        guard !hasNUL else { throw refuse(element, "a dict key containing NUL") }
         let memberValue = try value(&reader, element: element)
-        key.withUnsafeBufferPointer { key in
-            _ = json_object_setn_new(object, chars(key), key.count, memberValue)
+        if let keyRange {
+            let key = reader.bytes(keyRange)
+            json_object_setn_new(object, chars(key), key.count, memberValue)
+        } else {
+            joinedKey.withUnsafeBufferPointer { key in _ = json_object_setn_new(object, chars(key), key.count, memberValue) }
         }
     }
 
@@ -124,14 +134,18 @@ enum CBOREnvelopeBuilder {
         return true
     }
 
-    private static func stringBytes(_ head: CBORHead, _ reader: inout CBORReader) throws(WampDecodeError) -> [UInt8] {
+    /// The content of a string head: its bytes in the message when definite (no copy), the
+    /// chunks joined when indefinite. The reader is past `head`.
+    private static func withStringBytes<Result>(
+        _ head: CBORHead, _ reader: inout CBORReader, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) throws(WampDecodeError) -> Result {
         let isText = head.majorType == CBORHead.textString
         do {
-            guard head.isIndefinite else { return Array(reader.bytes(try reader.readStringBytes(head.argument, text: isText))) }
+            guard head.isIndefinite else { return body(reader.bytes(try reader.readStringBytes(head.argument, text: isText))) }
             var joined: [UInt8] = []
             while true {
                 let chunk = try reader.readHead()
-                if chunk.isBreak { return joined }
+                if chunk.isBreak { return joined.withUnsafeBufferPointer(body) }
                 joined.append(contentsOf: reader.bytes(try reader.readStringBytes(chunk.argument, text: isText)))
             }
         } catch {

@@ -40,7 +40,7 @@ final class CBORMessageCodecTests: XCTestCase {
         // Payload values the envelope could not hold (a tag, an integer key, undefined) are
         // well-formed CBOR: they travel unchanged to CBOR peers.
         let arguments = "83c11a514b67b0f7fb3fb999999999999a"
-        let argumentsKw = "a20102616bbf6161ff5f4101ff"
+        let argumentsKw = "a20102616bbf61615f4101ffff"
         let cbor = T.bytes("86" + "10" + "01" + "a0" + "65636f6d2e74" + arguments + argumentsKw)
         guard case .publish(let publish) = try decode(cbor) else { return XCTFail("not a PUBLISH") }
         XCTAssertEqual(publish.payload.serialization, .cbor)
@@ -219,7 +219,7 @@ final class CBORMessageCodecTests: XCTestCase {
 
     func testOptionsBeyondTheLimitAreRefusedBeforeTheEnvelopeIsBuilt() throws {
         let options = "a1 6161 59 0400" + String(repeating: "78", count: 1024)
-        let cbor = T.bytes("84 20 01 " + options + " 6174")
+        let cbor = T.bytes("84 1820 01 " + options + " 6174")
         XCTAssertNoThrow(try decode(cbor, limits: MessageDecoder.Limits(maxOptionsBytes: 2048)))
         XCTAssertThrowsError(try decode(cbor, limits: MessageDecoder.Limits(maxOptionsBytes: 1024))) { error in
             XCTAssertEqual((error as? WampDecodeError)?.kind, .optionsTooLarge)
