@@ -7,7 +7,7 @@ import NIOCore
 ///
 /// The mapping is the one the JSON decoder would produce for the same message sent as JSON:
 /// text-keyed maps become objects, byte strings become WAMP's binary strings (NUL + base64,
-/// `WampBinaryString`), integers that fit Int64 become integers and larger ones reals (so an
+/// `BinaryText`), integers that fit Int64 become integers and larger ones reals (so an
 /// ID check says "out of range" and an integer option refuses them, as for JSON), and floats
 /// become reals. What JSON cannot hold (tags other than self-describe, non-text keys, keys with
 /// NUL, undefined and other simple values, NaN and infinities) is a wrong field type: the bytes
@@ -42,15 +42,25 @@ enum CBOREnvelopeBuilder {
     /// One validated data item as a new jansson reference.
     private static func value(_ reader: inout CBORReader, element: Int) throws(WampDecodeError) -> UnsafeMutablePointer<json_t> {
         // The scanner accepted these bytes, so reading them again cannot fail.
-        guard let head = try? reader.readHead() else { throw malformed() }
+        guard var head = try? reader.readHead() else { throw malformed() }
+        // A loop, not recursion: a peer may chain any number of tags.
+        while head.majorType == CBORHead.tag && head.argument == CBORHead.selfDescribeTag {
+            guard let next = try? reader.readHead() else { throw malformed() }
+            head = next
+        }
         switch head.majorType {
         case CBORHead.unsigned:
             return head.argument <= UInt64(Int64.max) ? json_integer(Int64(head.argument)) : json_real(Double(head.argument))
         case CBORHead.negative:
             return head.argument <= UInt64(Int64.max) ? json_integer(-1 - Int64(head.argument)) : json_real(-1 - Double(head.argument))
         case CBORHead.byteString:
-            let text = try withStringBytes(head, &reader) { WampBinaryString.encode($0) }
-            return text.withUnsafeBufferPointer { json_stringn(chars($0), $0.count)! }
+            return try withStringBytes(head, &reader) { bytes in
+                let length = BinaryText.encodedLength(bytes.count)
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { text in
+                    BinaryText.encode(UnsafeRawBufferPointer(bytes), into: text.baseAddress!)
+                    return json_stringn(chars(UnsafeBufferPointer(text)), length)!
+                }
+            }
         case CBORHead.textString:
             return try withStringBytes(head, &reader) { json_stringn(chars($0), $0.count)! }
         case CBORHead.array:
@@ -80,8 +90,7 @@ enum CBOREnvelopeBuilder {
             }
             return object
         case CBORHead.tag:
-            guard head.argument == CBORHead.selfDescribeTag else { throw refuse(element, "CBOR tag \(head.argument)") }
-            return try value(&reader, element: element)
+            throw refuse(element, "CBOR tag \(head.argument)")
         default:
             if let double = head.floatValue {
                 // jansson refuses NaN and infinities (JSON has no spelling for them).

@@ -9,8 +9,8 @@ import NIOCore
 /// keys, false/true/null and half, single and double floats (each widened exactly to a double);
 /// strings, arrays and maps may have indefinite lengths. It refuses tags (naming the tag; the
 /// self-describe tag 55799 is skipped), `undefined` and other simple values, non-text map keys,
-/// reserved additional information, bytes after the item, and nesting deeper than
-/// `WampValue.maxDepth`. Every declared length is checked against the bytes that remain before
+/// reserved additional information, bytes after the item, and items inside more than
+/// `WampValue.maxDepth` containers. Every declared length is checked against the bytes that remain before
 /// anything is sized by it (`CBORReader`), so a peer's claim of 2^64-1 entries costs nothing.
 ///
 /// Encoding writes preferred serialization with definite lengths; floats as float64 (see
@@ -37,9 +37,14 @@ public enum CBORValueCodec {
 
     // MARK: Decoding
 
+    /// `depth`: containers around this item. As in `JSONValueCodec`, an item may sit inside at
+    /// most `WampValue.maxDepth` of them, so both codecs accept the same trees.
     private static func decodeItem(_ reader: inout CBORReader, depth: Int) throws(CBORFailure) -> WampValue {
         let start = reader.position
-        let head = try reader.readHead()
+        guard depth <= WampValue.maxDepth else { throw tooDeep(start) }
+        var head = try reader.readHead()
+        // A loop, not recursion: a peer may chain any number of tags.
+        while head.majorType == CBORHead.tag && head.argument == CBORHead.selfDescribeTag { head = try reader.readHead() }
         switch head.majorType {
         case CBORHead.unsigned:
             return head.argument <= UInt64(Int64.max) ? .integer(Int64(head.argument)) : .unsignedInteger(head.argument)
@@ -54,7 +59,6 @@ public enum CBORValueCodec {
             // The reader validated the UTF-8 of every chunk.
             return .string(String(decoding: try stringBytes(head, &reader), as: UTF8.self))
         case CBORHead.array:
-            guard depth < WampValue.maxDepth else { throw tooDeep(start) }
             var elements: [WampValue] = []
             if head.isIndefinite {
                 while !(try atBreak(&reader)) { elements.append(try decodeItem(&reader, depth: depth + 1)) }
@@ -65,7 +69,6 @@ public enum CBORValueCodec {
             }
             return .array(elements)
         case CBORHead.map:
-            guard depth < WampValue.maxDepth else { throw tooDeep(start) }
             var members: [WampValue.Member] = []
             if head.isIndefinite {
                 while !(try atBreak(&reader)) { members.append(try decodeMember(&reader, depth: depth)) }
@@ -76,10 +79,7 @@ public enum CBORValueCodec {
             }
             return .map(members)
         case CBORHead.tag:
-            guard head.argument == CBORHead.selfDescribeTag else {
-                throw CBORFailure(reason: "CBOR tag \(head.argument) has no equivalent in the other serializers", position: start)
-            }
-            return try decodeItem(&reader, depth: depth)
+            throw CBORFailure(reason: "CBOR tag \(head.argument) has no equivalent in the other serializers", position: start)
         default:
             if let double = head.floatValue { return .double(double) }
             switch head.additionalInfo {
@@ -136,6 +136,7 @@ public enum CBORValueCodec {
     // MARK: Encoding
 
     private static func encode(_ value: WampValue, depth: Int, into buffer: inout ByteBuffer) throws(PayloadConversionError) {
+        guard depth <= WampValue.maxDepth else { throw PayloadConversionError("nesting deeper than \(WampValue.maxDepth) levels") }
         switch value {
         case .null: CBORWriter.null(into: &buffer)
         case .bool(let bool): CBORWriter.bool(bool, into: &buffer)
@@ -145,11 +146,9 @@ public enum CBORValueCodec {
         case .string(let string): CBORWriter.text(string, into: &buffer)
         case .binary(let bytes): CBORWriter.binary(bytes, into: &buffer)
         case .array(let elements):
-            guard depth < WampValue.maxDepth else { throw PayloadConversionError("nesting deeper than \(WampValue.maxDepth) levels") }
             CBORWriter.head(CBORHead.array, UInt64(elements.count), into: &buffer)
             for element in elements { try encode(element, depth: depth + 1, into: &buffer) }
         case .map(let members):
-            guard depth < WampValue.maxDepth else { throw PayloadConversionError("nesting deeper than \(WampValue.maxDepth) levels") }
             CBORWriter.head(CBORHead.map, UInt64(members.count), into: &buffer)
             for member in members {
                 CBORWriter.text(member.key, into: &buffer)

@@ -69,7 +69,7 @@ enum CBORWriter {
     // MARK: jansson values (Details, Options, Extra)
 
     /// A jansson value as CBOR: objects as text-keyed maps, reals as floats, and strings that
-    /// are WAMP's JSON spelling of binary (`WampBinaryString`) as byte strings again.
+    /// are WAMP's JSON spelling of binary (`BinaryText`) as byte strings again.
     ///
     /// Recursive: jansson trees here were built by the router or decoded within
     /// `JSONTextScanner.maximumDepth`, the same bound jansson's own dump recurses to.
@@ -92,9 +92,9 @@ enum CBORWriter {
             let bytes = UnsafeBufferPointer(
                 start: UnsafeRawPointer(json_string_value(value)!).assumingMemoryBound(to: UInt8.self),
                 count: json_string_length(value))
-            if let count = WampBinaryString.decodedCount(bytes) {
-                head(CBORHead.byteString, UInt64(count), into: &buffer)
-                WampBinaryString.decode(bytes, into: &buffer)
+            // Only a string that starts with NUL can be binary, so text costs one byte compare.
+            if bytes.first == 0, let binary = BinaryText.decode(UnsafeRawBufferPointer(bytes)) {
+                self.binary(binary, into: &buffer)
             } else {
                 text(bytes, into: &buffer)
             }

@@ -39,7 +39,7 @@ final class CBORConversionTests: XCTestCase {
                        .array([.string("abc"), .map([.init("a", .bool(true))])]))
     }
 
-    func testByteStringsBecomeWampBinaryStringsAndBack() throws {
+    func testByteStringsBecomeBinaryTextAndBack() throws {
         let json = try toJSON("814401 02 03ff")
         XCTAssertEqual(T.value(json: json), .array([.string("\u{0}AQID/w==")]))
         XCTAssertEqual(try toCBOR(json), "814401" + "0203ff")

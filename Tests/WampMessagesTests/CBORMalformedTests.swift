@@ -117,6 +117,19 @@ final class CBORMalformedTests: XCTestCase {
         assertInvalid("84 10 01 " + String(repeating: "a1 6161 ", count: limit) + "a0 6174", containing: "nesting deeper")
         // Tags nest without containers; a long chain is only bounded by the bytes it takes.
         assertInvalid("85 10 01 a0 6174 " + String(repeating: "c1", count: 100_000), containing: "truncated")
+        // Self-describe tags are skipped in a loop: a long chain costs no stack.
+        var selfDescribed = ByteBuffer()
+        for _ in 0..<200_000 { selfDescribed.writeBytes([0xD9, 0xD9, 0xF7]) }
+        var value = selfDescribed
+        value.writeInteger(UInt8(0x80))
+        XCTAssertNoThrow(try CBORValueCodec.decode(value))
+        var hello = T.bytes("83 01 6172 a1 6161")
+        hello.writeImmutableBuffer(selfDescribed)
+        hello.writeInteger(UInt8(0x01))
+        XCTAssertThrowsError(try CBORMessageDecoder.decode(hello, limits: MessageDecoder.Limits(maxOptionsBytes: 1024))) { error in
+            XCTAssertEqual((error as? WampDecodeError)?.kind, .optionsTooLarge)
+        }
+        XCTAssertNoThrow(try CBORMessageDecoder.decode(hello, limits: MessageDecoder.Limits(maxOptionsBytes: 1 << 30)))
     }
 
     func testHugeDeclaredLengthsAreRefusedBeforeAnyAllocation() {

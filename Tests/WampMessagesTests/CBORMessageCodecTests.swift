@@ -63,7 +63,7 @@ final class CBORMessageCodecTests: XCTestCase {
         XCTAssertEqual(call.payload.argumentsKwBytes.map(T.hex), "a1616b6176")
     }
 
-    func testByteStringsInOptionsBecomeWampBinaryStringsAndComeBackAsBytes() throws {
+    func testByteStringsInOptionsBecomeBinaryTextAndComeBackAsBytes() throws {
         // [16, 1, {"key": h'000102ff', "empty": h''}, "t"]
         let cbor = T.bytes("84 10 01 a2 636b6579 44000102ff 65656d707479 40 6174")
         guard case .publish(let publish) = try decode(cbor) else { return XCTFail("not a PUBLISH") }

@@ -173,15 +173,18 @@ final class CBORValueCodecTests: XCTestCase {
     }
 
     func testDepthIsBoundedByWampValueMaxDepth() throws {
+        // As JSONValueCodec counts: an item may sit inside at most maxDepth containers.
         let depth = WampValue.maxDepth
-        let deepest = String(repeating: "81", count: depth - 1) + "80"
-        XCTAssertNoThrow(try decode(deepest))
-        assertRefused(String(repeating: "81", count: depth) + "80", containing: "nesting deeper than \(depth)")
-        assertRefused(String(repeating: "9f", count: depth + 1), containing: "nesting deeper")
-        assertRefused(String(repeating: "a16161", count: depth) + "a0", containing: "nesting deeper")
+        XCTAssertNoThrow(try decode(String(repeating: "81", count: depth) + "80"))
+        XCTAssertNoThrow(try decode(String(repeating: "81", count: depth) + "01"))
+        assertRefused(String(repeating: "81", count: depth + 1) + "80", containing: "nesting deeper than \(depth)")
+        assertRefused(String(repeating: "81", count: depth + 1) + "01", containing: "nesting deeper than \(depth)")
+        assertRefused(String(repeating: "9f", count: depth + 2), containing: "nesting deeper")
+        assertRefused(String(repeating: "a16161", count: depth + 1) + "a0", containing: "nesting deeper")
 
         var value = WampValue.array([])
         for _ in 0..<depth { value = .array([value]) }
-        XCTAssertThrowsError(try T.encode(value))
+        XCTAssertNoThrow(try T.encode(value))
+        XCTAssertThrowsError(try T.encode(.array([value])))
     }
 }
