@@ -8,7 +8,7 @@ public enum CBORMessageEncoder {
     public static func encode(_ message: WampMessage) throws(PayloadConversionError) -> ByteBuffer {
         var payload = message.payload ?? .empty
         if payload.serialization != .cbor { payload = try payload.converted(to: .cbor) }
-        var buffer = ByteBufferAllocator().buffer(capacity: 64 + payload.byteCount)
+        var buffer = ByteBufferAllocator().buffer(capacity: 128 + payload.byteCount)
         let payloadCount = payload.argumentsKwBytes != nil ? 2 : payload.argumentsBytes != nil ? 1 : 0
         func start(_ fields: Int) {
             CBORWriter.head(CBORHead.array, UInt64(fields + 1), into: &buffer)
