@@ -123,3 +123,60 @@ basic_profile_rows() {
         fi
     done
 }
+
+# callgrind_pubsub_instructions WORK PORT SUBSCRIBERS PUBLICATIONS BINARY ARGS...: router
+# instructions per delivered EVENT of BINARY (started with ARGS, listening on 127.0.0.1:PORT) under
+# callgrind, like callgrind_rpc_instructions: wamp-bench pubsub with SUBSCRIBERS subscribers,
+# acknowledged publications one at a time (--ack --window 1, so each publication's fan-out and
+# flushes happen alike in every run), fixed work (--publications). Three runs, a dump after each:
+# a warm-up of 20 publications, one of 0 (session set-up and teardown only) and one of
+# PUBLICATIONS; the figure is (third - second) / (PUBLICATIONS x SUBSCRIBERS). Client options as
+# BENCH_CALLGRIND_CLIENT there. Sets BENCH_CALLGRIND_FIGURE; returns 1 without a figure.
+callgrind_pubsub_instructions() {
+    local work=$1 port=$2 subscribers=$3 publications=$4 binary=$5 pid ok=1 n
+    shift 5
+    BENCH_CALLGRIND_FIGURE="n/a (valgrind or cc not installed)"
+    if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null || ! command -v cc >/dev/null; then
+        return 1
+    fi
+    cp "$binary" "$work/cg-router" && strip --strip-debug "$work/cg-router"
+    [[ -f "$work/sigsuspend_shim.so" ]] ||
+        cc -shared -fPIC -O2 -o "$work/sigsuspend_shim.so" interop/leakcheck/sigsuspend_shim.c -ldl
+    rm -f "$work"/cg.out.*
+    SWIFT_BACKTRACE=enable=no LD_PRELOAD="$work/sigsuspend_shim.so" valgrind --tool=callgrind \
+        --callgrind-out-file="$work/cg.out.%p" "$work/cg-router" "$@" >"$work/callgrind.log" 2>&1 &
+    pid=$!
+    BENCH_CALLGRIND_PID=$pid
+    if wait_port "$port" 60 "$pid" 2>>"$work/callgrind.log"; then
+        for n in 20 0 "$publications"; do
+            # shellcheck disable=SC2086
+            if ! timeout 600 "$BENCH_BIN_DIR/wamp-bench" pubsub ${BENCH_CALLGRIND_CLIENT:---url ws://127.0.0.1:$port/} \
+                --subscribers "$subscribers" --ack --window 1 --publications "$n" --duration 500 --setup-timeout 120 \
+                --label "callgrind pubsub $n" >>"$work/callgrind-runs.log" 2>&1 \
+                || ! callgrind_control -d "$pid" >/dev/null 2>&1; then
+                ok=0; break
+            fi
+        done
+    else
+        ok=0
+    fi
+    stop_pid "$pid" 20
+    BENCH_CALLGRIND_PID=
+    if [[ $ok == 0 ]]; then
+        BENCH_CALLGRIND_FIGURE="n/a (callgrind run failed: $(grep -h -m1 -E 'error' "$work/callgrind-runs.log" 2>/dev/null | head -1 || true))"
+        return 1
+    fi
+    BENCH_CALLGRIND_FIGURE=$(python3 - "$work" "$((publications * subscribers))" <<'PY'
+import glob, sys
+dumps = sorted(glob.glob(sys.argv[1] + "/cg.out.*.[0-9]*"), key=lambda p: int(p.rsplit(".", 1)[1]))
+totals = []
+for d in dumps:
+    for line in open(d, errors="replace"):
+        if line.startswith(("summary:", "totals:")):
+            totals.append(int(line.split()[1]))
+            break
+print(f"{(totals[2] - totals[1]) / int(sys.argv[2]):.0f}" if len(totals) >= 3 else "n/a (callgrind dumps not found)")
+PY
+)
+    [[ $BENCH_CALLGRIND_FIGURE != n/a* ]]
+}

@@ -80,29 +80,36 @@ stop_pid "$router_pid" 10
 router_pid=
 
 # Router instructions per RPC round trip (callgrind, 1 caller x window 1, 1,000 calls warm-up then
-# 5,000 measured; callgrind_rpc_instructions in bench/lib.sh) per configuration: the figure machine
-# noise does not move. CALLGRIND=0 skips it.
+# 5,000 measured; callgrind_rpc_instructions in bench/lib.sh) and per delivered EVENT (100
+# subscribers, 200 acknowledged publications one at a time; callgrind_pubsub_instructions) per
+# configuration: the figures machine noise does not move. CALLGRIND=0 skips them.
 : >"$out/instructions.txt"
 if [[ "${CALLGRIND:-1}" == 1 ]] && command -v valgrind >/dev/null && command -v cc >/dev/null; then
     BENCH_CALLGRIND_PID=
     trap 'cleanup; if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi' EXIT
-    for config in wsjson wsmsgpack rsmsgpack; do
-        [[ $config != rs* || ${#rs_args[@]} -gt 0 ]] || continue
-        cg_port=$(free_port) cg_rs_port=$(free_port)
-        case $config in
-            wsjson) BENCH_CALLGRIND_CLIENT="--url ws://127.0.0.1:$cg_port/ --serializer json" ;;
-            wsmsgpack) BENCH_CALLGRIND_CLIENT="--url ws://127.0.0.1:$cg_port/ --serializer msgpack" ;;
-            rsmsgpack) BENCH_CALLGRIND_CLIENT="--transport rawsocket --url tcp://127.0.0.1:$cg_rs_port --serializer msgpack" ;;
-        esac
-        cg_args=(--host 127.0.0.1 --port "$cg_port" --no-compression --log-level warning)
-        [[ ${#rs_args[@]} -eq 0 ]] || cg_args+=(--rawsocket-port "$cg_rs_port")
-        mkdir -p "$out/callgrind-$config"
-        if callgrind_rpc_instructions "$out/callgrind-$config" "$cg_port" 1000 5000 "$binary" "${cg_args[@]}"; then
-            echo "$config $BENCH_CALLGRIND_FIGURE" >>"$out/instructions.txt"
-        else
-            echo "$config n/a: $BENCH_CALLGRIND_FIGURE" >>"$out/instructions.txt"
-        fi
-        rm -f "$out/callgrind-$config/cg-router"
+    for kind in rpc pubsub; do
+        for config in wsjson wsmsgpack rsmsgpack mixed; do
+            [[ $config != rs* || ${#rs_args[@]} -gt 0 ]] || continue
+            [[ $config != mixed || $kind == pubsub ]] || continue
+            cg_port=$(free_port) cg_rs_port=$(free_port)
+            case $config in
+                wsjson) BENCH_CALLGRIND_CLIENT="--url ws://127.0.0.1:$cg_port/ --serializer json" ;;
+                wsmsgpack) BENCH_CALLGRIND_CLIENT="--url ws://127.0.0.1:$cg_port/ --serializer msgpack" ;;
+                rsmsgpack) BENCH_CALLGRIND_CLIENT="--transport rawsocket --url tcp://127.0.0.1:$cg_rs_port --serializer msgpack" ;;
+                mixed) BENCH_CALLGRIND_CLIENT="--url ws://127.0.0.1:$cg_port/ --serializer json --subscriber-serializers json,msgpack,cbor" ;;
+            esac
+            cg_args=(--host 127.0.0.1 --port "$cg_port" --no-compression --log-level warning)
+            [[ ${#rs_args[@]} -eq 0 ]] || cg_args+=(--rawsocket-port "$cg_rs_port")
+            work="$out/callgrind-$kind-$config"
+            mkdir -p "$work"
+            if [[ $kind == rpc ]]; then
+                callgrind_rpc_instructions "$work" "$cg_port" 1000 5000 "$binary" "${cg_args[@]}" || true
+            else
+                callgrind_pubsub_instructions "$work" "$cg_port" 100 200 "$binary" "${cg_args[@]}" || true
+            fi
+            echo "$kind $config $BENCH_CALLGRIND_FIGURE" | tee -a "$out/instructions.txt"
+            rm -f "$work/cg-router" "$work"/cg.out.*
+        done
     done
     unset BENCH_CALLGRIND_CLIENT
 fi

@@ -68,18 +68,37 @@ def table(out):
             lines.append(f"| {title} | {name} | {fmt(median(records, metric))} | {fmt(median(records, 'router_cpu_cores'), 2)} | "
                          f"{fmt(per_cpu)} | {ratio(per_cpu, base)} | {fmt(1e6 / per_cpu if per_cpu else None, 2)} | "
                          f"{bad - lost} / {lost} |")
-    instructions = os.path.join(out, "serializers", "instructions.txt")
-    if os.path.exists(instructions) and open(instructions).read().strip():
-        figures = dict(line.split(" ", 1) for line in open(instructions).read().splitlines() if " " in line)
-        lines += ["", "Router instructions per RPC round trip (callgrind, 1 caller x window 1, 1,000 calls warm-up then "
-                  "5,000 measured; not moved by machine noise):", "",
-                  "| configuration | instructions per RPC | vs WS+JSON |", "|---|---:|---:|"]
-        base = figures.get("wsjson", "")
-        for config, figure in figures.items():
-            vs = f"{int(figure) / int(base):.3f}x" if figure.isdigit() and base.isdigit() else "n/a"
-            lines.append(f"| {CONFIGS.get(config, config)} | {int(figure):,} | {vs} |" if figure.isdigit()
-                         else f"| {CONFIGS.get(config, config)} | {figure} | n/a |")
+    figures = instruction_figures(out)
+    if figures:
+        lines += ["", "Router instructions (callgrind; not moved by machine noise): per RPC round trip (1 caller x "
+                  "window 1, 1,000 calls warm-up then 5,000 measured) and per delivered EVENT (100 subscribers, "
+                  "200 acknowledged publications one at a time, session set-up subtracted):", "",
+                  "| configuration | per RPC | vs WS+JSON | per EVENT | vs WS+JSON |", "|---|---:|---:|---:|---:|"]
+        for config, name in CONFIGS.items():
+            rpc, event = figures.get(("rpc", config)), figures.get(("pubsub", config))
+            if rpc is None and event is None:
+                continue
+            cells = []
+            for kind, figure in (("rpc", rpc), ("pubsub", event)):
+                base = figures.get((kind, "wsjson"))
+                if isinstance(figure, int):
+                    cells += [f"{figure:,}", f"{figure / base:.3f}x" if isinstance(base, int) else "n/a"]
+                else:
+                    cells += [figure or "-", "n/a"]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def instruction_figures(out):
+    """{(kind, config): instructions (int) or why there is none (str)} from instructions.txt."""
+    path = os.path.join(out, "serializers", "instructions.txt")
+    figures = {}
+    if os.path.exists(path):
+        for line in open(path).read().splitlines():
+            parts = line.split(" ", 2)
+            if len(parts) == 3:
+                figures[(parts[0], parts[1])] = int(parts[2]) if parts[2].isdigit() else parts[2]
+    return figures
 
 
 def targets(out):

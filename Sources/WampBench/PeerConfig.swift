@@ -16,6 +16,8 @@ struct PeerConfig: Sendable {
     var payloadBytes = 0
     /// Caller: stop after this many calls (fixed-work runs).
     var callBudget: Int?
+    /// Publisher: stop after this many publications (fixed-work runs).
+    var publicationBudget: Int?
     /// The WAMP serialization this peer speaks (WebSocket subprotocol or RawSocket serializer id).
     var serialization = WampSerialization.json
 

@@ -279,6 +279,8 @@ struct PubSubCommand: AsyncParsableCommand {
     @Option(help: "At max rate: publications whose events may be undelivered at once.") var maxInFlight = 64
     @Option(help: "Extra payload bytes per event (a string argument).") var payloadBytes = 0
     @Option(help: "Seconds to wait for undelivered events after the run.") var drain: Double = 5
+    @Option(help: "Fixed work: publish exactly this many publications (no warmup; --duration is then the time limit).")
+    var publications: Int?
     @Option(help: "Serializer of the publisher (default --serializer).") var publisherSerializer: String?
     @Option(help: "Serializers of the subscribers, round robin (e.g. json,msgpack,cbor; default --serializer).")
     var subscriberSerializers: String?
@@ -291,6 +293,7 @@ struct PubSubCommand: AsyncParsableCommand {
             throw ValidationError("--publisher-serializer takes one serializer")
         }
         if let rate, rate <= 0 || rate > 10_000_000 { throw ValidationError("--rate must be > 0") }
+        if let publications, publications < 0 { throw ValidationError("--publications must be >= 0") }
     }
 
     func run() async throws {
@@ -308,6 +311,7 @@ struct PubSubCommand: AsyncParsableCommand {
         config.acknowledge = ack
         config.rate = rate
         config.payloadBytes = payloadBytes
+        config.publicationBudget = publications
         let shared = PubSubShared(subscribers: subscribers, capEvents: rate == nil ? maxInFlight * subscribers : nil)
         let subs = (0..<subscribers).map {
             WampPeer(role: .subscriber, stats: loops.slot($0 + 1),
@@ -319,11 +323,22 @@ struct PubSubCommand: AsyncParsableCommand {
         try await open([publisher], endpoint: endpoint, parallel: 1, timeout: common.setupTimeout)
 
         try await loops.setRunning(true)
-        publisher.loop.execute { publisher.start() }
-        await sleep(seconds: common.warmup)
-        let cpu = CPUWindow(routerPid: common.routerPid)
-        try await loops.startMeasuring()
-        await sleep(seconds: common.duration)
+        let cpu: CPUWindow
+        if let publications {
+            cpu = CPUWindow(routerPid: common.routerPid)
+            try await loops.startMeasuring()
+            publisher.loop.execute { publisher.start() }
+            let end = nowNanos() + UInt64(common.duration * 1e9)
+            while shared.delivered.load(ordering: .relaxed) < publications * subscribers && nowNanos() < end {
+                await sleep(seconds: 0.005)
+            }
+        } else {
+            publisher.loop.execute { publisher.start() }
+            await sleep(seconds: common.warmup)
+            cpu = CPUWindow(routerPid: common.routerPid)
+            try await loops.startMeasuring()
+            await sleep(seconds: common.duration)
+        }
         let snap = try await loops.stopMeasuring()
         let usage = cpu.finish()
         try await loops.setRunning(false)

@@ -213,6 +213,7 @@ final class WampPeer: WebSocketMessageHandler, RawSocketBenchDelegate, @unchecke
     // MARK: sending
 
     var budgetLeft: Bool { config.callBudget.map { sentCalls < $0 } ?? true }
+    private var publicationsLeft: Bool { config.publicationBudget.map { Int(published) < $0 } ?? true }
 
     func sendCall() {
         sentCalls += 1
@@ -252,7 +253,7 @@ final class WampPeer: WebSocketMessageHandler, RawSocketBenchDelegate, @unchecke
                 rateTask = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(500)) { [self] task in
                     guard stats.running, state == .ready else { task.cancel(); return }
                     let due = Int(Double(nowNanos() - rateStart) / 1e9 * rate) - Int(published)
-                    for _ in 0..<min(max(due, 0), 10_000) { publish() }
+                    for _ in 0..<min(max(due, 0), 10_000) where publicationsLeft { publish() }
                 }
             } else {
                 pump()
@@ -265,7 +266,7 @@ final class WampPeer: WebSocketMessageHandler, RawSocketBenchDelegate, @unchecke
     func pump() {
         guard role == .publisher, config.rate == nil else { return }
         var burst = 0
-        while stats.running && state == .ready {
+        while stats.running && state == .ready && publicationsLeft {
             if config.acknowledge && outstanding >= config.window { return }
             if let shared, let cap = shared.capEvents {
                 let inFlight = shared.sentEvents.load(ordering: .relaxed) - shared.delivered.load(ordering: .relaxed)
