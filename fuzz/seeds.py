@@ -488,3 +488,65 @@ for name, data in AUTH.items():
 if __name__ == "__main__":
     for target in sorted(os.listdir(ROOT)):
         print(target, len(os.listdir(os.path.join(ROOT, target))), "files")
+
+
+# --- CBOR decoder: one wamp.2.cbor message (or any CBOR value) per file ---------------------------
+def cbor_head(major, argument):
+    if argument < 24:
+        return bytes([major << 5 | argument])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if argument < 1 << (8 * size):
+            return bytes([major << 5 | info]) + argument.to_bytes(size, "big")
+    raise ValueError("beyond 64 bits")
+
+
+def cbor(value):
+    if value is None:
+        return b"\xf6"
+    if value is True or value is False:
+        return b"\xf5" if value else b"\xf4"
+    if isinstance(value, int):
+        return cbor_head(0, value) if value >= 0 else cbor_head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, bytes):
+        return cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        data = value.encode()
+        return cbor_head(3, len(data)) + data
+    if isinstance(value, list):
+        return cbor_head(4, len(value)) + b"".join(cbor(v) for v in value)
+    if isinstance(value, dict):
+        return cbor_head(5, len(value)) + b"".join(cbor(k) + cbor(v) for k, v in value.items())
+    raise TypeError(value)
+
+
+CBOR_SEEDS = {
+    "hello": cbor([1, "realm1", {"roles": {"caller": {}, "subscriber": {}}, "authmethods": ["anonymous"]}]),
+    "welcome": cbor([2, 9129137332, {"roles": {"broker": {}, "dealer": {}}}]),
+    "error": cbor([8, 48, 7814135, {}, "com.myapp.error", ["Object is write protected."], {"severity": 3}]),
+    "publish": cbor([16, 239714735, {"acknowledge": True, "exclude": [1, 2]}, "com.myapp.topic1",
+                     ["Hello, world!", 1.5, -300, b"\x00\x01\xff"], {"color": "orange", "sizes": [23, 42, 7]}]),
+    "publish_binary_option": cbor([16, 1, {"key": b"\x00\x01\x02\xff"}, "com.t"]),
+    "subscribe": cbor([32, 713845233, {"match": "prefix"}, "com.myapp"]),
+    "unsubscribed_details": cbor([35, 0, {"subscription": 5512315355, "reason": "wamp.subscription.revoked"}]),
+    "call": cbor([48, 7814135, {"timeout": 1000}, "com.myapp.user.new", ["johnny"], {"firstname": "John"}]),
+    "result_half_float": bytes.fromhex("8418321a00773bf7a081f93e00"),
+    "yield_kwargs_only": cbor([70, 6131533, {}, [], {"a": {"b": [None, True, False, 0.1]}}]),
+    "indefinite": bytes.fromhex("9f1001bf616101ff7f62636f636d2e74ff9f5f4101ffffbfffff"),
+    "self_describe": bytes.fromhex("d9d9f7831101") + cbor(2),
+    "big_integers": cbor([48, 1, {"timeout": 2**64 - 1}, "p", [2**64 - 1, -2**63]]),
+    "tags_in_payload": bytes.fromhex("861001a06174" "82c11a514b67b0f7" "a10102"),
+    "bad_truncated": cbor([16, 1, {}, "com.t", ["abc"]])[:-2],
+    "bad_reserved_info": bytes.fromhex("8311011c"),
+    "bad_utf8": bytes.fromhex("841001a062c328"),
+    "bad_chunk": bytes.fromhex("851001a06174817f4161ff"),
+    "bad_stray_break": bytes.fromhex("831101ff"),
+    "bad_huge_array": bytes.fromhex("851001a061749bffffffffffffffff"),
+    "bad_huge_string": bytes.fromhex("841001a07bffffffffffffffff"),
+    "bad_deep": bytes.fromhex("851001a06174") + b"\x81" * 2100 + b"\x80",
+    "bad_tag_in_options": bytes.fromhex("8301667265616c6d31a16161c100"),
+    "bad_id_too_big": cbor([17, 2**64 - 1, 1]),
+}
+for name, data in CBOR_SEEDS.items():
+    write("FuzzCBORDecoder", name, data)
