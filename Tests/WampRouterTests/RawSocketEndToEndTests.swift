@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import RawSocketIO
+import WampRouter
+import XCTest
+
+/// The router with a RawSocket TCP listener and a Unix one: HELLO/WELCOME and a CALL with JSON
+/// across both, and the transport's own rules end to end.
+final class RawSocketEndToEndTests: XCTestCase {
+    private var router: WampRouter!
+    private var socketPath = ""
+
+    override func setUp() async throws {
+        socketPath = NSTemporaryDirectory() + "wamp-rs-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        var configuration = RouterConfiguration()
+        configuration.port = 0
+        configuration.rawSocketPort = 0
+        configuration.rawSocketUnixPath = socketPath
+        configuration.maxMessageSize = 1 << 16
+        configuration.eventLoopThreads = 2
+        configuration.shutdownGracePeriod = .milliseconds(500)
+        var logger = Logger(label: "test-router")
+        logger.logLevel = .warning
+        router = try await WampRouter.start(configuration: configuration, logger: logger)
+    }
+
+    override func tearDown() async throws {
+        await router?.shutdown()
+        router = nil
+    }
+
+    private var tcp: RawSocketClient.Endpoint { .tcp(host: "127.0.0.1", port: router.rawSocketPorts[0]) }
+
+    private static let hello = #"[1,"realm1",{"roles":{"caller":{},"callee":{},"publisher":{},"subscriber":{}}}]"#
+
+    func testHelloWelcomeAndACallAcrossTCPAndUnix() async throws {
+        let callee = try await RawSocketPeer.connect(.unix(path: socketPath))
+        XCTAssertEqual(callee.connection.maxOutboundMessageSize, 1 << 16, "the router announces its --max-message-size")
+        callee.send(Self.hello)
+        XCTAssertTrue(try await callee.nextText().hasPrefix("[2,"), "WELCOME")
+        callee.send(#"[64,1,{},"com.example.add"]"#)
+        let registered = try await callee.nextText()
+        XCTAssertTrue(registered.hasPrefix("[65,1,"), registered)
+
+        let caller = try await RawSocketPeer.connect(tcp)
+        caller.send(Self.hello)
+        XCTAssertTrue(try await caller.nextText().hasPrefix("[2,"), "WELCOME")
+        caller.send(#"[48,7,{},"com.example.add",[2,3]]"#)
+        let invocation = try await callee.nextText()
+        XCTAssertTrue(invocation.hasPrefix("[68,"), invocation)
+        XCTAssertTrue(invocation.hasSuffix(",[2,3]]"), invocation)
+        let requestID = invocation.dropFirst(4).prefix { $0 != "," }
+        callee.send("[70,\(requestID),{},[5]]")
+        XCTAssertEqual(try await caller.nextText(), "[50,7,{},[5]]")
+    }
+
+    func testPingIsAnsweredAndTheRouterNeverPings() async throws {
+        let peer = try await RawSocketPeer.connect(tcp)
+        peer.connection.sendPing(ByteBuffer(bytes: [1, 2, 3]))
+        XCTAssertEqual(try await peer.next(), .pong([1, 2, 3]))
+        peer.send(Self.hello)
+        XCTAssertTrue(try await peer.nextText().hasPrefix("[2,"))
+    }
+
+    func testUnsupportedSerializerIsRefusedWithError1() async throws {
+        do {
+            _ = try await RawSocketPeer.connect(tcp, serializer: 5)
+            XCTFail("FlatBuffers accepted")
+        } catch let error as RawSocketClientError {
+            XCTAssertEqual(error, .refused(code: 1))
+        }
+    }
+
+    func testMessageOverTheAnnouncedLengthClosesTheConnection() async throws {
+        let peer = try await RawSocketPeer.connect(tcp)
+        peer.send(Self.hello)
+        XCTAssertTrue(try await peer.nextText().hasPrefix("[2,"))
+        // The client's transport refuses to send a payload over the router's maximum, so the
+        // over-long frame goes as a prepared frame behind an empty payload: the router must fail it.
+        let frame = RawSocketFrameWriter.frame(payload: ByteBuffer(repeating: 0x20, count: (1 << 16) + 1))
+        peer.connection.send(ByteBuffer(), preparedFrame: frame)
+        XCTAssertEqual(try await peer.next(), .closed)
+    }
+
+    func testUnixSocketFileIsOwnerOnlyAndRemovedAtShutdown() async throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: socketPath)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        await router.shutdown()
+        router = nil
+        XCTAssertFalse(FileManager.default.fileExists(atPath: socketPath))
+    }
+}
