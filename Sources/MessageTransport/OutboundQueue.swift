@@ -5,7 +5,7 @@ import Synchronization
 
 /// What an `OutboundQueue` hands its items to, on the connection's event loop: the channel
 /// handler that frames and writes them.
-package protocol OutboundSink<Item>: AnyObject {
+package protocol OutboundSink<Item>: AnyObject, SendableMetatype {
     associatedtype Item
     /// Writes one item now (the sink does its own backlog accounting and flush batching).
     func deliverOutbound(_ item: Item)
@@ -81,9 +81,8 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
             }
             return
         }
-        enum Next { case nothing, hop, discard, discardAndHop }
         let maxBacklogBytes = self.maxBacklogBytes
-        let next = self.crossLoop.withLockedValue { queue -> Next in
+        let next = self.crossLoop.withLockedValue { queue -> CrossLoopNext in
             // Overflowed is for good: the connection is closing, so this is dropped and counted.
             if queue.closed || queue.overflowed { return .discard }
             let overflows = queue.bytes > 0 && queue.bytes + bytes > maxBacklogBytes
@@ -181,3 +180,6 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
                         metadata: ["dropped": "\(count)"])
     }
 }
+
+/// What a cross-thread send does after queueing.
+private enum CrossLoopNext { case nothing, hop, discard, discardAndHop }

@@ -39,29 +39,34 @@ final class RawSocketEndToEndTests: XCTestCase {
         let callee = try await RawSocketPeer.connect(.unix(path: socketPath))
         XCTAssertEqual(callee.connection.maxOutboundMessageSize, 1 << 16, "the router announces its --max-message-size")
         callee.send(Self.hello)
-        XCTAssertTrue(try await callee.nextText().hasPrefix("[2,"), "WELCOME")
+        let reply1 = try await callee.nextText()
+        XCTAssertTrue(reply1.hasPrefix("[2,"), "WELCOME")
         callee.send(#"[64,1,{},"com.example.add"]"#)
         let registered = try await callee.nextText()
         XCTAssertTrue(registered.hasPrefix("[65,1,"), registered)
 
         let caller = try await RawSocketPeer.connect(tcp)
         caller.send(Self.hello)
-        XCTAssertTrue(try await caller.nextText().hasPrefix("[2,"), "WELCOME")
+        let reply2 = try await caller.nextText()
+        XCTAssertTrue(reply2.hasPrefix("[2,"), "WELCOME")
         caller.send(#"[48,7,{},"com.example.add",[2,3]]"#)
         let invocation = try await callee.nextText()
         XCTAssertTrue(invocation.hasPrefix("[68,"), invocation)
         XCTAssertTrue(invocation.hasSuffix(",[2,3]]"), invocation)
         let requestID = invocation.dropFirst(4).prefix { $0 != "," }
         callee.send("[70,\(requestID),{},[5]]")
-        XCTAssertEqual(try await caller.nextText(), "[50,7,{},[5]]")
+        let reply3 = try await caller.nextText()
+        XCTAssertEqual(reply3, "[50,7,{},[5]]")
     }
 
     func testPingIsAnsweredAndTheRouterNeverPings() async throws {
         let peer = try await RawSocketPeer.connect(tcp)
         peer.connection.sendPing(ByteBuffer(bytes: [1, 2, 3]))
-        XCTAssertEqual(try await peer.next(), .pong([1, 2, 3]))
+        let reply4 = try await peer.next()
+        XCTAssertEqual(reply4, .pong([1, 2, 3]))
         peer.send(Self.hello)
-        XCTAssertTrue(try await peer.nextText().hasPrefix("[2,"))
+        let reply5 = try await peer.nextText()
+        XCTAssertTrue(reply5.hasPrefix("[2,"))
     }
 
     func testUnsupportedSerializerIsRefusedWithError1() async throws {
@@ -76,12 +81,14 @@ final class RawSocketEndToEndTests: XCTestCase {
     func testMessageOverTheAnnouncedLengthClosesTheConnection() async throws {
         let peer = try await RawSocketPeer.connect(tcp)
         peer.send(Self.hello)
-        XCTAssertTrue(try await peer.nextText().hasPrefix("[2,"))
+        let reply6 = try await peer.nextText()
+        XCTAssertTrue(reply6.hasPrefix("[2,"))
         // The client's transport refuses to send a payload over the router's maximum, so the
         // over-long frame goes as a prepared frame behind an empty payload: the router must fail it.
         let frame = RawSocketFrameWriter.frame(payload: ByteBuffer(repeating: 0x20, count: (1 << 16) + 1))
         peer.connection.send(ByteBuffer(), preparedFrame: frame)
-        XCTAssertEqual(try await peer.next(), .closed)
+        let reply7 = try await peer.next()
+        XCTAssertEqual(reply7, .closed)
     }
 
     func testUnixSocketFileIsOwnerOnlyAndRemovedAtShutdown() async throws {
