@@ -39,7 +39,7 @@ final class RawSocketTransportReaderTests: XCTestCase {
         assertProblem(nodeConfig(transports: #"[{"type": "rawsocket", "endpoint": {"type": "unix", "path": "/\#(long)"}}]"#),
                       path: "workers[0].transports[0].endpoint.path", message: "too long for a Unix socket")
         assertProblem(nodeConfig(transports: #"[{"type": "rawsocket", "endpoint": {"type": "unix", "path": "/s", "mode": 1}}]"#),
-                      path: "workers[0].transports[0].endpoint.mode", message: "")
+                      path: "workers[0].transports[0].endpoint.mode", message: "unknown key")
         assertProblem(nodeConfig(transports: #"[{"type": "rawsocket", "endpoint": {"type": "tcp"}}]"#),
                       path: "workers[0].transports[0].endpoint.port", message: "missing")
         assertProblem(nodeConfig(transports: #"[{"type": "rawsocket"}]"#),
@@ -49,7 +49,7 @@ final class RawSocketTransportReaderTests: XCTestCase {
         assertProblem(nodeConfig(transports: #"[{"type": "rawsocket", "endpoint": {"type": "tcp", "port": 8081}, "max_message_size": 100}]"#),
                       path: "workers[0].transports[0].max_message_size", message: "512")
         assertProblem(nodeConfig(transports: #"[{"type": "rawsocket", "endpoint": {"type": "tcp", "port": 8081}, "paths": {}}]"#),
-                      path: "workers[0].transports[0].paths", message: "")
+                      path: "workers[0].transports[0].paths", message: "unknown key")
     }
 
     func testPortAndSocketClashes() {
