@@ -59,11 +59,12 @@ package struct OutboundBacklog {
         return self.flushPending
     }
 
-    /// Flushes now (and samples the backlog after it).
-    package mutating func flush(context: ChannelHandlerContext) {
+    /// The caller flushes now: `context.flush()`, then `sample(channel:)`. Not one mutating
+    /// method doing both: a flush can call back into the handler (writability changes, a failed
+    /// write closing the channel), which touches the backlog again, so no access to it may span
+    /// the flush.
+    package mutating func flushStarted() {
         self.flushPending = false
-        context.flush()
-        self.sample(channel: context.channel)
     }
 
     /// A write that flushes on its own (a close frame) took over the pending flush.

@@ -96,7 +96,7 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.inRead = false
-        if self.backlog.flushPending { self.backlog.flush(context: context) }
+        if self.backlog.flushPending { self.flushNow(context: context) }
         context.fireChannelReadComplete()
     }
 
@@ -148,7 +148,7 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.closing = true
         self.closeReason = reason
         self.input.clear()
-        if self.backlog.flushPending { self.backlog.flush(context: context) }
+        if self.backlog.flushPending { self.flushNow(context: context) }
         context.close(promise: nil)
     }
 
@@ -200,6 +200,13 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.wrote(frame.readableBytes, context: context)
     }
 
+    /// Not inside a mutating call on `backlog`: the flush may call back into this handler.
+    private func flushNow(context: ChannelHandlerContext) {
+        self.backlog.flushStarted()
+        context.flush()
+        self.backlog.sample(channel: context.channel)
+    }
+
     private func admit(_ size: Int, context: ChannelHandlerContext) -> Bool {
         if self.backlog.admits(size, channel: context.channel) { return true }
         self.backlogOverflowed(pendingBytes: 0)
@@ -211,7 +218,7 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard self.backlog.flushRequested(inRead: self.inRead) else { return }
         context.eventLoop.assumeIsolated().execute {
             guard self.backlog.flushHopRan(), let context = self.context else { return }
-            self.backlog.flush(context: context)
+            self.flushNow(context: context)
         }
     }
 
@@ -237,7 +244,7 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.closing = true
         self.closeReason = reason
         self.connection.outbound.markClosed()
-        if self.backlog.flushPending { self.backlog.flush(context: context) }
+        if self.backlog.flushPending { self.flushNow(context: context) }
         context.close(promise: nil)
     }
 
@@ -279,7 +286,7 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             self.inRead = true
             self.parseInput(context: context)
             self.inRead = wasInRead
-            if !wasInRead && self.backlog.flushPending { self.backlog.flush(context: context) }
+            if !wasInRead && self.backlog.flushPending { self.flushNow(context: context) }
             guard !self.readsPaused else { return }
         }
         if self.readHeld {

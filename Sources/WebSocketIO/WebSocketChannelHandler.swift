@@ -341,7 +341,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func flushNow() {
         guard let context = self.context else { return }
-        self.backlog.flush(context: context)
+        self.backlog.flushStarted()
+        context.flush()
+        self.backlog.sample(channel: context.channel)
     }
 
     func sampleBuffered(context: ChannelHandlerContext) {
