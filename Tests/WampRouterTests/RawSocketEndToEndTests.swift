@@ -98,4 +98,18 @@ final class RawSocketEndToEndTests: XCTestCase {
         router = nil
         XCTAssertFalse(FileManager.default.fileExists(atPath: socketPath))
     }
+
+    func testShutdownSaysGoodbyeToRawSocketSessions() async throws {
+        let peer = try await RawSocketPeer.connect(tcp)
+        peer.send(Self.hello)
+        let welcome = try await peer.nextText()
+        XCTAssertTrue(welcome.hasPrefix("[2,"))
+        let running = router!
+        let shutdown = Task { await running.shutdown() }
+        let goodbye = try await peer.nextText()
+        XCTAssertTrue(goodbye.hasPrefix("[6,") && goodbye.contains("wamp.close.system_shutdown"), goodbye)
+        peer.send(#"[6,{},"wamp.close.goodbye_and_out"]"#)
+        await shutdown.value
+        router = nil
+    }
 }
