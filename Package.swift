@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "WampBench",
             dependencies: [
-                "WampMessages", "WebSocketIO",
+                "WampMessages", "WebSocketIO", "RawSocketIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

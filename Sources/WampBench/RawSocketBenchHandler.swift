@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import RawSocketIO
 
 /// The client side of a WAMP RawSocket connection (spec "RawSocket Transport"), just enough for
 /// the benchmark: the handshake `7F (LENGTH<<4 | SERIALIZER) 00 00`, then frames of one octet
@@ -7,20 +8,20 @@ import NIOPosix
 /// answered with a PONG of the same payload. Writes are batched like the WebSocket stack's: one
 /// flush after the read that caused them, or one per loop tick otherwise.
 ///
-/// A minimal framer of the bench's own: it keeps the generator's hot path to one buffer per
-/// message (the header is written into space the message reserved) and one slice per frame.
+/// The handshake and the frames are RawSocketIO's (`RawSocketClientHandshake`,
+/// `RawSocketFrameParser`, `RawSocketFrameWriter`, the router's own code); this handler only
+/// keeps the generator's hot path to one buffer per message (the header is written into space
+/// the message reserved) and one slice per frame, without RawSocketClient's outbound queue.
 final class RawSocketBenchHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     static let frameHeaderBytes = 4
-    private static let magic: UInt8 = 0x7F
 
     private enum State { case handshaking, open, closed }
 
-    private let serializerID: UInt8
-    /// LENGTH of our handshake: we accept messages up to 2^(9+LENGTH) octets.
-    private let lengthExponent: UInt8
+    private var handshake: RawSocketClientHandshake
+    private let parser: RawSocketFrameParser
     private weak var delegate: (any RawSocketBenchDelegate)?
     private var state = State.handshaking
     private var context: ChannelHandlerContext?
@@ -33,12 +34,10 @@ final class RawSocketBenchHandler: ChannelInboundHandler, @unchecked Sendable {
     private(set) var routerMaxLength = 0
 
     init(serializerID: UInt8, lengthExponent: UInt8, delegate: any RawSocketBenchDelegate) {
-        self.serializerID = serializerID
-        self.lengthExponent = lengthExponent
+        self.handshake = RawSocketClientHandshake(serializer: serializerID, lengthExponent: lengthExponent)
+        self.parser = RawSocketFrameParser(maxLength: RawSocketLength.maxLength(exponent: lengthExponent))
         self.delegate = delegate
     }
-
-    private var maxInbound: Int { 1 << (9 + Int(lengthExponent)) }
 
     /// Connects to `host:port` on `loop` and sends the handshake; the delegate hears the rest.
     static func connect(host: String, port: Int, loop: any EventLoop, serializerID: UInt8, lengthExponent: UInt8,
@@ -59,11 +58,7 @@ final class RawSocketBenchHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        var handshake = context.channel.allocator.buffer(capacity: 4)
-        handshake.writeInteger(Self.magic)
-        handshake.writeInteger(lengthExponent << 4 | serializerID)
-        handshake.writeInteger(UInt16(0))
-        context.writeAndFlush(Self.wrapOutboundOut(handshake), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(bytes: handshake.request)), promise: nil)
         context.fireChannelActive()
     }
 
@@ -76,40 +71,31 @@ final class RawSocketBenchHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         inRead = true
         if state == .handshaking {
-            guard buffer.readableBytes >= 4 else { pending = buffer; return }
-            let reply = buffer.readBytes(length: 4)!
-            guard reply[0] == Self.magic else { return fail("handshake reply without the magic octet: \(reply)") }
-            let serializer = reply[1] & 0x0F
-            let length = reply[1] >> 4
-            if serializer == 0 {
-                return fail("router refused the handshake with error \(length) (1 serializer unsupported, 2 length unacceptable, 3 reserved bits, 4 connection limit)")
+            switch handshake.receive(&buffer) {
+            case .needMore:
+                return
+            case .refused(let code):
+                return fail("router refused the handshake with error \(code) (1 serializer unsupported, 2 length unacceptable, 3 reserved bits, 4 connection limit)")
+            case .invalid(let reason):
+                return fail("invalid handshake reply: \(reason)")
+            case .accepted(let routerMaxLength):
+                self.routerMaxLength = routerMaxLength
+                state = .open
+                delegate?.rawSocketDidOpen(self)
             }
-            guard serializer == serializerID, reply[2] == 0, reply[3] == 0 else {
-                return fail("unexpected handshake reply \(reply)")
-            }
-            routerMaxLength = 1 << (9 + Int(length))
-            state = .open
-            delegate?.rawSocketDidOpen(self)
         }
-        while state == .open, buffer.readableBytes >= Self.frameHeaderBytes {
-            let header = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self)!
-            let type = UInt8(header >> 24) & 0x07
-            let reserved = UInt8(header >> 24) & 0xF0
-            var length = Int(header & 0xFF_FFFF)
-            if header & 0x0800_0000 != 0 {
-                guard length == 0 else { return fail("frame with the X bit and a length") }
-                length = 1 << 24
+        while state == .open {
+            let event: RawSocketFrameParser.Event?
+            do {
+                event = try parser.next(&buffer)
+            } catch {
+                return fail("\(error)")
             }
-            guard reserved == 0 else { return fail("frame with reserved bits set") }
-            guard length <= maxInbound else { return fail("message of \(length) octets over our maximum \(maxInbound)") }
-            guard buffer.readableBytes >= Self.frameHeaderBytes + length else { break }
-            buffer.moveReaderIndex(forwardBy: Self.frameHeaderBytes)
-            let payload = buffer.readSlice(length: length)!
-            switch type {
-            case 0: delegate?.rawSocket(self, didReceive: payload)
-            case 1: writeFrame(type: 2, payload: payload)
-            case 2: break
-            default: return fail("frame of reserved type \(type)")
+            guard let event else { break }
+            switch event {
+            case .message(let payload): delegate?.rawSocket(self, didReceive: payload)
+            case .ping(let payload): writeFrame(type: .pong, payload: payload)
+            case .pong: break
             }
         }
         if state != .closed, buffer.readableBytes > 0 {
@@ -139,7 +125,7 @@ final class RawSocketBenchHandler: ChannelInboundHandler, @unchecked Sendable {
         var framed = message
         let length = framed.readableBytes - Self.frameHeaderBytes
         guard length <= routerMaxLength else { return fail("message of \(length) octets over the router's maximum \(routerMaxLength)") }
-        framed.setInteger(UInt32(length), at: framed.readerIndex)
+        framed.setInteger(RawSocketFrameWriter.header(.message, length: length), at: framed.readerIndex)
         context.write(Self.wrapOutboundOut(framed), promise: nil)
         scheduleFlush()
     }
@@ -149,12 +135,9 @@ final class RawSocketBenchHandler: ChannelInboundHandler, @unchecked Sendable {
         context?.close(promise: nil)
     }
 
-    private func writeFrame(type: UInt8, payload: ByteBuffer) {
-        guard let context else { return }
-        var frame = context.channel.allocator.buffer(capacity: Self.frameHeaderBytes + payload.readableBytes)
-        frame.writeInteger(UInt32(type) << 24 | UInt32(payload.readableBytes))
-        frame.writeImmutableBuffer(payload)
-        context.write(Self.wrapOutboundOut(frame), promise: nil)
+    private func writeFrame(type: RawSocketFrameType, payload: ByteBuffer) {
+        guard context != nil else { return }
+        context!.write(Self.wrapOutboundOut(RawSocketFrameWriter.frame(type, payload: payload)), promise: nil)
         scheduleFlush()
     }
 
