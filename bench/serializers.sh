@@ -23,7 +23,9 @@ trap cleanup EXIT
 
 port=$(free_port)
 rs_args=()
-if "$binary" --help 2>/dev/null | grep -q -- '--rawsocket-port'; then
+# (Captured first: with pipefail, `--help | grep -q` fails when grep exits early.)
+router_help=$("$binary" --help 2>&1 || true)
+if [[ $router_help == *--rawsocket-port* ]]; then
     rs_port=$(free_port)
     rs_args=(--rawsocket-port "$rs_port")
 else
