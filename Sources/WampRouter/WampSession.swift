@@ -48,8 +48,7 @@ final class WampSession: WebSocketMessageHandler, Peer, @unchecked Sendable {
 
     func send(_ message: EncodedMessage) {
         if let cache = message.transportCache {
-            let frame = cache.encoding { WebSocketFrameWriter.preparedFrame(message.bytes, kind: .text) }
-            connection.send(message.bytes, kind: .text, preparedFrame: frame)
+            connection.send(message.bytes, kind: .text, frameCache: cache)
         } else {
             connection.send(message.bytes, kind: .text)
         }

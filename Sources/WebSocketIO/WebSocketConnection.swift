@@ -30,7 +30,7 @@ public final class WebSocketConnection: Sendable {
     let logger: Logger
 
     struct CrossLoopQueue {
-        var items: [(ByteBuffer, WebSocketMessageKind, ByteBuffer?)] = []
+        var items: [(ByteBuffer, WebSocketMessageKind, SharedFrameSource)] = []
         var bytes = 0
         var hopScheduled = false
         var closed = false
@@ -73,19 +73,32 @@ public final class WebSocketConnection: Sendable {
     /// Sends one message. The payload is not copied when sent uncompressed, so one buffer can be
     /// fanned out to many connections.
     public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind = .text) {
-        self.send(payload, kind: kind, preparedFrame: nil)
+        self.send(payload, kind: kind, shared: .none)
     }
 
     /// Sends one message for which the caller may hold the whole frame already
     /// (`WebSocketFrameWriter.preparedFrame`), shared by every connection it goes to: a server
     /// connection that does not compress writes that buffer as it is, in one write.
     public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, preparedFrame: ByteBuffer?) {
+        self.send(payload, kind: kind, shared: preparedFrame.map { .prepared($0) } ?? .none)
+    }
+
+    /// Sends one message that goes to many connections, whose frames `frameCache` builds once:
+    /// a server connection that does not compress writes the shared uncompressed frame, one that
+    /// compresses without context takeover the shared compressed frame for its window size (the
+    /// message is compressed once, not once per connection), one with context takeover
+    /// compresses its own copy.
+    public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, frameCache: any WebSocketFrameCache) {
+        self.send(payload, kind: kind, shared: .cache(frameCache))
+    }
+
+    func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, shared: SharedFrameSource) {
         if self.eventLoop.inEventLoop {
             if self.crossLoopPending.load(ordering: .acquiring) {
                 self.drainCrossLoopQueue()
             }
             if let handler = self.handlerBox.value {
-                handler.sendMessage(payload, kind: kind, preparedFrame: preparedFrame)
+                handler.sendMessage(payload, kind: kind, shared: shared)
             } else {
                 self.discarded(1)
             }
@@ -100,7 +113,7 @@ public final class WebSocketConnection: Sendable {
             if overflows {
                 queue.overflowed = true
             } else {
-                queue.items.append((payload, kind, preparedFrame))
+                queue.items.append((payload, kind, shared))
                 queue.bytes += payload.readableBytes
                 self.crossLoopPending.store(true, ordering: .releasing)
             }
@@ -188,8 +201,8 @@ public final class WebSocketConnection: Sendable {
             handler.backlogOverflowed(pendingCrossLoopBytes: pendingBytes)
             return
         }
-        for (payload, kind, preparedFrame) in handler.drainSpare {
-            handler.sendMessage(payload, kind: kind, preparedFrame: preparedFrame)
+        for (payload, kind, shared) in handler.drainSpare {
+            handler.sendMessage(payload, kind: kind, shared: shared)
         }
         handler.drainSpare.removeAll(keepingCapacity: true)
     }
