@@ -7,7 +7,7 @@ import XCTest
 
 /// A `WebSocketFrameCache` that counts how often each key's frame was made (i.e. for
 /// compressed keys, how often the message was compressed).
-private final class CountingFrameCache: WebSocketFrameCache, @unchecked Sendable {
+final class CountingFrameCache: WebSocketFrameCache, @unchecked Sendable {
     private let lock = NIOLock()
     private var frames: [Int: ByteBuffer] = [:]
     private(set) var made: [Int: Int] = [:]
