@@ -188,10 +188,17 @@ public final class WampClient: Sendable {
     // MARK: Session
 
     /// Says GOODBYE, waits for the router's GOODBYE, then closes the connection. Ends any
-    /// automatic reconnect; while reconnecting it just closes.
-    public func leave(reason: String = "wamp.close.close_realm") async throws {
-        _ = state.markUserClosing()
+    /// automatic reconnect; while reconnecting it just closes. A router that does not answer
+    /// within `timeout` is disconnected instead, so leaving never hangs.
+    public func leave(reason: String = "wamp.close.close_realm", timeout: Duration = .seconds(10)) async throws {
+        state.markUserClosing()
         let goodbye = try state.encode(.goodbye(Goodbye(details: .emptyObject, reason: reason)))
+        let transport = state.currentTransport
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            transport?.close()
+        }
+        defer { timer.cancel() }
         do {
             _ = try await withCheckedThrowingContinuation { continuation in
                 state.awaitGoodbye(continuation)?.send(goodbye)

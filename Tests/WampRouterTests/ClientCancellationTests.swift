@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 import WampClient
 import WampMessages
@@ -133,5 +134,33 @@ final class ClientCancellationTests: RouterTestCase {
         XCTAssertTrue(error is CancellationError, "\(error)")
         let endedValues = try await ended.wait(for: 1)
         XCTAssertEqual(endedValues, ["cancelled"])
+    }
+
+    /// The mode the caller chose is the mode the router acts on: a raw callee sees it in INTERRUPT.
+    func testTheChosenModeReachesTheCalleeInInterrupt() async throws {
+        let callee = try await RawPeer.connect(port: port)
+        callee.send(AdvancedProfileTests.calleeHello)
+        guard case .text(let welcome) = try await callee.next(), welcome.hasPrefix("[2,") else { return XCTFail("no WELCOME") }
+        callee.send(#"[64,1,{},"com.example.raw"]"#)
+        guard case .text(let registered) = try await callee.next(), registered.hasPrefix("[65,") else { return XCTFail("no REGISTERED") }
+        let caller = try await client()
+        for mode in [WampClient.CancelMode.kill, .killnowait] {
+            let task = Task { try await caller.call("com.example.raw", cancelMode: mode) }
+            guard case .invocation(let invocation) = try await nextMessage(callee) else { return XCTFail("no INVOCATION") }
+            task.cancel()
+            guard case .interrupt(let interrupt) = try await nextMessage(callee) else { return XCTFail("no INTERRUPT") }
+            XCTAssertEqual(interrupt.request, invocation.request)
+            XCTAssertEqual(interrupt.options.string("mode"), mode.rawValue)
+            let outcome = await task.result
+            guard case .failure(let error) = outcome else { return XCTFail("\(outcome)") }
+            XCTAssertTrue(error is CancellationError, "\(error)")
+            // Free the call on the router's side (kill waits for the callee's answer).
+            callee.send(#"[8,68,\#(invocation.request),{},"wamp.error.canceled"]"#)
+        }
+    }
+
+    private func nextMessage(_ peer: RawPeer) async throws -> WampMessage {
+        guard case .text(let text) = try await peer.next() else { throw CancellationError() }
+        return try MessageDecoder.decode(ByteBuffer(string: text))
     }
 }

@@ -105,4 +105,43 @@ final class ClientReconnectTests: RouterTestCase {
         try await withTimeout { await client.waitUntilClosed() }
         XCTAssertFalse(client.isConnected)
     }
+
+    func testAProcedureTakenMeanwhileIsReportedAndDropped() async throws {
+        let policy = WampClient.ReconnectPolicy(maxAttempts: 5, initialDelay: .seconds(1), maxDelay: .seconds(1))
+        let service = try await WampClient.connect(port: port, realm: "realm1", reconnect: policy)
+        let rival = try await client()
+        let events = service.connectionEvents()
+        _ = try await service.register("com.example.rc.contested") { _ in Payload(arguments: raw("[\"service\"]")) }
+        _ = try await service.register("com.example.rc.kept") { _ in Payload(arguments: raw("[\"kept\"]")) }
+        _ = try await rival.call("wamp.session.kill", arguments: raw("[\(service.sessionID)]"))
+        // The killed session's registration goes with it; the rival takes the procedure while
+        // the service waits out its first backoff.
+        var taken = false
+        for _ in 0..<100 where !taken {
+            do {
+                _ = try await rival.register("com.example.rc.contested") { _ in Payload(arguments: raw("[\"rival\"]")) }
+                taken = true
+            } catch {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        XCTAssertTrue(taken)
+        let seen = try await withTimeout(10, "rejoin") {
+            var seen: [WampClient.ConnectionEvent] = []
+            for await event in events {
+                seen.append(event)
+                if case .rejoined = event { break }
+            }
+            return seen
+        }
+        XCTAssertEqual(seen.count, 3, "\(seen)")
+        XCTAssertEqual(seen.first, .disconnected(attemptsAllowed: 5))
+        guard seen.count == 3, case .restoreFailed(let uri, let error) = seen[1] else { return XCTFail("\(seen)") }
+        XCTAssertEqual(uri, "com.example.rc.contested")
+        XCTAssertTrue(error.contains("wamp.error.procedure_already_exists"), error)
+        let contested = try await rival.call("com.example.rc.contested")
+        XCTAssertEqual(contested.payload.arguments?.description, #"["rival"]"#)
+        let kept = try await rival.call("com.example.rc.kept")
+        XCTAssertEqual(kept.payload.arguments?.description, #"["kept"]"#)
+    }
 }
