@@ -144,4 +144,26 @@ final class ClientReconnectTests: RouterTestCase {
         let kept = try await rival.call("com.example.rc.kept")
         XCTAssertEqual(kept.payload.arguments?.description, #"["kept"]"#)
     }
+
+    func testProgressiveResultsInFlightThrowOnLoss() async throws {
+        let caller = try await reconnecting()
+        let callee = try await client()
+        _ = try await callee.register("com.example.rc.ticker") { _, context in
+            for i in 0..<1000 where !Task.isCancelled {
+                try context.sendProgress(arguments: raw("[\(i)]"))
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return .empty
+        }
+        var progressSeen = 0
+        do {
+            for try await _ in caller.callProgressive("com.example.rc.ticker") {
+                progressSeen += 1
+                if progressSeen == 2 { caller.dropTransport() }
+            }
+            XCTFail("the sequence ended normally")
+        } catch WampClientError.connectionClosed {
+        }
+        XCTAssertGreaterThanOrEqual(progressSeen, 2)
+    }
 }
