@@ -10,13 +10,16 @@ extension ClientState: ClientTransportSink {
             message = try serialization.decode(bytes)
         } catch {
             // A router that sends what this client cannot read is not one to keep talking to.
+            storage.withLock { $0.protocolFailure = "undecodable \(serialization) message from the router: \(error)" }
             transport.close()
             return
         }
         receive(message, from: transport)
     }
 
-    func transport(_ transport: any ClientTransport, didReceiveMalformed reason: String) {}
+    func transport(_ transport: any ClientTransport, didReceiveMalformed reason: String) {
+        storage.withLock { $0.protocolFailure = reason }
+    }
 
     func receive(_ message: WampMessage, from transport: any ClientTransport) {
         switch message {

@@ -73,6 +73,8 @@ final class ClientState: Sendable {
         var eventListeners: [UInt64: AsyncStream<WampClient.ConnectionEvent>.Continuation] = [:]
         var nextListener: UInt64 = 0
         var routerClosingReason: String?
+        /// Why the client itself dropped a connection: what the router sent that it could not read.
+        var protocolFailure: String?
         /// `leave()` or `disconnect()` was called: a transport loss is then the end, not a reason to reconnect.
         var userClosing = false
     }
@@ -101,6 +103,7 @@ final class ClientState: Sendable {
     var isClosed: Bool { storage.withLock { $0.phase == .closed } }
     var isJoined: Bool { storage.withLock { $0.phase == .joined } }
     var routerClosingReason: String? { storage.withLock { $0.routerClosingReason } }
+    var protocolFailure: String? { storage.withLock { $0.protocolFailure } }
     var sessionID: WampID { storage.withLock { $0.sessionID } }
     var welcomeDetails: JSONValue { storage.withLock { $0.welcomeDetails } }
     var currentTransport: (any ClientTransport)? { storage.withLock { $0.transport } }

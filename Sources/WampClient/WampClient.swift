@@ -224,6 +224,10 @@ public final class WampClient: Sendable {
     /// GOODBYE or ABORT the router sent on its own, if any (e.g. `wamp.close.system_shutdown`).
     public var routerClosingReason: String? { state.routerClosingReason }
 
+    /// Why the client dropped the connection on its own, if it did: the router sent a message
+    /// it could not decode, or a frame of the wrong kind for the serializer.
+    public var protocolFailure: String? { state.protocolFailure }
+
     /// Waits until the client is closed for good (after a reconnect policy gave up, if any).
     public func waitUntilClosed() async {
         await withCheckedContinuation { continuation in state.awaitClosed(continuation) }
