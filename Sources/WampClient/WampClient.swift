@@ -91,8 +91,10 @@ public final class WampClient: Sendable {
     public func call(_ procedure: String, payload: Payload, options: JSONValue = .emptyObject,
                      cancelMode: CancelMode = .kill) async throws -> Result {
         try Task.checkCancellation()
+        // One answer is all this awaits: progressive results are `callProgressive`'s business.
+        let callOptions = options.count > 0 && options.contains("receive_progress") ? options.removing("receive_progress") : options
         let id = state.nextRequestID()
-        let message = WampMessage.call(Call(request: id, options: options, procedure: procedure, payload: payload))
+        let message = WampMessage.call(Call(request: id, options: callOptions, procedure: procedure, payload: payload))
         let reply = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 state.start(id, message, waiter: .reply(continuation), cancelMode: cancelMode)
