@@ -4,7 +4,7 @@ import WampMessages
 import WebSocketIO
 
 /// A WAMP v2 client for Swift concurrency: join a realm, call and register procedures, publish
-/// and subscribe, over WebSocket with JSON, MessagePack or CBOR.
+/// and subscribe, over WebSocket or RawSocket (TCP, Unix socket) with JSON, MessagePack or CBOR.
 ///
 /// Requests are `async` and answer with the router's reply or throw `WampClientError`.
 /// Cancelling the task that awaits a call sends CANCEL (see `CancelMode`); progressive results
