@@ -11,7 +11,7 @@ import WebSocketIO
 /// arrive as an `AsyncSequence` (`callProgressive`); handlers may stream progressive results
 /// back (`InvocationContext`). With a `ReconnectPolicy` the client survives a lost transport
 /// and restores its registrations and subscriptions. Events and invocations are delivered in
-/// the order the router sent them. See `Sources/WampClient/README-example.md`.
+/// the order the router sent them. See the README's "Swift client" section.
 public final class WampClient: Sendable {
     /// Answers an INVOCATION with the YIELD payload; throw `WampInvocationError` for an ERROR
     /// with a URI of your choosing (anything else becomes `wamp.error.runtime_error`).

@@ -1,9 +1,10 @@
+import Foundation
 import Synchronization
 import WampClient
 import WampMessages
 import XCTest
 
-/// Runs the client example of the README (`Sources/WampClient/README-example.md`) against an
+/// Runs the client example of the README ("Swift client" section) against an
 /// in-process router, so the example keeps compiling and doing what it says. The body between
 /// the markers is the example verbatim, but for the port; `print` is captured.
 final class ClientReadmeExampleTests: RouterTestCase {
@@ -48,5 +49,22 @@ final class ClientReadmeExampleTests: RouterTestCase {
         guard case .failure(let error) = await long.result else { return XCTFail("the cancelled call returned") }
         XCTAssertTrue(error is CancellationError, "\(error)")
         try await service.leave()
+    }
+
+    /// The README shows the code above, line for line (with the port it names, 8080).
+    func testReadmeShowsThisTestsCode() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let section = try XCTUnwrap(readme.range(of: "## Swift client").map { readme[$0.upperBound...] })
+        let start = try XCTUnwrap(section.range(of: "```swift\n"))
+        let end = try XCTUnwrap(section[start.upperBound...].range(of: "```"))
+        let shown = section[start.upperBound..<end.lowerBound].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let begin = try XCTUnwrap(source.range(of: "// --- README example begins\n"))
+        let finish = try XCTUnwrap(source.range(of: "        // --- README example ends"))
+        let tested = source[begin.upperBound..<finish.lowerBound].split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "port: port", with: "port: 8080") }
+        let code = shown.filter { !$0.hasPrefix("import ") && !$0.isEmpty }
+        XCTAssertEqual(code, tested.filter { !$0.isEmpty })
     }
 }
