@@ -5,7 +5,6 @@ so that every handshake reply, frame header and close can be checked. TCP or Uni
 from __future__ import annotations
 
 import asyncio
-import struct
 
 from wamp_helpers import ABORT, RAWSOCKET_SERIALIZER_IDS, RECV_TIMEOUT, WampCalls, decode, encode
 
@@ -197,3 +196,25 @@ class RawSocketPeer(WampCalls):
             await asyncio.wait_for(self.writer.wait_closed(), 2)
         except (OSError, TimeoutError):
             pass
+
+
+async def assert_rawsocket_serves(endpoint, serializer: str = "json", realm: str = "realm1") -> None:
+    """A fresh callee and caller on the RawSocket `endpoint` do a call round trip with exact
+    message shapes (the RawSocket twin of wamp_helpers.assert_router_serves)."""
+    from wamp_helpers import INVOCATION, RESULT, YIELD, CALL, is_id, unique
+    callee = await RawSocketPeer.joined(endpoint, realm, serializer)
+    caller = await RawSocketPeer.joined(endpoint, realm, serializer)
+    try:
+        proc = unique("com.check.rs_echo")
+        reg_id = await callee.register(proc)
+        await caller.send([CALL, 7, {}, proc, [1, "two", {"three": 3}], {"k": "v"}])
+        inv = await callee.recv()
+        assert len(inv) == 6 and inv[0] == INVOCATION and is_id(inv[1]) and inv[2] == reg_id \
+            and inv[4:] == [[1, "two", {"three": 3}], {"k": "v"}], f"unexpected INVOCATION {inv!r}"
+        await callee.send([YIELD, inv[1], {}, ["ok"], {"sum": 3}])
+        res = await caller.recv()
+        assert len(res) == 5 and res[:2] == [RESULT, 7] and res[3:] == [["ok"], {"sum": 3}], \
+            f"expected [50, 7, {{}}, ['ok'], {{'sum': 3}}], got {res!r}"
+    finally:
+        await callee.close()
+        await caller.close()
