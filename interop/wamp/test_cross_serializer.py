@@ -17,6 +17,7 @@ import base64
 import itertools
 
 import pytest
+from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import CallResult, PublishOptions
 
 from rawsocket_peer import RawSocketPeer
@@ -314,6 +315,17 @@ def test_yield_with_unrepresentable_result_ends_the_call_with_an_error(rawsocket
         await callee.send([YIELD, inv[1], {}, args])
         err = await caller.recv()
         assert _error_uri(err, CALL, 43) == "wamp.error.invalid_argument", err
+        # the callee goes on: its next INVOCATION arrives (the router may first tell it that
+        # the YIELD was not delivered: [ERROR, YIELD, request, {}, wamp.error.invalid_argument])
+        await caller.send([CALL, 44, {}, proc, ["fine"]])
+        msg = await callee.recv()
+        if msg[:2] == [ERROR, YIELD]:
+            assert msg[4] == "wamp.error.invalid_argument", msg
+            msg = await callee.recv()
+        assert msg[0] == INVOCATION and msg[4] == ["fine"], msg
+        await callee.send([YIELD, msg[1], {}, ["ok"]])
+        res = await caller.recv()
+        assert res[:2] == [RESULT, 44] and res[3] == ["ok"], res
         await callee.close()
         await caller.close()
 
@@ -369,5 +381,31 @@ def test_unacknowledged_publish_with_unrepresentable_argument_skips_that_subscri
         assert second[4] == ["next"], second
         for peer in (json_sub, msgpack_sub, publisher):
             await peer.close()
+
+    run(scenario())
+
+
+def test_autobahn_callee_whose_result_cannot_be_delivered_keeps_its_session(router):
+    """An Autobahn|Python msgpack callee returns a map with an integer key to an Autobahn JSON
+    caller: the caller gets ApplicationError wamp.error.invalid_argument, and the callee must
+    stay connected and keep serving. (Autobahn|Python treats an ERROR whose request type is
+    YIELD as a protocol error and drops its transport: the spec's ERROR request types are
+    SUBSCRIBE, UNSUBSCRIBE, PUBLISH, REGISTER, UNREGISTER, CALL and INVOCATION.)"""
+
+    async def scenario():
+        callee = await autobahn_session(router.url, serializers="msgpack")
+        caller = await autobahn_session(router.url, serializers="json")
+        try:
+            proc = unique("com.cross.autobahn_unrepresentable")
+            await callee.register(lambda bad: INT_KEY_MAP if bad else {"two": 2}, proc)
+            with pytest.raises(ApplicationError) as info:
+                await caller.call(proc, True)
+            assert info.value.error == "wamp.error.invalid_argument", info.value
+            assert await caller.call(proc, False) == {"two": 2}
+            await asyncio.sleep(0.2)
+            assert callee.is_attached(), "the Autobahn callee lost its session after its result was refused"
+            assert await caller.call(proc, False) == {"two": 2}
+        finally:
+            await close_all(callee, caller)
 
     run(scenario())
