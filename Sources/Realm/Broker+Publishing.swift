@@ -61,12 +61,41 @@ extension Broker {
         }
         if evicted.retained > 0 || evicted.history > 0 { reportEvictions(evicted) }
         var direct = DirectSink()
-        deliver(targets, topic: topic, payload: message.payload, details: options.details,
+        var payloads = PublicationPayloads(message.payload)
+        deliver(targets, topic: topic, payloads: &payloads, details: options.details,
                 publisher: session.id, excludeMe: options.excludeMe, filter: options.filter, into: &direct)
+        if payloads.anyUndelivered {
+            let why = undelivered(payloads, publication: targets.publication, topic: topic)
+            return refusePublish(message, session, options.acknowledge, payloads.firstRefusal!.errorURI, why)
+        }
         if options.acknowledge {
             session.peer.send(.published(Published(request: message.request, publication: targets.publication)))
         }
         return nil
+    }
+
+    /// Says (log, counter) which subscribers did not get a publication; the words are also the
+    /// acknowledging publisher's ERROR message.
+    private func undelivered(_ payloads: PublicationPayloads, publication: WampID, topic: String) -> String {
+        let skipped = payloads.notRepresentable + payloads.tooLarge
+        var parts: [String] = []
+        if payloads.notRepresentable > 0 {
+            let reasons = WampSerialization.allCases.compactMap { serialization in
+                payloads.failure(in: serialization).map { "\(serialization): \($0)" }
+            }
+            parts.append("\(payloads.notRepresentable) subscriber(s) whose serializer cannot represent the payload (\(reasons.joined(separator: "; ")))")
+        }
+        if payloads.tooLarge > 0 {
+            parts.append("\(payloads.tooLarge) subscriber(s) that accept no message this large")
+        }
+        let why = "the event was not delivered to " + parts.joined(separator: " and ")
+        if counters.add(.undeliverable, skipped) {
+            logger.notice("event not delivered to some subscribers", metadata: [
+                "topic": "\(LogText.quoted(topic))", "publication": "\(publication)", "why": "\(why)",
+                "undeliverableTotal": "\(counters.value(.undeliverable))",
+            ])
+        }
+        return why
     }
 
     private func reportEvictions(_ evicted: (retained: Int, history: Int)) {
@@ -101,8 +130,10 @@ extension Broker {
             return Targets(exact: found.exact, patterns: found.patterns, publication: state.ids.next())
         }
         guard let targets else { return }
-        deliver(targets, topic: topic, payload: Payload(arguments: arguments(), argumentsKw: argumentsKw()),
+        var payloads = PublicationPayloads(Payload(arguments: arguments(), argumentsKw: argumentsKw()))
+        deliver(targets, topic: topic, payloads: &payloads,
                 details: EventDetails(), publisher: nil, excludeMe: false, filter: nil, into: &outbox)
+        if payloads.anyUndelivered { _ = undelivered(payloads, publication: targets.publication, topic: topic) }
     }
 
     /// A PUBLISH carrying `ppt_*` options from a publisher that did not announce
@@ -114,36 +145,57 @@ extension Broker {
         return announced ? nil : RoutingViolation("PUBLISH uses payload passthru mode, which the publisher did not announce")
     }
 
-    private func deliver<Sink: MessageSink>(_ targets: Targets, topic: String, payload: Payload, details: EventDetails,
-                                            publisher: WampID?, excludeMe: Bool, filter: PublicationFilter?,
-                                            into sink: inout Sink) {
+    private func deliver<Sink: MessageSink>(_ targets: Targets, topic: String, payloads: inout PublicationPayloads,
+                                            details: EventDetails, publisher: WampID?, excludeMe: Bool,
+                                            filter: PublicationFilter?, into sink: inout Sink) {
         if let exact = targets.exact {
-            deliver(exact, publication: targets.publication, details: details.make(), payload: payload,
+            deliver(exact, publication: targets.publication, details: details.make(), payloads: &payloads,
                     publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
         }
         if !targets.patterns.isEmpty {
             let patternDetails = details.make(topic: topic)
             for subscription in targets.patterns {
-                deliver(subscription, publication: targets.publication, details: patternDetails, payload: payload,
+                deliver(subscription, publication: targets.publication, details: patternDetails, payloads: &payloads,
                         publisher: publisher, excludeMe: excludeMe, filter: filter, into: &sink)
             }
         }
     }
 
-    /// One encoding per subscription, shared by its receivers; skipped receivers cost no encoding.
+    /// One encoding per subscription and serializer, shared by its receivers; skipped receivers
+    /// cost no encoding. A receiver whose serializer cannot represent the payload, or that
+    /// accepts no message this large, is skipped and recorded in `payloads`.
     private func deliver<Sink: MessageSink>(_ subscription: Subscription, publication: WampID, details: JSONValue,
-                                            payload: Payload, publisher: WampID?, excludeMe: Bool,
+                                            payloads: inout PublicationPayloads, publisher: WampID?, excludeMe: Bool,
                                             filter: PublicationFilter?, into sink: inout Sink) {
-        var encoded: EncodedMessage?
+        var encodings = SubscriptionEncodings()
         for (subscriberID, subscriber) in subscription.subscribers {
             if excludeMe && subscriberID == publisher { continue }
             if let filter, !filter.admits(subscriber) { continue }
-            if encoded == nil {
-                encoded = MessageEncoder.encode(.event(Event(
-                    subscription: subscription.id, publication: publication, details: details, payload: payload)))
-                if subscription.subscribers.count > 1 { encoded!.transportCache = TransportEncodingCache() }
+            let peer = subscriber.peer
+            let serialization = peer.serialization
+            let encoded: EncodedMessage
+            if let done = encodings[serialization] {
+                encoded = done
+            } else {
+                guard let payload = payloads.payload(in: serialization) else {
+                    payloads.refused(.notRepresentable(payloads.failure(in: serialization) ?? ""))
+                    continue
+                }
+                // The payload is already in `serialization`: encoding it converts nothing and cannot fail.
+                let event = WampMessage.event(Event(subscription: subscription.id, publication: publication, details: details, payload: payload))
+                guard var made = try? serialization.encode(event) else {
+                    payloads.refused(.notRepresentable("the event could not be encoded"))
+                    continue
+                }
+                if subscription.subscribers.count > 1 { made.transportCache = TransportEncodingCache() }
+                encodings[serialization] = made
+                encoded = made
             }
-            sink.send(encoded!, to: subscriber.peer)
+            guard encoded.bytes.readableBytes <= peer.maxMessageSize else {
+                payloads.refused(.tooLarge(size: encoded.bytes.readableBytes, limit: peer.maxMessageSize))
+                continue
+            }
+            sink.send(encoded, to: peer)
         }
     }
 }

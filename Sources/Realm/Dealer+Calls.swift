@@ -95,7 +95,10 @@ extension Dealer {
             let details = JSONValue.makeObject()
             if progress { details.set("progress", bool: true) }
             Dealer.copyPassthrough(from: options, to: details)
-            callee.peer.send(.invocation(Invocation(request: request, registration: registration, details: details, payload: message.payload)))
+            let invocation = WampMessage.invocation(Invocation(request: request, registration: registration, details: details, payload: message.payload))
+            if let refusal = forward(invocation, to: callee.peer, session: callee.id) {
+                invocationUndeliverable(refusal, callee: callee, request: request, continuing: true)
+            }
         case .invoke(let callee, let request, let registration, let match, let discloseCaller, let token):
             if timeout > 0, let scheduler {
                 let key = InvocationKey(callee: callee.id, request: request)
@@ -126,7 +129,10 @@ extension Dealer {
             } else {
                 details = .emptyObject
             }
-            callee.peer.send(.invocation(Invocation(request: request, registration: registration, details: details, payload: message.payload)))
+            let invocation = WampMessage.invocation(Invocation(request: request, registration: registration, details: details, payload: message.payload))
+            if let refusal = forward(invocation, to: callee.peer, session: callee.id) {
+                invocationUndeliverable(refusal, callee: callee, request: request, continuing: false)
+            }
         }
     }
 
@@ -193,7 +199,10 @@ extension Dealer {
             let details = JSONValue.makeObject()
             details.set("progress", bool: true)
             Dealer.copyPassthrough(from: options, to: details)
-            pending.caller.peer.send(.result(Result(request: pending.callRequest, details: details, payload: message.payload)))
+            let result = WampMessage.result(Result(request: pending.callRequest, details: details, payload: message.payload))
+            if let refusal = forward(result, to: pending.caller.peer, session: pending.caller.id) {
+                resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, answering: .yield, stillPending: true)
+            }
             return true
         case .final(let pending):
             pending.timeout?.cancel()
@@ -204,7 +213,10 @@ extension Dealer {
             } else {
                 details = .emptyObject
             }
-            pending.caller.peer.send(.result(Result(request: pending.callRequest, details: details, payload: message.payload)))
+            let result = WampMessage.result(Result(request: pending.callRequest, details: details, payload: message.payload))
+            if let refusal = forward(result, to: pending.caller.peer, session: pending.caller.id) {
+                resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, answering: .yield, stillPending: false)
+            }
             return true
         }
     }
@@ -220,9 +232,12 @@ extension Dealer {
         }
         guard let pending else { return false }
         pending.timeout?.cancel()
-        pending.caller.peer.send(.error(ErrorMessage(
+        let error = WampMessage.error(ErrorMessage(
             requestType: .call, request: pending.callRequest, details: message.details,
-            error: message.error, payload: message.payload)))
+            error: message.error, payload: message.payload))
+        if let refusal = forward(error, to: pending.caller.peer, session: pending.caller.id) {
+            resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, answering: .error, stillPending: false)
+        }
         return true
     }
 

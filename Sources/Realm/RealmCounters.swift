@@ -18,6 +18,9 @@ public final class RealmCounters: Sendable {
         case authorizationCacheCleared
         /// Requests denied because a dynamic authorizer failed, timed out or was not registered.
         case authorizerFailures
+        /// Forwarded messages a receiver could not take (payload not representable in its
+        /// serializer, or larger than it accepts): calls ended with ERROR, events skipped.
+        case undeliverable
     }
 
     private let limitRefusals = Atomic<Int>(0)
@@ -27,6 +30,7 @@ public final class RealmCounters: Sendable {
     private let unacknowledgedPublishRefused = Atomic<Int>(0)
     private let authorizationCacheCleared = Atomic<Int>(0)
     private let authorizerFailures = Atomic<Int>(0)
+    private let undeliverable = Atomic<Int>(0)
 
     public init() {}
 
@@ -46,6 +50,7 @@ public final class RealmCounters: Sendable {
         case .unacknowledgedPublishRefused: before = unacknowledgedPublishRefused.wrappingAdd(amount, ordering: .relaxed).oldValue
         case .authorizationCacheCleared: before = authorizationCacheCleared.wrappingAdd(amount, ordering: .relaxed).oldValue
         case .authorizerFailures: before = authorizerFailures.wrappingAdd(amount, ordering: .relaxed).oldValue
+        case .undeliverable: before = undeliverable.wrappingAdd(amount, ordering: .relaxed).oldValue
         }
         return before == 0 || before / Self.logEvery != (before + amount) / Self.logEvery
     }
@@ -61,6 +66,7 @@ public final class RealmCounters: Sendable {
         case .unacknowledgedPublishRefused: unacknowledgedPublishRefused.load(ordering: .relaxed)
         case .authorizationCacheCleared: authorizationCacheCleared.load(ordering: .relaxed)
         case .authorizerFailures: authorizerFailures.load(ordering: .relaxed)
+        case .undeliverable: undeliverable.load(ordering: .relaxed)
         }
     }
 }

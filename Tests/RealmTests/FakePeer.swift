@@ -7,6 +7,13 @@ import WampMessages
 /// A peer that records what the realm sends it, decoded back into messages.
 final class FakePeer: Peer {
     private let received = Mutex<[EncodedMessage]>([])
+    let serialization: WampSerialization
+    let maxMessageSize: Int
+
+    init(serialization: WampSerialization = .json, maxMessageSize: Int = .max) {
+        self.serialization = serialization
+        self.maxMessageSize = maxMessageSize
+    }
 
     private let kills = Mutex<[(reason: String, message: String?)]>([])
 
@@ -24,7 +31,7 @@ final class FakePeer: Peer {
     var texts: [String] { received.withLock { $0.map(\.description) } }
 
     var messages: [WampMessage] {
-        received.withLock { $0.map { try! MessageDecoder.decode($0.bytes) } }
+        received.withLock { $0.map { try! $0.serialization.decode($0.bytes) } }
     }
 
     /// The raw buffers, to check that one publication's EVENT bytes are shared.
@@ -39,16 +46,17 @@ final class FakePeer: Peer {
 }
 
 extension RealmSession {
-    static func make(_ id: WampID, authid: String? = nil) -> (RealmSession, FakePeer) {
-        let peer = FakePeer()
+    static func make(_ id: WampID, authid: String? = nil, serialization: WampSerialization = .json,
+                     maxMessageSize: Int = .max) -> (RealmSession, FakePeer) {
+        let peer = FakePeer(serialization: serialization, maxMessageSize: maxMessageSize)
         return (RealmSession(id: id, peer: peer, authid: authid ?? "peer-\(id)"), peer)
     }
 }
 
 extension Realm {
     /// Joins a new session whose peer records what it is sent.
-    func joinFake(_ id: WampID) -> (RealmSession, FakePeer) {
-        let (session, peer) = RealmSession.make(id)
+    func joinFake(_ id: WampID, serialization: WampSerialization = .json, maxMessageSize: Int = .max) -> (RealmSession, FakePeer) {
+        let (session, peer) = RealmSession.make(id, serialization: serialization, maxMessageSize: maxMessageSize)
         join(session)
         return (session, peer)
     }
