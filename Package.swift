@@ -154,6 +154,8 @@ let package = Package(
 if Context.environment["WAMP_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzMessageDecoder", ["WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzMsgpackDecoder", ["WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzCBORDecoder", ["WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzWebSocketFrames", [
             "WebSocketIO",
             .product(name: "NIOCore", package: "swift-nio"),

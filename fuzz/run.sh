@@ -5,7 +5,7 @@
 # or out-of-memory, after printing the target, the reproducer file and the end of its log.
 #
 #   FUZZ_SECONDS=60        seconds per target (libFuzzer -max_total_time)
-#   FUZZ_TARGETS="A B"     a subset of the targets (default: all six)
+#   FUZZ_TARGETS="A B"     a subset of the targets (default: all of them)
 #   FUZZ_WORK=dir          corpus copies, reproducers and logs (default .build-fuzz/work)
 #   SKIP_BUILD=1           run what is already built
 #
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
-FUZZ_TARGETS="${FUZZ_TARGETS:-FuzzMessageDecoder FuzzWebSocketFrames FuzzPerMessageDeflate FuzzUpgradeNegotiation FuzzOriginPolicy FuzzAuthentication}"
+FUZZ_TARGETS="${FUZZ_TARGETS:-FuzzMessageDecoder FuzzMsgpackDecoder FuzzCBORDecoder FuzzWebSocketFrames FuzzPerMessageDeflate FuzzUpgradeNegotiation FuzzOriginPolicy FuzzAuthentication}"
 SCRATCH=.build-fuzz
 FUZZ_WORK="${FUZZ_WORK:-$SCRATCH/work}"
 SWIFT="${SWIFT:-swift}"

@@ -6,6 +6,7 @@ A file's name says what it holds. Files named `finding-*` are inputs that once m
 target fail (kept by hand, not written here; this script leaves them alone). Layout of the first bytes of each target's input: see the
 doc comment of its LLVMFuzzerTestOneInput in fuzz/Sources/<target>/.
 """
+import json
 import os
 import struct
 import zlib
@@ -82,6 +83,81 @@ MALFORMED = {
 }
 for name, text in {**WAMP, **MALFORMED}.items():
     write("FuzzMessageDecoder", name, text)
+
+
+# --- MsgpackMessageDecoder: one wamp.2.msgpack message (or any MessagePack value) per file ---------
+class Bin(bytes):
+    """A MessagePack bin (plain `bytes` here are written as bin too; this marks intent)."""
+
+
+class Raw(bytes):
+    """Bytes written as they are (hand-made headers, malformed items)."""
+
+
+def msgpack(value):
+    """MessagePack in the smallest format for each value, floats as float64."""
+    def header(count, fix, widths):
+        if fix is not None and count <= fix[1]:
+            return bytes([fix[0] | count])
+        for code, size in zip(widths, (1, 2, 4)):
+            if code is not None and count < 1 << (8 * size):
+                return bytes([code]) + count.to_bytes(size, "big")
+        raise ValueError("too long")
+    if isinstance(value, Raw):
+        return bytes(value)
+    if value is None:
+        return b"\xc0"
+    if value is True or value is False:
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, int):
+        if 0 <= value <= 0x7F or -32 <= value < 0:
+            return struct.pack(">b" if value < 0 else ">B", value)
+        if value >= 0:
+            for code, fmt, limit in ((0xCC, ">B", 1 << 8), (0xCD, ">H", 1 << 16), (0xCE, ">I", 1 << 32), (0xCF, ">Q", 1 << 64)):
+                if value < limit:
+                    return bytes([code]) + struct.pack(fmt, value)
+        for code, fmt, limit in ((0xD0, ">b", 1 << 7), (0xD1, ">h", 1 << 15), (0xD2, ">i", 1 << 31), (0xD3, ">q", 1 << 63)):
+            if value >= -limit:
+                return bytes([code]) + struct.pack(fmt, value)
+        raise ValueError("integer beyond 64 bits")
+    if isinstance(value, float):
+        return b"\xcb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        data = value.encode()
+        return header(len(data), (0xA0, 31), (0xD9, 0xDA, 0xDB)) + data
+    if isinstance(value, bytes):
+        return header(len(value), None, (0xC4, 0xC5, 0xC6)) + value
+    if isinstance(value, list):
+        return header(len(value), (0x90, 15), (None, 0xDC, 0xDD)) + b"".join(msgpack(v) for v in value)
+    if isinstance(value, dict):
+        return header(len(value), (0x80, 15), (None, 0xDE, 0xDF)) + b"".join(msgpack(k) + msgpack(v) for k, v in value.items())
+    raise TypeError(type(value))
+
+
+MSGPACK = {name: msgpack(json.loads(text)) for name, text in WAMP.items() if name != "big_integer_payload"}
+MSGPACK.update({
+    "binary_payload": msgpack([16, 1, {}, "com.t", [Bin(b"\x00\x01\xfe\xff"), Bin(b"")], {"b": Bin(bytes(range(40)))}]),
+    "binary_details": msgpack([36, 1, 2, {"ppt_keyid": Bin(b"\x01\x02\x03")}, [1]]),
+    "uint64_payload": msgpack([50, 1, {}, [2**64 - 1, -2**63, 2**63, 0.1, -0.0]]),
+    "float32_payload": msgpack([70, 1, {}, [Raw(b"\xca\x3d\xcc\xcc\xcd")]]),
+    "wide_formats": Raw(b"\xdc\x00\x03\xcd\x00\x11\xcf\x00\x00\x00\x00\x00\x00\x00\x01\xce\x00\x00\x00\x02"),
+    "str8_topic": msgpack([32, 3, {}, Raw(b"\xd9\x05com.t")]),
+    "bad_uint64_id": msgpack([48, 2**64 - 1, {}, "com.a"]),
+    "bad_truncated": msgpack(json.loads(WAMP["call"]))[:-3],
+    "bad_str32_huge": Raw(b"\x95\x30\x01\x80\xa1a\xdb\xff\xff\xff\xff\x01\x02"),
+    "bad_array32_huge": Raw(b"\xdd\xff\xff\xff\xff\x30\x01"),
+    "bad_map32_huge": msgpack([16, 1, {}, "t", [Raw(b"\xdf\xff\xff\xff\xff")]]),
+    "bad_bin32_huge": msgpack([16, 1, {}, "t", [Raw(b"\xc6\xff\xff\xff\xff\x00")]]),
+    "bad_ext": msgpack([16, 1, {"x": Raw(b"\xd4\x01\x00")}, "t"]),
+    "bad_utf8": msgpack([32, 1, {}, Raw(b"\xa2\xc0\xaf")]),
+    "bad_int_key": msgpack([16, 1, {}, "t", [], Raw(b"\x81\x01\x02")]),
+    "bad_code_string": msgpack(["48", 1, {}, "com.a"]),
+    "bad_not_array": msgpack({"a": 1}),
+    "bad_deep": msgpack([16, 1, {}, "t", [Raw(b"\x91" * 3000 + b"\xc0")]]),
+    "value_nan_map": msgpack({"n": Raw(b"\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00"), "e": []}),
+})
+for name, data in MSGPACK.items():
+    write("FuzzMsgpackDecoder", name, data)
 
 
 # --- WebSocket frames: flags byte, two seed bytes, then the wire bytes ----------------------------
@@ -412,3 +488,65 @@ for name, data in AUTH.items():
 if __name__ == "__main__":
     for target in sorted(os.listdir(ROOT)):
         print(target, len(os.listdir(os.path.join(ROOT, target))), "files")
+
+
+# --- CBOR decoder: one wamp.2.cbor message (or any CBOR value) per file ---------------------------
+def cbor_head(major, argument):
+    if argument < 24:
+        return bytes([major << 5 | argument])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if argument < 1 << (8 * size):
+            return bytes([major << 5 | info]) + argument.to_bytes(size, "big")
+    raise ValueError("beyond 64 bits")
+
+
+def cbor(value):
+    if value is None:
+        return b"\xf6"
+    if value is True or value is False:
+        return b"\xf5" if value else b"\xf4"
+    if isinstance(value, int):
+        return cbor_head(0, value) if value >= 0 else cbor_head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, bytes):
+        return cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        data = value.encode()
+        return cbor_head(3, len(data)) + data
+    if isinstance(value, list):
+        return cbor_head(4, len(value)) + b"".join(cbor(v) for v in value)
+    if isinstance(value, dict):
+        return cbor_head(5, len(value)) + b"".join(cbor(k) + cbor(v) for k, v in value.items())
+    raise TypeError(value)
+
+
+CBOR_SEEDS = {
+    "hello": cbor([1, "realm1", {"roles": {"caller": {}, "subscriber": {}}, "authmethods": ["anonymous"]}]),
+    "welcome": cbor([2, 9129137332, {"roles": {"broker": {}, "dealer": {}}}]),
+    "error": cbor([8, 48, 7814135, {}, "com.myapp.error", ["Object is write protected."], {"severity": 3}]),
+    "publish": cbor([16, 239714735, {"acknowledge": True, "exclude": [1, 2]}, "com.myapp.topic1",
+                     ["Hello, world!", 1.5, -300, b"\x00\x01\xff"], {"color": "orange", "sizes": [23, 42, 7]}]),
+    "publish_binary_option": cbor([16, 1, {"key": b"\x00\x01\x02\xff"}, "com.t"]),
+    "subscribe": cbor([32, 713845233, {"match": "prefix"}, "com.myapp"]),
+    "unsubscribed_details": cbor([35, 0, {"subscription": 5512315355, "reason": "wamp.subscription.revoked"}]),
+    "call": cbor([48, 7814135, {"timeout": 1000}, "com.myapp.user.new", ["johnny"], {"firstname": "John"}]),
+    "result_half_float": bytes.fromhex("8418321a00773bf7a081f93e00"),
+    "yield_kwargs_only": cbor([70, 6131533, {}, [], {"a": {"b": [None, True, False, 0.1]}}]),
+    "indefinite": bytes.fromhex("9f1001bf616101ff7f62636f636d2e74ff9f5f4101ffffbfffff"),
+    "self_describe": bytes.fromhex("d9d9f7831101") + cbor(2),
+    "big_integers": cbor([48, 1, {"timeout": 2**64 - 1}, "p", [2**64 - 1, -2**63]]),
+    "tags_in_payload": bytes.fromhex("861001a06174" "82c11a514b67b0f7" "a10102"),
+    "bad_truncated": cbor([16, 1, {}, "com.t", ["abc"]])[:-2],
+    "bad_reserved_info": bytes.fromhex("8311011c"),
+    "bad_utf8": bytes.fromhex("841001a062c328"),
+    "bad_chunk": bytes.fromhex("851001a06174817f4161ff"),
+    "bad_stray_break": bytes.fromhex("831101ff"),
+    "bad_huge_array": bytes.fromhex("851001a061749bffffffffffffffff"),
+    "bad_huge_string": bytes.fromhex("841001a07bffffffffffffffff"),
+    "bad_deep": bytes.fromhex("851001a06174") + b"\x81" * 2100 + b"\x80",
+    "bad_tag_in_options": bytes.fromhex("8301667265616c6d31a16161c100"),
+    "bad_id_too_big": cbor([17, 2**64 - 1, 1]),
+}
+for name, data in CBOR_SEEDS.items():
+    write("FuzzCBORDecoder", name, data)

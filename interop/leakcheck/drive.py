@@ -31,8 +31,9 @@ HELLO = [1, "realm1", {"roles": {"caller": {}, "callee": {}, "publisher": {}, "s
 
 
 class Peer:
-    def __init__(self, url: str, realm: str = "realm1", hello: bool = True):
-        self.ws = connect(url, subprotocols=["wamp.2.json"], open_timeout=TIMEOUT, close_timeout=5,
+    def __init__(self, url: str, realm: str = "realm1", hello: bool = True, serializer: str = "json"):
+        self.serializer = serializer
+        self.ws = connect(url, subprotocols=[f"wamp.2.{serializer}"], open_timeout=TIMEOUT, close_timeout=5,
                           max_size=None, compression=None)
         if hello:
             self.send([1, realm, HELLO[2]])
@@ -40,10 +41,25 @@ class Peer:
             assert welcome[0] == 2, welcome
 
     def send(self, msg):
-        self.ws.send(msg if isinstance(msg, (str, bytes)) else json.dumps(msg))
+        if isinstance(msg, (str, bytes)):
+            self.ws.send(msg)
+        elif self.serializer == "msgpack":
+            import msgpack
+            self.ws.send(msgpack.packb(msg))
+        elif self.serializer == "cbor":
+            import cbor2
+            self.ws.send(cbor2.dumps(msg))
+        else:
+            self.ws.send(json.dumps(msg))
 
     def recv(self):
         data = self.ws.recv(timeout=TIMEOUT)
+        if self.serializer == "msgpack":
+            import msgpack
+            return msgpack.unpackb(data, strict_map_key=False)
+        if self.serializer == "cbor":
+            import cbor2
+            return cbor2.loads(data)
         return json.loads(data)
 
     def expect(self, code: int):
@@ -169,6 +185,41 @@ def authentication_and_authorization(url: str) -> None:
         p.goodbye()
 
 
+def mixed_serializers(url: str) -> None:
+    step("mixed serializers: RPC and events across JSON, MessagePack and CBOR; malformed binary input")
+    callee = Peer(url, serializer="msgpack")
+    callee.send([64, 1, {}, "com.leak.mixed"])
+    callee.expect(65)
+    subscribers = [Peer(url, serializer=name) for name in ("json", "msgpack", "cbor")]
+    for sub in subscribers:
+        sub.send([32, 1, {}, "com.leak.mixed.topic"])
+        sub.expect(33)
+    publisher = Peer(url, serializer="cbor")
+    for index, caller_serializer in enumerate(["json", "cbor", "json", "msgpack"] * 10):
+        caller = Peer(url, serializer=caller_serializer)
+        caller.send([48, 1, {}, "com.leak.mixed", [index, 0.1, "é", {"n": [1, 2]}], {"k": "v"}])
+        invocation = callee.expect(68)
+        callee.send([70, invocation[1], {}, invocation[4], invocation[5] if len(invocation) > 5 else {}])
+        assert caller.expect(50)[3][0] == index
+        if index % 4 == 0:
+            # A value JSON cannot carry (a map with an integer key) for a JSON receiver: ERROR, not a change.
+            publisher.send([16, 100 + index, {"acknowledge": True}, "com.leak.mixed.topic", [{1: "a"}]])
+            answer = publisher.recv()
+            assert answer[0] == 8 and answer[4] == "wamp.error.invalid_argument", answer
+        publisher.send([16, 200 + index, {"acknowledge": True}, "com.leak.mixed.topic", [index, b"\x00\x01"]])
+        publisher.expect(17)
+        for sub in subscribers:
+            event = sub.expect(36)
+            assert event[4][0] == index, event
+        caller.goodbye()
+    for name, data in [("msgpack", b"\x93\x01\xa5rea"), ("cbor", b"\x83\x01\x65rea"), ("msgpack", b"\xdb\xff\xff\xff\xff")]:
+        bad = Peer(url, hello=False, serializer=name)
+        bad.send(data)
+        bad.expect_abort()
+    for peer in [callee, publisher, *subscribers]:
+        peer.goodbye()
+
+
 def step(name: str):
     print(f"drive: {name}", flush=True)
 
@@ -262,6 +313,7 @@ def main(url: str, router_pid: int) -> None:
         pass  # the router may have aborted the callee for its stray YIELD
 
     authentication_and_authorization(url)
+    mixed_serializers(url)
 
     step("SIGTERM with sessions still attached")
     held = Peer(url)

@@ -1,0 +1,94 @@
+import CJansson
+import NIOCore
+
+/// Turns one CBOR message (`wamp.2.cbor`, RFC 8949) into a typed `WampMessage`, or a
+/// `WampDecodeError` a peer can act on. Never traps on any input.
+///
+/// Pure Swift, no C CBOR library, because the router keeps payloads as slices of the received
+/// message: `CBORScanner` validates the whole message in one pass without building a tree and
+/// finds the byte range of each top-level element; only the envelope (code, IDs, URIs,
+/// Details/Options) is then turned into jansson values (`CBOREnvelopeBuilder`) and read by the
+/// same `MessageShape` and `MessageFields` the JSON decoder uses, so the field rules and the
+/// error kinds are the JSON ones. `Arguments`/`ArgumentsKw` stay the sender's bytes.
+///
+/// No size a peer declares is ever allocated: every string length and container count is
+/// compared with the bytes that really remain before anything is done with it, so a head
+/// claiming 2^64-1 bytes or entries is a `.invalidCBOR` error that cost nothing. Nesting is
+/// bounded (`CBORScanner.maximumDepth`, the JSON scanner's limit) and the envelope's dicts and
+/// lists by `MessageDecoder.Limits.maxOptionsBytes`, counted in CBOR bytes.
+public enum CBORMessageDecoder {
+    public static func decode(_ buffer: ByteBuffer, limits: MessageDecoder.Limits = .default) throws(WampDecodeError) -> WampMessage {
+        let layout: MessageLayout
+        do {
+            layout = try buffer.withUnsafeReadableBytes { (bytes) throws(CBORFailure) in
+                try CBORScanner.scanMessage(bytes)
+            }
+        } catch {
+            throw WampDecodeError(.invalidCBOR, "message is not well-formed CBOR: \(error.reason) at byte \(error.position)")
+        }
+        guard layout.isArray else { throw WampDecodeError(.notAnArray, "a WAMP message must be a CBOR array") }
+        guard layout.count > 0 else { throw WampDecodeError(.emptyArray, "a WAMP message must not be an empty array") }
+        let code = try messageCode(layout)
+        let shape = MessageShape(code)
+        try shape.checkArity(code, layout.count)
+        let envelopeCount = min(layout.count, shape.envelopeCount)
+        try checkOptionsSize(code, buffer, layout, envelopeCount, limits)
+        let root = try CBOREnvelopeBuilder.build(buffer, layout, envelopeCount: envelopeCount)
+        var bigIntegers: UInt8 = 0
+        for index in 0..<envelopeCount where layout.isBigInteger(index) { bigIntegers |= 1 << UInt8(index) }
+        let fields = MessageFields(
+            array: root, owner: JSONValue(owning: root), count: layout.count, bigIntegerElements: bigIntegers,
+            payload: payloadElements(shape, buffer, layout))
+        return try fields.message(code)
+    }
+
+    private static func majorType(_ buffer: ByteBuffer, _ range: Range<Int>) -> UInt8? {
+        buffer.getInteger(at: buffer.readerIndex + range.lowerBound, as: UInt8.self).map { $0 >> 5 }
+    }
+
+    /// The payload elements as slices of the message, with the container each one is.
+    private static func payloadElements(_ shape: MessageShape, _ buffer: ByteBuffer, _ layout: MessageLayout) -> PayloadElements {
+        guard shape.hasPayload, layout.count > shape.fixed else { return PayloadElements(serialization: .cbor) }
+        func element(_ index: Int) -> PayloadElements.Element? {
+            guard layout.count > index else { return nil }
+            let range = layout.range(index)
+            let slice = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)!
+            let major = majorType(buffer, range)
+            let kind: PayloadElements.Kind = major == CBORHead.array ? .list : major == CBORHead.map ? .dict : .other
+            return PayloadElements.Element(bytes: slice, kind: kind)
+        }
+        return PayloadElements(serialization: .cbor, arguments: element(shape.fixed), argumentsKw: element(shape.fixed + 1))
+    }
+
+    /// Element 0, as the scanner read it: the envelope is cut by message type before jansson runs.
+    private static func messageCode(_ layout: MessageLayout) throws(WampDecodeError) -> MessageCode {
+        guard let integer = layout.firstInteger else {
+            throw WampDecodeError(.invalidMessageCode, "the first element of a WAMP message must be an integer message code")
+        }
+        guard let value = integer else {
+            throw WampDecodeError(.unknownMessageCode, "unknown WAMP message code (an integer beyond 64 bits)")
+        }
+        guard let code = MessageCode(rawValue: value) else {
+            throw WampDecodeError(.unknownMessageCode, "unknown WAMP message code \(value)")
+        }
+        return code
+    }
+
+    /// The bytes of the envelope's arrays and maps (and tagged items, which may wrap one), the
+    /// part jansson builds a tree of.
+    private static func checkOptionsSize(
+        _ code: MessageCode, _ buffer: ByteBuffer, _ layout: MessageLayout, _ envelopeCount: Int, _ limits: MessageDecoder.Limits
+    ) throws(WampDecodeError) {
+        var total = 0
+        for index in 1..<max(1, envelopeCount) {
+            let range = layout.range(index)
+            let major = majorType(buffer, range)
+            if major == CBORHead.array || major == CBORHead.map || major == CBORHead.tag { total += range.count }
+        }
+        guard total <= limits.maxOptionsBytes else {
+            throw WampDecodeError(
+                .optionsTooLarge,
+                "\(code.name) Details/Options take \(total) bytes; this router accepts at most \(limits.maxOptionsBytes)")
+        }
+    }
+}
