@@ -132,12 +132,21 @@ PAIRS = [(a, b) for a, b in itertools.product(SERIALIZERS, SERIALIZERS) if a != 
 # RPC across serializers: every value class, both directions (CALL -> INVOCATION, YIELD -> RESULT)
 
 
+def router_for(request, callee_transport: str):
+    """The shared WebSocket-only router, or the RawSocket one when a peer needs RawSocket (so
+    that the WebSocket cases do not depend on RawSocket)."""
+    return request.getfixturevalue("rawsocket_router" if callee_transport == "rs" else "router")
+
+
+@pytest.mark.parametrize("callee_transport", ["ws", "rs"])
 @pytest.mark.parametrize("caller_ser,callee_ser", PAIRS, ids=[f"{a}_caller-{b}_callee" for a, b in PAIRS])
-def test_call_and_result_values_convert_losslessly(rawsocket_router, caller_ser, callee_ser):
+def test_call_and_result_values_convert_losslessly(request, caller_ser, callee_ser, callee_transport):
+    r = router_for(request, callee_transport)
+
     async def scenario():
-        # the callee on RawSocket, the caller on WebSocket: transports cross as well
-        callee = await joined(rawsocket_router, "rs", callee_ser)
-        caller = await joined(rawsocket_router, "ws", caller_ser)
+        # the caller on WebSocket, the callee on WebSocket or RawSocket
+        callee = await joined(r, callee_transport, callee_ser)
+        caller = await joined(r, "ws", caller_ser)
         proc = unique("com.cross.echo")
         await callee.register(proc)
         await caller.send([CALL, 3, {}, proc, view(caller_ser, ARGS), view(caller_ser, KWARGS)])
@@ -155,13 +164,16 @@ def test_call_and_result_values_convert_losslessly(rawsocket_router, caller_ser,
     run(scenario())
 
 
-def test_rawsocket_msgpack_callee_serves_websocket_json_caller_with_exact_json(rawsocket_router):
-    """The issue's example, checked on the JSON text itself: binary arrives as the spec's
-    example string, 0.1 is written 0.1, 2^64-1 and -2^63 as plain integers."""
+@pytest.mark.parametrize("callee_transport", ["ws", "rs"])
+def test_msgpack_callee_serves_websocket_json_caller_with_exact_json(request, callee_transport):
+    """The issue's example (with the callee on RawSocket, and on WebSocket), checked on the JSON
+    text itself: binary arrives as the spec's example string, 0.1 is written 0.1, 2^64-1 and
+    -2^63 as plain integers."""
+    r = router_for(request, callee_transport)
 
     async def scenario():
-        callee = await RawSocketPeer.joined(rawsocket_router.rawsocket_tcp, serializer="msgpack")
-        caller = await RawPeer.joined(rawsocket_router.url)
+        callee = await joined(r, callee_transport, "msgpack")
+        caller = await RawPeer.joined(r.url)
         proc = unique("com.cross.exact")
         await callee.register(proc)
         await caller.send([CALL, 4, {}, proc, []])
@@ -182,11 +194,15 @@ def test_rawsocket_msgpack_callee_serves_websocket_json_caller_with_exact_json(r
 # Pub/sub across serializers and transports
 
 
+@pytest.mark.parametrize("transports", ["ws", "ws_and_rs"])
 @pytest.mark.parametrize("publisher_ser", SERIALIZERS)
-def test_event_reaches_subscribers_on_every_serializer_and_transport(rawsocket_router, publisher_ser):
+def test_event_reaches_subscribers_on_every_serializer_and_transport(request, publisher_ser, transports):
+    r = router_for(request, "rs" if transports == "ws_and_rs" else "ws")
+    subscriber_transports = TRANSPORTS if transports == "ws_and_rs" else [t for t in TRANSPORTS if t[0] == "ws"]
+
     async def scenario():
-        subscribers = [await joined(rawsocket_router, t, s) for t, s in TRANSPORTS]
-        publisher = await RawPeer.joined(rawsocket_router.url, serializer=publisher_ser)
+        subscribers = [await joined(r, t, s) for t, s in subscriber_transports]
+        publisher = await RawPeer.joined(r.url, serializer=publisher_ser)
         topic = unique("com.cross.fanout")
         for sub in subscribers:
             await sub.subscribe(topic)
@@ -194,7 +210,7 @@ def test_event_reaches_subscribers_on_every_serializer_and_transport(rawsocket_r
                               view(publisher_ser, KWARGS)])
         ack = await publisher.recv()
         assert ack[:2] == [PUBLISHED, 9], ack
-        for (transport, ser), sub in zip(TRANSPORTS, subscribers):
+        for (transport, ser), sub in zip(subscriber_transports, subscribers):
             event = await sub.recv_code(EVENT)
             assert_same(event[4], view(ser, ARGS), f"EVENT args {publisher_ser} -> {transport}+{ser}")
             assert_same(event[5], view(ser, KWARGS), f"EVENT kwargs {publisher_ser} -> {transport}+{ser}")
@@ -204,15 +220,18 @@ def test_event_reaches_subscribers_on_every_serializer_and_transport(rawsocket_r
     run(scenario())
 
 
-def test_autobahn_cbor_publisher_reaches_autobahn_subscribers_of_every_serializer(rawsocket_router):
+@pytest.mark.parametrize("transports", ["ws", "ws_and_rs"])
+def test_autobahn_cbor_publisher_reaches_autobahn_subscribers_of_every_serializer(request, transports):
     """The same with Autobahn|Python on both ends (its JSON serializer turns the "\\u0000" strings
-    back into bytes): WebSocket subscribers for json, msgpack and cbor, RawSocket ones too."""
+    back into bytes): WebSocket subscribers for json, msgpack and cbor, and RawSocket ones too."""
+    r = router_for(request, "rs" if transports == "ws_and_rs" else "ws")
 
     async def scenario():
-        host, port = rawsocket_router.rawsocket_tcp
-        subs = [await autobahn_session(rawsocket_router.url, serializers=s) for s in SERIALIZERS]
-        subs += [await rawsocket_session(host, port, serializer=s) for s in SERIALIZERS]
-        pub = await autobahn_session(rawsocket_router.url, serializers="cbor")
+        subs = [await autobahn_session(r.url, serializers=s) for s in SERIALIZERS]
+        if transports == "ws_and_rs":
+            host, port = r.rawsocket_tcp
+            subs += [await rawsocket_session(host, port, serializer=s) for s in SERIALIZERS]
+        pub = await autobahn_session(r.url, serializers="cbor")
         try:
             topic = unique("com.cross.autobahn")
             loop = asyncio.get_running_loop()
@@ -230,11 +249,16 @@ def test_autobahn_cbor_publisher_reaches_autobahn_subscribers_of_every_serialize
     run(scenario())
 
 
-def test_autobahn_rawsocket_msgpack_callee_serves_autobahn_websocket_json_caller(rawsocket_router):
+@pytest.mark.parametrize("callee_transport", ["ws", "rs"])
+def test_autobahn_msgpack_callee_serves_autobahn_websocket_json_caller(request, callee_transport):
+    r = router_for(request, callee_transport)
+
     async def scenario():
-        host, port = rawsocket_router.rawsocket_tcp
-        callee = await rawsocket_session(host, port, serializer="msgpack")
-        caller = await autobahn_session(rawsocket_router.url, serializers="json")
+        if callee_transport == "rs":
+            callee = await rawsocket_session(*r.rawsocket_tcp, serializer="msgpack")
+        else:
+            callee = await autobahn_session(r.url, serializers="msgpack")
+        caller = await autobahn_session(r.url, serializers="json")
         try:
             proc = unique("com.cross.autobahn_echo")
             seen = {}
@@ -258,12 +282,14 @@ def test_autobahn_rawsocket_msgpack_callee_serves_autobahn_websocket_json_caller
 # ---------------------------------------------------------------------------------------------
 # Values the receiver's serializer cannot represent: ERROR wamp.error.invalid_argument
 
-# MessagePack and CBOR can carry integer map keys; JSON cannot (and WAMP's own dicts have string
-# keys only: the MessagePack case may instead be refused as bad input, which the report says).
+# CBOR can carry integer map keys, JSON cannot. (MessagePack input with a non-string map key is
+# refused as bad input altogether: WAMP dicts have string keys, see test_serializers_websocket.py.)
 INT_KEY_MAP = {1: "one", "two": 2}
 NOT_REPRESENTABLE = {
     # (sender, receiver, args the sender sends)
-    "msgpack_int_key_map_to_json": ("msgpack", "json", [INT_KEY_MAP]),
+    "msgpack_nan_to_json": ("msgpack", "json", [float("nan")]),
+    "msgpack_infinity_to_json": ("msgpack", "json", [{"x": float("inf")}]),
+    "cbor_nan_to_json": ("cbor", "json", [float("nan")]),
     "cbor_int_key_map_to_json": ("cbor", "json", [{"nested": [INT_KEY_MAP]}]),
     "json_2p64_to_msgpack": ("json", "msgpack", [2**64]),
     "json_below_min_i64_to_msgpack": ("json", "msgpack", [-(2**63) - 1]),
@@ -277,12 +303,12 @@ def _error_uri(msg, request_type: int, request_id: int) -> str:
 
 
 @pytest.mark.parametrize("case", list(NOT_REPRESENTABLE))
-def test_call_with_unrepresentable_argument_is_invalid_argument_for_the_caller(rawsocket_router, case):
+def test_call_with_unrepresentable_argument_is_invalid_argument_for_the_caller(router, case):
     sender_ser, receiver_ser, args = NOT_REPRESENTABLE[case]
 
     async def scenario():
-        callee = await RawPeer.joined(rawsocket_router.url, serializer=receiver_ser)
-        caller = await RawPeer.joined(rawsocket_router.url, serializer=sender_ser)
+        callee = await RawPeer.joined(router.url, serializer=receiver_ser)
+        caller = await RawPeer.joined(router.url, serializer=sender_ser)
         proc = unique("com.cross.unrepresentable")
         await callee.register(proc)
         await caller.send([CALL, 41, {}, proc, args])
@@ -302,14 +328,14 @@ def test_call_with_unrepresentable_argument_is_invalid_argument_for_the_caller(r
 
 
 @pytest.mark.parametrize("case", list(NOT_REPRESENTABLE))
-def test_yield_with_unrepresentable_result_ends_the_call_with_an_error(rawsocket_router, case):
+def test_yield_with_unrepresentable_result_ends_the_call_with_an_error(router, case):
     """Here the callee is the sender: the caller must get an ERROR for its CALL
     (wamp.error.invalid_argument), not a changed RESULT and not silence."""
     sender_ser, receiver_ser, args = NOT_REPRESENTABLE[case]
 
     async def scenario():
-        callee = await RawPeer.joined(rawsocket_router.url, serializer=sender_ser)
-        caller = await RawPeer.joined(rawsocket_router.url, serializer=receiver_ser)
+        callee = await RawPeer.joined(router.url, serializer=sender_ser)
+        caller = await RawPeer.joined(router.url, serializer=receiver_ser)
         proc = unique("com.cross.unrepresentable_result")
         await callee.register(proc)
         await caller.send([CALL, 43, {}, proc, []])
@@ -336,12 +362,12 @@ def test_yield_with_unrepresentable_result_ends_the_call_with_an_error(rawsocket
 
 @pytest.mark.parametrize("case", list(NOT_REPRESENTABLE))
 def test_acknowledged_publish_with_unrepresentable_argument_is_an_error_and_the_subscriber_gets_nothing(
-        rawsocket_router, case):
+        router, case):
     sender_ser, receiver_ser, args = NOT_REPRESENTABLE[case]
 
     async def scenario():
-        subscriber = await RawPeer.joined(rawsocket_router.url, serializer=receiver_ser)
-        publisher = await RawPeer.joined(rawsocket_router.url, serializer=sender_ser)
+        subscriber = await RawPeer.joined(router.url, serializer=receiver_ser)
+        publisher = await RawPeer.joined(router.url, serializer=sender_ser)
         topic = unique("com.cross.unrepresentable_event")
         await subscriber.subscribe(topic)
         await publisher.send([PUBLISH, 51, {"acknowledge": True}, topic, args])
@@ -358,7 +384,7 @@ def test_acknowledged_publish_with_unrepresentable_argument_is_an_error_and_the_
     run(scenario())
 
 
-def test_unacknowledged_publish_with_unrepresentable_argument_skips_that_subscriber_only(rawsocket_router):
+def test_unacknowledged_publish_with_unrepresentable_argument_skips_that_subscriber_only(router):
     """Without acknowledge the publisher has nothing to get an ERROR for: the JSON subscriber must
     not get a changed event (the next event it gets is the next publication), the CBOR
     subscriber, which can take the value, gets it unchanged, and the publisher's session goes
@@ -366,9 +392,9 @@ def test_unacknowledged_publish_with_unrepresentable_argument_skips_that_subscri
     altogether, see NOT_REPRESENTABLE.)"""
 
     async def scenario():
-        json_sub = await RawPeer.joined(rawsocket_router.url)
-        cbor_sub = await RawSocketPeer.joined(rawsocket_router.rawsocket_tcp, serializer="cbor")
-        publisher = await RawPeer.joined(rawsocket_router.url, serializer="cbor")
+        json_sub = await RawPeer.joined(router.url)
+        cbor_sub = await RawPeer.joined(router.url, serializer="cbor")
+        publisher = await RawPeer.joined(router.url, serializer="cbor")
         topic = unique("com.cross.unacked")
         await json_sub.subscribe(topic)
         await cbor_sub.subscribe(topic)

@@ -200,6 +200,7 @@ MALFORMED = {
         "never_used_type_0xc1": _mp(b"\x94", CALL, 1, {}) + b"\xc1",
         "trailing_octets_after_the_message": msgpack.packb([CALL, 1, {}, "com.example.a"]) + b"\x01",
         "options_map_with_integer_key": _mp(b"\x94", CALL, 1, b"\x81\x01\xa1x", "com.example.a"),
+        "integer_map_key_in_args": CALL_PREFIX_MP + b"\x91\x81\x01\xa1x",  # WAMP dict keys are strings
         "top_level_map": msgpack.packb({"48": 1}),
         "top_level_integer": msgpack.packb(48),
         "empty_frame": b"",
@@ -266,7 +267,7 @@ def test_error_reply_shape_in_binary_serializers(router, serializer):
         peer = await RawPeer.joined(router.url, serializer=serializer)
         await peer.send([CALL, 17, {}, unique("com.example.nobody"), [1, b"\x00bin"], {"k": "v"}])
         err = await peer.recv()
-        assert err[:4] == [ERROR, CALL, 17, {}] and err[4] == "wamp.error.no_such_procedure", err
+        assert err[:3] == [ERROR, CALL, 17] and isinstance(err[3], dict) and err[4] == "wamp.error.no_such_procedure", err
         await peer.send([CALL, 18, {}, "com.example..bad"])
         err = await peer.recv()
         assert err[:3] == [ERROR, CALL, 18] and err[4] == "wamp.error.invalid_uri", err
