@@ -23,10 +23,9 @@ final class MixedSerializerRoutingTests: XCTestCase {
         peer.clear()
     }
 
-    /// A MessagePack payload given as bytes: `[{1: "a"}]` has an integer map key, which JSON
-    /// cannot carry.
-    private static let integerKeyedMsgpack = Payload(
-        serialization: .msgpack, argumentsBytes: ByteBuffer(bytes: [0x91, 0x81, 0x01, 0xA1, 0x61]), argumentsKwBytes: nil)
+    /// A MessagePack payload given as bytes: `[NaN]` (float 64), which JSON cannot spell.
+    private static let notANumberMsgpack = Payload(
+        serialization: .msgpack, argumentsBytes: ByteBuffer(bytes: [0x91, 0xCB, 0x7F, 0xF8, 0, 0, 0, 0, 0, 0]), argumentsKwBytes: nil)
 
     private func eventValue(_ peer: FakePeer) throws -> WampValue? {
         guard case .event(let event) = peer.messages.last else { return nil }
@@ -67,7 +66,7 @@ final class MixedSerializerRoutingTests: XCTestCase {
         subscribe(jsonSession, jsonPeer, "t")
         subscribe(msgpackSession, msgpackPeer, "t")
         let why = realm.broker.publish(Publish(request: 9, options: options(#"{"acknowledge": true}"#), topic: "t",
-                                               payload: Self.integerKeyedMsgpack), from: publisher)
+                                               payload: Self.notANumberMsgpack), from: publisher)
         XCTAssertEqual(msgpackPeer.messages.count, 1, "the MessagePack subscriber gets the event as sent")
         XCTAssertTrue(jsonPeer.messages.isEmpty, "never a changed value for the JSON subscriber")
         guard case .error(let error) = publisherPeer.last else { return XCTFail("no ERROR for the PUBLISH") }
@@ -79,7 +78,7 @@ final class MixedSerializerRoutingTests: XCTestCase {
 
         // Without acknowledge the publisher gets no answer (the spec's rule), but the caller is told why to log.
         publisherPeer.clear()
-        let silent = realm.broker.publish(Publish(request: 10, options: options(), topic: "t", payload: Self.integerKeyedMsgpack),
+        let silent = realm.broker.publish(Publish(request: 10, options: options(), topic: "t", payload: Self.notANumberMsgpack),
                                           from: publisher)
         XCTAssertTrue(silent?.contains("cannot represent") == true, silent ?? "nil")
         XCTAssertTrue(publisherPeer.messages.isEmpty)

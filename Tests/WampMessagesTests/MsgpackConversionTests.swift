@@ -23,7 +23,7 @@ final class MsgpackConversionTests: XCTestCase {
         ("91 cbc00921fb54442d18", "[-3.141592653589793]", one(.double(-3.141592653589793))),
         ("91 c0", "[null]", one(.null)),
         ("92 c3 c2", "[true,false]", WampValue.array([.bool(true), .bool(false)])),
-        ("91 ade697a5e69cace8aa9e20f09f9a80", #"["日本語 🚀"]"#, one(.string("日本語 🚀"))),
+        ("91 aee697a5e69cace8aa9e20f09f9a80", #"["日本語 🚀"]"#, one(.string("日本語 🚀"))),
         ("91 a3c3a90a", #"["é\n"]"#, one(.string("é\n"))),
         ("91 c403010203", #"["\u0000AQID"]"#, one(.binary([1, 2, 3]))),
         ("91 c400", #"["\u0000"]"#, one(.binary([]))),

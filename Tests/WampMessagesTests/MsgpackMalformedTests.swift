@@ -88,8 +88,8 @@ final class MsgpackMalformedTests: XCTestCase {
         XCTAssertEqual(try decodeError(json: #"[8,999,1,{},"e"]"#)?.kind, .wrongFieldType)
         XCTAssertEqual(try decodeError(json: #"[48,true,{},"com.a"]"#)?.kind, .wrongFieldType)
         XCTAssertEqual(try decodeError(json: #"[48,1.0,{},"com.a"]"#)?.kind, .wrongFieldType)
-        // A binary is not a URI, and a binary payload is not a list.
-        XCTAssertEqual(decodeError(hex: "94 30 01 80 c403616263")?.kind, .wrongFieldType)
+        // A binary payload is not a list. (A binary URI reaches the URI rules as its JSON
+        // spelling, a NUL-prefixed string, exactly as that string would from a JSON peer.)
         XCTAssertEqual(decodeError(hex: "95 30 01 80 a3616263 c400")?.kind, .wrongFieldType)
     }
 
@@ -187,7 +187,9 @@ final class MsgpackMalformedTests: XCTestCase {
     }
 
     func testErrorDescriptionsNameTheProblem() {
-        XCTAssertEqual(decodeError(hex: "94 11 01 02 03")?.description, "message is not valid MessagePack: premature end of input at byte 5")
+        XCTAssertEqual(decodeError(hex: "94 11 92 01 02")?.description, "message is not valid MessagePack: premature end of input at byte 5")
+        XCTAssertEqual(decodeError(hex: "94 11 01 02 a2 61")?.description,
+                       "message is not valid MessagePack: a string of 2 bytes is longer than the 1 bytes left at byte 4")
         XCTAssertEqual(decodeError(hex: "93 11 01")?.description,
                        "message is not valid MessagePack: an array of 3 items does not fit in the 2 bytes left at byte 0")
         XCTAssertEqual(decodeError(hex: "95 30 01 80 a161 dbffffffff")?.description,

@@ -57,7 +57,7 @@ final class MsgpackMessageCodecTests: XCTestCase {
         XCTAssertEqual(hex(yield.payload.argumentsBytes!), hex(bytes(arguments)))
         XCTAssertEqual(hex(yield.payload.argumentsKwBytes!), hex(bytes(argumentsKw)))
         let result = try MsgpackMessageEncoder.encode(.result(Result(request: 3, details: .emptyObject, payload: yield.payload)))
-        XCTAssertEqual(hex(result), "94320380" + hex(bytes(arguments + argumentsKw)))
+        XCTAssertEqual(hex(result), "95320380" + hex(bytes(arguments + argumentsKw)))
     }
 
     func testKeywordArgumentsWithoutArgumentsGetAnEmptyList() throws {
@@ -68,7 +68,7 @@ final class MsgpackMessageCodecTests: XCTestCase {
 
     func testIDsAreWrittenAsTheSmallestUnsignedFormat() throws {
         let encoded = try MsgpackMessageEncoder.encode(.published(Published(request: 239_714_735, publication: WampIDRange.max)))
-        XCTAssertEqual(hex(encoded), "9311" + "ce0e49b9af" + "cf0020000000000000")
+        XCTAssertEqual(hex(encoded), "9311" + "ce0e49c1af" + "cf0020000000000000")
     }
 
     func testDetailsTypesSurviveTheJanssonEnvelope() throws {

@@ -202,8 +202,8 @@ def mixed_serializers(url: str) -> None:
         callee.send([70, invocation[1], {}, invocation[4], invocation[5] if len(invocation) > 5 else {}])
         assert caller.expect(50)[3][0] == index
         if index % 4 == 0:
-            # A value JSON cannot carry (a map with an integer key) for a JSON receiver: ERROR, not a change.
-            publisher.send([16, 100 + index, {"acknowledge": True}, "com.leak.mixed.topic", [{1: "a"}]])
+            # A value JSON cannot carry (NaN) for a JSON receiver: ERROR, not a changed value.
+            publisher.send([16, 100 + index, {"acknowledge": True}, "com.leak.mixed.topic", [float("nan")]])
             answer = publisher.recv()
             assert answer[0] == 8 and answer[4] == "wamp.error.invalid_argument", answer
         publisher.send([16, 200 + index, {"acknowledge": True}, "com.leak.mixed.topic", [index, b"\x00\x01"]])
