@@ -54,16 +54,37 @@ let package = Package(
         .target(
             name: "WampTLS",
             dependencies: [
-                "WebSocketIO",
+                "WebSocketIO", "MessageTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The outbound path every transport shares (cross-thread queue, backlog, flush batching)
+        // and the transport-security protocol TLS plugs into.
+        .target(
+            name: "MessageTransport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "RawSocketIO",
+            dependencies: [
+                "MessageTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "WebSocketIO",
             dependencies: [
+                "MessageTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,7 +97,7 @@ let package = Package(
         .target(
             name: "WampRouter",
             dependencies: [
-                "WampMessages", "Realm", "WebSocketIO", "WampAuth", "RouterConfig", "WampTLS",
+                "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "MessageTransport", "WampAuth", "RouterConfig", "WampTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -140,8 +161,17 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "RawSocketIOTests",
+            dependencies: [
+                "RawSocketIO", "MessageTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "WampRouterTests",
-            dependencies: ["WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "WampAuth", "RouterConfig"]
+            dependencies: ["WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "WampAuth", "RouterConfig"]
         ),
     ],
     swiftLanguageModes: [.v6]
@@ -168,6 +198,7 @@ if Context.environment["WAMP_FUZZ"] == "1" {
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         ("FuzzOriginPolicy", ["WebSocketIO"]),
+        ("FuzzRawSocketFramer", ["RawSocketIO", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAuthentication", [
             "WampAuth",
             "WampMessages",

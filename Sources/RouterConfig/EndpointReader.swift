@@ -2,6 +2,33 @@ import Foundation
 
 /// Reads a transport's listening `endpoint`.
 enum EndpointReader {
+    enum RawSocketEndpoint {
+        case tcp(TCPEndpoint)
+        case unix(path: String)
+    }
+
+    /// A `rawsocket` transport's endpoint: `tcp` as for WebSocket, or `unix` with a `path`
+    /// (relative paths resolve against the config file's folder).
+    static func readRawSocket(_ node: ConfigNode, at path: ConfigPath, context: ReadContext) -> RawSocketEndpoint? {
+        guard case .map = node.value, var map = MapReader(node, at: path, log: context.log) else {
+            return read(node, at: path, context: context).map(RawSocketEndpoint.tcp)
+        }
+        guard map.string("type") == "unix" else { return read(node, at: path, context: context).map(RawSocketEndpoint.tcp) }
+        defer { map.finish() }
+        guard let socketPath = map.string("path", required: true) else { return nil }
+        if socketPath.isEmpty {
+            context.log.problem(path.key("path"), "empty: give the socket file's path", line: map.lineOf("path"))
+            return nil
+        }
+        let resolved = socketPath.hasPrefix("/") ? socketPath : context.directory + "/" + socketPath
+        // sockaddr_un holds 108 bytes with the terminating zero.
+        if resolved.utf8.count > 107 {
+            context.log.problem(path.key("path"), "too long for a Unix socket (at most 107 bytes), got \(resolved.utf8.count)", line: map.lineOf("path"))
+            return nil
+        }
+        return .unix(path: resolved)
+    }
+
     static func read(_ node: ConfigNode, at path: ConfigPath, context: ReadContext) -> TCPEndpoint? {
         let log = context.log
         guard var map = MapReader(node, at: path, log: log) else { return nil }

@@ -131,9 +131,15 @@ struct RouterFileReader {
     private func checkPorts(_ transports: [TransportSpec]) {
         let wildcard: Set<String> = ["0.0.0.0", "::"]
         for (index, transport) in transports.enumerated() {
+            if case .rawsocket(let path?) = transport.kind {
+                if let earlier = transports[..<index].first(where: { $0.kind == .rawsocket(unixPath: path) }) {
+                    log.problem(rawPath: "\(transport.configPath).endpoint.path", "socket \(path) is already used by \(earlier.configPath)")
+                }
+                continue
+            }
             let endpoint = transport.endpoint
             if let earlier = transports[..<index].first(where: { other in
-                other.endpoint.port == endpoint.port
+                !other.isUnixSocket && other.endpoint.port == endpoint.port
                     && (other.endpoint.interface == endpoint.interface || wildcard.contains(other.endpoint.interface)
                         || wildcard.contains(endpoint.interface))
             }) {
@@ -141,5 +147,13 @@ struct RouterFileReader {
                             "port \(endpoint.port) is already used by \(earlier.configPath)")
             }
         }
+    }
+}
+
+extension TransportSpec {
+    /// A `rawsocket` transport on a Unix socket (it has no port).
+    var isUnixSocket: Bool {
+        if case .rawsocket(let path) = kind { return path != nil }
+        return false
     }
 }

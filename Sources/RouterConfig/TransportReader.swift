@@ -28,11 +28,11 @@ struct TransportReader {
         case "web":
             return web(&map, at: path)
         case "rawsocket":
-            log.problem(path.key("type"), "not supported by this router yet: rawsocket transports come in a later version", line: map.lineOf("type"))
+            return rawsocket(&map, at: path)
         case "universal", "mqtt", "flashpolicy", "websocket.testee", "stream.testee":
-            log.problem(path.key("type"), "not supported by this router: only websocket and web transports, got '\(type)'", line: map.lineOf("type"))
+            log.problem(path.key("type"), "not supported by this router: only websocket, web and rawsocket transports, got '\(type)'", line: map.lineOf("type"))
         default:
-            log.problem(path.key("type"), "unknown transport type '\(type)' (this router has websocket and web)", line: map.lineOf("type"))
+            log.problem(path.key("type"), "unknown transport type '\(type)' (this router has websocket, web and rawsocket)", line: map.lineOf("type"))
         }
         for key in map.keys { map.accept(key) }
         return nil
@@ -84,6 +84,39 @@ struct TransportReader {
         guard let endpoint, let found else { return nil }
         return TransportSpec(kind: .web(websocketPath: found.path), endpoint: endpoint, serializers: found.service.serializers,
                              options: found.service.options, auth: found.service.auth, configPath: path.description)
+    }
+
+    /// Crossbar's `rawsocket` transport: `endpoint` (tcp, with optional tls, or unix),
+    /// `serializers`, `max_message_size`, `auth`.
+    private func rawsocket(_ map: inout MapReader, at path: ConfigPath) -> TransportSpec? {
+        let before = log.problems.count
+        _ = map.string("id")
+        let endpoint = map.required("endpoint").flatMap {
+            EndpointReader.readRawSocket($0, at: path.key("endpoint"), context: context)
+        }
+        let serializers = readSerializers(&map, at: path.key("serializers"))
+        // Crossbar: 1 ... 64 MiB. RawSocket itself cannot announce more than 16 MiB, nor less than 512.
+        let maxMessageSize = map.int("max_message_size", in: 512...(64 << 20), unit: " bytes")
+        var auth = TransportAuthConfiguration.anonymousOnly
+        let authReader = AuthReader(realms: realms, context: context)
+        if let node = map.node("auth") {
+            auth = authReader.read(node, at: path.key("auth")) ?? auth
+        } else {
+            authReader.checkImplicitAnonymousRole(at: path)
+        }
+        if map.bool("debug") == true {
+            log.notice(path.key("debug"), "has no effect here: use --log-level trace")
+        }
+        map.finish(unsupported: ["options": "rawsocket transport options (the router-wide flags apply)"])
+        guard log.problems.count == before, let endpoint, let serializers else { return nil }
+        let tcp: TCPEndpoint
+        let unixPath: String?
+        switch endpoint {
+        case .tcp(let endpoint): (tcp, unixPath) = (endpoint, nil)
+        case .unix(let socketPath): (tcp, unixPath) = (TCPEndpoint(port: 0, interface: ""), socketPath)
+        }
+        return TransportSpec(kind: .rawsocket(unixPath: unixPath), endpoint: tcp, serializers: serializers,
+                             options: WebSocketOptions(maxMessageSize: maxMessageSize), auth: auth, configPath: path.description)
     }
 
     static func isValidWebPath(_ name: String) -> Bool {

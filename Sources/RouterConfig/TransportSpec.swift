@@ -1,7 +1,8 @@
 import WampMessages
 import WampAuth
 
-/// One listening transport of the router worker (`websocket`, or `web` with one `websocket` path).
+/// One listening transport of the router worker (`websocket`, `web` with one `websocket` path, or
+/// `rawsocket` on TCP or a Unix socket).
 public struct TransportSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A `websocket` transport: WAMP on every request path.
@@ -9,12 +10,16 @@ public struct TransportSpec: Sendable, Hashable {
         /// A `web` transport whose only path is a `websocket` service; the path starts with `/`
         /// (`"ws"` in the file is `/ws` here, `"/"` is `/`).
         case web(websocketPath: String)
+        /// A `rawsocket` transport: on TCP (`endpoint`) when `unixPath` is nil, else on the Unix
+        /// socket at `unixPath` (absolute; `endpoint` is then unused: port 0).
+        case rawsocket(unixPath: String?)
     }
 
     public var kind: Kind
     public var endpoint: TCPEndpoint
     /// In the file's order; the first is preferred when a client offers several.
     public var serializers: [WampSerialization]
+    /// For a `rawsocket` transport only `maxMessageSize` is used (the transport's `max_message_size`).
     public var options: WebSocketOptions
     public var auth: TransportAuthConfiguration
     /// Where it is in the file (`workers[0].transports[1]`), for log lines about it.

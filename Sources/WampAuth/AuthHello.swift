@@ -75,17 +75,24 @@ public struct AuthTransportInfo: Sendable, Hashable {
     public var isSecure: Bool
     /// The negotiated WebSocket subprotocol, e.g. `wamp.2.json`.
     public var websocketProtocol: String?
+    /// `channel_framing`: "websocket" or "rawsocket".
+    public var channelFraming: String
+    /// `channel_type` when it is neither "tcp" nor "tls" (a Unix socket: "unix"); nil: by `isSecure`.
+    public var channelType: String?
 
-    public init(peer: String, isSecure: Bool, websocketProtocol: String? = nil) {
+    public init(peer: String, isSecure: Bool, websocketProtocol: String? = nil, channelFraming: String = "websocket",
+                channelType: String? = nil) {
         self.peer = peer
         self.isSecure = isSecure
         self.websocketProtocol = websocketProtocol
+        self.channelFraming = channelFraming
+        self.channelType = channelType
     }
 
     public var json: JSONValue {
         let object = JSONValue.makeObject()
-        object.set("channel_type", string: isSecure ? "tls" : "tcp")
-        object.set("channel_framing", string: "websocket")
+        object.set("channel_type", string: channelType ?? (isSecure ? "tls" : "tcp"))
+        object.set("channel_framing", string: channelFraming)
         object.set("peer", string: peer)
         object.set("is_server", bool: true)
         object.set("is_secure", bool: isSecure)

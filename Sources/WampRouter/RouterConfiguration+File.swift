@@ -20,7 +20,11 @@ extension RouterConfiguration {
     static func listener(_ transport: TransportSpec, name: String) -> ListenerConfiguration {
         var listener = ListenerConfiguration(name: name, host: transport.endpoint.interface, port: transport.endpoint.port,
                                              auth: transport.auth)
-        if case .web(let path) = transport.kind { listener.webSocketPath = path }
+        switch transport.kind {
+        case .web(let path): listener.webSocketPath = path
+        case .rawsocket(let unixPath): listener.rawSocket = unixPath.map { .unix(path: $0) } ?? .tcp
+        case .websocket: break
+        }
         listener.tls = transport.endpoint.tls
         listener.serializers = transport.serializers
         let options = transport.options

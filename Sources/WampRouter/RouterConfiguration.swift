@@ -35,6 +35,10 @@ public struct RouterConfiguration: Sendable {
     /// Messages per second per connection, token bucket with a burst of as many; 0: off
     /// (`--max-message-rate`).
     public var maxMessageRate = 0
+    /// A RawSocket listener on this TCP port (same `host`) besides the others (`--rawsocket-port`).
+    public var rawSocketPort: Int?
+    /// A RawSocket listener on a Unix socket at this path besides the others (`--rawsocket-unix`).
+    public var rawSocketUnixPath: String?
     /// The WAMP listeners (a config file's transports). Empty: one on `host`:`port`, anonymous,
     /// any origin: the embedded development default.
     public var listeners: [ListenerConfiguration] = []
@@ -92,6 +96,9 @@ public struct ListenerConfiguration: Sendable {
     public var autoPingTimeout: TimeAmount?
     /// The serializers this listener speaks (the config's `serializers`); all three by default.
     public var serializers: [WampSerialization] = WampSerialization.allCases
+    /// Set on a RawSocket listener (a config file's `rawsocket` transport, `--rawsocket-port`,
+    /// `--rawsocket-unix`); nil: WebSocket. `host`/`port` are its TCP address; a Unix one has none.
+    public var rawSocket: RawSocketListenerEndpoint?
 
     public init(name: String, host: String, port: Int, auth: TransportAuthConfiguration = .anonymousOnly) {
         self.name = name
@@ -102,9 +109,28 @@ public struct ListenerConfiguration: Sendable {
 }
 
 
+/// Where a RawSocket listener listens.
+public enum RawSocketListenerEndpoint: Sendable, Equatable {
+    case tcp
+    case unix(path: String)
+}
+
 extension RouterConfiguration {
-    /// `listeners`, or the single development listener when there are none.
+    /// `listeners`, or the single development listener when there are none; then the RawSocket
+    /// listeners of `--rawsocket-port` and `--rawsocket-unix` (after the file's transports, so
+    /// that a reload's transport indexes stay the file's).
     var effectiveListeners: [ListenerConfiguration] {
-        listeners.isEmpty ? [ListenerConfiguration(name: "transport0", host: host, port: port)] : listeners
+        var all = listeners.isEmpty ? [ListenerConfiguration(name: "transport0", host: host, port: port)] : listeners
+        if let rawSocketPort {
+            var listener = ListenerConfiguration(name: "rawsocket-tcp", host: host, port: rawSocketPort)
+            listener.rawSocket = .tcp
+            all.append(listener)
+        }
+        if let rawSocketUnixPath {
+            var listener = ListenerConfiguration(name: "rawsocket-unix", host: "", port: 0)
+            listener.rawSocket = .unix(path: rawSocketUnixPath)
+            all.append(listener)
+        }
+        return all
     }
 }

@@ -4,6 +4,7 @@ import NIOPosix
 import Realm
 import WampMessages
 import WampAuth
+import RawSocketIO
 import WampTLS
 import WebSocketIO
 
@@ -13,24 +14,29 @@ public final class WampRouter: Sendable {
     public let configuration: RouterConfiguration
     private let group: MultiThreadedEventLoopGroup
     private let servers: [WebSocketServer]
+    /// RawSocket listeners (TCP and Unix), in configuration order.
+    private let rawSocketServers: [RawSocketServer]
     /// Each listener's current transport settings; a reload swaps them for new sessions.
     let transports: [TransportBox]
     private let testee: WebSocketServer?
     private let context: RouterContext
 
     /// The port the first WAMP listener is bound to (useful when configured with port 0).
-    public var port: Int { servers[0].port }
+    public var port: Int { servers.first?.port ?? rawSocketServers.first?.port ?? 0 }
     /// Every WAMP listener's bound port, in configuration order.
     public var ports: [Int] { servers.map(\.port) }
     public var testeePort: Int? { testee?.port }
+    /// Every RawSocket TCP listener's bound port, in configuration order.
+    public var rawSocketPorts: [Int] { rawSocketServers.compactMap(\.port) }
     public var realms: RealmRegistry { context.realms }
     public var protocolViolationCount: Int { context.counters.protocolViolations.load(ordering: .relaxed) }
 
     private init(configuration: RouterConfiguration, group: MultiThreadedEventLoopGroup, servers: [WebSocketServer],
-                 transports: [TransportBox], testee: WebSocketServer?, context: RouterContext) {
+                 rawSocketServers: [RawSocketServer], transports: [TransportBox], testee: WebSocketServer?, context: RouterContext) {
         self.configuration = configuration
         self.group = group
         self.servers = servers
+        self.rawSocketServers = rawSocketServers
         self.transports = transports
         self.testee = testee
         self.context = context
@@ -46,10 +52,17 @@ public final class WampRouter: Sendable {
                                     authenticatorTimeout: configuration.authenticatorTimeout,
                                     authenticationFailures: AuthenticationFailures(policy: configuration.authFailurePolicy))
         var servers: [WebSocketServer] = []
+        var rawSocketServers: [RawSocketServer] = []
         var transports: [TransportBox] = []
         do {
             for listener in configuration.effectiveListeners {
                 let transport = TransportBox(listener.auth)
+                if listener.rawSocket != nil {
+                    rawSocketServers.append(try await startRawSocket(listener, transport: transport, configuration: configuration,
+                                                                     group: group, context: context))
+                    transports.append(transport)
+                    continue
+                }
                 let wamp = try serverConfiguration(for: listener, configuration: configuration)
                 let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                     let websocket = WebSocketWampTransport(connection: connection)
@@ -80,10 +93,11 @@ public final class WampRouter: Sendable {
                 logger.notice("testee echo endpoint listening", metadata: ["url": "ws://\(configuration.host):\(testee!.port)/"])
             }
             logStartupPosture(configuration, logger: logger)
-            return WampRouter(configuration: configuration, group: group, servers: servers, transports: transports,
-                              testee: testee, context: context)
+            return WampRouter(configuration: configuration, group: group, servers: servers, rawSocketServers: rawSocketServers,
+                              transports: transports, testee: testee, context: context)
         } catch {
             for server in servers { try? await server.shutdown() }
+            for server in rawSocketServers { try? await server.shutdown() }
             try? await group.shutdownGracefully()
             throw error
         }
@@ -99,7 +113,8 @@ public final class WampRouter: Sendable {
                 logger.notice("realm has no roles: every session may do everything", metadata: ["realm": "\(realm)"])
             }
         }
-        for listener in configuration.effectiveListeners where listener.allowedOrigins == nil && configuration.configFile != nil {
+        for listener in configuration.effectiveListeners
+        where listener.allowedOrigins == nil && listener.rawSocket == nil && configuration.configFile != nil {
             logger.notice("transport allows any Origin (no allowed_origins)", metadata: ["transport": "\(listener.name)"])
         }
     }
@@ -141,9 +156,10 @@ public final class WampRouter: Sendable {
     public func shutdown() async {
         let logger = context.logger
         for server in servers { try? await server.shutdown() }
+        for server in rawSocketServers { try? await server.shutdown() }
         try? await testee?.shutdown()
         let sessions = context.openConnections
-        let discardedBefore = WebSocketMetrics.messagesDiscardedAfterClose
+        let discardedBefore = WebSocketMetrics.messagesDiscardedAfterClose + RawSocketMetrics.messagesDiscardedAfterClose
         logger.notice("shutting down", metadata: ["sessions": "\(sessions.count)"])
         for session in sessions {
             session.eventLoopExecute { session.shutDown() }
@@ -162,7 +178,7 @@ public final class WampRouter: Sendable {
         // What is written before a close frame still goes out; what was queued for a connection
         // that closed first could not be sent (the process-wide counter: other routers in the
         // same process may add to it).
-        let unsent = WebSocketMetrics.messagesDiscardedAfterClose - discardedBefore
+        let unsent = WebSocketMetrics.messagesDiscardedAfterClose + RawSocketMetrics.messagesDiscardedAfterClose - discardedBefore
         let notClosed = context.openConnections.count
         if unsent > 0 || notClosed > 0 {
             logger.warning("shutdown could not send everything", metadata: [

@@ -38,6 +38,14 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Port of the WAMP WebSocket endpoint (default 8080; with --config: overrides the first transport's port).")
     var port: Int?
 
+    @Option(name: .customLong("rawsocket-port"),
+            help: "Also serve WAMP over RawSocket on this TCP port, on --host (default: off).")
+    var rawSocketPort: Int?
+
+    @Option(name: .customLong("rawsocket-unix"),
+            help: "Also serve WAMP over RawSocket on a Unix socket at this path: a stale socket there is replaced, the new one is owner-only (0600) and removed at exit (default: off).")
+    var rawSocketUnix: String?
+
     @Option(name: .customLong("realm"), help: "A realm to serve (repeatable; default realm1).")
     var realms: [String] = []
 
@@ -54,7 +62,7 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Flag(help: "Apply the spec's strict URI rules instead of the loose ones.")
     var strictUris = false
 
-    @Option(help: "Largest WebSocket message accepted, in bytes (default 16777216).")
+    @Option(help: "Largest WebSocket message accepted, in bytes (default 16777216); RawSocket announces and accepts the largest power of two (512 B ... 16 MiB) not above it.")
     var maxMessageSize: Int?
 
     @Option(help: "Unsent bytes a session may have queued before it is closed.")
@@ -126,7 +134,7 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Addresses whose authentication failures are remembered (60 s each); the oldest is forgotten past it.")
     var maxAuthFailureAddresses = 10_000
 
-    @Option(help: "Open connections on the WAMP endpoint at most; more are answered HTTP 503.")
+    @Option(help: "Open connections on each WAMP listener at most; more are answered HTTP 503 (WebSocket) or handshake error 4 (RawSocket).")
     var maxConnections = 50_000
 
     @Option(help: "Frames one WebSocket message may arrive in on the WAMP endpoint; more: close 1008.")
@@ -140,6 +148,10 @@ struct WampRouterCommand: AsyncParsableCommand {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535") }
+        if let rawSocketPort, !(0...65535).contains(rawSocketPort) { throw ValidationError("--rawsocket-port must be 0...65535") }
+        if let rawSocketUnix, rawSocketUnix.isEmpty || rawSocketUnix.utf8.count > 107 {
+            throw ValidationError("--rawsocket-unix must be a path of 1...107 bytes")
+        }
         if config != nil, !realms.isEmpty {
             throw ValidationError("--realm cannot be combined with --config: the realms come from the file")
         }
@@ -199,6 +211,8 @@ struct WampRouterCommand: AsyncParsableCommand {
             if let port { configuration.listeners[0].port = port }
         }
         configuration.testeePort = testeePort
+        configuration.rawSocketPort = rawSocketPort
+        configuration.rawSocketUnixPath = rawSocketUnix
         if strictUris { configuration.uriRules = .strict }
         configuration.eventHistory = (try? parsedEventHistory()) ?? []
         configuration.maxBacklogBytes = maxBacklogBytes

@@ -33,8 +33,6 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private(set) var context: ChannelHandlerContext?
     var inRead = false
     private var inputBroken = false
-    var flushPending = false
-    private var flushScheduled = false
     private var scheduledClose: Scheduled<Void>?
     /// `sendMessage` calls on the stack. A channel that closes inside one (a failed flush, say)
     /// reports to the user handler on the next tick: the sender may hold routing locks that
@@ -57,16 +55,15 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// `--max-message-rate` (`+ReadPacing`): the bucket, and the pause until it refills.
     var rateLimiter: MessageRateLimiter?
     var pausedForRate = false
-    /// The backlog overflow was counted and logged (and the close is under way).
-    var backlogOverflowReported = false
     /// Set by `WebSocketConnection.pauseReading()` (`+ReadPacing`).
     var pausedByApplication = false
     var rateTimer: Scheduled<Void>?
-    /// Outbound accounting: NIO's buffered bytes at the last sample, plus bytes written since.
-    private(set) var bufferedAtSample = 0
-    private var writtenSinceSample = 0
-    /// Reused by `WebSocketConnection` to drain its cross-thread queue without allocating.
-    var drainSpare: [(ByteBuffer, WebSocketMessageKind, ByteBuffer?)] = []
+    /// Outbound accounting and flush batching (shared with RawSocket: `MessageTransport`).
+    var backlog: OutboundBacklog
+    /// Reused by the connection's `OutboundQueue` to drain without allocating.
+    var outboundDrainSpare: [WebSocketOutboundMessage] = []
+    var flushPending: Bool { self.backlog.flushPending }
+    var bufferedAtSample: Int { self.backlog.bufferedAtSample }
 
     init(
         role: WebSocketStateMachine.Role,
@@ -93,6 +90,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         )
         self.closeTimeout = closeTimeout
         self.logger = logger
+        self.backlog = OutboundBacklog(maxBytes: connection.maxBacklogBytes)
     }
 
     // MARK: - lifecycle
@@ -239,7 +237,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             // Shared by every connection this message goes to: one write, no header of our own.
             guard self.admitToBacklog(preparedFrame.readableBytes, context: context) else { return }
             context.write(Self.wrapOutboundOut(preparedFrame), promise: nil)
-            self.writtenSinceSample += preparedFrame.readableBytes
+            self.backlog.wrote(preparedFrame.readableBytes)
             self.scheduleFlush()
             return
         }
@@ -262,7 +260,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let size = data.readableBytes
         guard self.admitToBacklog(size, context: context) else { return }
         self.writeFrame(opcode: kind == .text ? .text : .binary, rsv1: compressed, data: data)
-        self.writtenSinceSample += size
+        self.backlog.wrote(size)
         self.scheduleFlush()
     }
 
@@ -274,22 +272,16 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let size = data.readableBytes + 2
         guard self.admitToBacklog(size, context: context) else { return }
         self.writeFrame(opcode: opcode, data: data)
-        self.writtenSinceSample += size
+        self.backlog.wrote(size)
         self.scheduleFlush()
     }
 
     /// False (and the connection is being closed for backlog overflow) when `size` more bytes
     /// would take the unsent backlog past the bound. One message on an empty backlog always goes.
     private func admitToBacklog(_ size: Int, context: ChannelHandlerContext) -> Bool {
-        let before = self.bufferedAtSample + self.writtenSinceSample
-        guard before > 0 && before + size > self.connection.maxBacklogBytes else { return true }
-        // The estimate may be stale (bytes drained since the last flush): re-sample first.
-        self.sampleBuffered(context: context)
-        if self.bufferedAtSample > 0 && self.bufferedAtSample + size > self.connection.maxBacklogBytes {
-            self.backlogOverflowed()
-            return false
-        }
-        return true
+        if self.backlog.admits(size, channel: context.channel) { return true }
+        self.backlogOverflowed()
+        return false
     }
 
     /// - Parameter pendingCrossLoopBytes: bytes still waiting in the connection's cross-thread
@@ -297,10 +289,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func backlogOverflowed(pendingCrossLoopBytes: Int = 0) {
         // Once per connection: sends racing the deferred close land here again, and must not
         // count or log the same overflow twice.
-        guard !self.backlogOverflowReported else { return }
-        self.backlogOverflowReported = true
-        if let context = self.context { self.sampleBuffered(context: context) }
-        let backlog = self.bufferedAtSample + self.writtenSinceSample + pendingCrossLoopBytes
+        guard self.backlog.overflowFirstReported() else { return }
+        if let context = self.context { self.backlog.sample(channel: context.channel) }
+        let backlog = self.backlog.estimate + pendingCrossLoopBytes
         WebSocketMetrics.recordBacklogOverflow()
         self.logger.warning(
             "closing WebSocket connection: outbound backlog overflow",
@@ -342,25 +333,21 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func scheduleFlush() {
-        self.flushPending = true
-        guard !self.inRead, !self.flushScheduled, let context = self.context else { return }
-        self.flushScheduled = true
+        guard self.backlog.flushRequested(inRead: self.inRead), let context = self.context else { return }
         context.eventLoop.assumeIsolated().execute {
-            self.flushScheduled = false
-            if self.flushPending { self.flushNow() }
+            if self.backlog.flushHopRan() { self.flushNow() }
         }
     }
 
     func flushNow() {
         guard let context = self.context else { return }
-        self.flushPending = false
+        self.backlog.flushStarted()
         context.flush()
-        self.sampleBuffered(context: context)
+        self.backlog.sample(channel: context.channel)
     }
 
     func sampleBuffered(context: ChannelHandlerContext) {
-        self.bufferedAtSample = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        self.writtenSinceSample = 0
+        self.backlog.sample(channel: context.channel)
     }
 
     // MARK: - closing
@@ -391,8 +378,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func writeClose(code: WebSocketErrorCode?, reason: String, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         let payload = WebSocketClosePayload.make(code: code, reason: reason, allocator: context.channel.allocator)
-        self.flushPending = false
-        self.writtenSinceSample += payload.readableBytes + 2
+        self.backlog.flushTakenOver()
+        self.backlog.wrote(payload.readableBytes + 2)
         return self.writeFrame(opcode: .connectionClose, data: payload, flush: true) ?? context.eventLoop.makeSucceededVoidFuture()
     }
 
@@ -402,5 +389,15 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             self.scheduledClose = nil
             self.perform(self.stateMachine.closeTimedOut())
         }
+    }
+}
+
+extension WebSocketChannelHandler: OutboundSink {
+    func deliverOutbound(_ item: WebSocketOutboundMessage) {
+        self.sendMessage(item.payload, kind: item.kind, preparedFrame: item.preparedFrame)
+    }
+
+    func outboundBacklogOverflowed(pendingBytes: Int) {
+        self.backlogOverflowed(pendingCrossLoopBytes: pendingBytes)
     }
 }

@@ -109,13 +109,13 @@ final class TransportReaderTests: XCTestCase {
 
     func testOtherTransportTypes() {
         let found = problems(nodeConfig(transports: """
-            [{"type": "rawsocket", "endpoint": {"type": "tcp", "port": 8080}}, {"type": "mqtt"}, {"type": "carrier-pigeon"}, {"endpoint": {}}]
+            [{"type": "universal", "endpoint": {"type": "tcp", "port": 8080}}, {"type": "mqtt"}, {"type": "carrier-pigeon"}, {"endpoint": {}}]
             """))
         XCTAssertEqual(found.map(\.path), [
             "workers[0].transports[0].type", "workers[0].transports[1].type", "workers[0].transports[2].type",
             "workers[0].transports[3].type",
         ])
-        XCTAssertTrue(found[0].message.contains("rawsocket"))
+        XCTAssertTrue(found[0].message.contains("universal"))
         XCTAssertTrue(found[2].message.hasPrefix("unknown transport type"))
         XCTAssertEqual(found[3].message, "missing")
     }
