@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "WampClient",
             dependencies: [
-                "WampMessages", "WebSocketIO", "WampAuth",
+                "WampMessages", "WebSocketIO", "RawSocketIO", "MessageTransport", "WampAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -233,6 +233,29 @@ if any(load("router", key + "-authz1000") for key, _, _ in AUTHZ_ROWS):
           f"{fmt(a.get('errors', 0))} / {fmt(a.get('lost', 0))} |")
     w("")
 
+DEFLATE_ROWS = [(key, title, metric) for key, title, metric in ROWS if key in ("pubsub-max-100", "pubsub-max-1000")]
+if any(load("router", key + "-deflate") for key, _, _ in DEFLATE_ROWS):
+    w("## Fan-out with permessage-deflate (issue 10)")
+    w("")
+    w("The fan-out rows again with permessage-deflate negotiated by every session (wamp-bench offers "
+      "`permessage-deflate; client_max_window_bits`, as browsers do), each against its own router with "
+      "compression on. `shared`: the default policy, the router answers `server_no_context_takeover`, "
+      "so an EVENT is compressed once per window size and every subscriber gets the same frame. "
+      "`per subscriber`: `--deflate-context-takeover`, each subscriber's connection compresses its own "
+      "copy against its own history. `uncompressed` is the main table's row from this run "
+      "(`--no-compression`). Ratios are per router CPU-second against uncompressed; target >= 0.5x.")
+    w("")
+    w("| row | uncompressed /s | shared /s | per subscriber /s | uncompressed per router CPU-s | shared per router CPU-s | ratio | per subscriber per router CPU-s | ratio | errors / lost |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for key, title, metric in DEFLATE_ROWS:
+        r, d, t = load("router", key), load("router", key + "-deflate"), load("router", key + "-deflate-takeover")
+        base = get(r, "work_per_router_cpu_s")
+        w(f"| {title} | {fmt(get(r, metric))} | {fmt(get(d, metric))} | {fmt(get(t, metric))} | {fmt(base)} | "
+          f"{fmt(get(d, 'work_per_router_cpu_s'))} | {ratio2(get(d, 'work_per_router_cpu_s'), base)} | "
+          f"{fmt(get(t, 'work_per_router_cpu_s'))} | {ratio2(get(t, 'work_per_router_cpu_s'), base)} | "
+          f"{fmt(get(d, 'errors') or 0)} / {fmt(get(d, 'lost') or 0)} |")
+    w("")
+
 w("## Targets")
 w("")
 
@@ -259,6 +282,11 @@ for key, label in (("rpc-1x1", "rpc 1x1 p99 <= 1 ms"), ("pubsub-rate1000-10", "p
     rows.append((label, f"{fmt(p99)} us", check(None if p99 is None else p99 <= 1000)))
 rss = get(load("router", "sessions-10000"), "router_rss_per_session_bytes")
 rows.append(("<= 8 KB router RSS per held session at 10,000", f"{fmt(rss)} bytes", check(None if rss is None else rss <= 8192)))
+for key, label in (("pubsub-max-100", "deflate fan-out 100 subscribers >= 0.5x uncompressed per router CPU-s"),
+                   ("pubsub-max-1000", "deflate fan-out 1,000 subscribers >= 0.5x uncompressed per router CPU-s")):
+    base, shared = get(load("router", key), "work_per_router_cpu_s"), get(load("router", key + "-deflate"), "work_per_router_cpu_s")
+    ok = None if base is None or shared is None else shared >= 0.5 * base
+    rows.append((label, ratio2(shared, base), check(ok)))
 pattern_rows = patterns_table.load(out, "router")
 for row in ("pubsub-ack", "rpc-exact", "rpc-wildcard"):
     base = pattern_rows.get((row, 0))

@@ -115,6 +115,30 @@ else
 fi
 stop_pid "$authz_pid" 10
 
+# --- permessage-deflate fan-out (issue 10): the fan-out rows once more with deflate negotiated
+# (wamp-bench offers it as browsers do, `permessage-deflate; client_max_window_bits`), against a
+# router with compression on: `-deflate` with the default policy (the router answers
+# server_no_context_takeover, so each EVENT is compressed once and the frame shared), and
+# `-deflate-takeover` with --deflate-context-takeover (every subscriber compresses its own copy).
+# The uncompressed rows are the main matrix's, from this run.
+for policy in deflate deflate-takeover; do
+    deflate_args=()
+    [[ "$policy" == deflate-takeover ]] && deflate_args=(--deflate-context-takeover)
+    deflate_port=$(free_port)
+    "$BENCH_BIN_DIR/wamp-router" --host 127.0.0.1 --port "$deflate_port" "${deflate_args[@]}" --log-level warning \
+        >"$OUT/router-$policy.log" 2>&1 &
+    deflate_pid=$!
+    started_pids+=("$deflate_pid")
+    if wait_port "$deflate_port" 20 "$deflate_pid"; then
+        row router "pubsub-max-100-$policy" "ws://127.0.0.1:$deflate_port/" "$deflate_pid" pubsub --subscribers 100
+        row router "pubsub-max-1000-$policy" "ws://127.0.0.1:$deflate_port/" "$deflate_pid" pubsub --subscribers 1000
+    else
+        echo "router ($policy) did not start: $(tail -3 "$OUT/router-$policy.log")" | tee -a "$OUT/bench.log"
+        echo "router $policy rows (the router did not start)" >>"$OUT/failed-rows"
+    fi
+    stop_pid "$deflate_pid" 10
+done
+
 # --- pattern rows (issue 8): PUBLISH and CALL with 0 / 10,000 / 100,000 non-matching wildcard
 # subscriptions or registrations; a fresh router per row (bench/patterns.sh).
 bench/patterns.sh "$OUT" router "$BENCH_BIN_DIR/wamp-router" | tee -a "$OUT/bench.log"

@@ -3,6 +3,10 @@
 - `router` (session scope): one router on a free loopback port with realms realm1 and realm2,
   shared by most tests. At teardown it gets SIGTERM and must exit 0 within 10 s.
 - `router_factory` (function scope): start extra, private routers (the shutdown tests).
+- `rawsocket_router` (session scope): like `router`, plus RawSocket on a free TCP port
+  (`--rawsocket-port`) and on a Unix socket in a fresh temporary folder (`--rawsocket-unix`).
+- `autobahn_serializer`: parametrizes a test over json, msgpack and cbor and makes that the
+  serializer `wamp_helpers.autobahn_session` offers by default.
 
 The binary is `$ROUTER_BIN` (default `.build/release/wamp-router`, relative to the repository
 root). Each router's stdout/stderr go to `interop/reports/router-*.log`; the log tail is attached
@@ -71,10 +75,18 @@ class Router:
     realms: list[str]
     log_path: Path
     _log_file: object = field(repr=False, default=None)
+    rawsocket_port: int | None = None
+    rawsocket_unix: str | None = None
 
     @property
     def url(self) -> str:
         return f"ws://{self.host}:{self.port}/"
+
+    @property
+    def rawsocket_tcp(self) -> tuple[str, int]:
+        """The RawSocket TCP endpoint (host, port), for RawSocketPeer.connect."""
+        assert self.rawsocket_port is not None, "this router was started without --rawsocket-port"
+        return (self.host, self.rawsocket_port)
 
     @property
     def http_url(self) -> str:
@@ -108,7 +120,24 @@ _started: list[Router] = []
 _component_logs: list[Path] = []  # the backend component of app_router, while it runs
 
 
-def start_router(name: str, realms=("realm1", "realm2"), extra_args=()) -> Router:
+def _accepts(host: str, port: int | None, unix_path: str | None) -> bool:
+    try:
+        if unix_path is not None:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(0.5)
+                s.connect(unix_path)
+        else:
+            with socket.create_connection((host, port), timeout=0.5):
+                pass
+        return True
+    except OSError:
+        return False
+
+
+def start_router(name: str, realms=("realm1", "realm2"), extra_args=(), rawsocket_tcp: bool = False,
+                 rawsocket_unix: str | None = None) -> Router:
+    """Start a router on a free port; `rawsocket_tcp` adds `--rawsocket-port` on another free
+    port, `rawsocket_unix` adds `--rawsocket-unix PATH`. Returns once every listener accepts."""
     binary = router_bin()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"router binary {binary} not found or not executable; build it first "
@@ -119,30 +148,38 @@ def start_router(name: str, realms=("realm1", "realm2"), extra_args=()) -> Route
     last_error = ""
     for _attempt in range(3):  # a free port can be taken between probe and bind: retry
         port = free_port()
+        rs_port = free_port() if rawsocket_tcp else None
         args = [str(binary), "--host", host, "--port", str(port), "--log-level", "info"]
         for realm in realms:
             args += ["--realm", realm]
+        if rs_port is not None:
+            args += ["--rawsocket-port", str(rs_port)]
+        if rawsocket_unix is not None:
+            args += ["--rawsocket-unix", rawsocket_unix]
         args += list(extra_args)
         log_file = open(log_path, "w")
         log_file.write("$ " + " ".join(args) + "\n")
         log_file.flush()
         proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, cwd=REPO_ROOT)
-        router = Router(proc, host, port, list(realms), log_path, log_file)
+        router = Router(proc, host, port, list(realms), log_path, log_file, rs_port, rawsocket_unix)
         deadline = time.monotonic() + STARTUP_TIMEOUT
+        waiting = [(port, None)] + ([(rs_port, None)] if rs_port else []) + \
+                  ([(None, rawsocket_unix)] if rawsocket_unix else [])
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            try:
-                with socket.create_connection((host, port), timeout=0.5):
+            if _accepts(host, *waiting[0]):
+                waiting.pop(0)
+                if not waiting:
                     _started.append(router)
                     return router
-            except OSError:
+            else:
                 time.sleep(0.05)
         exited = proc.poll() is not None
         rc = router.stop(signal.SIGKILL, timeout=5)
-        what = (f"router exited with code {rc} before accepting TCP on {host}:{port}" if exited
-                else f"router did not accept TCP on {host}:{port} within {STARTUP_TIMEOUT:.0f} s")
+        what = (f"router exited with code {rc} before accepting on {waiting[0]} ({host})" if exited
+                else f"router did not accept on {waiting[0]} ({host}) within {STARTUP_TIMEOUT:.0f} s")
         last_error = f"{what}\n--- {log_path} ---\n{log_tail(log_path)}"
         if not (exited and "in use" in log_path.read_text(errors="replace").lower()):
             break  # retry only when the port was taken between probing and binding
@@ -185,11 +222,42 @@ def router():
     stop_and_check(r)
 
 
+def short_tmp_dir(prefix: str) -> Path:
+    """A fresh folder under /tmp: a Unix socket path must stay under ~100 octets, which
+    pytest's own tmp_path does not promise."""
+    import tempfile
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+@pytest.fixture(scope="session")
+def rawsocket_router():
+    """A router like the shared one (realms realm1 and realm2) that also listens for RawSocket
+    on a free TCP port and on a Unix socket (`router.rawsocket_tcp`, `router.rawsocket_unix`)."""
+    import shutil
+    folder = short_tmp_dir("wamp-rs-")
+    r = start_router("rawsocket", rawsocket_tcp=True, rawsocket_unix=str(folder / "router.sock"))
+    yield r
+    try:
+        stop_and_check(r)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["json", "msgpack", "cbor"])
+def autobahn_serializer(request):
+    """Run the test once per serializer: wamp_helpers.autobahn_session offers only that one
+    unless a test names another."""
+    import wamp_helpers
+    wamp_helpers.set_default_serializer(request.param)
+    yield request.param
+    wamp_helpers.set_default_serializer("json")
+
+
 @pytest.fixture(autouse=True)
 def _router_still_up(request):
     """After every test that used the shared router, the router must still be running."""
     yield
-    for name in ("router", "app_router", "secure_router"):
+    for name in ("router", "rawsocket_router", "app_router", "secure_router"):
         if name in request.fixturenames:
             r = request.getfixturevalue(name)
             if not r.alive():
@@ -257,12 +325,20 @@ def load_config_text(name: str, text: str):
 
 
 def transport_ports(config) -> list[int]:
-    """The `endpoint.port` of every transport of the (single) router worker, in file order."""
+    """The `endpoint.port` of every TCP transport of the (single) router worker, in file order
+    (a Unix socket endpoint has a path instead, which start_configured_router rewrites)."""
     ports = []
     for worker in config.get("workers", []):
         for transport in worker.get("transports", []):
-            ports.append(int(transport["endpoint"]["port"]))
+            if transport["endpoint"].get("type", "tcp") == "tcp":
+                ports.append(int(transport["endpoint"]["port"]))
     return ports
+
+
+def transport_unix_paths(config) -> list[str]:
+    """The `endpoint.path` of every Unix socket transport, in file order."""
+    return [t["endpoint"]["path"] for w in config.get("workers", []) for t in w.get("transports", [])
+            if t["endpoint"].get("type") == "unix"]
 
 
 def rewrite_ports(text: str, old_ports: list[int], new_ports: list[int]) -> str:
@@ -288,6 +364,7 @@ class ConfiguredRouter:
     ports: list[int]
     log_path: Path
     _log_file: object = field(repr=False, default=None)
+    unix_paths: list[str] = field(default_factory=list)  # the Unix socket transports, in file order
 
     def url(self, transport: int = 0, path: str = "", scheme: str = "ws") -> str:
         return f"{scheme}://127.0.0.1:{self.ports[transport]}/{path}"
@@ -312,7 +389,16 @@ def start_configured_router(name: str, template: Path, directory: Path, files: d
     for file_name, data in (files or {}).items():
         (directory / file_name).write_bytes(data)
     text = template.read_text()
-    old_ports = transport_ports(load_config_text(template.name, text))
+    parsed = load_config_text(template.name, text)
+    old_ports = transport_ports(parsed)
+    # Unix socket paths go into `directory` (absolute, so that neither router resolves them
+    # against its working directory); each must occur once in the text, as the ports.
+    unix_paths = []
+    for old in transport_unix_paths(parsed):
+        new = str(directory / Path(old).name)
+        assert text.count(f'"{old}"') == 1, f"unix path {old!r} must occur exactly once in the config text"
+        text = text.replace(f'"{old}"', f'"{new}"')
+        unix_paths.append(new)
     REPORTS_DIR.mkdir(parents=True, exist_ok=True)
     log_path = REPORTS_DIR / f"{impl}-{name}.log"
     if impl == "crossbar":
@@ -346,14 +432,14 @@ def start_configured_router(name: str, template: Path, directory: Path, files: d
         log_file.flush()
         proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, cwd=REPO_ROOT, start_new_session=True)
-        router = ConfiguredRouter(impl, proc, directory, config_path, new_ports, log_path, log_file)
+        router = ConfiguredRouter(impl, proc, directory, config_path, new_ports, log_path, log_file,
+                                  unix_paths)
         deadline = time.monotonic() + timeout
-        waiting = list(new_ports)
+        waiting = [(p, None) for p in new_ports] + [(None, u) for u in unix_paths]
         while waiting and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.5):
-                    waiting.pop(0)
-            except OSError:
+            if _accepts("127.0.0.1", *waiting[0]):
+                waiting.pop(0)
+            else:
                 time.sleep(0.1)
         if not waiting and proc.poll() is None:
             _started.append(router)

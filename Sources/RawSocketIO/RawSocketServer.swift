@@ -39,7 +39,10 @@ public final class RawSocketServer: Sendable {
         logger: Logger,
         makeHandler: @escaping @Sendable (RawSocketConnection) -> any RawSocketMessageHandler
     ) async throws -> RawSocketServer {
-        let slots = configuration.maxConnections.map { ConnectionSlots(limit: $0, logger: logger) }
+        let slots = configuration.maxConnections.map {
+            ConnectionSlots(limit: $0, logger: logger,
+                            refusalMessage: "refused RawSocket connections past the connection limit (error 4; on TLS closed unanswered)")
+        }
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.maxMessagesPerRead, value: 16)

@@ -201,7 +201,7 @@ extension Dealer {
             Dealer.copyPassthrough(from: options, to: details)
             let result = WampMessage.result(Result(request: pending.callRequest, details: details, payload: message.payload))
             if let refusal = forward(result, to: pending.caller.peer, session: pending.caller.id) {
-                resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, answering: .yield, stillPending: true)
+                resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, stillPending: true)
             }
             return true
         case .final(let pending):
@@ -215,7 +215,7 @@ extension Dealer {
             }
             let result = WampMessage.result(Result(request: pending.callRequest, details: details, payload: message.payload))
             if let refusal = forward(result, to: pending.caller.peer, session: pending.caller.id) {
-                resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, answering: .yield, stillPending: false)
+                resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, stillPending: false)
             }
             return true
         }
@@ -236,7 +236,7 @@ extension Dealer {
             requestType: .call, request: pending.callRequest, details: message.details,
             error: message.error, payload: message.payload))
         if let refusal = forward(error, to: pending.caller.peer, session: pending.caller.id) {
-            resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, answering: .error, stillPending: false)
+            resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, stillPending: false)
         }
         return true
     }

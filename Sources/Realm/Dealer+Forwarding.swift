@@ -43,10 +43,8 @@ extension Dealer {
     }
 
     /// A RESULT (or the callee's ERROR) its caller cannot take: the caller gets ERROR instead,
-    /// the callee learns its answer was not delivered, and a call still producing progressive
-    /// results is ended and its callee interrupted.
-    func resultUndeliverable(_ refusal: DeliveryRefusal, pending: PendingCall, calleeRequest: WampID,
-                             answering requestType: MessageCode, stillPending: Bool) {
+    /// and a call still producing progressive results is ended and its callee interrupted.
+    func resultUndeliverable(_ refusal: DeliveryRefusal, pending: PendingCall, calleeRequest: WampID, stillPending: Bool) {
         if stillPending {
             let key = InvocationKey(callee: pending.callee.id, request: calleeRequest)
             let settled = state.withLock { state -> Bool in
@@ -60,13 +58,11 @@ extension Dealer {
                 sendInterrupt(to: pending.callee, request: calleeRequest, mode: .killnowait, reason: refusal.errorURI)
             }
         }
+        // The callee is not sent ERROR for its YIELD: clients such as Autobahn|Python treat an
+        // ERROR for YIELD as a protocol error and drop the session (and its registrations). The
+        // refusal is logged and counted by `forward`.
         pending.caller.peer.send(.error(ErrorMessage(
             requestType: .call, request: pending.callRequest, error: refusal.errorURI,
             message: "the callee's answer cannot be delivered: \(refusal.message)")))
-        if requestType == .yield {
-            pending.callee.peer.send(.error(ErrorMessage(
-                requestType: .yield, request: calleeRequest, error: refusal.errorURI,
-                message: "this result was not delivered to the caller: \(refusal.message)")))
-        }
     }
 }

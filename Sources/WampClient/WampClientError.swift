@@ -6,10 +6,13 @@ public enum WampClientError: Error, Sendable, CustomStringConvertible {
     case error(uri: String, details: JSONValue, payload: Payload)
     /// ABORT during joining or later.
     case aborted(reason: String, message: String?)
-    /// The connection went away before an answer arrived.
+    /// The connection went away before an answer arrived (or is away: reconnecting, closed).
     case connectionClosed
     /// The router sent something this client could not understand.
     case unexpectedMessage(String)
+    /// A payload has no lossless form in the client's serialization (e.g. binary in JSON is
+    /// fine, but a map with non-string keys is not).
+    case unencodable(String)
 
     public var uri: String? {
         switch self {
@@ -26,6 +29,7 @@ public enum WampClientError: Error, Sendable, CustomStringConvertible {
         case .aborted(let reason, let message): "ABORT \(reason): \(message ?? "")"
         case .connectionClosed: "connection closed"
         case .unexpectedMessage(let text): "unexpected message: \(text)"
+        case .unencodable(let reason): "payload not encodable: \(reason)"
         }
     }
 }

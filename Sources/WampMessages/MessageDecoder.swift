@@ -34,7 +34,7 @@ public enum MessageDecoder {
         }
         guard layout.isArray else { throw WampDecodeError(.notAnArray, "a WAMP message must be a JSON array") }
         guard layout.count > 0 else { throw WampDecodeError(.emptyArray, "a WAMP message must not be an empty array") }
-        let code = try messageCode(layout)
+        let code = try layout.messageCode()
         let shape = MessageShape(code)
         try shape.checkArity(code, layout.count)
         let envelopeCount = min(layout.count, shape.envelopeCount)
@@ -62,19 +62,6 @@ public enum MessageDecoder {
         return PayloadElements(serialization: .json, arguments: element(shape.fixed), argumentsKw: element(shape.fixed + 1))
     }
 
-    /// Element 0, as the scanner read it: the envelope is cut by message type before jansson runs.
-    private static func messageCode(_ layout: MessageLayout) throws(WampDecodeError) -> MessageCode {
-        guard let integer = layout.firstInteger else {
-            throw WampDecodeError(.invalidMessageCode, "the first element of a WAMP message must be an integer message code")
-        }
-        guard let value = integer else {
-            throw WampDecodeError(.unknownMessageCode, "unknown WAMP message code (an integer beyond 64 bits)")
-        }
-        guard let code = MessageCode(rawValue: value) else {
-            throw WampDecodeError(.unknownMessageCode, "unknown WAMP message code \(value)")
-        }
-        return code
-    }
 
     private static func checkOptionsSize(
         _ code: MessageCode, _ buffer: ByteBuffer, _ layout: MessageLayout, _ envelopeCount: Int, _ limits: Limits

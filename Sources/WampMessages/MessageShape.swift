@@ -34,3 +34,20 @@ struct MessageShape {
         }
     }
 }
+
+extension MessageLayout {
+    /// Element 0, as a scanner read it (JSON and CBOR scanners note it as they pass): the
+    /// envelope is cut by message type before jansson runs.
+    func messageCode() throws(WampDecodeError) -> MessageCode {
+        guard let integer = firstInteger else {
+            throw WampDecodeError(.invalidMessageCode, "the first element of a WAMP message must be an integer message code")
+        }
+        guard let value = integer else {
+            throw WampDecodeError(.unknownMessageCode, "unknown WAMP message code (an integer beyond 64 bits)")
+        }
+        guard let code = MessageCode(rawValue: value) else {
+            throw WampDecodeError(.unknownMessageCode, "unknown WAMP message code \(value)")
+        }
+        return code
+    }
+}

@@ -22,6 +22,9 @@ public struct RouterConfiguration: Sendable {
     /// Most bytes of Details/Options (every dict or list outside the payload) in one message.
     public var maxOptionsBytes = MessageDecoder.Limits.default.maxOptionsBytes
     public var permessageDeflate = true
+    /// permessage-deflate keeps the router's compression context between messages
+    /// (`--deflate-context-takeover`); off: the router answers `server_no_context_takeover`.
+    public var deflateContextTakeover = false
     /// From TCP accept until WELCOME or ABORT is sent (`--handshake-timeout`).
     public var handshakeTimeout = TimeAmount.seconds(10)
     /// Ping a WAMP peer silent this long (`--auto-ping-interval`); nil: off.

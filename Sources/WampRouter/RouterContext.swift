@@ -38,7 +38,10 @@ final class RouterContext: Sendable {
     var openConnections: [WampSession] { liveSessions.withLock { Array($0.values) } }
 
     /// WELCOME.Details: who the peer is, and the roles and features this router really has.
-    func welcomeDetails(realm: String, session: RealmSession) -> JSONValue {
+    /// `compactRoles`: the roles without their feature lists (which the spec makes optional),
+    /// for a RawSocket peer whose announced maximum (512 octets at LENGTH 0) the full WELCOME
+    /// would exceed.
+    func welcomeDetails(realm: String, session: RealmSession, compactRoles: Bool = false) -> JSONValue {
         let details = JSONValue.makeObject()
         details.set("realm", string: realm)
         details.set("authid", string: session.authid)
@@ -47,9 +50,16 @@ final class RouterContext: Sendable {
         details.set("authprovider", string: session.authprovider)
         if let authextra = session.authextra { details.set("authextra", authextra) }
         details.set("agent", string: RouterContext.agent)
-        details.set("roles", RouterContext.roles)
+        details.set("roles", compactRoles ? RouterContext.compactRoles : RouterContext.roles)
         return details
     }
+
+    static let compactRoles: JSONValue = {
+        let roles = JSONValue.makeObject()
+        roles.set("broker", JSONValue.makeObject())
+        roles.set("dealer", JSONValue.makeObject())
+        return roles
+    }()
 
     static let agent = "swift-wamp-router/0.1"
 

@@ -130,6 +130,7 @@ public final class WampRouter: Sendable {
         wamp.maxMessageSize = listener.maxMessageSize ?? configuration.maxMessageSize
         wamp.maxBacklogBytes = configuration.maxBacklogBytes
         wamp.permessageDeflate = listener.permessageDeflate ?? configuration.permessageDeflate
+        wamp.deflateServerContextTakeover = configuration.deflateContextTakeover
         wamp.handshakeTimeout = listener.handshakeTimeout ?? configuration.handshakeTimeout
         wamp.autoPingInterval = listener.autoPingInterval ?? configuration.autoPingInterval
         wamp.autoPingTimeout = listener.autoPingTimeout ?? configuration.autoPingTimeout

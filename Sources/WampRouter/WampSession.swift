@@ -63,6 +63,10 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         case .failure(let refusal):
             router.counters.undeliverable.wrappingAdd(1, ordering: .relaxed)
             logger.warning("message not sent: \(refusal.message)", metadata: ["message": "\(message.code.name)"])
+            // A caller must not wait for an answer it cannot take (a meta procedure's RESULT).
+            if case .result(let result) = message {
+                send(.error(ErrorMessage(requestType: .call, request: result.request, error: refusal.errorURI, message: refusal.message)))
+            }
         }
     }
 
@@ -183,7 +187,13 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
             "realm": "\(realm.name)", "authid": "\(LogText.quoted(session.authid))",
             "authrole": "\(LogText.quoted(session.authrole))", "authmethod": "\(session.authmethod)",
         ])
-        send(.welcome(Welcome(session: session.id, details: router.welcomeDetails(realm: realm.name, session: session))))
+        let welcome = WampMessage.welcome(Welcome(session: session.id, details: router.welcomeDetails(realm: realm.name, session: session)))
+        if case .failure(.tooLarge) = deliverable(welcome) {
+            logger.debug("WELCOME without feature lists: the peer's maximum message size is \(maxMessageSize) octets")
+            send(.welcome(Welcome(session: session.id, details: router.welcomeDetails(realm: realm.name, session: session, compactRoles: true))))
+        } else {
+            send(welcome)
+        }
     }
 
     /// ABORT then close; after wrong credentials, later the more often this address failed.

@@ -28,8 +28,7 @@ final class WebSocketWampTransport: WampTransport, WebSocketMessageHandler, @unc
     func send(_ message: EncodedMessage) {
         let kind: WebSocketMessageKind = message.serialization.isBinary ? .binary : .text
         if let cache = message.transportCache {
-            let frame = cache.encoding { WebSocketFrameWriter.preparedFrame(message.bytes, kind: kind) }
-            connection.send(message.bytes, kind: kind, preparedFrame: frame)
+            connection.send(message.bytes, kind: kind, frameCache: cache)
         } else {
             connection.send(message.bytes, kind: kind)
         }

@@ -7,24 +7,22 @@ import Synchronization
 /// and logged at most once a second, with how many there were since the last line, so a
 /// connection flood cannot flood the log.
 final class ConnectionLimiter: Sendable {
-    let limit: Int
-    private let open = Atomic<Int>(0)
-    private let refusalLog = Mutex(LogThrottle())
-    private let logger: Logger
+    private let slots: ConnectionSlots
 
     init(limit: Int, logger: Logger) {
-        self.limit = limit
-        self.logger = logger
+        self.slots = ConnectionSlots(
+            limit: limit, logger: logger,
+            refusalMessage: "refused connections past the connection limit (HTTP 503; on a TLS listener closed without an answer)")
     }
 
-    var openConnections: Int { self.open.load(ordering: .relaxed) }
+    var limit: Int { self.slots.limit }
+    var openConnections: Int { self.slots.openConnections }
 
     /// Admits `channel` (and releases its slot when it closes), or answers it 503 (when `answer`,
     /// else nothing) and closes it.
     func admit(_ channel: any Channel, answer: Bool = true) throws -> Bool {
-        if self.open.wrappingAdd(1, ordering: .relaxed).newValue > self.limit {
-            self.open.wrappingSubtract(1, ordering: .relaxed)
-            self.refused()
+        guard self.slots.admit(channel) else {
+            WebSocketMetrics.recordConnectionRefused()
             if answer {
                 try channel.pipeline.syncOperations.addHandler(ServiceUnavailableResponder())
             } else {
@@ -32,18 +30,7 @@ final class ConnectionLimiter: Sendable {
             }
             return false
         }
-        channel.closeFuture.whenComplete { _ in self.open.wrappingSubtract(1, ordering: .relaxed) }
         return true
-    }
-
-    private func refused() {
-        WebSocketMetrics.recordConnectionRefused()
-        let now = NIODeadline.now()
-        if let due = self.refusalLog.withLock({ $0.note(now: now) }) {
-            self.logger.warning("refused connections past the connection limit (HTTP 503; on a TLS listener closed without an answer)", metadata: [
-                "refused": "\(due)", "maxConnections": "\(self.limit)",
-            ])
-        }
     }
 }
 

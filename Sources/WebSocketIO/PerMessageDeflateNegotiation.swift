@@ -7,21 +7,29 @@ public enum PerMessageDeflateNegotiation {
     /// offer we can honour. Offers with unknown parameters, duplicated parameters or invalid values
     /// are declined (RFC 7692 section 5: "MUST decline an offer ... with invalid parameters").
     ///
+    /// - Parameter serverContextTakeover: false: every accepted offer is answered with
+    ///   `server_no_context_takeover`, whether the client asked for it or not (RFC 7692 section
+    ///   7.1.1.1 lets the server add it), so the server compresses each message on its own and one
+    ///   compressed frame can be shared by every such connection (`WebSocketFrameCache`).
     /// - Returns: the configuration for the server and the `Sec-WebSocket-Extensions` response value,
     ///   or `nil` when no offer is acceptable (the connection then runs without compression).
     public static func serverAccept(
-        offers: [WebSocketExtensionParameters]
+        offers: [WebSocketExtensionParameters],
+        serverContextTakeover: Bool = true
     ) -> (configuration: PerMessageDeflateConfiguration, response: WebSocketExtensionParameters)? {
         for offer in offers where offer.name.lowercased() == extensionName {
-            if let accepted = self.serverAccept(offer: offer) { return accepted }
+            if let accepted = self.serverAccept(offer: offer, serverContextTakeover: serverContextTakeover) {
+                return accepted
+            }
         }
         return nil
     }
 
     static func serverAccept(
-        offer: WebSocketExtensionParameters
+        offer: WebSocketExtensionParameters,
+        serverContextTakeover: Bool = true
     ) -> (configuration: PerMessageDeflateConfiguration, response: WebSocketExtensionParameters)? {
-        var serverNoContextTakeover = false
+        var serverNoContextTakeover = !serverContextTakeover
         var clientNoContextTakeover = false
         var serverMaxWindowBits: Int? = nil
         var clientMaxWindowBits: Int? = nil

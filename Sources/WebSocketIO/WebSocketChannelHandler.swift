@@ -24,8 +24,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     var stateMachine: WebSocketStateMachine
     private var parser: WebSocketFrameParser
     private var assembler: WebSocketInboundAssembler
-    private let deflate: PerMessageDeflateConfiguration?
-    private var compressor: PerMessageDeflateCompressor?
+    let deflate: PerMessageDeflateConfiguration?
+    /// The connection's own compressor, with context takeover only (`+Compression`).
+    var compressor: PerMessageDeflateCompressor?
     private let closeTimeout: TimeAmount
     let limits: WebSocketPeerLimits
     var logger: Logger
@@ -223,34 +224,26 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: - outbound
 
-    func sendMessage(_ payload: ByteBuffer, kind: WebSocketMessageKind, preparedFrame: ByteBuffer? = nil) {
+    func sendMessage(_ payload: ByteBuffer, kind: WebSocketMessageKind, shared: SharedFrameSource = .none) {
         self.sendDepth += 1
         defer { self.sendDepth -= 1 }
         guard self.stateMachine.isOpen, let context = self.context else {
             self.connection.discarded(1)
             return
         }
-        var data = payload
-        var compressed = false
         let compress = self.deflate.map { $0.canCompress && payload.readableBytes >= Self.minimumCompressedSize } ?? false
-        if !compress, self.role == .server, let preparedFrame {
+        if self.role == .server, let frame = self.sharedFrame(payload, kind: kind, compress: compress, shared: shared) {
             // Shared by every connection this message goes to: one write, no header of our own.
-            guard self.admitToBacklog(preparedFrame.readableBytes, context: context) else { return }
-            context.write(Self.wrapOutboundOut(preparedFrame), promise: nil)
-            self.backlog.wrote(preparedFrame.readableBytes)
+            guard self.admitToBacklog(frame.readableBytes, context: context) else { return }
+            context.write(Self.wrapOutboundOut(frame), promise: nil)
+            self.backlog.wrote(frame.readableBytes)
             self.scheduleFlush()
             return
         }
-        if compress, let deflate = self.deflate {
+        var data = payload
+        if compress {
             do {
-                if self.compressor == nil {
-                    self.compressor = try PerMessageDeflateCompressor(
-                        windowBits: deflate.sendMaxWindowBits,
-                        noContextTakeover: deflate.sendNoContextTakeover
-                    )
-                }
-                data = try self.compressor!.compress(payload, allocator: context.channel.allocator)
-                compressed = true
+                data = try self.compress(payload, allocator: context.channel.allocator)
             } catch {
                 self.logger.error("permessage-deflate compression failed", metadata: ["error": "\(error)"])
                 self.fail(.unexpectedServerError, "compression failed")
@@ -259,7 +252,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let size = data.readableBytes
         guard self.admitToBacklog(size, context: context) else { return }
-        self.writeFrame(opcode: kind == .text ? .text : .binary, rsv1: compressed, data: data)
+        self.writeFrame(opcode: kind == .text ? .text : .binary, rsv1: compress, data: data)
         self.backlog.wrote(size)
         self.scheduleFlush()
     }
@@ -394,7 +387,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
 extension WebSocketChannelHandler: OutboundSink {
     func deliverOutbound(_ item: WebSocketOutboundMessage) {
-        self.sendMessage(item.payload, kind: item.kind, preparedFrame: item.preparedFrame)
+        self.sendMessage(item.payload, kind: item.kind, shared: item.shared)
     }
 
     func outboundBacklogOverflowed(pendingBytes: Int) {

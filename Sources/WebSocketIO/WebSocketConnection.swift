@@ -56,14 +56,27 @@ public final class WebSocketConnection: Sendable {
     /// Sends one message. The payload is not copied when sent uncompressed, so one buffer can be
     /// fanned out to many connections.
     public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind = .text) {
-        self.send(payload, kind: kind, preparedFrame: nil)
+        self.send(payload, kind: kind, shared: .none)
     }
 
     /// Sends one message for which the caller may hold the whole frame already
     /// (`WebSocketFrameWriter.preparedFrame`), shared by every connection it goes to: a server
     /// connection that does not compress writes that buffer as it is, in one write.
     public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, preparedFrame: ByteBuffer?) {
-        self.outbound.send(WebSocketOutboundMessage(payload: payload, kind: kind, preparedFrame: preparedFrame),
+        self.send(payload, kind: kind, shared: preparedFrame.map { .prepared($0) } ?? .none)
+    }
+
+    /// Sends one message that goes to many connections, whose frames `frameCache` builds once:
+    /// a server connection that does not compress writes the shared uncompressed frame, one that
+    /// compresses without context takeover the shared compressed frame for its window size (the
+    /// message is compressed once, not once per connection), one with context takeover
+    /// compresses its own copy.
+    public func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, frameCache: any WebSocketFrameCache) {
+        self.send(payload, kind: kind, shared: .cache(frameCache))
+    }
+
+    func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, shared: SharedFrameSource) {
+        self.outbound.send(WebSocketOutboundMessage(payload: payload, kind: kind, shared: shared),
                            bytes: payload.readableBytes)
     }
 
@@ -121,5 +134,5 @@ public final class WebSocketConnection: Sendable {
 struct WebSocketOutboundMessage: Sendable {
     var payload: ByteBuffer
     var kind: WebSocketMessageKind
-    var preparedFrame: ByteBuffer?
+    var shared: SharedFrameSource
 }

@@ -31,12 +31,13 @@ public enum WebSocketFrameWriter {
         return header
     }
 
-    /// A whole unmasked, uncompressed frame (header and payload in one buffer), built once for a
-    /// message many server connections send (`WebSocketConnection.send(_:kind:preparedFrame:)`).
-    public static func preparedFrame(_ payload: ByteBuffer, kind: WebSocketMessageKind) -> ByteBuffer {
+    /// A whole unmasked frame (header and payload in one buffer), built once for a message many
+    /// server connections send (`WebSocketConnection.send(_:kind:frameCache:)`). `compressed`:
+    /// `payload` is already deflated and the frame says so (RSV1).
+    public static func preparedFrame(_ payload: ByteBuffer, kind: WebSocketMessageKind, compressed: Bool = false) -> ByteBuffer {
         let allocator = ByteBufferAllocator()
-        var frame = header(opcode: kind == .text ? .text : .binary, length: payload.readableBytes, maskKey: nil,
-                           allocator: allocator)
+        var frame = header(opcode: kind == .text ? .text : .binary, rsv1: compressed, length: payload.readableBytes,
+                           maskKey: nil, allocator: allocator)
         frame.reserveCapacity(minimumWritableBytes: payload.readableBytes)
         var body = payload
         frame.writeBuffer(&body)

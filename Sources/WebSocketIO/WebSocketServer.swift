@@ -163,7 +163,8 @@ public final class WebSocketServer: Sendable {
         if configuration.permessageDeflate {
             let values = head.headers["Sec-WebSocket-Extensions"]
             if !values.isEmpty, let offers = try? WebSocketExtensionParameters.parse(headerValues: values),
-                let accepted = PerMessageDeflateNegotiation.serverAccept(offers: offers)
+                let accepted = PerMessageDeflateNegotiation.serverAccept(
+                    offers: offers, serverContextTakeover: configuration.deflateServerContextTakeover)
             {
                 negotiated.deflate = accepted.configuration
                 negotiated.extensionResponse = accepted.response.headerValue

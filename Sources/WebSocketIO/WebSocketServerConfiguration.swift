@@ -18,6 +18,14 @@ public struct WebSocketServerConfiguration: Sendable {
     public var maxBacklogBytes: Int = 16 << 20
     /// Accept permessage-deflate (RFC 7692) offers.
     public var permessageDeflate: Bool = true
+    /// With permessage-deflate, keep the server's compression context from message to message
+    /// (RFC 7692 context takeover; the default, and what the client gets unless it asks for
+    /// `server_no_context_takeover`). false: answer every offer with `server_no_context_takeover`,
+    /// so each message is compressed on its own: a fan-out message is then compressed once per
+    /// window size and shared by every connection (`WebSocketFrameCache`), and connections use
+    /// one compressor per event loop instead of one each (about 256 KiB of zlib state per
+    /// connection saved); small repeated messages compress less well.
+    public var deflateServerContextTakeover: Bool = true
     /// Time from TCP accept until the application's own handshake is done. A connection not
     /// upgraded by then is closed (a slowloris peer gets no answer); the deadline is carried
     /// into `WebSocketConnection.handshakeDeadline` for the rest. nil: no limit.

@@ -23,6 +23,12 @@ from wamp_helpers import (
     autobahn_session, close_all, run, unique,
 )
 
+# The Autobahn sessions of these tests offer json, msgpack and cbor in turn (the raw peers next
+# to them stay JSON, so those tests also cross serializers). Not parametrized: the two
+# "meta events in order" tests (4 s each, their meta API is covered by the meta procedure tests)
+# and the config-file tests, whose ticket sessions (auth_helpers) speak JSON.
+PER_SERIALIZER = pytest.mark.usefixtures("autobahn_serializer")
+
 ACK = PublishOptions(acknowledge=True)
 DETAILS = RegisterOptions(details_arg="details")
 # Crossbar's serial-number form of a router-assigned anonymous authid: XXXX-XXXX-XXXX-XXXX-XXXX-XXXX
@@ -91,6 +97,7 @@ class Collector:
 # RPC: progressive call results
 
 
+@PER_SERIALIZER
 def test_progressive_call_results_arrive_in_order_before_the_final_result(router):
     async def scenario():
         callee, caller = await autobahn_session(router.url), await autobahn_session(router.url)
@@ -126,6 +133,7 @@ def test_progressive_call_results_arrive_in_order_before_the_final_result(router
 # RPC: call canceling and call timeout
 
 
+@PER_SERIALIZER
 def test_canceling_the_call_future_sends_cancel_and_the_router_answers_it(router):
     """Autobahn sends [CANCEL, id, {}] (no mode) when the call's future is cancelled; whatever the
     router's default mode, the canceled call must end with an ERROR to the caller (the callee
@@ -165,6 +173,7 @@ def test_canceling_the_call_future_sends_cancel_and_the_router_answers_it(router
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_call_timeout_is_wamp_error_timeout_and_interrupts_the_callee(router):
     """CallOptions.timeout goes verbatim into CALL.Options.timeout, which the spec defines in
     milliseconds (Autobahn's docstring says seconds). Autobahn's callee announces call_canceling,
@@ -203,6 +212,7 @@ def test_call_timeout_is_wamp_error_timeout_and_interrupts_the_callee(router):
 # RPC: caller identification
 
 
+@PER_SERIALIZER
 def test_caller_identification_reaches_the_autobahn_callee(router):
     async def scenario():
         callee = await autobahn_session(router.url)
@@ -232,6 +242,7 @@ def test_caller_identification_reaches_the_autobahn_callee(router):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_register_disclose_caller_discloses_an_autobahn_caller(router):
     """REGISTER.Options.disclose_caller (raw callee: Autobahn has no such option) makes the
     dealer disclose every caller, here an Autobahn one."""
@@ -260,6 +271,7 @@ def test_register_disclose_caller_discloses_an_autobahn_caller(router):
 # RPC: pattern-based registration
 
 
+@PER_SERIALIZER
 def test_pattern_based_registration_precedence_and_details_procedure(router):
     async def scenario():
         callee, caller = await autobahn_session(router.url), await autobahn_session(router.url)
@@ -304,6 +316,7 @@ def test_pattern_based_registration_precedence_and_details_procedure(router):
 # RPC: shared registration
 
 
+@PER_SERIALIZER
 def test_shared_registration_invocation_policies(router):
     async def scenario():
         callees = [await autobahn_session(router.url) for _ in range(3)]
@@ -330,6 +343,7 @@ def test_shared_registration_invocation_policies(router):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_shared_registration_mismatching_policy_and_single_are_refused(router):
     async def scenario():
         a, b = await autobahn_session(router.url), await autobahn_session(router.url)
@@ -349,6 +363,7 @@ def test_shared_registration_mismatching_policy_and_single_are_refused(router):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_shared_registration_leaving_callee_drops_out(router):
     async def scenario():
         a, b, c = [await autobahn_session(router.url) for _ in range(3)]
@@ -382,6 +397,7 @@ def test_shared_registration_leaving_callee_drops_out(router):
 # RPC: registration revocation (Autobahn callee; the exact UNREGISTERED is in the raw file)
 
 
+@PER_SERIALIZER
 def test_remove_callee_revokes_an_autobahn_registration(router):
     async def scenario():
         callee, admin = await autobahn_session(router.url), await autobahn_session(router.url)
@@ -408,6 +424,7 @@ def test_remove_callee_revokes_an_autobahn_registration(router):
 # Pub/sub: publisher exclusion and identification
 
 
+@PER_SERIALIZER
 def test_publisher_exclusion_exclude_me_false_delivers_to_the_publisher(router):
     async def scenario():
         pub, other = await autobahn_session(router.url), await autobahn_session(router.url)
@@ -429,6 +446,7 @@ def test_publisher_exclusion_exclude_me_false_delivers_to_the_publisher(router):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_publisher_identification_reaches_the_autobahn_subscriber(router):
     async def scenario():
         sub = await autobahn_session(router.url)
@@ -507,6 +525,7 @@ def test_subscriber_black_and_white_listing(configured_router_factory):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_anonymous_hello_authid_is_ignored_and_passes_no_authid_filter(router):
     """With anonymous authentication (the development default) the router assigns the authid:
     a peer that claims authid "admin" (and authrole "admin") in HELLO is not admin, and a
@@ -559,6 +578,7 @@ def test_anonymous_hello_authid_is_ignored_and_passes_no_authid_filter(router):
 # Pub/sub: pattern-based subscription
 
 
+@PER_SERIALIZER
 def test_pattern_based_subscription_one_event_per_matching_subscription(router):
     async def scenario():
         sub, pub = await autobahn_session(router.url), await autobahn_session(router.url)
@@ -596,6 +616,7 @@ def test_pattern_based_subscription_one_event_per_matching_subscription(router):
 # Pub/sub: event retention
 
 
+@PER_SERIALIZER
 def test_event_retention_latest_retained_event_with_details_retained(router):
     async def scenario():
         pub = await autobahn_session(router.url)
@@ -629,6 +650,7 @@ def test_event_retention_latest_retained_event_with_details_retained(router):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_event_retention_never_delivers_a_retained_event_the_subscriber_was_not_eligible_for(router):
     async def scenario():
         pub = await autobahn_session(router.url)
@@ -662,6 +684,7 @@ def test_event_retention_never_delivers_a_retained_event_the_subscriber_was_not_
 # Pub/sub: event history (private router with --event-history)
 
 
+@PER_SERIALIZER
 def test_event_history_get_events_last_n_reverse_limit(router_factory):
     r = router_factory(extra_args=["--event-history", "com.history.=5"])
 
@@ -698,6 +721,7 @@ def test_event_history_get_events_last_n_reverse_limit(router_factory):
     run(scenario(), timeout=30)
 
 
+@PER_SERIALIZER
 def test_event_history_filters_topic_publication_bounds_and_eligibility(router_factory):
     r = router_factory(extra_args=["--event-history", "com.history.=5"])
 
@@ -755,6 +779,7 @@ def test_event_history_filters_topic_publication_bounds_and_eligibility(router_f
 # Session meta API
 
 
+@PER_SERIALIZER
 def test_session_on_join_and_on_leave_for_goodbye_close_and_tcp_drop(router):
     async def scenario():
         watcher = await autobahn_session(router.url, realm="realm2")
@@ -800,6 +825,7 @@ def test_session_on_join_and_on_leave_for_goodbye_close_and_tcp_drop(router):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_session_count_list_get(router_factory):
     r = router_factory()
 
@@ -829,6 +855,7 @@ def test_session_count_list_get(router_factory):
     run(scenario(), timeout=30)
 
 
+@PER_SERIALIZER
 def test_session_kill_sends_goodbye_with_reason_and_message(router_factory):
     r = router_factory()
 
@@ -945,6 +972,7 @@ def test_registration_meta_events_in_order(router):
         run(scenario())
 
 
+@PER_SERIALIZER
 def test_registration_meta_procedures(router):
     async def scenario():
         callee, other, admin = [await autobahn_session(router.url) for _ in range(3)]
@@ -1032,6 +1060,7 @@ def test_subscription_meta_events_in_order(router):
         run(scenario())
 
 
+@PER_SERIALIZER
 def test_subscription_meta_procedures(router):
     async def scenario():
         s1, s2, admin = [await autobahn_session(router.url) for _ in range(3)]
@@ -1076,6 +1105,7 @@ def test_subscription_meta_procedures(router):
 # Testament meta API
 
 
+@PER_SERIALIZER
 def test_testaments_published_in_order_detached_before_destroyed_on_goodbye(router):
     async def scenario():
         watcher = await autobahn_session(router.url)
@@ -1100,6 +1130,7 @@ def test_testaments_published_in_order_detached_before_destroyed_on_goodbye(rout
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_testament_publish_options_are_applied(router):
     async def scenario():
         w1 = await autobahn_session(router.url)
@@ -1123,6 +1154,7 @@ def test_testament_publish_options_are_applied(router):
     run(scenario())
 
 
+@PER_SERIALIZER
 def test_testaments_flushed_per_scope_and_sent_on_tcp_drop(router):
     async def scenario():
         watcher = await autobahn_session(router.url)

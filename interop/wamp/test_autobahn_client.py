@@ -1,5 +1,7 @@
 """Autobahn|Python (asyncio) clients against the router: the README scenario and Basic Profile
-behaviour seen through a real WAMP client library."""
+behaviour seen through a real WAMP client library. Every test runs once per serializer (json,
+msgpack, cbor: the `autobahn_serializer` fixture); which serializer the router picks among
+several offers is checked in test_serializers_websocket.py."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from autobahn.wamp.types import CallResult, PublishOptions, RegisterOptions, Sub
 from wamp_helpers import LeftBeforeJoin, autobahn_session, close_all, is_id, run, unique
 
 ACK = PublishOptions(acknowledge=True)
+
+pytestmark = pytest.mark.usefixtures("autobahn_serializer")
 
 
 async def wait_until(predicate, timeout: float = 5.0, what: str = "condition"):
@@ -50,22 +54,6 @@ def test_readme_scenario_register_call_subscribe_publish(router):
     run(scenario())
 
 
-def test_session_ids_are_distinct_and_serializer_is_json(router):
-    async def scenario():
-        # serializers=None: autobahn offers every serializer it has (cbor, msgpack, ubjson,
-        # json, json.batched, ...); the router must pick wamp.2.json
-        sessions = [await autobahn_session(router.url, serializers=None) for _ in range(3)]
-        try:
-            ids = [s._session_id for s in sessions]
-            assert all(is_id(i) for i in ids), ids
-            assert len(set(ids)) == 3, f"session ids not distinct: {ids}"
-            assert {s._transport.websocket_protocol_in_use for s in sessions} == {"wamp.2.json"}
-        finally:
-            await close_all(*sessions)
-
-    run(scenario())
-
-
 PAYLOAD_ARGS = [
     {"nested": {"list": [1, [2, [3, [4, {"deep": True}]]]], "empty_obj": {}, "empty_list": []}},
     "unicode: h\u00e9llo w\u00f6rld \u2603 \u4e2d\u6587 \U0001F600 \u202e rtl",
@@ -80,7 +68,7 @@ PAYLOAD_ARGS = [
     False,
     [],
     "",
-    b"\x00\x01\x02binary\xff\xfe",  # autobahn's JSON serializer sends this as "\u0000" + base64
+    b"\x00\x01\x02binary\xff\xfe",  # JSON: "\u0000" + base64 (autobahn converts); msgpack bin, cbor bytes
     'quotes " and \\ backslash and \n newline \t tab',
 ]
 PAYLOAD_KWARGS = {

@@ -36,9 +36,11 @@ def test_hello_gets_welcome_with_session_id_and_router_roles(router):
     run(scenario())
 
 
-def test_router_picks_wamp_2_json_among_several_offers(router):
+def test_router_picks_wamp_2_json_after_unsupported_offers(router):
+    """The order among supported serializers is checked in test_serializers_websocket.py."""
+
     async def scenario():
-        peer = await RawPeer.connect(router.url, subprotocols=("wamp.2.cbor", "wamp.2.msgpack", "wamp.2.json"))
+        peer = await RawPeer.connect(router.url, subprotocols=("wamp.2.ubjson", "foo", "wamp.2.json"))
         assert peer.ws.subprotocol == "wamp.2.json"
         await peer.hello()
         await peer.close()
@@ -408,9 +410,9 @@ def test_numbers_are_forwarded_without_loss(router):
 # WebSocket / HTTP level
 
 
-@pytest.mark.parametrize("subprotocols", [("foo",), None, ("wamp.2.msgpack",)],
-                         ids=["foo_only", "no_subprotocol_header", "msgpack_only"])
-def test_upgrade_without_wamp_2_json_is_refused_with_400(router, subprotocols):
+@pytest.mark.parametrize("subprotocols", [("foo",), None, ("wamp.2.ubjson", "wamp.2.flatbuffers")],
+                         ids=["foo_only", "no_subprotocol_header", "unsupported_wamp_serializers"])
+def test_upgrade_without_a_supported_wamp_subprotocol_is_refused_with_400(router, subprotocols):
     async def scenario():
         with pytest.raises(InvalidStatus) as info:
             await RawPeer.connect(router.url, subprotocols=subprotocols)

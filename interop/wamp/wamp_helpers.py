@@ -1,5 +1,6 @@
 """Helpers shared by the interop tests: a raw WAMP peer on PyPI `websockets` that sends exact
-bytes and checks exact replies, and a small Autobahn|Python (asyncio) session starter."""
+bytes and checks exact replies (in JSON, MessagePack or CBOR), and a small Autobahn|Python
+(asyncio) session starter for WebSocket and RawSocket with any of the three serializers."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import txaio
 
 txaio.use_asyncio()
 
+import cbor2  # noqa: E402
+import msgpack  # noqa: E402
+from autobahn.asyncio.rawsocket import WampRawSocketClientFactory  # noqa: E402
 from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
 from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
-from autobahn.wamp.serializer import JsonSerializer  # noqa: E402
+from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSerializer  # noqa: E402
 from autobahn.wamp.types import CloseDetails, ComponentConfig  # noqa: E402
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
@@ -37,6 +41,57 @@ HELLO_REALM1 = [HELLO, "realm1", {"roles": CLIENT_ROLES}]
 ABORT_CLOSE_CODES = {1000, 1002, 1003, 1007, 1008}
 
 RECV_TIMEOUT = 5.0
+
+# --------------------------------------------------------------------------------------------
+# Serializers: the names are the WebSocket subprotocol suffix (wamp.2.NAME) and the Crossbar
+# config word; the numbers are the RawSocket handshake serializer ids (spec "RawSocket Transport").
+
+SERIALIZERS = ("json", "msgpack", "cbor")
+RAWSOCKET_SERIALIZER_IDS = {"json": 1, "msgpack": 2, "cbor": 3}
+
+
+def encode(serializer: str, msg):
+    """One WAMP message in `serializer`: a str for JSON (a text frame), bytes otherwise."""
+    if serializer == "json":
+        return json.dumps(msg)
+    if serializer == "msgpack":
+        return msgpack.packb(msg, use_bin_type=True)
+    if serializer == "cbor":
+        return cbor2.dumps(msg)
+    raise ValueError(f"unknown serializer {serializer!r}")
+
+
+def decode(serializer: str, data):
+    """The inverse of `encode`; maps with non-string keys are kept as they are (the tests must
+    see what the router sent, not what a strict decoder lets through)."""
+    if serializer == "json":
+        return json.loads(data)
+    if serializer == "msgpack":
+        return msgpack.unpackb(data, raw=False, strict_map_key=False)
+    if serializer == "cbor":
+        return cbor2.loads(data)
+    raise ValueError(f"unknown serializer {serializer!r}")
+
+
+def autobahn_serializer(name: str):
+    """Autobahn|Python's (non-batched) serializer object for `name`."""
+    return {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer}[name]()
+
+
+# The serializer autobahn_session uses when the caller names none: the `autobahn_serializer`
+# fixture (conftest) sets it per parametrized test, so a suite written for one serializer runs
+# once per serializer without changing its calls.
+_default_serializer = "json"
+
+
+def set_default_serializer(name: str) -> None:
+    global _default_serializer
+    assert name in SERIALIZERS, name
+    _default_serializer = name
+
+
+def default_serializer() -> str:
+    return _default_serializer
 
 
 def run(coro, timeout: float = 90.0):
@@ -61,49 +116,17 @@ def is_id(value) -> bool:
 # Raw peer
 
 
-class RawPeer:
-    """A WebSocket connection that speaks WAMP as literal JSON arrays."""
+class WampCalls:
+    """The WAMP-level steps every raw peer shares (HELLO, REGISTER, SUBSCRIBE...), on top of the
+    transport's `send(msg)` and `recv(timeout)`."""
 
-    def __init__(self, ws):
-        self.ws = ws
-        self.session_id: int | None = None
-        self.welcome_details: dict | None = None
-        self._ids = itertools.count(1)
-
-    @classmethod
-    async def connect(cls, url: str, subprotocols=("wamp.2.json",), compression=None, **kw) -> "RawPeer":
-        ws = await ws_connect(url, subprotocols=list(subprotocols) if subprotocols else None,
-                              compression=compression, max_size=None, open_timeout=10,
-                              close_timeout=5, ping_interval=None, **kw)
-        return cls(ws)
-
-    @classmethod
-    async def joined(cls, url: str, realm: str = "realm1", **kw) -> "RawPeer":
-        peer = await cls.connect(url, **kw)
-        await peer.hello(realm)
-        return peer
+    session_id: int | None = None
+    welcome_details: dict | None = None
 
     def next_id(self) -> int:
+        if not hasattr(self, "_ids"):
+            self._ids = itertools.count(1)
         return next(self._ids)
-
-    async def send(self, msg) -> None:
-        """Send a message: a str goes out verbatim as a text frame, bytes as a binary frame,
-        anything else as its JSON encoding."""
-        if isinstance(msg, (str, bytes)):
-            await self.ws.send(msg)
-        else:
-            await self.ws.send(json.dumps(msg))
-
-    async def recv_raw(self, timeout: float = RECV_TIMEOUT):
-        return await asyncio.wait_for(self.ws.recv(), timeout)
-
-    async def recv(self, timeout: float = RECV_TIMEOUT):
-        data = await self.recv_raw(timeout)
-        assert isinstance(data, str), f"expected a text frame on wamp.2.json, got binary {data[:200]!r}"
-        try:
-            return json.loads(data)
-        except ValueError as e:
-            raise AssertionError(f"router sent a text frame that is not JSON: {data[:300]!r}") from e
 
     async def recv_code(self, code: int, timeout: float = RECV_TIMEOUT):
         """Receive the next message and check its type code."""
@@ -149,6 +172,63 @@ class RawPeer:
             f"SUBSCRIBE {topic!r}: expected [33, {rid}, <id>], got {msg!r}"
         return msg[2]
 
+
+class RawPeer(WampCalls):
+    """A WebSocket connection that speaks WAMP as literal arrays in the negotiated serializer:
+    JSON text frames on wamp.2.json, MessagePack or CBOR binary frames on wamp.2.msgpack and
+    wamp.2.cbor."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.session_id = None
+        self.welcome_details = None
+        self._ids = itertools.count(1)
+        # The serializer the router chose (the peer decodes what it gets with it); a peer without
+        # a WAMP subprotocol falls back to JSON so that its bad-input tests can still read ABORT.
+        chosen = ws.subprotocol or "wamp.2.json"
+        self.serializer = chosen[len("wamp.2."):] if chosen.startswith("wamp.2.") else "json"
+
+    @classmethod
+    async def connect(cls, url: str, subprotocols=("wamp.2.json",), compression=None, serializer=None,
+                      **kw) -> "RawPeer":
+        """`serializer` ("json", "msgpack", "cbor") offers only wamp.2.<serializer>; otherwise
+        `subprotocols` is offered as given, in its order."""
+        if serializer is not None:
+            subprotocols = (f"wamp.2.{serializer}",)
+        ws = await ws_connect(url, subprotocols=list(subprotocols) if subprotocols else None,
+                              compression=compression, max_size=None, open_timeout=10,
+                              close_timeout=5, ping_interval=None, **kw)
+        return cls(ws)
+
+    @classmethod
+    async def joined(cls, url: str, realm: str = "realm1", **kw) -> "RawPeer":
+        peer = await cls.connect(url, **kw)
+        await peer.hello(realm)
+        return peer
+
+    async def send(self, msg) -> None:
+        """Send a message: a str goes out verbatim as a text frame, bytes as a binary frame,
+        anything else encoded in this peer's serializer (text for JSON, binary otherwise)."""
+        if isinstance(msg, (str, bytes)):
+            await self.ws.send(msg)
+        else:
+            await self.ws.send(encode(self.serializer, msg))
+
+    async def recv_raw(self, timeout: float = RECV_TIMEOUT):
+        return await asyncio.wait_for(self.ws.recv(), timeout)
+
+    async def recv(self, timeout: float = RECV_TIMEOUT):
+        data = await self.recv_raw(timeout)
+        if self.serializer == "json":
+            assert isinstance(data, str), f"expected a text frame on wamp.2.json, got binary {data[:200]!r}"
+        else:
+            assert isinstance(data, bytes), \
+                f"expected a binary frame on wamp.2.{self.serializer}, got text {data[:200]!r}"
+        try:
+            return decode(self.serializer, data)
+        except Exception as e:
+            raise AssertionError(f"router sent a frame that is not {self.serializer}: {data[:300]!r}") from e
+
     async def expect_closed(self, timeout: float = 5.0):
         """Wait until the router closes the connection; return (close code or None, the
         messages that arrived before the close)."""
@@ -193,10 +273,10 @@ class RawPeer:
         await self.ws.close()
 
 
-async def assert_router_serves(url: str, realm: str = "realm1") -> None:
+async def assert_router_serves(url: str, realm: str = "realm1", serializer: str = "json") -> None:
     """A fresh pair of sessions on `url` does a full call round trip with exact message shapes."""
-    callee = await RawPeer.joined(url, realm)
-    caller = await RawPeer.joined(url, realm)
+    callee = await RawPeer.joined(url, realm, serializer=serializer)
+    caller = await RawPeer.joined(url, realm, serializer=serializer)
     try:
         proc = unique("com.check.echo")
         reg_id = await callee.register(proc)
@@ -268,11 +348,10 @@ class Client(ApplicationSession):
         return await asyncio.wait_for(asyncio.shield(self.left), timeout)
 
 
-async def connect_and_join(url: str, make_session, *, serializers, protocol_options: dict, ssl_context=None,
-                           timeout: float = 10.0):
-    """Connect an Autobahn|Python asyncio session made by `make_session()` and wait until it has
-    joined; the TCP transport is aborted if it does not. `ssl_context`: wss:// (the server name
-    checked is `localhost`, as in the test certificates)."""
+async def _join_over(factory_for, open_transport, make_session, timeout: float):
+    """Open a transport with `open_transport(loop, factory)` for the Autobahn factory that
+    `factory_for(make)` builds around the session maker, and wait until the session made by
+    `make_session()` has joined; the transport is aborted if it does not."""
     loop = asyncio.get_running_loop()
     txaio.config.loop = loop
     created = loop.create_future()
@@ -283,12 +362,7 @@ async def connect_and_join(url: str, make_session, *, serializers, protocol_opti
             created.set_result(session)
         return session
 
-    factory = WampWebSocketClientFactory(make, url=url, serializers=serializers)
-    factory.setProtocolOptions(**protocol_options)
-    parsed = urlparse(url)
-    transport, _protocol = await asyncio.wait_for(
-        loop.create_connection(factory, parsed.hostname, parsed.port, ssl=ssl_context,
-                               server_hostname="localhost" if ssl_context else None), timeout)
+    transport, _protocol = await asyncio.wait_for(open_transport(loop, factory_for(make)), timeout)
     try:
         session = await asyncio.wait_for(created, timeout)
         await asyncio.wait_for(asyncio.shield(session.joined), timeout)
@@ -299,13 +373,36 @@ async def connect_and_join(url: str, make_session, *, serializers, protocol_opti
     return session
 
 
-async def autobahn_session(url: str, realm: str = "realm1", *, serializers="json",
+async def connect_and_join(url: str, make_session, *, serializers, protocol_options: dict, ssl_context=None,
+                           timeout: float = 10.0):
+    """Connect an Autobahn|Python asyncio session made by `make_session()` over WebSocket and
+    wait until it has joined; the TCP transport is aborted if it does not. `ssl_context`:
+    wss:// (the server name checked is `localhost`, as in the test certificates)."""
+    parsed = urlparse(url)
+
+    def factory_for(make):
+        factory = WampWebSocketClientFactory(make, url=url, serializers=serializers)
+        factory.setProtocolOptions(**protocol_options)
+        return factory
+
+    def open_transport(loop, factory):
+        return loop.create_connection(factory, parsed.hostname, parsed.port, ssl=ssl_context,
+                                      server_hostname="localhost" if ssl_context else None)
+
+    return await _join_over(factory_for, open_transport, make_session, timeout)
+
+
+async def autobahn_session(url: str, realm: str = "realm1", *, serializers="default",
                            compression: bool = False, timeout: float = 10.0) -> Client:
     """Connect an Autobahn|Python asyncio session and wait until it has joined `realm`
     (anonymously: the router assigns its authid, see Client.welcome_authid).
-    By default it offers only wamp.2.json; `serializers=None` offers all of autobahn's."""
-    if serializers == "json":
-        serializers = [JsonSerializer()]
+    By default it offers only wamp.2.<default_serializer()> (wamp.2.json unless the
+    `autobahn_serializer` fixture chose another); a name ("json", "msgpack", "cbor") offers only
+    that one; `serializers=None` offers all of autobahn's (cbor first)."""
+    if serializers == "default":
+        serializers = default_serializer()
+    if isinstance(serializers, str):
+        serializers = [autobahn_serializer(serializers)]
     options = dict(maxFramePayloadSize=0, maxMessagePayloadSize=0, autoFragmentSize=0,
                    openHandshakeTimeout=5.0, closeHandshakeTimeout=2.0, tcpNoDelay=True,
                    failByDrop=False)
@@ -321,6 +418,27 @@ async def autobahn_session(url: str, realm: str = "realm1", *, serializers="json
                        perMessageCompressionAccept=accept)
     return await connect_and_join(url, lambda: Client(ComponentConfig(realm)), serializers=serializers,
                                   protocol_options=options, timeout=timeout)
+
+
+async def rawsocket_session(host: str | None = None, port: int | None = None, realm: str = "realm1", *,
+                            unix_path: str | None = None, serializer: str = "json",
+                            max_message_size: int | None = None, timeout: float = 10.0) -> Client:
+    """An Autobahn|Python asyncio session over RawSocket (its WampRawSocketClientFactory) on TCP
+    `host:port` or on the Unix socket `unix_path`, joined to `realm`. `max_message_size` (512 ..
+    2^24) sets the LENGTH it announces; the default is 2^24."""
+
+    def factory_for(make):
+        factory = WampRawSocketClientFactory(make, serializer=autobahn_serializer(serializer))
+        if max_message_size is not None:
+            factory.setProtocolOptions(maxMessagePayloadSize=max_message_size)
+        return factory
+
+    def open_transport(loop, factory):
+        if unix_path is not None:
+            return loop.create_unix_connection(factory, unix_path)
+        return loop.create_connection(factory, host, port)
+
+    return await _join_over(factory_for, open_transport, lambda: Client(ComponentConfig(realm)), timeout)
 
 
 async def close_all(*sessions: Client) -> None:
