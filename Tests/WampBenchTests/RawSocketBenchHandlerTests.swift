@@ -89,7 +89,7 @@ final class RawSocketBenchHandlerTests: XCTestCase {
     func testWritesTheHeaderIntoTheReservedBytes() throws {
         try open()
         var message = ByteBuffer()
-        message.moveWriterIndex(forwardBy: RawSocketBenchHandler.frameHeaderBytes)
+        message.writeRepeatingByte(0, count: RawSocketBenchHandler.frameHeaderBytes)
         message.writeBytes([0x91, 0x05])
         handler.sendMessage(message)
         channel.embeddedEventLoop.run()
