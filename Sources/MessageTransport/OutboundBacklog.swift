@@ -4,29 +4,31 @@ import NIOCore
 /// are unsent (NIO's `bufferedWritableBytes`, sampled at each flush, plus what was written since),
 /// whether one more write fits under the bound, and one flush per loop tick.
 ///
+/// Inlinable: it runs several times per message, from another module.
+///
 /// Sampling only at flushes keeps a `getOption` call off every write; a write that would cross
 /// the bound on the stale estimate re-samples before it is refused.
 package struct OutboundBacklog {
     package let maxBytes: Int
-    package private(set) var bufferedAtSample = 0
-    package private(set) var writtenSinceSample = 0
+    @usableFromInline package private(set) var bufferedAtSample = 0
+    @usableFromInline package private(set) var writtenSinceSample = 0
     /// Writes wait for a flush.
-    package private(set) var flushPending = false
+    @usableFromInline package private(set) var flushPending = false
     /// A flush hop is scheduled for this tick.
-    private var flushScheduled = false
+    @usableFromInline var flushScheduled = false
     /// The overflow was counted and logged (and the close is under way): once per connection.
-    private var overflowReported = false
+    @usableFromInline var overflowReported = false
 
-    package init(maxBytes: Int) {
+    @inlinable package init(maxBytes: Int) {
         self.maxBytes = maxBytes
     }
 
     /// Unsent bytes as last known.
-    package var estimate: Int { self.bufferedAtSample + self.writtenSinceSample }
+    @inlinable package var estimate: Int { self.bufferedAtSample + self.writtenSinceSample }
 
     /// False when `size` more bytes would take the unsent backlog past the bound (the caller
     /// closes the connection for overflow). One message on an empty backlog always goes.
-    package mutating func admits(_ size: Int, channel: any Channel) -> Bool {
+    @inlinable package mutating func admits(_ size: Int, channel: any Channel) -> Bool {
         let before = self.estimate
         guard before > 0 && before + size > self.maxBytes else { return true }
         // The estimate may be stale (bytes drained since the last flush): re-sample first.
@@ -35,18 +37,18 @@ package struct OutboundBacklog {
     }
 
     /// `size` bytes were written (not yet flushed).
-    package mutating func wrote(_ size: Int) {
+    @inlinable package mutating func wrote(_ size: Int) {
         self.writtenSinceSample += size
     }
 
-    package mutating func sample(channel: any Channel) {
+    @inlinable package mutating func sample(channel: any Channel) {
         self.bufferedAtSample = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         self.writtenSinceSample = 0
     }
 
     /// A write wants a flush. True when the caller must schedule the tick's flush hop (not
     /// while a read is in progress: the read's completion flushes).
-    package mutating func flushRequested(inRead: Bool) -> Bool {
+    @inlinable package mutating func flushRequested(inRead: Bool) -> Bool {
         self.flushPending = true
         guard !inRead, !self.flushScheduled else { return false }
         self.flushScheduled = true
@@ -54,7 +56,7 @@ package struct OutboundBacklog {
     }
 
     /// The scheduled hop runs: true when a flush is still wanted.
-    package mutating func flushHopRan() -> Bool {
+    @inlinable package mutating func flushHopRan() -> Bool {
         self.flushScheduled = false
         return self.flushPending
     }
@@ -63,18 +65,18 @@ package struct OutboundBacklog {
     /// method doing both: a flush can call back into the handler (writability changes, a failed
     /// write closing the channel), which touches the backlog again, so no access to it may span
     /// the flush.
-    package mutating func flushStarted() {
+    @inlinable package mutating func flushStarted() {
         self.flushPending = false
     }
 
     /// A write that flushes on its own (a close frame) took over the pending flush.
-    package mutating func flushTakenOver() {
+    @inlinable package mutating func flushTakenOver() {
         self.flushPending = false
     }
 
     /// True the first time only: sends racing the deferred close land here again, and must not
     /// count or log the same overflow twice.
-    package mutating func overflowFirstReported() -> Bool {
+    @inlinable package mutating func overflowFirstReported() -> Bool {
         guard !self.overflowReported else { return false }
         self.overflowReported = true
         return true
