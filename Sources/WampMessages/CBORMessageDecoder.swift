@@ -34,31 +34,22 @@ public enum CBORMessageDecoder {
         let envelopeCount = min(layout.count, shape.envelopeCount)
         try checkOptionsSize(code, buffer, layout, envelopeCount, limits)
         let root = try CBOREnvelopeBuilder.build(buffer, layout, envelopeCount: envelopeCount)
-        var bigIntegers: UInt8 = 0
-        for index in 0..<envelopeCount where layout.isBigInteger(index) { bigIntegers |= 1 << UInt8(index) }
         let fields = MessageFields(
-            array: root, owner: JSONValue(owning: root), count: layout.count, bigIntegerElements: bigIntegers,
-            payload: payloadElements(shape, buffer, layout))
+            array: root, owner: JSONValue(owning: root), count: layout.count,
+            bigIntegerElements: layout.bigIntegerElements(envelopeCount: envelopeCount),
+            payload: PayloadElements(.cbor, shape: shape, buffer: buffer, layout: layout, kind: payloadKind))
         return try fields.message(code)
+    }
+
+    /// A CBOR payload element is a list or a dict by the major type of its first byte.
+    private static func payloadKind(_ first: UInt8) -> PayloadElements.Kind {
+        first >> 5 == CBORHead.array ? .list : first >> 5 == CBORHead.map ? .dict : .other
     }
 
     private static func majorType(_ buffer: ByteBuffer, _ range: Range<Int>) -> UInt8? {
         buffer.getInteger(at: buffer.readerIndex + range.lowerBound, as: UInt8.self).map { $0 >> 5 }
     }
 
-    /// The payload elements as slices of the message, with the container each one is.
-    private static func payloadElements(_ shape: MessageShape, _ buffer: ByteBuffer, _ layout: MessageLayout) -> PayloadElements {
-        guard shape.hasPayload, layout.count > shape.fixed else { return PayloadElements(serialization: .cbor) }
-        func element(_ index: Int) -> PayloadElements.Element? {
-            guard layout.count > index else { return nil }
-            let range = layout.range(index)
-            let slice = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)!
-            let major = majorType(buffer, range)
-            let kind: PayloadElements.Kind = major == CBORHead.array ? .list : major == CBORHead.map ? .dict : .other
-            return PayloadElements.Element(bytes: slice, kind: kind)
-        }
-        return PayloadElements(serialization: .cbor, arguments: element(shape.fixed), argumentsKw: element(shape.fixed + 1))
-    }
 
 
     /// The bytes of the envelope's arrays and maps (and tagged items, which may wrap one), the

@@ -40,28 +40,19 @@ public enum MessageDecoder {
         let envelopeCount = min(layout.count, shape.envelopeCount)
         try checkOptionsSize(code, buffer, layout, envelopeCount, limits)
         let root = try EnvelopeLoader.load(buffer, layout, envelopeCount: envelopeCount)
-        var bigIntegers: UInt8 = 0
-        for index in 0..<envelopeCount where layout.isBigInteger(index) { bigIntegers |= 1 << UInt8(index) }
         let fields = MessageFields(
-            array: root, owner: JSONValue(owning: root), count: layout.count, bigIntegerElements: bigIntegers,
-            payload: payloadElements(shape, buffer, layout))
+            array: root, owner: JSONValue(owning: root), count: layout.count,
+            bigIntegerElements: layout.bigIntegerElements(envelopeCount: envelopeCount),
+            payload: PayloadElements(.json, shape: shape, buffer: buffer, layout: layout, kind: payloadKind))
         return try fields.message(code)
     }
 
-    /// The payload elements as slices of the frame, with the container each one starts.
-    private static func payloadElements(_ shape: MessageShape, _ buffer: ByteBuffer, _ layout: MessageLayout) -> PayloadElements {
-        guard shape.hasPayload, layout.count > shape.fixed else { return PayloadElements(serialization: .json) }
-        func element(_ index: Int) -> PayloadElements.Element? {
-            guard layout.count > index else { return nil }
-            let range = layout.range(index)
-            let slice = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)!
-            let first = slice.getInteger(at: slice.readerIndex, as: UInt8.self)
-            let kind: PayloadElements.Kind = first == UInt8(ascii: "[") ? .list : first == UInt8(ascii: "{") ? .dict : .other
-            return PayloadElements.Element(bytes: slice, kind: kind)
-        }
-        return PayloadElements(serialization: .json, arguments: element(shape.fixed), argumentsKw: element(shape.fixed + 1))
-    }
 
+
+    /// A JSON payload element is a list or a dict by its first byte.
+    private static func payloadKind(_ first: UInt8) -> PayloadElements.Kind {
+        first == UInt8(ascii: "[") ? .list : first == UInt8(ascii: "{") ? .dict : .other
+    }
 
     private static func checkOptionsSize(
         _ code: MessageCode, _ buffer: ByteBuffer, _ layout: MessageLayout, _ envelopeCount: Int, _ limits: Limits

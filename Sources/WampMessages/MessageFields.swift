@@ -165,3 +165,21 @@ struct PayloadElements {
     var arguments: Element? = nil
     var argumentsKw: Element? = nil
 }
+
+extension PayloadElements {
+    /// The elements after `shape`'s envelope, as slices of `buffer` where `layout` found them,
+    /// each classified by its first byte with the serialization's own `kind` rule.
+    init(_ serialization: WampSerialization, shape: MessageShape, buffer: ByteBuffer, layout: MessageLayout,
+         kind: (UInt8) -> Kind) {
+        self.init(serialization: serialization)
+        guard shape.hasPayload, layout.count > shape.fixed else { return }
+        func element(_ index: Int) -> Element? {
+            guard layout.count > index else { return nil }
+            let range = layout.range(index)
+            let slice = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)!
+            return Element(bytes: slice, kind: slice.getInteger(at: slice.readerIndex, as: UInt8.self).map(kind) ?? .other)
+        }
+        arguments = element(shape.fixed)
+        argumentsKw = element(shape.fixed + 1)
+    }
+}

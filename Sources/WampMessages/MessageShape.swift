@@ -51,3 +51,13 @@ extension MessageLayout {
         return code
     }
 }
+
+extension MessageLayout {
+    /// Bit i set: envelope element i is itself an integer beyond 64 bits (`MessageFields`'
+    /// `bigIntegerElements`), for the scanners that record it (JSON, CBOR).
+    func bigIntegerElements(envelopeCount: Int) -> UInt8 {
+        var bits: UInt8 = 0
+        for index in 0..<envelopeCount where isBigInteger(index) { bits |= 1 << UInt8(index) }
+        return bits
+    }
+}

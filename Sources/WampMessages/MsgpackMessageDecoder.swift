@@ -38,7 +38,7 @@ public enum MsgpackMessageDecoder {
         let envelope = try MsgpackEnvelopeBuilder.build(bytes, layout, envelopeCount: envelopeCount)
         let fields = MessageFields(
             array: envelope.array, owner: JSONValue(owning: envelope.array), count: layout.count,
-            bigIntegerElements: envelope.bigIntegerElements, payload: payloadElements(shape, bytes, buffer, layout))
+            bigIntegerElements: envelope.bigIntegerElements, payload: PayloadElements(.msgpack, shape: shape, buffer: buffer, layout: layout, kind: payloadKind))
         return try fields.message(code)
     }
 
@@ -86,23 +86,12 @@ public enum MsgpackMessageDecoder {
         }
     }
 
-    /// The payload elements as slices of the message, with the container each one is.
-    private static func payloadElements(
-        _ shape: MessageShape, _ bytes: UnsafeRawBufferPointer, _ buffer: ByteBuffer, _ layout: MessageLayout
-    ) -> PayloadElements {
-        guard shape.hasPayload, layout.count > shape.fixed else { return PayloadElements(serialization: .msgpack) }
-        func element(_ index: Int) -> PayloadElements.Element? {
-            guard layout.count > index else { return nil }
-            let range = layout.range(index)
-            let slice = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)!
-            let first = bytes[range.lowerBound]
-            let kind: PayloadElements.Kind = switch first {
-            case 0x90...0x9F, 0xDC, 0xDD: .list
-            case 0x80...0x8F, 0xDE, 0xDF: .dict
-            default: .other
-            }
-            return PayloadElements.Element(bytes: slice, kind: kind)
+    /// A MessagePack payload element is a list or a dict by its first byte's format.
+    private static func payloadKind(_ first: UInt8) -> PayloadElements.Kind {
+        switch first {
+        case 0x90...0x9F, 0xDC, 0xDD: .list
+        case 0x80...0x8F, 0xDE, 0xDF: .dict
+        default: .other
         }
-        return PayloadElements(serialization: .msgpack, arguments: element(shape.fixed), argumentsKw: element(shape.fixed + 1))
     }
 }
