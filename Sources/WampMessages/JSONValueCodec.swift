@@ -26,7 +26,7 @@ public enum JSONValueCodec {
         }
         switch value {
         case .null: buffer.writeStaticString("null")
-        case .bool(let flag): flag ? buffer.writeStaticString("true") : buffer.writeStaticString("false")
+        case .bool(let flag): buffer.writeStaticString(flag ? "true" : "false")
         case .integer(let integer): buffer.writeString(String(integer))
         case .unsignedInteger(let integer): buffer.writeString(String(integer))
         case .double(let double):
