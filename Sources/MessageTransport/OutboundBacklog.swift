@@ -8,6 +8,11 @@ import NIOCore
 ///
 /// Sampling only at flushes keeps a `getOption` call off every write; a write that would cross
 /// the bound on the stale estimate re-samples before it is refused.
+///
+/// No method calls out: the caller reads the channel (`bufferedBytes(of:)`) between two accesses.
+/// That is what lets the handlers store it with `@exclusivity(unchecked)`: no access to it can
+/// start inside another, and the run-time check on each of its several accesses per message
+/// cost more than anything else on the outbound path.
 package struct OutboundBacklog {
     package let maxBytes: Int
     @usableFromInline package private(set) var bufferedAtSample = 0
@@ -26,14 +31,18 @@ package struct OutboundBacklog {
     /// Unsent bytes as last known.
     @inlinable package var estimate: Int { self.bufferedAtSample + self.writtenSinceSample }
 
-    /// False when `size` more bytes would take the unsent backlog past the bound (the caller
-    /// closes the connection for overflow). One message on an empty backlog always goes.
-    @inlinable package mutating func admits(_ size: Int, channel: any Channel) -> Bool {
+    /// True when `size` more bytes stay under the bound on the current estimate. One message on
+    /// an empty backlog always goes. When false, the estimate may be stale (bytes drained since
+    /// the last flush): the caller re-samples and asks `admitsOnSample`.
+    @inlinable package func admitsOnEstimate(_ size: Int) -> Bool {
         let before = self.estimate
-        guard before > 0 && before + size > self.maxBytes else { return true }
-        // The estimate may be stale (bytes drained since the last flush): re-sample first.
-        self.sample(channel: channel)
-        return !(self.bufferedAtSample > 0 && self.bufferedAtSample + size > self.maxBytes)
+        return !(before > 0 && before + size > self.maxBytes)
+    }
+
+    /// After a fresh `sampled(bufferedBytes:)`: false when `size` more bytes would take the unsent
+    /// backlog past the bound (the caller closes the connection for overflow).
+    @inlinable package func admitsOnSample(_ size: Int) -> Bool {
+        !(self.bufferedAtSample > 0 && self.bufferedAtSample + size > self.maxBytes)
     }
 
     /// `size` bytes were written (not yet flushed).
@@ -41,8 +50,14 @@ package struct OutboundBacklog {
         self.writtenSinceSample += size
     }
 
-    @inlinable package mutating func sample(channel: any Channel) {
-        self.bufferedAtSample = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    /// What NIO still buffers for `channel` (on its loop).
+    @inlinable package static func bufferedBytes(of channel: any Channel) -> Int {
+        (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
+    /// `bufferedBytes` is what `bufferedBytes(of:)` just read.
+    @inlinable package mutating func sampled(bufferedBytes: Int) {
+        self.bufferedAtSample = bufferedBytes
         self.writtenSinceSample = 0
     }
 
@@ -61,7 +76,7 @@ package struct OutboundBacklog {
         return self.flushPending
     }
 
-    /// The caller flushes now: `context.flush()`, then `sample(channel:)`. Not one mutating
+    /// The caller flushes now: `context.flush()`, then `sampled(bufferedBytes:)`. Not one mutating
     /// method doing both: a flush can call back into the handler (writability changes, a failed
     /// write closing the channel), which touches the backlog again, so no access to it may span
     /// the flush.

@@ -3,18 +3,14 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
-/// What an `OutboundQueue` hands its items to, on the connection's event loop: the channel
+/// What an `OutboundQueue` hands its messages to, on the connection's event loop: the channel
 /// handler that frames and writes them.
-package protocol OutboundSink<Item>: AnyObject, SendableMetatype {
-    associatedtype Item
-    /// Writes one item now (the sink does its own backlog accounting and flush batching).
-    func deliverOutbound(_ item: Item)
+package protocol OutboundSink: AnyObject {
+    /// Writes one message now (the sink does its own backlog accounting and flush batching).
+    func deliverOutbound(_ message: OutboundMessage)
     /// The cross-thread part of the backlog went past the bound: close the connection.
     /// `pendingBytes` were still queued and are dropped with it.
     func outboundBacklogOverflowed(pendingBytes: Int)
-    /// Storage the queue swaps its items into when it drains, kept by the sink so that draining
-    /// does not allocate.
-    var outboundDrainSpare: [Item] { get set }
 }
 
 /// The cross-thread half of a connection's outbound path, shared by every transport (WebSocket,
@@ -26,41 +22,41 @@ package protocol OutboundSink<Item>: AnyObject, SendableMetatype {
 /// on this path. The queued bytes count against the backlog bound; past it the queue refuses
 /// everything for good and the connection is closed for overflow.
 ///
-/// The per-message methods are `@inlinable`: the queue is generic over its transport's sink and
-/// lives in another module, and unspecialised it cost every message its generic dispatch and
-/// boxing (about +24% router instructions per delivered EVENT in the fan-out benchmark).
-package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item: Sendable {
+/// Not generic over the sink or the message type: called from other modules, a generic queue ran
+/// unspecialised and paid runtime metadata lookups per message (see `OutboundMessage`).
+package final class OutboundQueue: Sendable {
     package let eventLoop: any EventLoop
     /// Bound of the outbound backlog in bytes (queued + still buffered by NIO).
     package let maxBacklogBytes: Int
 
-    @usableFromInline
     struct CrossLoop: Sendable {
-        @usableFromInline var items: [Sink.Item] = []
-        @usableFromInline var bytes = 0
-        @usableFromInline var hopScheduled = false
-        @usableFromInline var closed = false
-        @usableFromInline var overflowed = false
+        var items: [OutboundMessage] = []
+        var bytes = 0
+        var hopScheduled = false
+        var closed = false
+        var overflowed = false
 
-        @inlinable init() {}
+        init() {}
     }
 
-    @usableFromInline let crossLoop = NIOLockedValueBox(CrossLoop())
+    let crossLoop = NIOLockedValueBox(CrossLoop())
     /// Set while the cross-thread queue holds items. A send on the loop drains them first, so an
     /// item sent after another (in any thread's order that a lock or a reply establishes) is
     /// never written before it. Checked without the lock: one atomic load per send.
-    @usableFromInline let crossLoopPending = Atomic<Bool>(false)
-    @usableFromInline let sinkBox: NIOLoopBoundBox<Sink?>
+    let crossLoopPending = Atomic<Bool>(false)
+    let sinkBox: NIOLoopBoundBox<(any OutboundSink)?>
+    /// Storage the queue swaps its items into when it drains, so that draining does not allocate.
+    let drainSpare: NIOLoopBoundBox<[OutboundMessage]>
     /// Items dropped because the connection was closing; said in the close's log line.
-    @usableFromInline let discardedCount = Atomic<Int>(0)
+    let discardedCount = Atomic<Int>(0)
     /// Set once the close was logged: what is dropped after that is the routing racing the
     /// session's leave, counted but logged at debug only.
-    @usableFromInline let closeReported = Atomic<Bool>(false)
+    let closeReported = Atomic<Bool>(false)
     /// The transport's process-wide discard counter.
-    @usableFromInline let recordDiscarded: @Sendable (Int) -> Void
+    let recordDiscarded: @Sendable (Int) -> Void
     /// "WebSocket", "RawSocket": for log lines.
-    @usableFromInline let transportName: String
-    @usableFromInline let logger: Logger
+    let transportName: String
+    let logger: Logger
 
     package init(eventLoop: any EventLoop, maxBacklogBytes: Int, transportName: String, logger: Logger,
                  recordDiscarded: @escaping @Sendable (Int) -> Void) {
@@ -69,14 +65,15 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
         self.transportName = transportName
         self.logger = logger
         self.recordDiscarded = recordDiscarded
-        self.sinkBox = NIOLoopBoundBox.makeEmptyBox(valueType: Sink.self, eventLoop: eventLoop)
+        self.drainSpare = NIOLoopBoundBox.makeBoxSendingValue([], eventLoop: eventLoop)
+        self.sinkBox = NIOLoopBoundBox.makeEmptyBox(valueType: (any OutboundSink).self, eventLoop: eventLoop)
     }
 
     /// The attached sink, on the loop only.
-    @inlinable package var sink: Sink? { self.sinkBox.value }
+    package var sink: (any OutboundSink)? { self.sinkBox.value }
 
     /// Queues one item of `bytes` bytes (what counts against the backlog bound).
-    @inlinable package func send(_ item: Sink.Item, bytes: Int) {
+    package func send(_ item: OutboundMessage, bytes: Int) {
         if self.eventLoop.inEventLoop {
             if self.crossLoopPending.load(ordering: .acquiring) {
                 self.drain()
@@ -116,17 +113,17 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
 
     // MARK: - loop side
 
-    @inlinable package func attach(_ sink: Sink) {
+    package func attach(_ sink: any OutboundSink) {
         self.sinkBox.value = sink
     }
 
-    @inlinable package func detach() {
+    package func detach() {
         self.sinkBox.value = nil
         self.markClosed()
     }
 
     /// After this, cross-thread sends are discarded (and counted) without a hop.
-    @inlinable package func markClosed() {
+    package func markClosed() {
         let dropped = self.crossLoop.withLockedValue { queue -> Int in
             queue.closed = true
             self.crossLoopPending.store(false, ordering: .releasing)
@@ -138,15 +135,15 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
         if dropped > 0 { self.discarded(dropped) }
     }
 
-    @inlinable func drain() {
+    func drain() {
         guard let sink = self.sinkBox.value else {
             self.markClosed()
             return
         }
         var overflowed = false
         var pendingBytes = 0
-        var items = sink.outboundDrainSpare
-        sink.outboundDrainSpare = []
+        var items = self.drainSpare.value
+        self.drainSpare.value = []
         self.crossLoop.withLockedValue { queue in
             swap(&queue.items, &items)
             pendingBytes = queue.bytes
@@ -158,7 +155,7 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
         if overflowed {
             if !items.isEmpty { self.discarded(items.count) }
             items.removeAll(keepingCapacity: true)
-            sink.outboundDrainSpare = items
+            self.drainSpare.value = items
             sink.outboundBacklogOverflowed(pendingBytes: pendingBytes)
             return
         }
@@ -166,11 +163,11 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
             sink.deliverOutbound(item)
         }
         items.removeAll(keepingCapacity: true)
-        sink.outboundDrainSpare = items
+        self.drainSpare.value = items
     }
 
     /// Counts items the connection could not send (it is closing).
-    @inlinable package func discarded(_ count: Int) {
+    package func discarded(_ count: Int) {
         self.recordDiscarded(count)
         self.discardedCount.wrappingAdd(count, ordering: .relaxed)
         if self.closeReported.load(ordering: .relaxed) {
@@ -189,4 +186,4 @@ package final class OutboundQueue<Sink: OutboundSink>: Sendable where Sink.Item:
 }
 
 /// What a cross-thread send does after queueing.
-@usableFromInline enum CrossLoopNext { case nothing, hop, discard, discardAndHop }
+enum CrossLoopNext { case nothing, hop, discard, discardAndHop }

@@ -23,7 +23,9 @@ public final class RawSocketConnection: Sendable {
     /// Runs over TLS.
     public let isSecure: Bool
     private let channelBindingSource: (@Sendable (ChannelBindingType) -> EventLoopFuture<[UInt8]?>)?
-    let outbound: OutboundQueue<RawSocketChannelHandler>
+    let outbound: OutboundQueue
+    /// The channel handler while attached (the queue knows it only as its sink), on the loop only.
+    let handler: NIOLoopBoundBox<RawSocketChannelHandler?>
     let logger: Logger
 
     init(eventLoop: any EventLoop, serializer: UInt8, maxOutboundMessageSize: Int, maxInboundMessageSize: Int,
@@ -42,6 +44,7 @@ public final class RawSocketConnection: Sendable {
         self.logger = logger
         self.outbound = OutboundQueue(eventLoop: eventLoop, maxBacklogBytes: maxBacklogBytes, transportName: "RawSocket",
                                       logger: logger, recordDiscarded: { RawSocketMetrics.recordDiscarded($0) })
+        self.handler = NIOLoopBoundBox.makeEmptyBox(valueType: RawSocketChannelHandler.self, eventLoop: eventLoop)
     }
 
     /// Bound of the outbound backlog in bytes (queued + still buffered by NIO).
@@ -56,7 +59,7 @@ public final class RawSocketConnection: Sendable {
     /// (`RawSocketFrameWriter.frame`), shared by every connection the message goes to and
     /// written as it is.
     public func send(_ payload: ByteBuffer, preparedFrame: ByteBuffer? = nil) {
-        self.outbound.send(RawSocketOutboundMessage(payload: payload, preparedFrame: preparedFrame),
+        self.outbound.send(OutboundMessage(payload: payload, shared: preparedFrame.map { .prepared($0) } ?? .none),
                            bytes: payload.readableBytes)
     }
 
@@ -73,28 +76,22 @@ public final class RawSocketConnection: Sendable {
     /// Stops delivering messages after the current one, until `resumeReading()`. On the loop only.
     public func pauseReading() {
         self.eventLoop.preconditionInEventLoop()
-        self.outbound.sink?.applicationPausedReading(true)
+        self.handler.value?.applicationPausedReading(true)
     }
 
     /// Delivers what waited, in order, then reads on. On the loop only.
     public func resumeReading() {
         self.eventLoop.preconditionInEventLoop()
-        self.outbound.sink?.applicationPausedReading(false)
+        self.handler.value?.applicationPausedReading(false)
     }
 
     private func execute(_ body: @escaping @Sendable (RawSocketChannelHandler) -> Void) {
         if self.eventLoop.inEventLoop {
-            if let handler = self.outbound.sink { body(handler) }
+            if let handler = self.handler.value { body(handler) }
         } else {
             self.eventLoop.execute {
-                if let handler = self.outbound.sink { body(handler) }
+                if let handler = self.handler.value { body(handler) }
             }
         }
     }
-}
-
-/// One message waiting in the cross-thread queue.
-struct RawSocketOutboundMessage: Sendable {
-    var payload: ByteBuffer
-    var preparedFrame: ByteBuffer?
 }

@@ -59,10 +59,11 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Set by `WebSocketConnection.pauseReading()` (`+ReadPacing`).
     var pausedByApplication = false
     var rateTimer: Scheduled<Void>?
-    /// Outbound accounting and flush batching (shared with RawSocket: `MessageTransport`).
-    var backlog: OutboundBacklog
-    /// Reused by the connection's `OutboundQueue` to drain without allocating.
-    var outboundDrainSpare: [WebSocketOutboundMessage] = []
+    /// Outbound accounting and flush batching (shared with the other transport: `MessageTransport`).
+    /// Unchecked exclusivity: it is touched several times per message, always on the loop, and no
+    /// `OutboundBacklog` method calls out, so no access can overlap another; checked at run time
+    /// it cost about 2,000 router instructions per delivered EVENT (callgrind, BENCHMARKS.md).
+    @exclusivity(unchecked) var backlog: OutboundBacklog
     var flushPending: Bool { self.backlog.flushPending }
     var bufferedAtSample: Int { self.backlog.bufferedAtSample }
 
@@ -272,7 +273,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// False (and the connection is being closed for backlog overflow) when `size` more bytes
     /// would take the unsent backlog past the bound. One message on an empty backlog always goes.
     private func admitToBacklog(_ size: Int, context: ChannelHandlerContext) -> Bool {
-        if self.backlog.admits(size, channel: context.channel) { return true }
+        if self.backlog.admitsOnEstimate(size) { return true }
+        self.sampleBuffered(context: context)
+        if self.backlog.admitsOnSample(size) { return true }
         self.backlogOverflowed()
         return false
     }
@@ -283,7 +286,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         // Once per connection: sends racing the deferred close land here again, and must not
         // count or log the same overflow twice.
         guard self.backlog.overflowFirstReported() else { return }
-        if let context = self.context { self.backlog.sample(channel: context.channel) }
+        if let context = self.context { self.sampleBuffered(context: context) }
         let backlog = self.backlog.estimate + pendingCrossLoopBytes
         WebSocketMetrics.recordBacklogOverflow()
         self.logger.warning(
@@ -336,11 +339,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard let context = self.context else { return }
         self.backlog.flushStarted()
         context.flush()
-        self.backlog.sample(channel: context.channel)
+        self.sampleBuffered(context: context)
     }
 
+    /// Reads the channel outside any access to `backlog` (see `OutboundBacklog`).
     func sampleBuffered(context: ChannelHandlerContext) {
-        self.backlog.sample(channel: context.channel)
+        let buffered = OutboundBacklog.bufferedBytes(of: context.channel)
+        self.backlog.sampled(bufferedBytes: buffered)
     }
 
     // MARK: - closing
@@ -386,8 +391,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 }
 
 extension WebSocketChannelHandler: OutboundSink {
-    func deliverOutbound(_ item: WebSocketOutboundMessage) {
-        self.sendMessage(item.payload, kind: item.kind, shared: item.shared)
+    func deliverOutbound(_ message: OutboundMessage) {
+        self.sendMessage(message.payload, kind: message.isBinary ? .binary : .text, shared: message.shared)
     }
 
     func outboundBacklogOverflowed(pendingBytes: Int) {

@@ -29,7 +29,9 @@ public final class WebSocketConnection: Sendable {
     let logger: Logger
 
     /// The cross-thread outbound queue (shared with RawSocket: `MessageTransport`).
-    let outbound: OutboundQueue<WebSocketChannelHandler>
+    let outbound: OutboundQueue
+    /// The channel handler while attached (the queue knows it only as its sink), on the loop only.
+    private let handler: NIOLoopBoundBox<WebSocketChannelHandler?>
 
     init(eventLoop: any EventLoop, subprotocol: String?, maxBacklogBytes: Int, handshakeDeadline: NIODeadline? = nil,
          handshakeTimeout: TimeAmount? = nil, remoteAddress: SocketAddress? = nil, isSecure: Bool = false,
@@ -45,6 +47,7 @@ public final class WebSocketConnection: Sendable {
         self.logger = logger
         self.outbound = OutboundQueue(eventLoop: eventLoop, maxBacklogBytes: maxBacklogBytes, transportName: "WebSocket",
                                       logger: logger, recordDiscarded: { WebSocketMetrics.recordDiscarded($0) })
+        self.handler = NIOLoopBoundBox.makeEmptyBox(valueType: WebSocketChannelHandler.self, eventLoop: eventLoop)
     }
 
     /// Channel-binding data of this connection's transport (RFC 9266 `tls-exporter`: 32 bytes),
@@ -76,7 +79,7 @@ public final class WebSocketConnection: Sendable {
     }
 
     func send(_ payload: ByteBuffer, kind: WebSocketMessageKind, shared: SharedFrameSource) {
-        self.outbound.send(WebSocketOutboundMessage(payload: payload, kind: kind, shared: shared),
+        self.outbound.send(OutboundMessage(payload: payload, isBinary: kind == .binary, shared: shared),
                            bytes: payload.readableBytes)
     }
 
@@ -84,10 +87,10 @@ public final class WebSocketConnection: Sendable {
     /// a timeout), then closes TCP.
     public func close(code: WebSocketErrorCode, reason: String) {
         if self.eventLoop.inEventLoop {
-            self.outbound.sink?.closeRequested(code: code, reason: reason)
+            self.handler.value?.closeRequested(code: code, reason: reason)
         } else {
             self.eventLoop.execute {
-                self.outbound.sink?.closeRequested(code: code, reason: reason)
+                self.handler.value?.closeRequested(code: code, reason: reason)
             }
         }
     }
@@ -96,22 +99,24 @@ public final class WebSocketConnection: Sendable {
     /// arrive meanwhile wait unparsed and NIO stops reading the socket. On the loop only.
     public func pauseReading() {
         self.eventLoop.preconditionInEventLoop()
-        self.outbound.sink?.applicationPausedReading(true)
+        self.handler.value?.applicationPausedReading(true)
     }
 
     /// Delivers what waited, in order, then reads on. On the loop only.
     public func resumeReading() {
         self.eventLoop.preconditionInEventLoop()
-        self.outbound.sink?.applicationPausedReading(false)
+        self.handler.value?.applicationPausedReading(false)
     }
 
     // MARK: - loop side
 
     func attach(_ handler: WebSocketChannelHandler) {
+        self.handler.value = handler
         self.outbound.attach(handler)
     }
 
     func detach() {
+        self.handler.value = nil
         self.outbound.detach()
     }
 
@@ -128,11 +133,4 @@ public final class WebSocketConnection: Sendable {
     func reportDiscardedAtClose(level: Logger.Level) {
         self.outbound.reportDiscardedAtClose(level: level)
     }
-}
-
-/// One message waiting in the cross-thread queue.
-struct WebSocketOutboundMessage: Sendable {
-    var payload: ByteBuffer
-    var kind: WebSocketMessageKind
-    var shared: SharedFrameSource
 }
