@@ -7,9 +7,9 @@ public struct TransportSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A `websocket` transport: WAMP on every request path.
         case websocket
-        /// A `web` transport whose only path is a `websocket` service; the path starts with `/`
-        /// (`"ws"` in the file is `/ws` here, `"/"` is `/`).
-        case web(websocketPath: String)
+        /// A `web` transport: its `websocket` path, if it has one (starting with `/`: `"ws"` in the
+        /// file is `/ws` here, `"/"` is `/`), and its other paths in `webServices`.
+        case web(websocketPath: String?)
         /// A `rawsocket` transport: on TCP (`endpoint`) when `unixPath` is nil, else on the Unix
         /// socket at `unixPath` (absolute; `endpoint` is then unused: port 0).
         case rawsocket(unixPath: String?)
@@ -24,6 +24,8 @@ public struct TransportSpec: Sendable, Hashable {
     public var auth: TransportAuthConfiguration
     /// Where it is in the file (`workers[0].transports[1]`), for log lines about it.
     public var configPath: String
+    /// A `web` transport's non-WebSocket paths (HTTP bridge, admin); empty for other kinds.
+    public var webServices: [WebServiceSpec] = []
 
     public init(kind: Kind, endpoint: TCPEndpoint, serializers: [WampSerialization] = WampSerialization.allCases,
                 options: WebSocketOptions = WebSocketOptions(), auth: TransportAuthConfiguration = .anonymousOnly,

@@ -11,6 +11,8 @@ final class RouterContext: Sendable {
     let logger: Logger
     let decoderLimits: MessageDecoder.Limits
     let counters = RouterCounters()
+    /// Starting, serving or draining: what `/health` says.
+    let health = RouterHealth()
     /// How long a dynamic authenticator may take to answer.
     let authenticatorTimeout: TimeAmount
     var authenticatorTimeoutSeconds: Double { Double(authenticatorTimeout.nanoseconds) / 1e9 }

@@ -29,6 +29,8 @@ public final class WampRouter: Sendable {
     /// Every RawSocket TCP listener's bound port, in configuration order.
     public var rawSocketPorts: [Int] { rawSocketServers.compactMap(\.port) }
     public var realms: RealmRegistry { context.realms }
+    /// Starting, serving or draining (for `/health`).
+    public var health: RouterHealth { context.health }
     public var protocolViolationCount: Int { context.counters.protocolViolations.load(ordering: .relaxed) }
 
     private init(configuration: RouterConfiguration, group: MultiThreadedEventLoopGroup, servers: [WebSocketServer],
@@ -93,6 +95,7 @@ public final class WampRouter: Sendable {
                 logger.notice("testee echo endpoint listening", metadata: ["url": "ws://\(configuration.host):\(testee!.port)/"])
             }
             logStartupPosture(configuration, logger: logger)
+            context.health.advance(to: .serving)
             return WampRouter(configuration: configuration, group: group, servers: servers, rawSocketServers: rawSocketServers,
                               transports: transports, testee: testee, context: context)
         } catch {
@@ -156,6 +159,7 @@ public final class WampRouter: Sendable {
     /// waits up to the grace period for them to answer, closes what is left, and stops the loops.
     public func shutdown() async {
         let logger = context.logger
+        context.health.advance(to: .draining)
         for server in servers { try? await server.shutdown() }
         for server in rawSocketServers { try? await server.shutdown() }
         try? await testee?.shutdown()
