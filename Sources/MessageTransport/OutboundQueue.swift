@@ -159,8 +159,9 @@ package final class OutboundQueue: Sendable {
             sink.outboundBacklogOverflowed(pendingBytes: pendingBytes)
             return
         }
-        for item in items {
-            sink.deliverOutbound(item)
+        // Borrowed in place: a `for item in items` loop copies each message out (retains) first.
+        items.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices { sink.deliverOutbound(buffer[index]) }
         }
         items.removeAll(keepingCapacity: true)
         self.drainSpare.value = items

@@ -3,7 +3,9 @@ public enum MessageEncoder {
     /// The JSON text of a message whose payload may be in any serialization: converted first
     /// when it is not JSON (throws when a value has no JSON form).
     public static func encodeConverting(_ message: WampMessage) throws(PayloadConversionError) -> EncodedMessage {
-        guard let payload = message.payload, payload.serialization != .json else { return encode(message) }
+        guard let serialization = message.payloadSerialization, serialization != .json, let payload = message.payload else {
+            return encode(message)
+        }
         return encode(message.replacingPayload(try payload.converted(to: .json)))
     }
 

@@ -14,6 +14,21 @@ extension WampMessage {
         }
     }
 
+    /// The serialization of the payload, nil for a message without one. Reads the tag alone
+    /// (no copy of the payload's buffers): the JSON encoder asks it of every forwarded message.
+    public var payloadSerialization: WampSerialization? {
+        switch self {
+        case .error(let m): m.payload.serialization
+        case .publish(let m): m.payload.serialization
+        case .event(let m): m.payload.serialization
+        case .call(let m): m.payload.serialization
+        case .result(let m): m.payload.serialization
+        case .invocation(let m): m.payload.serialization
+        case .yield(let m): m.payload.serialization
+        default: nil
+        }
+    }
+
     /// The same message with `payload` in place of its own; messages without a payload are
     /// returned unchanged.
     public func replacingPayload(_ payload: Payload) -> WampMessage {

@@ -61,8 +61,14 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         case .success(let encoded):
             connection.send(encoded)
         case .failure(let refusal):
-            router.counters.undeliverable.wrappingAdd(1, ordering: .relaxed)
-            logger.warning("message not sent: \(refusal.message)", metadata: ["message": "\(message.code.name)"])
+            let before = router.counters.undeliverable.wrappingAdd(1, ordering: .relaxed).oldValue
+            // A peer can provoke this in a loop (a tiny RawSocket LENGTH, then call on and on): the
+            // first one is logged, then one line per 1024, with the total.
+            if before % 1024 == 0 {
+                logger.warning("message not sent: \(refusal.message)", metadata: [
+                    "message": "\(message.code.name)", "undeliverableTotal": "\(before + 1)",
+                ])
+            }
             // A caller must not wait for an answer it cannot take (a meta procedure's RESULT).
             if case .result(let result) = message {
                 send(.error(ErrorMessage(requestType: .call, request: result.request, error: refusal.errorURI, message: refusal.message)))
@@ -188,10 +194,14 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
             "authrole": "\(LogText.quoted(session.authrole))", "authmethod": "\(session.authmethod)",
         ])
         let welcome = WampMessage.welcome(Welcome(session: session.id, details: router.welcomeDetails(realm: realm.name, session: session)))
-        if case .failure(.tooLarge) = deliverable(welcome) {
+        // Encoded once: the bytes that passed the size check are the ones sent.
+        switch deliverable(welcome) {
+        case .success(let encoded):
+            send(encoded)
+        case .failure(.tooLarge):
             logger.debug("WELCOME without feature lists: the peer's maximum message size is \(maxMessageSize) octets")
             send(.welcome(Welcome(session: session.id, details: router.welcomeDetails(realm: realm.name, session: session, compactRoles: true))))
-        } else {
+        case .failure:
             send(welcome)
         }
     }
