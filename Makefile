@@ -86,15 +86,14 @@ fuzz-smoke: deps
 
 # The order matters: debug build and swift tests first (fast feedback), then the release binary
 # the interop tests, the Autobahn TestSuite and the leak check run against.
+# Each step says how long it took (CI has a budget: keep the whole under 30 minutes).
+TEST_STEPS = unit build bench-smoke fuzz-smoke interop autobahn leakcheck soak-smoke
 test: deps-test
-	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory build
-	$(MAKE) --no-print-directory bench-smoke
-	$(MAKE) --no-print-directory fuzz-smoke
-	$(MAKE) --no-print-directory interop
-	$(MAKE) --no-print-directory autobahn
-	$(MAKE) --no-print-directory leakcheck
-	$(MAKE) --no-print-directory soak-smoke
+	@for step in $(TEST_STEPS); do \
+		started=$$(date +%s); \
+		$(MAKE) --no-print-directory $$step || exit 1; \
+		echo "make test: step $$step took $$(( $$(date +%s) - started )) s"; \
+	done
 	@echo "make test: all steps passed"
 
 clean:
