@@ -33,6 +33,10 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var sendDepth = 0
     private var pausedByApplication = false
     private var pausedForBackpressure = false
+    /// Over `maxMessageRate`: not read from until its token bucket holds a token again.
+    private var pausedForRate = false
+    private var rateLimiter: MessageRateLimiter?
+    private var rateTimer: Scheduled<Void>?
     private var readHeld = false
 
     init(connection: RawSocketConnection, userHandler: any RawSocketMessageHandler, logger: Logger) {
@@ -47,6 +51,9 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if self.connection.maxMessageRate > 0 {
+            self.rateLimiter = MessageRateLimiter(rate: self.connection.maxMessageRate, now: context.eventLoop.now)
+        }
         self.connection.handler.value = self
         self.connection.outbound.attach(self)
         self.userHandler?.rawSocketDidOpen(self.connection)
@@ -71,6 +78,8 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func reportClosed() {
         self.closing = true
+        self.rateTimer?.cancel()
+        self.rateTimer = nil
         self.connection.handler.value = nil
         self.connection.outbound.detach()
         guard let handler = self.userHandler else { return }
@@ -105,7 +114,7 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         context.fireChannelReadComplete()
     }
 
-    private var readsPaused: Bool { self.pausedByApplication || self.pausedForBackpressure }
+    private var readsPaused: Bool { self.pausedByApplication || self.pausedForBackpressure || self.pausedForRate }
 
     private func parseInput(context: ChannelHandlerContext) {
         while !self.closing && !self.readsPaused {
@@ -120,6 +129,7 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             switch event {
             case .message(let payload):
                 self.userHandler?.rawSocket(self.connection, didReceive: payload)
+                if self.rateLimiter != nil { self.messageCounted(context: context) }
             case .ping(let payload):
                 // Exactly one PONG, echoing the payload, right away.
                 self.writeFrame(.pong, payload: payload)
@@ -267,6 +277,19 @@ final class RawSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// The application stops message delivery until it resumes (later messages must not
     /// overtake a decision about the last one).
+    /// After each delivered message when a rate limit is set: over it, reading stops for as long
+    /// as the bucket needs to hold a token again (slowed, never refused).
+    private func messageCounted(context: ChannelHandlerContext) {
+        guard let wait = self.rateLimiter?.take(now: context.eventLoop.now), !self.pausedForRate else { return }
+        self.pausedForRate = true
+        RawSocketMetrics.recordRatePause()
+        self.rateTimer = context.eventLoop.assumeIsolated().scheduleTask(in: wait) {
+            self.rateTimer = nil
+            self.pausedForRate = false
+            self.resumeReading(context: context)
+        }
+    }
+
     func applicationPausedReading(_ paused: Bool) {
         guard paused != self.pausedByApplication else { return }
         self.pausedByApplication = paused

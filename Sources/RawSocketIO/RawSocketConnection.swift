@@ -22,6 +22,8 @@ public final class RawSocketConnection: Sendable {
     public let remoteAddress: SocketAddress?
     /// Runs over TLS.
     public let isSecure: Bool
+    /// Messages per second this connection is read at most (0: no limit).
+    public let maxMessageRate: Int
     private let channelBindingSource: (@Sendable (ChannelBindingType) -> EventLoopFuture<[UInt8]?>)?
     let outbound: OutboundQueue
     /// The channel handler while attached (the queue knows it only as its sink), on the loop only.
@@ -30,7 +32,7 @@ public final class RawSocketConnection: Sendable {
 
     init(eventLoop: any EventLoop, serializer: UInt8, maxOutboundMessageSize: Int, maxInboundMessageSize: Int,
          maxBacklogBytes: Int, handshakeDeadline: NIODeadline? = nil, handshakeTimeout: TimeAmount? = nil,
-         remoteAddress: SocketAddress? = nil, isSecure: Bool = false,
+         remoteAddress: SocketAddress? = nil, isSecure: Bool = false, maxMessageRate: Int = 0,
          channelBindingSource: (@Sendable (ChannelBindingType) -> EventLoopFuture<[UInt8]?>)? = nil, logger: Logger) {
         self.eventLoop = eventLoop
         self.serializer = serializer
@@ -40,6 +42,7 @@ public final class RawSocketConnection: Sendable {
         self.handshakeTimeout = handshakeTimeout
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure
+        self.maxMessageRate = maxMessageRate
         self.channelBindingSource = channelBindingSource
         self.logger = logger
         self.outbound = OutboundQueue(eventLoop: eventLoop, maxBacklogBytes: maxBacklogBytes, transportName: "RawSocket",

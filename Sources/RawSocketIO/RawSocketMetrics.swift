@@ -10,6 +10,7 @@ public enum RawSocketMetrics {
         var handshakeFailures = 0
         var connectionsRefused = 0
         var protocolFailures = 0
+        var ratePauses = 0
     }
 
     private static let counters = NIOLockedValueBox(Counters())
@@ -28,6 +29,8 @@ public enum RawSocketMetrics {
     public static var connectionsRefused: Int { self.counters.withLockedValue { $0.connectionsRefused } }
     /// Connections failed for a bad frame (too long, reserved bits or type).
     public static var protocolFailures: Int { self.counters.withLockedValue { $0.protocolFailures } }
+    /// Times reading from a peer paused because it was over `maxMessageRate`.
+    public static var ratePauses: Int { self.counters.withLockedValue { $0.ratePauses } }
 
     static func recordDiscarded(_ count: Int) { self.counters.withLockedValue { $0.messagesDiscardedAfterClose += count } }
     static func recordOversizedDropped() { self.counters.withLockedValue { $0.oversizedMessagesDropped += 1 } }
@@ -36,4 +39,5 @@ public enum RawSocketMetrics {
     static func recordHandshakeFailure() { self.counters.withLockedValue { $0.handshakeFailures += 1 } }
     static func recordConnectionRefused() { self.counters.withLockedValue { $0.connectionsRefused += 1 } }
     static func recordProtocolFailure() { self.counters.withLockedValue { $0.protocolFailures += 1 } }
+    static func recordRatePause() { self.counters.withLockedValue { $0.ratePauses += 1 } }
 }

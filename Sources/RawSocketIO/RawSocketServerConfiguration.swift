@@ -23,6 +23,9 @@ public struct RawSocketServerConfiguration: Sendable {
     public var handshakeTimeout: TimeAmount? = nil
     /// Open connections at most on this listener; one more is answered error 4. nil: no limit.
     public var maxConnections: Int? = nil
+    /// Messages per second per connection (token bucket, burst of as many); a faster peer is
+    /// read from less, never refused. 0: no limit.
+    public var maxMessageRate: Int = 0
     /// TLS (TCP only); nil: plain.
     public var transportSecurity: (any TransportSecurity)? = nil
 

@@ -105,7 +105,7 @@ final class RawSocketServerHandshakeHandler: ChannelInboundHandler, RemovableCha
             maxInboundMessageSize: RawSocketLength.maxLength(exponent: self.configuration.lengthExponent),
             maxBacklogBytes: self.configuration.maxBacklogBytes, handshakeDeadline: self.deadline,
             handshakeTimeout: self.configuration.handshakeTimeout, remoteAddress: channel.remoteAddress,
-            isSecure: security != nil, channelBindingSource: channelBindingSource(security, channel: channel),
+            isSecure: security != nil, maxMessageRate: self.configuration.maxMessageRate, channelBindingSource: channelBindingSource(security, channel: channel),
             logger: self.logger)
         let handler = RawSocketChannelHandler(connection: connection, userHandler: self.makeHandler(connection),
                                               logger: self.logger)

@@ -47,6 +47,7 @@ extension WampRouter {
         settings.maxBacklogBytes = configuration.maxBacklogBytes
         settings.handshakeTimeout = listener.handshakeTimeout ?? configuration.handshakeTimeout
         settings.maxConnections = configuration.maxConnections
+        settings.maxMessageRate = configuration.maxMessageRate
         if let tls = listener.tls, case .tcp = settings.endpoint {
             let credentials = try TLSServerCredentials.load(keyPath: tls.key, certificatePath: tls.certificate,
                                                             chainCertificatePaths: tls.chainCertificates,

@@ -29,8 +29,9 @@ final class RawSocketEmbeddedTests: XCTestCase {
     private var recorder: RawSocketRecorder!
 
     private func start(maxMessageSize: Int = 16 << 20, serializers: [UInt8] = [1, 2, 3], admitted: Bool = true,
-                       handshakeTimeout: TimeAmount? = nil) throws {
+                       handshakeTimeout: TimeAmount? = nil, maxMessageRate: Int = 0) throws {
         var configuration = RawSocketServerConfiguration()
+        configuration.maxMessageRate = maxMessageRate
         configuration.maxMessageSize = maxMessageSize
         configuration.serializers = serializers
         configuration.handshakeTimeout = handshakeTimeout
@@ -198,6 +199,24 @@ final class RawSocketEmbeddedTests: XCTestCase {
         XCTAssertEqual(recorder.messages, [])
         recorder.connection!.resumeReading()
         XCTAssertEqual(recorder.messages, [ByteBuffer(bytes: [1]), ByteBuffer(bytes: [2])])
+    }
+
+    func testAPeerOverTheMessageRateIsReadFromLessNeverRefused() throws {
+        try start(maxMessageRate: 2)
+        try write([0x7F, 0xF1, 0, 0])
+        _ = try written()
+        let pausesBefore = RawSocketMetrics.ratePauses
+        try write((1...5).flatMap { frame(0, Array("[\($0)]".utf8)) })
+        XCTAssertEqual(recorder.messages.count, 2, "the burst is the rate: two, then reading pauses")
+        XCTAssertEqual(RawSocketMetrics.ratePauses, pausesBefore + 1)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(499))
+        XCTAssertEqual(recorder.messages.count, 2, "still waiting for the next token")
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        XCTAssertEqual(recorder.messages.count, 3, "one token per half second at 2/s")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        XCTAssertEqual(recorder.messages.map { String(buffer: $0) }, ["[1]", "[2]", "[3]", "[4]", "[5]"],
+                       "every message arrives, in order: slowed, not dropped")
+        XCTAssertTrue(channel.isActive, "the connection stays open")
     }
 
     func testCloseReportsOnce() throws {

@@ -2,13 +2,14 @@ import NIOCore
 
 /// A token bucket for a peer's messages: `rate` tokens a second, holding at most `rate` (the
 /// burst). A peer over it is not refused anything: the handler stops reading from it for the
-/// time `take` returns, so its messages wait in its own socket buffer.
-struct MessageRateLimiter: Sendable {
-    let rate: Double
-    private(set) var tokens: Double
+/// time `take` returns, so its messages wait in its own socket buffer. Shared by the transports
+/// (`--max-message-rate` applies to WebSocket and RawSocket connections alike).
+package struct MessageRateLimiter: Sendable {
+    package let rate: Double
+    package private(set) var tokens: Double
     private var refilledAt: NIODeadline
 
-    init(rate: Int, now: NIODeadline) {
+    package init(rate: Int, now: NIODeadline) {
         precondition(rate > 0)
         self.rate = Double(rate)
         self.tokens = Double(rate)
@@ -17,7 +18,7 @@ struct MessageRateLimiter: Sendable {
 
     /// Takes the token of one message. Returns nil when the next message may be read now, or
     /// how long to stop reading until it may.
-    mutating func take(now: NIODeadline) -> TimeAmount? {
+    package mutating func take(now: NIODeadline) -> TimeAmount? {
         let elapsed = Double((now - self.refilledAt).nanoseconds) / 1e9
         self.tokens = Swift.min(self.rate, self.tokens + Swift.max(0, elapsed) * self.rate)
         self.refilledAt = now
