@@ -53,9 +53,15 @@ final class BridgePeer: Peer {
     /// Settles `request` if it is still pending; returns whether it was.
     @discardableResult
     func finish(_ request: WampID, _ answer: BridgeAnswer) -> Bool {
-        guard let completion = state.withLock({ $0.pending.removeValue(forKey: request) }) else { return false }
+        guard let completion = take(request) else { return false }
         completion(answer)
         return true
+    }
+
+    /// Takes `request` out of the pending ones without answering it (the timeout: it cancels the
+    /// call first, so the dealer's ERROR for it finds nothing, then answers).
+    func take(_ request: WampID) -> Completion? {
+        state.withLock { $0.pending.removeValue(forKey: request) }
     }
 
     // MARK: Peer
@@ -68,16 +74,21 @@ final class BridgePeer: Peer {
             logger.warning("HTTP bridge could not read a message the realm sent it", metadata: ["error": "\(error)"])
             return
         }
+        let settled: Bool
         switch decoded {
         case .published(let published):
-            finish(published.request, .published(publication: published.publication))
+            settled = finish(published.request, .published(publication: published.publication))
         case .result(let result):
             // Progressive results are never asked for (the bridge removes receive_progress).
-            finish(result.request, .result(result.payload))
+            settled = finish(result.request, .result(result.payload))
         case .error(let error):
-            finish(error.request, .error(uri: error.error, payload: error.payload, details: error.details))
+            settled = finish(error.request, .error(uri: error.error, payload: error.payload, details: error.details))
         default:
-            logger.debug("HTTP bridge session ignored a message", metadata: ["message": "\(decoded.code.name)"])
+            settled = false
+        }
+        if !settled {
+            // An answer after the bridge's timeout (the cancel's own ERROR among them).
+            logger.debug("HTTP bridge session: message for no waiting request dropped", metadata: ["message": "\(decoded.code.name)"])
         }
     }
 

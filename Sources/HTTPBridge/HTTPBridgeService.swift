@@ -170,11 +170,13 @@ public final class HTTPBridgeService: HTTPService {
         let realm = realm
         let session = session
         let timeout = loop.scheduleTask(in: .milliseconds(milliseconds)) {
-            guard peer.finish(request, .timedOut) else { return }
-            // Settles the dealer's pending call (and interrupts the callee if it can be).
+            guard let completion = peer.take(request) else { return }
+            // Settles the dealer's pending call (and interrupts the callee if it can be) before
+            // the answer, so that the HTTP client never sees the call still running.
             let options = JSONValue.makeObject()
             options.set("mode", string: "killnowait")
             realm.dealer.cancel(Cancel(request: request, options: options), from: session)
+            completion(.timedOut)
         }
         promise.futureResult.whenComplete { _ in timeout.cancel() }
         // Progressive results would need a streamed answer: the bridge waits for the final one.

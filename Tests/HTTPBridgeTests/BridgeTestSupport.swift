@@ -79,9 +79,12 @@ final class BridgeFixture {
     }
 }
 
-/// Hands the fixture's adjustable clock to the service.
+/// The fixture's adjustable clock (Unix milliseconds), as the service reads it.
 final class ClockBox: Sendable {
-    let clock: ClockBox
-    init(_ clock: Mutex<Int64>) { self.clock = clock }
-    var now: Int64 { clock.withLock { $0 } }
+    private let value: Mutex<Int64>
+    init(_ now: Int64) { value = Mutex(now) }
+    var now: Int64 {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

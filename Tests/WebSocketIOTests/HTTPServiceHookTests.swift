@@ -119,8 +119,12 @@ final class HTTPServiceHookTests: XCTestCase {
     func testOtherPathsAre404AndRootStillServesThePage() throws {
         let service = RecordingService()
         let other = try self.server(service)
-        try other.writeString(post("/elsewhere", body: "x"))
+        try other.writeString("GET /elsewhere HTTP/1.1\r\nHost: localhost\r\n\r\n")
         XCTAssertTrue(try other.readString().hasPrefix("HTTP/1.1 404"))
+        // A POST off the service's paths is the listener's own, as before: 405.
+        let posted = try self.server(service)
+        try posted.writeString(post("/elsewhere", body: "x"))
+        XCTAssertTrue(try posted.readString().hasPrefix("HTTP/1.1 405"))
         let root = try self.server(service)
         try root.writeString("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         XCTAssertTrue(try root.readString().hasSuffix("page"))
