@@ -163,4 +163,11 @@ final class WebServiceReaderTests: XCTestCase {
             "\(prefix).s.basic.password", "\(prefix).s.basic.realm", "\(prefix).s.realm",
         ])
     }
+
+    func testChangedBridgePathsNeedARestart() throws {
+        let before = try XCTUnwrap(parsedFile(web("{\"p\": {\"type\": \"publisher\", \"realm\": \"realm1\", \"role\": \"user\"}}")))
+        let after = try XCTUnwrap(parsedFile(web("{\"p\": {\"type\": \"publisher\", \"realm\": \"realm1\", \"role\": \"anonymous\"}}")))
+        XCTAssertEqual(before.restartNeeded(toApply: after), ["workers[0].transports[0]: HTTP bridge or admin paths changed; applied after a restart"])
+        XCTAssertEqual(before.restartNeeded(toApply: before), [])
+    }
 }
