@@ -77,7 +77,7 @@ public final class WampRouter: Sendable {
                 transports.append(transport)
                 let scheme = listener.tls == nil ? "ws" : "wss"
                 logger.notice("router listening", metadata: [
-                    "url": "\(scheme)://\(listener.host):\(server.port)\(listener.webSocketPath ?? "/")",
+                    "url": "\(listener.acceptsWebSocket ? scheme : "http")://\(listener.host):\(server.port)\(listener.webSocketPath ?? "/")\(listener.acceptsWebSocket ? "" : " (HTTP paths only, no WebSocket)")",
                     "transport": "\(listener.name)",
                     "authmethods": "\(listener.auth.methods.map(\.rawValue).sorted().joined(separator: ","))",
                 ])

@@ -101,6 +101,33 @@ final class HTTPBridgeServiceTests: XCTestCase {
         XCTAssertEqual(session?.authid, "http-bridge")
     }
 
+    func testDynamicAuthorizerDecidesForTheBridge() throws {
+        // The bridge's role asks com.example.authorize, which allows topics under com.example.ok.
+        let fixture = BridgeFixture(role: .publisher, roles: [
+            "bridge": .authorizer(procedure: "com.example.authorize"),
+            "app": .permissions([Permission(uri: "", match: .prefix, allow: [.publish, .call, .register, .subscribe])]),
+        ])
+        let realm = fixture.realm
+        let holder = SessionHolder()
+        let authorizer = RecordingPeer { message in
+            guard case .invocation(let invocation) = message, let session = holder.session else { return }
+            let uri = invocation.payload.arguments?.parsed()?.element(1)?.stringValue ?? ""
+            Task {
+                _ = try? realm.dealer.yield(Yield(request: invocation.request, options: .emptyObject,
+                                                  payload: Payload(arguments: RawJSON("[\(uri.hasPrefix("com.example.ok"))]"))), from: session)
+            }
+        }
+        let session = fixture.join(authorizer, id: 300)
+        holder.session = session
+        realm.dealer.register(Register(request: 1, options: .emptyObject, procedure: "com.example.authorize"), from: session)
+        XCTAssertEqual(try fixture.post(#"{"topic": "com.example.ok.news"}"#).status, .ok)
+        let denied = try fixture.post(#"{"topic": "com.example.other"}"#)
+        XCTAssertEqual(denied.status, .forbidden, denied.text)
+        XCTAssertEqual(denied.json?.string("error"), "wamp.error.not_authorized")
+        let invocations = authorizer.messages.filter { if case .invocation = $0 { return true }; return false }
+        XCTAssertEqual(invocations.count, 2, "each request asked the authorizer")
+    }
+
     // MARK: Caller
 
     /// A callee of `com.example.add` (sums its positional arguments) and `com.example.fail`
