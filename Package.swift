@@ -94,10 +94,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Crossbar's HTTP bridge (publisher and caller paths of a web transport): HTTP requests
+        // into a realm through a session of their own, over WebSocketIO's HTTPService hook.
+        .target(
+            name: "HTTPBridge",
+            dependencies: [
+                "Realm", "WampMessages", "WampAuth", "RouterConfig", "WebSocketIO",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "WampRouter",
             dependencies: [
                 "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "MessageTransport", "WampAuth", "RouterConfig", "WampTLS",
+                "HTTPBridge",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -174,6 +187,16 @@ let package = Package(
                 "RawSocketIO", "MessageTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "HTTPBridgeTests",
+            dependencies: [
+                "HTTPBridge", "Realm", "WampMessages", "RouterConfig", "WebSocketIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

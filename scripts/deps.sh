@@ -4,7 +4,7 @@
 # and installs only what is missing. Uses sudo only when not root.
 #
 #   scripts/deps.sh          build deps: libjansson-dev, zlib1g-dev, pkg-config
-#   scripts/deps.sh --test   also: valgrind and binutils (leak check), python3-venv if venv/ensurepip is missing
+#   scripts/deps.sh --test   also: valgrind and binutils (leak check), curl (HTTP bridge tests), python3-venv if venv/ensurepip is missing
 set -euo pipefail
 
 want_test=0
@@ -30,6 +30,7 @@ fi
 if [ "$want_test" = 1 ]; then
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
     command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)  # the HTTP bridge tests
     if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
         missing+=(python3-venv)
     fi

@@ -42,6 +42,7 @@ extension RouterFile {
             if before.endpoint != after.endpoint { parts.append("endpoint") }
             if before.serializers != after.serializers { parts.append("serializers") }
             if before.options != after.options { parts.append("options") }
+            if before.webServices != after.webServices { parts.append("HTTP bridge or admin paths") }
             if !parts.isEmpty {
                 lines.append("\(after.configPath): \(parts.joined(separator: ", ")) changed; applied after a restart")
             }

@@ -1,8 +1,8 @@
 import WampMessages
 import WampAuth
 
-/// Reads the router worker's `transports`: `websocket`, and `web` with exactly one path, of type
-/// `websocket`.
+/// Reads the router worker's `transports`: `websocket`, `rawsocket`, and `web` with at most one
+/// `websocket` path beside HTTP bridge and admin paths.
 struct TransportReader {
     let realms: [RealmSpec]
     let context: ReadContext
@@ -48,42 +48,67 @@ struct TransportReader {
                              auth: service.auth, configPath: path.description)
     }
 
+    /// Crossbar's `web` transport: `paths` with at most one `websocket` path and any number of
+    /// HTTP bridge (`publisher`, `caller`) and admin (`metrics`, `health`, `status`) paths.
     private func web(_ map: inout MapReader, at path: ConfigPath) -> TransportSpec? {
+        let before = log.problems.count
         _ = map.string("id")
         let endpoint = map.required("endpoint").flatMap { EndpointReader.read($0, at: path.key("endpoint"), context: context) }
         if let options = map.map("options") {
             options.finish(unsupported: Dictionary(uniqueKeysWithValues: ["access_log", "display_tracebacks", "hsts", "hsts_max_age", "client_timeout"].map { ($0, "Web transport options") }))
         }
-        var found: (path: String, service: WebSocketService)?
+        var webSocket: (path: String, name: String, service: WebSocketService?)?
+        var services: [WebServiceSpec] = []
         if var paths = map.map("paths", required: true) {
             let names = paths.keys
-            if names.count != 1 {
-                log.problem(paths.path, "a web transport here has exactly one path, of type websocket (other web services are not supported yet), got \(names.count)", line: paths.line)
+            if names.isEmpty {
+                log.problem(paths.path, "empty: a web transport needs at least one path (websocket, publisher, caller, metrics, health or status)", line: paths.line)
             }
             for name in names {
                 let servicePath = paths.path.key(name)
                 guard let node = paths.node(name), var service = MapReader(node, at: servicePath, log: log) else { continue }
-                guard let type = service.string("type", required: true) else { continue }
-                guard type == "websocket" else {
-                    log.problem(servicePath.key("type"), "not supported by this router yet: only websocket paths are supported for now, got '\(type)'", line: service.lineOf("type"))
+                guard let type = service.string("type", required: true) else {
+                    for key in service.keys { service.accept(key) }
                     continue
                 }
-                if !Self.isValidWebPath(name) {
+                let validName = Self.isValidWebPath(name)
+                if !validName {
                     log.problem(servicePath, "a path is / or one segment of letters, digits, _ and - (Crossbar's rule), got '\(name)'", line: service.line)
                 }
-                _ = service.string("id")
-                let parsed = webSocketService(&service, at: servicePath)
-                service.finish(unsupported: ["cookie": "cookie tracking and cookie authentication", "url": "the server needs no URL of its own",
-                                             "debug": "use --log-level trace"])
-                if let parsed, names.count == 1, Self.isValidWebPath(name) {
-                    found = (name == "/" ? "/" : "/\(name)", parsed)
+                let webPath = name == "/" ? "/" : "/\(name)"
+                switch type {
+                case "websocket":
+                    if let first = webSocket {
+                        log.problem(servicePath.key("type"), "a web transport has at most one websocket path, and '\(first.name)' is one already", line: service.lineOf("type"))
+                    }
+                    _ = service.string("id")
+                    let parsed = webSocketService(&service, at: servicePath)
+                    service.finish(unsupported: ["cookie": "cookie tracking and cookie authentication", "url": "the server needs no URL of its own",
+                                                 "debug": "use --log-level trace"])
+                    if webSocket == nil { webSocket = (webPath, name, parsed) }
+                case _ where WebServiceReader.serviceTypes.contains(type):
+                    let reader = WebServiceReader(realms: realms, context: context)
+                    if let spec = reader.read(&service, type: type, webPath: webPath, at: servicePath), validName {
+                        services.append(spec)
+                    }
+                default:
+                    let known = WebServiceReader.crossbarOnlyTypes.contains(type)
+                    log.problem(servicePath.key("type"),
+                                "\(known ? "not supported by this router" : "unknown path type"): a web path here is websocket, publisher, caller, metrics, health or status, got '\(type)'",
+                                line: service.lineOf("type"))
+                    for key in service.keys { service.accept(key) }
                 }
             }
         }
         map.finish()
-        guard let endpoint, let found else { return nil }
-        return TransportSpec(kind: .web(websocketPath: found.path), endpoint: endpoint, serializers: found.service.serializers,
-                             options: found.service.options, auth: found.service.auth, configPath: path.description)
+        guard log.problems.count == before, let endpoint else { return nil }
+        let found = webSocket?.service
+        if webSocket != nil && found == nil { return nil }
+        var spec = TransportSpec(kind: .web(websocketPath: webSocket?.path), endpoint: endpoint,
+                                 serializers: found?.serializers ?? WampSerialization.allCases, options: found?.options ?? WebSocketOptions(),
+                                 auth: found?.auth ?? .anonymousOnly, configPath: path.description)
+        spec.webServices = services
+        return spec
     }
 
     /// Crossbar's `rawsocket` transport: `endpoint` (tcp, with optional tls, or unix),

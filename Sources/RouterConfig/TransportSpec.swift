@@ -1,8 +1,8 @@
 import WampMessages
 import WampAuth
 
-/// One listening transport of the router worker (`websocket`, `web` with one `websocket` path, or
-/// `rawsocket` on TCP or a Unix socket).
+/// One listening transport of the router worker (`websocket`, `web` with at most one `websocket`
+/// path and its HTTP paths, or `rawsocket` on TCP or a Unix socket).
 public struct TransportSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A `websocket` transport: WAMP on every request path.

@@ -44,6 +44,11 @@ public struct HTTPBridgeOptions: Sendable, Hashable {
     public var timestampDeltaLimit: Int
     /// Calls: how long the bridge waits for the RESULT before it answers 504 (and cancels the call).
     public var callTimeoutSeconds: Double
+    /// Crossbar's `require_tls`: refuse requests that did not come over TLS.
+    public var requireTLS: Bool = false
+    /// Crossbar's `require_ip`, parsed (the reader refuses an entry that is not an address or a
+    /// network).
+    public var requireNetworks: [IPNetwork] { requireIP.compactMap(IPNetwork.init) }
 
     public struct Signing: Sendable, Hashable {
         public var key: String
@@ -60,7 +65,7 @@ public struct HTTPBridgeOptions: Sendable, Hashable {
 
     public init(realm: String, role: String, postBodyLimit: Int = Self.defaultPostBodyLimit, signing: Signing? = nil,
                 requireIP: [String] = [], timestampDeltaLimit: Int = Self.defaultTimestampDeltaLimit,
-                callTimeoutSeconds: Double = Self.defaultCallTimeoutSeconds) {
+                callTimeoutSeconds: Double = Self.defaultCallTimeoutSeconds, requireTLS: Bool = false) {
         self.realm = realm
         self.role = role
         self.postBodyLimit = postBodyLimit
@@ -68,6 +73,7 @@ public struct HTTPBridgeOptions: Sendable, Hashable {
         self.requireIP = requireIP
         self.timestampDeltaLimit = timestampDeltaLimit
         self.callTimeoutSeconds = callTimeoutSeconds
+        self.requireTLS = requireTLS
     }
 }
 

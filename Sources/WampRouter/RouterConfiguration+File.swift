@@ -21,7 +21,10 @@ extension RouterConfiguration {
         var listener = ListenerConfiguration(name: name, host: transport.endpoint.interface, port: transport.endpoint.port,
                                              auth: transport.auth)
         switch transport.kind {
-        case .web(let path): listener.webSocketPath = path
+        case .web(let path):
+            listener.webSocketPath = path
+            listener.acceptsWebSocket = path != nil
+            listener.webServices = transport.webServices
         case .rawsocket(let unixPath): listener.rawSocket = unixPath.map { .unix(path: $0) } ?? .tcp
         case .websocket: break
         }

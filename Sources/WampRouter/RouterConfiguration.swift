@@ -84,6 +84,10 @@ public struct ListenerConfiguration: Sendable {
     public var port: Int
     /// Upgrade only on this path (a `web` transport's websocket path, e.g. `/ws`); nil: any path.
     public var webSocketPath: String?
+    /// false for a `web` transport without a websocket path: every upgrade gets 404.
+    public var acceptsWebSocket = true
+    /// A `web` transport's HTTP paths (bridge, admin), served beside the WebSocket path.
+    public var webServices: [WebServiceSpec] = []
     /// PEM files (absolute paths), as the config file's `endpoint.tls` names them.
     public var tls: TLSFiles?
     public var auth: TransportAuthConfiguration

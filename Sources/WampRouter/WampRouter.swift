@@ -6,6 +6,7 @@ import WampMessages
 import WampAuth
 import RawSocketIO
 import WampTLS
+import HTTPBridge
 import WebSocketIO
 
 /// The running router: a WebSocket server whose connections are WAMP sessions routed through
@@ -65,7 +66,8 @@ public final class WampRouter: Sendable {
                     transports.append(transport)
                     continue
                 }
-                let wamp = try serverConfiguration(for: listener, configuration: configuration)
+                var wamp = try serverConfiguration(for: listener, configuration: configuration)
+                wamp.httpService = httpService(for: listener, configuration: configuration, context: context, group: group)
                 let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                     let websocket = WebSocketWampTransport(connection: connection)
                     websocket.delegate = WampSession(transport: websocket, router: context, auth: transport.current)
@@ -75,7 +77,7 @@ public final class WampRouter: Sendable {
                 transports.append(transport)
                 let scheme = listener.tls == nil ? "ws" : "wss"
                 logger.notice("router listening", metadata: [
-                    "url": "\(scheme)://\(listener.host):\(server.port)\(listener.webSocketPath ?? "/")",
+                    "url": "\(listener.acceptsWebSocket ? scheme : "http")://\(listener.host):\(server.port)\(listener.webSocketPath ?? "/")\(listener.acceptsWebSocket ? "" : " (HTTP paths only, no WebSocket)")",
                     "transport": "\(listener.name)",
                     "authmethods": "\(listener.auth.methods.map(\.rawValue).sorted().joined(separator: ","))",
                 ])
@@ -142,6 +144,7 @@ public final class WampRouter: Sendable {
         wamp.maxMessageRate = configuration.maxMessageRate
         wamp.httpPage = httpPage(realms: configuration.realms)
         wamp.webSocketPath = listener.webSocketPath
+        wamp.acceptsUpgrades = listener.acceptsWebSocket
         if let patterns = listener.allowedOrigins {
             wamp.allowedOrigins = try OriginPolicy(patterns: patterns, allowsNullOrigin: listener.allowNullOrigin)
         }

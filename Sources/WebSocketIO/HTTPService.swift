@@ -13,13 +13,18 @@ public struct HTTPServiceRequest: Sendable {
     public var remoteAddress: SocketAddress?
     /// The connection runs over TLS.
     public var isSecure: Bool
+    /// The connection's event loop (set by the listener): where a service that has no loop of
+    /// its own can make its future.
+    public var eventLoop: (any EventLoop)?
 
-    public init(head: HTTPRequestHead, path: String, body: ByteBuffer, remoteAddress: SocketAddress?, isSecure: Bool) {
+    public init(head: HTTPRequestHead, path: String, body: ByteBuffer, remoteAddress: SocketAddress?, isSecure: Bool,
+                eventLoop: (any EventLoop)? = nil) {
         self.head = head
         self.path = path
         self.body = body
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure
+        self.eventLoop = eventLoop
     }
 }
 
@@ -57,4 +62,14 @@ public protocol HTTPService: Sendable {
     func maxBodyBytes(for head: HTTPRequestHead, path: String) -> Int
     /// The answer, on any event loop (the listener writes it on the connection's loop).
     func respond(to request: HTTPServiceRequest) -> EventLoopFuture<HTTPServiceResponse>
+    /// The 413 answer for a body over `limit` (see the default in the extension below).
+    func bodyTooLargeResponse(for head: HTTPRequestHead, path: String, limit: Int) -> HTTPServiceResponse
+}
+
+extension HTTPService {
+    /// What a body over `maxBodyBytes` is answered (413); a service that answers JSON says so
+    /// in its own shape. The default is a line of text.
+    public func bodyTooLargeResponse(for head: HTTPRequestHead, path: String, limit: Int) -> HTTPServiceResponse {
+        HTTPServiceResponse(status: .payloadTooLarge, contentType: "text/plain; charset=utf-8", body: "request body over \(limit) bytes\n")
+    }
 }

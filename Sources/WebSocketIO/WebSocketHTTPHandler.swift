@@ -62,8 +62,14 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             if let request = self.serviceRequest {
                 self.serviceRequest = nil
                 if self.serviceBodyTooLarge {
-                    self.respond(context: context, (.payloadTooLarge, "text/plain; charset=utf-8",
-                                                    "request body over \(request.limit) bytes\n", false))
+                    let isHead = request.head.method == .HEAD
+                    if let service = self.configuration.httpService {
+                        let answer = service.bodyTooLargeResponse(for: request.head, path: request.path, limit: request.limit)
+                        self.write(context: context, status: answer.status, headers: answer.headers, body: answer.body, isHead: isHead)
+                    } else {
+                        self.respond(context: context, (.payloadTooLarge, "text/plain; charset=utf-8",
+                                                        "request body over \(request.limit) bytes\n", isHead))
+                    }
                     return
                 }
                 self.callService(request, context: context)
@@ -96,7 +102,8 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         guard let service = self.configuration.httpService else { return }
         let serviceRequest = HTTPServiceRequest(
             head: request.head, path: request.path, body: request.body,
-            remoteAddress: context.channel.remoteAddress, isSecure: self.configuration.transportSecurity != nil)
+            remoteAddress: context.channel.remoteAddress, isSecure: self.configuration.transportSecurity != nil,
+            eventLoop: context.eventLoop)
         let isHead = request.head.method == .HEAD
         service.respond(to: serviceRequest).hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
             switch result {
@@ -114,6 +121,9 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             case .path(let path):
                 let shown = WebSocketUpgradeGate.printable(path)
                 self.refusalLog.refused(.path, detail: shown, remote: remote)
+                guard self.configuration.acceptsUpgrades else {
+                    return (.notFound, "text/plain; charset=utf-8", "not found: this listener accepts no WebSocket upgrades\n", false)
+                }
                 return (.notFound, "text/plain; charset=utf-8", "not found: WebSocket upgrades are accepted on \(WebSocketUpgradeGate.printable(self.configuration.webSocketPath ?? "/")) only\n", false)
             case .origin(let origin):
                 let shown = WebSocketUpgradeGate.printable(origin)

@@ -51,6 +51,9 @@ public struct WebSocketServerConfiguration: Sendable {
     /// `websocket`, say "/ws"); an upgrade on another path gets HTTP 404, and a plain GET of it
     /// is answered like `GET /`. nil: upgrades on any path.
     public var webSocketPath: String? = nil
+    /// false: no WebSocket upgrade on any path (HTTP 404), for a `web` transport that has no
+    /// `websocket` path, only HTTP services.
+    public var acceptsUpgrades: Bool = true
     /// Answers plain HTTP requests on the paths it handles (the HTTP bridge, the admin pages);
     /// checked before the listener's own `GET /` page. nil: none.
     public var httpService: (any HTTPService)? = nil

@@ -12,6 +12,9 @@ package enum WebSocketUpgradeGate {
     }
 
     package static func refusal(for head: HTTPRequestHead, configuration: WebSocketServerConfiguration) -> Refusal? {
+        if !configuration.acceptsUpgrades {
+            return .path(self.path(of: head.uri))
+        }
         if let webSocketPath = configuration.webSocketPath, !self.isPath(head.uri, webSocketPath) {
             return .path(self.path(of: head.uri))
         }
