@@ -1,3 +1,4 @@
+import RouterMetrics
 import WampMessages
 
 /// PUBLISH -> EVENT: the per-publication hot path, which takes only the broker's lock and
@@ -64,6 +65,7 @@ extension Broker {
         var payloads = PublicationPayloads(message.payload)
         deliver(targets, topic: topic, payloads: &payloads, details: options.details,
                 publisher: session.id, excludeMe: options.excludeMe, filter: options.filter, into: &direct)
+        Traffic.published(receivers: direct.sent)  // metrics: event fan-out
         if payloads.anyUndelivered {
             let why = undelivered(payloads, publication: targets.publication, topic: topic)
             return refusePublish(message, session, options.acknowledge, payloads.firstRefusal!.errorURI, why)

@@ -257,6 +257,8 @@ public final class Broker: Sendable {
     }
 
     public var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
+    /// Payload bytes held for retained events and for event history (metrics gauges).
+    public var storedEventBytes: (retained: Int, history: Int) { state.withLock { ($0.retained.bytes, $0.history.bytes) } }
 
     /// Meta event topics (spec "Subscriptions Meta API").
     public enum MetaTopic {

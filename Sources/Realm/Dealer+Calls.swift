@@ -1,3 +1,4 @@
+import RouterMetrics
 import WampMessages
 
 /// CALL -> INVOCATION, YIELD/ERROR -> RESULT/ERROR, CANCEL and call timeouts: the per-call hot
@@ -30,6 +31,7 @@ extension Dealer {
             return refuse(message, ErrorURI.invalidArgument, invalid, to: session)
         }
         let maxPending = limits.maxPendingCallsPerCaller
+        let startedAt = MonotonicClock.nanoseconds()  // metrics: CALL-to-RESULT time
 
         enum Decision {
             case invoke(callee: RealmSession, request: WampID, registration: WampID, match: MatchPolicy, discloseCaller: Bool, token: UInt64)
@@ -69,7 +71,7 @@ extension Dealer {
             state.pending[invocationKey] = PendingCall(
                 caller: session, callRequest: message.request, callee: callee, registration: registrationID,
                 receiveProgress: receiveProgress && callee.features.contains(.calleeProgressiveCallResults),
-                invocationInProgress: progress, token: state.nextToken)
+                invocationInProgress: progress, token: state.nextToken, startedAt: startedAt)
             state.invocationByCall[callKey] = invocationKey
             state.pendingByCaller[session.id, default: 0] += 1
             return .invoke(callee: callee, request: request, registration: registrationID, match: match,
@@ -216,6 +218,8 @@ extension Dealer {
             let result = WampMessage.result(Result(request: pending.callRequest, details: details, payload: message.payload))
             if let refusal = forward(result, to: pending.caller.peer, session: pending.caller.id) {
                 resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, stillPending: false)
+            } else {
+                Traffic.callAnswered(startedAt: pending.startedAt)  // metrics
             }
             return true
         }
@@ -237,6 +241,8 @@ extension Dealer {
             error: message.error, payload: message.payload))
         if let refusal = forward(error, to: pending.caller.peer, session: pending.caller.id) {
             resultUndeliverable(refusal, pending: pending, calleeRequest: message.request, stillPending: false)
+        } else {
+            Traffic.errorSent(uri: message.error)  // metrics: a callee's ERROR, forwarded (router-built ones count in the session)
         }
         return true
     }
@@ -290,6 +296,7 @@ extension Dealer {
             return pending
         }
         guard let pending else { return }
+        Traffic.timedOut(.call)  // metrics
         pending.caller.peer.send(.error(ErrorMessage(
             requestType: .call, request: pending.callRequest, error: ErrorURI.timeout,
             message: "the callee did not answer in time")))

@@ -34,6 +34,8 @@ public final class Dealer: Sendable {
         var killed = false
         var timeout: (any ScheduledWork)?
         let token: UInt64
+        /// When the CALL arrived (`MonotonicClock`), for the CALL-to-RESULT histogram.
+        let startedAt: UInt64
     }
 
     struct State {

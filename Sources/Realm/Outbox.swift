@@ -49,7 +49,13 @@ protocol MessageSink {
 
 /// Sends at once; only for code that holds no routing lock.
 struct DirectSink: MessageSink {
-    func send(_ message: EncodedMessage, to peer: any Peer) { peer.send(message) }
+    /// Messages sent (a publication's fan-out, for metrics).
+    private(set) var sent = 0
+
+    mutating func send(_ message: EncodedMessage, to peer: any Peer) {
+        sent &+= 1
+        peer.send(message)
+    }
 }
 
 extension Outbox: MessageSink {

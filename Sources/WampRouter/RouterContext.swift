@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import Realm
+import RouterMetrics
 import Synchronization
 import WampMessages
 
@@ -11,6 +12,8 @@ final class RouterContext: Sendable {
     let logger: Logger
     let decoderLimits: MessageDecoder.Limits
     let counters = RouterCounters()
+    /// The `/metrics` exposition and the per-session tallies behind it.
+    let metrics = RouterMetricsExporter()
     /// Starting, serving or draining: what `/health` says.
     let health = RouterHealth()
     /// How long a dynamic authenticator may take to answer.

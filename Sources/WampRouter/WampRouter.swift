@@ -20,7 +20,7 @@ public final class WampRouter: Sendable {
     /// Each listener's current transport settings; a reload swaps them for new sessions.
     let transports: [TransportBox]
     private let testee: WebSocketServer?
-    private let context: RouterContext
+    let context: RouterContext
 
     /// The port the first WAMP listener is bound to (useful when configured with port 0).
     public var port: Int { servers.first?.port ?? rawSocketServers.first?.port ?? 0 }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import Realm
+import RouterMetrics
 import WampAuth
 import WampMessages
 import WebSocketIO
@@ -28,6 +29,11 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
     /// Fires at the connection's handshake deadline (counted from TCP accept) unless WELCOME or
     /// ABORT was sent first.
     private var handshakeTimer: Scheduled<Void>?
+    /// Metrics: this loop thread's counters (first read on the loop, where every receive runs),
+    /// the session's labels, and the method of the last CHALLENGE (for a failure's label).
+    private lazy var trafficSlot = TrafficSlot.current
+    private let transportLabel: String
+    private var challengedMethod = "none"
 
     init(transport connection: any WampTransport, router: RouterContext, auth configuration: TransportAuthConfiguration) {
         self.connection = connection
@@ -36,6 +42,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         self.router = router
         self.failureAddress = connection.remoteAddress?.ipAddress ?? "unknown"
         self.logger = router.logger
+        self.transportLabel = connection is RawSocketWampTransport ? "rawsocket" : "websocket"
         let info = connection.authTransportInfo
         let realms = router.realms
         machine = Machine(realms: realms, peer: self) { hello, sessionID in
@@ -51,6 +58,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
     // MARK: Peer
 
     func send(_ message: EncodedMessage) {
+        Traffic.sent(message)
         connection.send(message)
     }
 
@@ -59,6 +67,12 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
     func send(_ message: WampMessage) {
         switch deliverable(message) {
         case .success(let encoded):
+            Traffic.sent(encoded)
+            switch message {
+            case .error(let error): Traffic.errorSent(uri: error.error)
+            case .abort(let abort): Traffic.abortSent(reason: abort.reason)
+            default: break
+            }
             connection.send(encoded)
         case .failure(let refusal):
             let before = router.counters.undeliverable.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -95,6 +109,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
 
     private func handshakeTimedOut() {
         guard machine.isHandshaking else { return }
+        Traffic.timedOut(.wampHandshake)
         let timeout = connection.handshakeTimeout.map(secondsText) ?? "the handshake timeout"
         logger.info("no WELCOME within the handshake timeout; aborting", metadata: ["handshakeTimeout": "\(timeout)"])
         perform(machine.handshakeTimedOut(timeout: timeout))
@@ -109,6 +124,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         let message: WampMessage
         do {
             message = try serialization.decode(bytes, limits: router.decoderLimits)
+            Traffic.received(message.code, bytes: bytes.readableBytes, slot: trafficSlot)
         } catch {
             let malformed = error.kind == .invalidJSON || error.kind == .invalidMessagePack || error.kind == .invalidCBOR
             perform(machine.violation(error.description, closeCode: malformed ? .dataInconsistentWithMessage : .policyViolation))
@@ -149,11 +165,13 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         for action in actions {
             switch action {
             case .send(let message):
+                if case .challenge(let challenge) = message { challengedMethod = challenge.authMethod }
                 send(message)
             case .join(let realm, let session):
                 join(realm, session)
             case .leave(let realm, let session):
                 realm.leave(session)
+                router.metrics.sessionLeft(metricsLabels(realm))
                 router.realms.releaseSessionID(session.id)
                 logger.debug("session left")
                 logger[metadataKey: "session"] = nil
@@ -162,6 +180,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
             case .callAuthenticator(let authenticator, let arguments):
                 callAuthenticator(authenticator, arguments: arguments)
             case .authenticationRefused(let reason, let detail):
+                router.metrics.authenticated(method: challengedMethod, succeeded: false)
                 logger.info("authentication refused", metadata: ["reason": "\(LogText.quoted(reason))", "why": "\(LogText.quoted(detail))"])
             case .abort(let abort, let closeCode, let failedCredentials):
                 handshakeTimer?.cancel()
@@ -177,7 +196,10 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
                 // A peer that never answers does not keep its connection.
                 connection.eventLoop.scheduleTask(in: WampSession.goodbyeReplyTimeout) {
                     let actions = self.machine.goodbyeReplyTimedOut()
-                    if !actions.isEmpty { self.logger.info("no GOODBYE reply; closing the connection") }
+                    if !actions.isEmpty {
+                        Traffic.timedOut(.goodbyeReply)
+                        self.logger.info("no GOODBYE reply; closing the connection")
+                    }
                     self.perform(actions)
                 }
             }
@@ -186,6 +208,8 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
 
     private func join(_ realm: Realm, _ session: RealmSession) {
         realm.join(session)
+        router.metrics.sessionJoined(metricsLabels(realm))
+        router.metrics.authenticated(method: session.authmethod, succeeded: true)
         handshakeTimer?.cancel()
         router.authenticationFailures.succeeded(address: failureAddress)
         logger[metadataKey: "session"] = "\(session.id)"
@@ -204,6 +228,10 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         case .failure:
             send(welcome)
         }
+    }
+
+    private func metricsLabels(_ realm: Realm) -> SessionLabels {
+        SessionLabels(realm: realm.name, transport: transportLabel, serializer: "\(serialization)")
     }
 
     /// ABORT then close; after wrong credentials, later the more often this address failed.
