@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 import WampClient
 import WampRouter
 import XCTest
@@ -34,7 +35,8 @@ final class WampRouterServiceTests: XCTestCase {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
-            let port = try XCTUnwrap(await iterator.next())
+            let next = await iterator.next()
+            let port = try XCTUnwrap(next)
             XCTAssertEqual(health.phase, .serving)
             let client = try await WampClient.connect(port: port, realm: "realm1")
             await group.triggerGracefulShutdown()
@@ -56,7 +58,8 @@ final class WampRouterServiceTests: XCTestCase {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
-            let port = try XCTUnwrap(await iterator.next())
+            let next = await iterator.next()
+            let port = try XCTUnwrap(next)
             probe.port.withLock { $0 = port }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -66,8 +69,6 @@ final class WampRouterServiceTests: XCTestCase {
         XCTAssertEqual(seen?.routerStillAccepts, false, "the router's port must be closed before the earlier service is asked to stop")
     }
 }
-
-import Synchronization
 
 /// Stands in for the admin listener: on graceful shutdown it notes the health phase and
 /// whether the router still accepts connections.
