@@ -2,6 +2,12 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The WAMP listeners as one swift-service-lifecycle service. `run()` binds them, serves until
 /// the group asks for graceful shutdown (SIGTERM, SIGINT), then drains: health turns
 /// `draining`, listeners stop accepting, every session gets GOODBYE `wamp.close.system_shutdown`
@@ -38,6 +44,9 @@ public struct WampRouterService: Service, CustomStringConvertible {
         await withTaskGroup(of: Void.self) { group in
             if let reloadConfigFile {
                 let logger = logger
+                // SIGHUP's default action ends the process: off, the dispatch source alone
+                // handles it.
+                signal(SIGHUP, SIG_IGN)
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
                         router.reload(configFile: reloadConfigFile, logger: logger)

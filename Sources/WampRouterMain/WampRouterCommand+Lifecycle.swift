@@ -2,6 +2,12 @@ import Logging
 import ServiceLifecycle
 import WampRouter
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension WampRouterCommand {
     /// Runs the services under swift-service-lifecycle until SIGTERM or SIGINT, then shuts them
     /// down in reverse order and returns (exit 0). A service that fails to start (a port in
@@ -14,6 +20,10 @@ extension WampRouterCommand {
             services: Self.lifecycleServices(wamp: wamp, health: health, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger(label: "wamp-router.lifecycle")))
+        // The group listens through dispatch signal sources; with the default actions off, a
+        // signal that comes before they are registered is not the end of the process.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
         try await group.run()
     }
 
