@@ -2,36 +2,66 @@ import Foundation
 import PackagePlugin
 
 /// Writes `GeneratedBuildInfo.swift` for `wamp-router version`: the git commit of the checkout
-/// and the versions SwiftPM resolved for SwiftNIO and swift-nio-ssl.
+/// and the versions SwiftPM resolved for SwiftNIO, swift-nio-ssl and friends.
 ///
 /// The versions are known when the build is planned (they change only with a new resolution,
-/// which plans again). The commit is not: a prebuild command asks git on every build, so a new
-/// commit shows without a clean build, and it rewrites the file only when its text changes, so
-/// an unchanged commit recompiles nothing. A checkout without git (a source tarball) or without
-/// a readable `.git` says "unknown" rather than failing the build.
+/// which plans again). The commit is not, and SwiftPM does not plan again (nor run a prebuild
+/// command) for a build whose sources did not change; so the file is written by a build
+/// command whose inputs are git's own files for the commit: `HEAD`, the branch's ref file and
+/// `packed-refs`. A commit, a checkout or a pull touches one of them, and the next build
+/// writes the new commit. A tree without git (a source tarball) says "unknown" rather than
+/// failing the build.
 @main
 struct BuildInfoPlugin: BuildToolPlugin {
     /// The dependencies whose versions `wamp-router version` prints, by package identity.
     static let reported = ["swift-nio", "swift-nio-ssl", "swift-service-lifecycle", "swift-log"]
 
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
-        var versions: [String] = []
-        for identity in Self.reported {
-            versions.append("\(identity)=\(Self.version(of: identity, in: context.package) ?? "unknown")")
-        }
-        let output = context.pluginWorkDirectoryURL.appending(path: "generated")
+        let versions = Self.reported.map { "\($0)=\(Self.version(of: $0, in: context.package) ?? "unknown")" }
+        let output = context.pluginWorkDirectoryURL.appending(path: "generated").appending(path: "GeneratedBuildInfo.swift")
+        let packageDirectory = context.package.directoryURL.path()
         return [
-            .prebuildCommand(
+            .buildCommand(
                 displayName: "Writing build info (git commit, dependency versions)",
                 executable: URL(filePath: "/bin/sh"),
-                arguments: ["-c", Self.script, "build-info", output.path(), context.package.directoryURL.path()] + versions,
-                outputFilesDirectory: output
+                arguments: ["-c", Self.script, "build-info", output.path(), packageDirectory] + versions,
+                inputFiles: Self.gitFilesNamingTheCommit(packageDirectory: packageDirectory),
+                outputFiles: [output]
             ),
         ]
     }
 
-    /// Looks through the whole dependency graph: swift-nio-ssl is reached directly, but a package
-    /// may also arrive only through another one.
+    /// `HEAD` (in a worktree: the worktree's own), the ref it points to, and `packed-refs`.
+    static func gitFilesNamingTheCommit(packageDirectory: String) -> [URL] {
+        guard let gitDirectory = git(["rev-parse", "--absolute-git-dir"], in: packageDirectory),
+              let commonDirectory = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], in: packageDirectory)
+        else { return [] }
+        let head = URL(filePath: gitDirectory).appending(path: "HEAD")
+        var files = [head]
+        if let text = try? String(contentsOf: head, encoding: .utf8), text.hasPrefix("ref: ") {
+            let ref = text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)
+            files.append(URL(filePath: commonDirectory).appending(path: ref))
+        }
+        files.append(URL(filePath: commonDirectory).appending(path: "packed-refs"))
+        return files.filter { FileManager.default.fileExists(atPath: $0.path()) }
+    }
+
+    static func git(_ arguments: [String], in directory: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(filePath: "/usr/bin/env")
+        process.arguments = ["git", "-C", directory] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    /// Looks through the whole dependency graph: a package may arrive only through another one.
     static func version(of identity: String, in package: Package) -> String? {
         var seen: Set<String> = []
         var queue = package.dependencies.map(\.package)
@@ -51,27 +81,20 @@ struct BuildInfoPlugin: BuildToolPlugin {
         return nil
     }
 
-    /// $1: output folder, $2: package folder, then NAME=VERSION pairs. Always exits 0.
+    /// $1: output file, $2: package folder, then NAME=VERSION pairs.
     static let script = #"""
         out="$1"; dir="$2"; shift 2
-        mkdir -p "$out" || exit 0
+        mkdir -p "$(dirname "$out")"
         commit=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null) || commit=unknown
         [ -n "$commit" ] || commit=unknown
-        if [ "$commit" != unknown ] && ! git -C "$dir" diff --quiet HEAD -- 2>/dev/null; then commit="$commit-dirty"; fi
         {
-          echo "// Generated by BuildInfoPlugin on every build; not in git."
+          echo "// Generated by BuildInfoPlugin; not in git."
           echo "enum GeneratedBuildInfo {"
           echo "    static let commit = \"$commit\""
           echo "    static let packageVersions: [(package: String, version: String)] = ["
           for pair in "$@"; do echo "        (\"${pair%%=*}\", \"${pair#*=}\"),"; done
           echo "    ]"
           echo "}"
-        } > "$out/GeneratedBuildInfo.swift.new" || exit 0
-        if cmp -s "$out/GeneratedBuildInfo.swift.new" "$out/GeneratedBuildInfo.swift"; then
-          rm -f "$out/GeneratedBuildInfo.swift.new"
-        else
-          mv -f "$out/GeneratedBuildInfo.swift.new" "$out/GeneratedBuildInfo.swift"
-        fi
-        exit 0
+        } > "$out"
         """#
 }
