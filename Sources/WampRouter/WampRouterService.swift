@@ -48,7 +48,8 @@ public struct WampRouterService: Service, CustomStringConvertible {
                 // handles it.
                 signal(SIGHUP, SIG_IGN)
                 group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+                    // Ends when cancelled below, once graceful shutdown began.
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
                         router.reload(configFile: reloadConfigFile, logger: logger)
                     }
                 }

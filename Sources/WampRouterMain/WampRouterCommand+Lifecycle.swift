@@ -20,8 +20,9 @@ extension WampRouterCommand {
             services: Self.lifecycleServices(wamp: wamp, health: health, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger(label: "wamp-router.lifecycle")))
-        // The group listens through dispatch signal sources; with the default actions off, a
-        // signal that comes before they are registered is not the end of the process.
+        // The group listens through dispatch signal sources, and only for the first signal.
+        // With the default actions off, neither a signal before the sources are registered
+        // nor a second one during the drain (sources gone) ends the process mid-way.
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         try await group.run()

@@ -106,6 +106,25 @@ def test_sigterm_exit_is_bounded_by_the_grace_when_a_peer_never_answers(router_f
     assert messages.index("shutdown began") < messages.index("shutdown finished"), messages
 
 
+def test_a_second_sigterm_during_the_drain_does_not_cut_it_short(router_factory):
+    grace = 1.0
+    r = router_factory(realms=("realm1",), extra_args=["--shutdown-grace", str(grace), "--log-format", "json"])
+
+    async def scenario():
+        peer = await RawPeer.joined(r.url, "realm1")
+        r.proc.send_signal(signal.SIGTERM)
+        goodbye = await peer.recv(timeout=10)
+        assert goodbye[0] == GOODBYE and goodbye[2] == "wamp.close.system_shutdown", goodbye
+        r.proc.send_signal(signal.SIGTERM)  # the peer does not answer: the drain is still on
+        await peer.expect_closed(timeout=grace + EXIT_MARGIN)
+
+    run(scenario(), timeout=60)
+    rc, _ = wait_exit(r, grace + EXIT_MARGIN)
+    assert rc == 0, f"exit code {rc} (a negative code is the signal that ended the process)"
+    messages = [line["message"] for line in json_log_lines(r)]
+    assert messages.count("shutdown began") == 1 and "shutdown finished" in messages, messages
+
+
 def test_sigint_drains_as_sigterm_does(router_factory):
     r = router_factory(realms=("realm1",), extra_args=["--log-format", "json"])
 
