@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Tests only (WampTLSTests): they make their CA and server certificate at test time.
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -131,17 +132,24 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "WampRouterMain",
             dependencies: [
-                "WampRouter", "Realm", "RouterConfig", "WampAuth",
+                "WampRouter", "Realm", "RouterConfig", "WampAuth", "CJansson",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
+        // `wamp-router version`: writes the git commit and the resolved versions of SwiftNIO and
+        // swift-nio-ssl into a generated source file on every build (no make step needed).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(
             name: "WampClient",
             dependencies: [
@@ -230,6 +238,15 @@ let package = Package(
             dependencies: [
                 "WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "WampAuth", "RouterConfig",
                 "RouterMetrics",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "WampRouterMainTests",
+            dependencies: [
+                "WampRouterMain", "WampRouter",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ],

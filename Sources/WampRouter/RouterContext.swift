@@ -15,7 +15,7 @@ final class RouterContext: Sendable {
     /// The `/metrics` exposition and the per-session tallies behind it.
     let metrics = RouterMetricsExporter()
     /// Starting, serving or draining: what `/health` says.
-    let health = RouterHealth()
+    let health: RouterHealth
     /// How long a dynamic authenticator may take to answer.
     let authenticatorTimeout: TimeAmount
     var authenticatorTimeoutSeconds: Double { Double(authenticatorTimeout.nanoseconds) / 1e9 }
@@ -24,8 +24,10 @@ final class RouterContext: Sendable {
     private let liveSessions = Mutex<[ObjectIdentifier: WampSession]>([:])
 
     init(realms: RealmRegistry, logger: Logger, decoderLimits: MessageDecoder.Limits = .default,
-         authenticatorTimeout: TimeAmount = .seconds(5), authenticationFailures: AuthenticationFailures = AuthenticationFailures()) {
+         authenticatorTimeout: TimeAmount = .seconds(5), authenticationFailures: AuthenticationFailures = AuthenticationFailures(),
+         health: RouterHealth = RouterHealth()) {
         self.realms = realms
+        self.health = health
         self.logger = logger
         self.decoderLimits = decoderLimits
         self.authenticatorTimeout = authenticatorTimeout
@@ -66,7 +68,7 @@ final class RouterContext: Sendable {
         return roles
     }()
 
-    static let agent = "swift-wamp-router/0.1"
+    static let agent = "swift-wamp-router/\(RouterVersion.number)"
 
     /// Announce a feature here only once it works end to end.
     static let roles: JSONValue = {

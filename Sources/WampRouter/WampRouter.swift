@@ -45,7 +45,10 @@ public final class WampRouter: Sendable {
         self.context = context
     }
 
-    public static func start(configuration: RouterConfiguration, logger: Logger) async throws -> WampRouter {
+    /// `health`: pass the one the admin listener reports, which starts first and says
+    /// "starting" until this returns.
+    public static func start(configuration: RouterConfiguration, logger: Logger,
+                             health: RouterHealth = RouterHealth()) async throws -> WampRouter {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules),
                                    scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory,
@@ -53,7 +56,8 @@ public final class WampRouter: Sendable {
         let context = RouterContext(realms: realms, logger: logger,
                                     decoderLimits: MessageDecoder.Limits(maxOptionsBytes: configuration.maxOptionsBytes),
                                     authenticatorTimeout: configuration.authenticatorTimeout,
-                                    authenticationFailures: AuthenticationFailures(policy: configuration.authFailurePolicy))
+                                    authenticationFailures: AuthenticationFailures(policy: configuration.authFailurePolicy),
+                                    health: health)
         var servers: [WebSocketServer] = []
         var rawSocketServers: [RawSocketServer] = []
         var transports: [TransportBox] = []

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Logging
 import NIOCore
 import Realm
@@ -8,12 +7,9 @@ import WampAuth
 import WampMessages
 import WampRouter
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `wamp-router`: starts the router with the embedded defaults or the given flags, and stops it
-/// cleanly on SIGINT or SIGTERM (every session gets GOODBYE `wamp.close.system_shutdown`).
+/// cleanly on SIGINT or SIGTERM (every session gets GOODBYE `wamp.close.system_shutdown`; see
+/// WampRouterCommand+Lifecycle.swift).
 @main
 struct WampRouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,9 +20,11 @@ struct WampRouterCommand: AsyncParsableCommand {
             peers allowed everything. With --config FILE (Crossbar.io's config.json format, JSON or \
             YAML) it serves the file's realms, roles and transports; flags given as well override the \
             file's matching settings on every transport (--host and --port: the first transport). \
-            SIGHUP re-reads the file's roles, permissions and principals.
+            SIGHUP re-reads the file's roles, permissions and principals. SIGTERM or SIGINT: \
+            stop accepting, GOODBYE wamp.close.system_shutdown to every session, up to \
+            --shutdown-grace seconds for them to close, exit 0.
             """,
-        subcommands: [CheckConfigCommand.self]
+        subcommands: [CheckConfigCommand.self, VersionCommand.self]
     )
 
     @Option(help: "A Crossbar.io config file (JSON or YAML) with realms, roles, authentication and transports.")
@@ -51,6 +49,12 @@ struct WampRouterCommand: AsyncParsableCommand {
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+
+    @Option(help: "text (for people) or json (one object per line: time, level, label, message, source, metadata).")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Seconds, after SIGTERM or SIGINT, that sessions have to answer GOODBYE and their queued messages to go out before the rest are closed (fractional allowed; 0 = close at once; default 2).")
+    var shutdownGrace: Double?
 
     @Option(help: "Serve a WebSocket echo endpoint for the Autobahn TestSuite on this port.")
     var testeePort: Int?
@@ -164,6 +168,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let handshakeTimeout { try Self.checkSeconds(handshakeTimeout, flag: "--handshake-timeout") }
         if let autoPingInterval { try Self.checkSeconds(autoPingInterval, flag: "--auto-ping-interval", zeroMeansOff: true) }
         if let autoPingTimeout { try Self.checkSeconds(autoPingTimeout, flag: "--auto-ping-timeout") }
+        if let shutdownGrace { try Self.checkSeconds(shutdownGrace, flag: "--shutdown-grace", zeroMeansOff: true) }
         try Self.checkSeconds(authenticatorTimeout, flag: "--authenticator-timeout")
         try Self.checkSeconds(authorizerTimeout, flag: "--authorizer-timeout")
         try Self.checkSeconds(authFailureDelay, flag: "--auth-failure-delay", zeroMeansOff: true)
@@ -236,6 +241,7 @@ struct WampRouterCommand: AsyncParsableCommand {
             configuration.autoPingInterval = autoPingInterval > 0 ? Self.timeAmount(seconds: autoPingInterval) : nil
         }
         if let autoPingTimeout { configuration.autoPingTimeout = Self.timeAmount(seconds: autoPingTimeout) }
+        if let shutdownGrace { configuration.shutdownGracePeriod = Self.timeAmount(seconds: shutdownGrace) }
         for index in configuration.listeners.indices {
             if maxMessageSize != nil { configuration.listeners[index].maxMessageSize = nil }
             if compression != nil { configuration.listeners[index].permessageDeflate = nil }
@@ -267,12 +273,7 @@ struct WampRouterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap(logFormat.makeHandler(level: Logger.Level(rawValue: logLevel)!))
         let logger = Logger(label: "wamp-router")
 
         var configuration = RouterConfiguration()
@@ -291,66 +292,6 @@ struct WampRouterCommand: AsyncParsableCommand {
             configuration.realms = realms.isEmpty ? ["realm1"] : realms
         }
         applyFlags(to: &configuration)
-
-        let router = try await WampRouter.start(configuration: configuration, logger: logger)
-        if let config {
-            ReloadSignal.install { router.reload(configFile: config, logger: logger) }
-        }
-        let signal = await ShutdownSignal.wait()
-        logger.notice("received \(signal), shutting down")
-        await router.shutdown()
-        logger.notice("stopped")
-    }
-}
-
-/// Waits for SIGINT or SIGTERM. Dispatch signal sources rather than swift-service-lifecycle:
-/// the router has a single service, and this keeps a dependency (and its build time) out.
-enum ShutdownSignal {
-    static func wait() async -> String {
-        await withCheckedContinuation { continuation in
-            let queue = DispatchQueue(label: "wamp-router.signals")
-            let once = OnceFlag()
-            var sources: [DispatchSourceSignal] = []
-            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    if once.claim() {
-                        continuation.resume(returning: name)
-                    }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            SignalSources.keep(sources)
-        }
-    }
-}
-
-/// Keeps the signal sources alive for the life of the process.
-private enum SignalSources {
-    nonisolated(unsafe) private static var retained: [DispatchSourceSignal] = []
-    /// Called from the main task only (start-up, then the shutdown wait).
-    static func keep(_ sources: [DispatchSourceSignal]) { retained += sources }
-}
-
-private final class OnceFlag: @unchecked Sendable {
-    private var claimed = false
-    /// Only called on the one serial signal queue.
-    func claim() -> Bool {
-        if claimed { return false }
-        claimed = true
-        return true
-    }
-}
-
-/// Runs `reload` on each SIGHUP, one at a time (a serial queue).
-enum ReloadSignal {
-    static func install(_ reload: @escaping @Sendable () -> Void) {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "wamp-router.reload"))
-        source.setEventHandler(handler: reload)
-        source.resume()
-        SignalSources.keep([source])
+        try await serve(configuration, logger: logger)
     }
 }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Logging
+import WampRouter
+import XCTest
+
+@testable import WampRouterMain
+
+final class WampRouterCommandTests: XCTestCase {
+    func testLogFormatDefaultsToTextAndTakesJSON() throws {
+        XCTAssertEqual(try WampRouterCommand.parse([]).logFormat, .text)
+        XCTAssertEqual(try WampRouterCommand.parse(["--log-format", "json"]).logFormat, .json)
+        XCTAssertEqual(try WampRouterCommand.parse(["--log-format", "text"]).logFormat, .text)
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--log-format", "xml"]))
+    }
+
+    func testShutdownGraceSetsTheGracePeriodAndDefaultsToTwoSeconds() throws {
+        var configuration = RouterConfiguration()
+        try WampRouterCommand.parse([]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.shutdownGracePeriod, .seconds(2))
+
+        configuration = RouterConfiguration()
+        try WampRouterCommand.parse(["--shutdown-grace", "3.5"]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.shutdownGracePeriod, .milliseconds(3500))
+
+        configuration = RouterConfiguration()
+        try WampRouterCommand.parse(["--shutdown-grace", "0"]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.shutdownGracePeriod, .zero)
+    }
+
+    func testShutdownGraceRefusesNegativeAndEndlessValues() {
+        for value in ["-1", "nan", "inf", "2000000"] {
+            XCTAssertThrowsError(try WampRouterCommand.parse(["--shutdown-grace", value]), value) { error in
+                XCTAssertTrue(WampRouterCommand.message(for: error).contains("--shutdown-grace"), "\(value): \(error)")
+            }
+        }
+    }
+
+    func testVersionIsASubcommand() throws {
+        let command = try WampRouterCommand.parseAsRoot(["version"])
+        XCTAssertTrue(command is VersionCommand, "\(type(of: command))")
+    }
+
+    func testTheRouterServiceIsTheLastToStartAndTheFirstToStop() throws {
+        let health = RouterHealth()
+        let wamp = WampRouterService(configuration: RouterConfiguration(), logger: Logger(label: "t"), health: health)
+        let services = WampRouterCommand.lifecycleServices(wamp: wamp, health: health, logger: Logger(label: "t"))
+        XCTAssertTrue(services.last?.service is WampRouterService)
+    }
+}
