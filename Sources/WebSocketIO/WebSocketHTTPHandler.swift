@@ -119,6 +119,9 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 let shown = WebSocketUpgradeGate.printable(origin)
                 self.refusalLog.refused(.origin, detail: shown, remote: remote)
                 return (.forbidden, "text/plain; charset=utf-8", "WebSocket upgrade refused: origin '\(shown)' is not allowed\n", false)
+            case .notServed:
+                self.refusalLog.refused(.path, detail: WebSocketUpgradeGate.printable(WebSocketUpgradeGate.path(of: head.uri)), remote: remote)
+                return (.notFound, "text/plain; charset=utf-8", "not found: this listener accepts no WebSocket upgrades\n", false)
             case nil:
                 break
             }

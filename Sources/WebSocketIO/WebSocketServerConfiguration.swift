@@ -54,6 +54,9 @@ public struct WebSocketServerConfiguration: Sendable {
     /// Answers plain HTTP requests on the paths it handles (the HTTP bridge, the admin pages);
     /// checked before the listener's own `GET /` page. nil: none.
     public var httpService: (any HTTPService)? = nil
+    /// false: a plain HTTP listener (the admin listener) that refuses every WebSocket upgrade
+    /// with HTTP 404, so it still gets this server's connection limit, handshake timeout and TLS.
+    public var acceptsWebSocket: Bool = true
     /// TLS (or another secure transport) installed first in each accepted connection's
     /// pipeline; nil: plain TCP (`ws://`).
     public var transportSecurity: (any WebSocketTransportSecurity)? = nil
