@@ -49,14 +49,17 @@ public struct AdminCredentials: Sendable, Hashable, CustomStringConvertible {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2 else { return false }
         let scheme = parts[0].lowercased()
-        let credential = parts[1].trimmingCharacters(in: " \t")
+        var credential = parts[1]
+        while let first = credential.first, first == " " || first == "\t" { credential.removeFirst() }
+        while let last = credential.last, last == " " || last == "\t" { credential.removeLast() }
+        let presented = String(credential)
         switch scheme {
         case "bearer":
             guard let token = self.token else { return false }
-            return ConstantTimeText.equal(credential, token)
+            return ConstantTimeText.equal(presented, token)
         case "basic":
             guard let user = self.basicUser, let password = self.basicPassword else { return false }
-            guard let decoded = Base64Text.decode(credential) else { return false }
+            guard let decoded = Base64Text.decode(presented) else { return false }
             return ConstantTimeText.equal(decoded, Array("\(user):\(password)".utf8))
         default:
             return false
@@ -70,23 +73,12 @@ public struct AdminCredentials: Sendable, Hashable, CustomStringConvertible {
         switch address {
         case .unixDomainSocket:
             return true
-        case .v4(let v4):
-            let host = UInt32(bigEndian: v4.address.sin_addr.s_addr)
-            return host >> 24 == 127
-        case .v6(let v6):
-            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
-            if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
-            let mappedPrefix: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]
-            return Array(bytes[0..<12]) == mappedPrefix && bytes[12] == 127
+        case .v4:
+            return address.ipAddress?.hasPrefix("127.") ?? false
+        case .v6:
+            // inet_ntop's canonical text: "::1", and "::ffff:127.0.0.1" for an IPv4-mapped address.
+            guard let text = address.ipAddress?.lowercased() else { return false }
+            return text == "::1" || text.hasPrefix("::ffff:127.")
         }
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var scalars = Substring(self).unicodeScalars[...]
-        while let first = scalars.first, set.unicodeScalars.contains(first) { scalars.removeFirst() }
-        while let last = scalars.last, set.unicodeScalars.contains(last) { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
     }
 }

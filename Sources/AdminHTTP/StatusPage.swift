@@ -46,8 +46,8 @@ enum StatusPage {
     .pill { padding:2px 10px; border-radius:12px; font-size:12px; font-weight:600; background:var(--line); }
     .pill.serving { background:var(--ok); color:#04210f; } .pill.starting, .pill.draining { background:var(--warn); color:#2a1e00; } .pill.stale { background:var(--bad); color:#2a0000; }
     #meta { color:var(--dim); font-size:12px; margin-left:auto; }
-    main { padding:16px 20px; display:grid; gap:16px; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); }
-    section { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:12px 14px; min-width:0; }
+    main { padding:16px 20px; display:grid; gap:16px; grid-template-columns:repeat(auto-fit, minmax(560px, 1fr)); }
+    section { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:12px 14px; min-width:0; overflow-x:auto; }
     section.wide { grid-column:1 / -1; }
     h2 { font-size:13px; text-transform:uppercase; letter-spacing:.06em; color:var(--dim); margin:0 0 10px; font-weight:600; }
     .cards { display:flex; gap:12px; flex-wrap:wrap; }
@@ -222,7 +222,7 @@ enum StatusPage {
         }, "no subscriptions");
         note("subscriptions-note", (s.subscriptions || []).length, num(t.subscriptions), "subscriptions");
         fill("errors", (s.errors || []).slice().reverse(), function (x) {
-          return [[x.time], [x.kind], [x.uri], [x.realm], [x.session ? x.session : "", 1]];
+          return [[str(x.time).slice(11, 23)], [x.kind], [x.uri], [x.realm], [x.session ? x.session : "", 1]];
         }, "no errors");
       }
       function stale() {
