@@ -25,7 +25,11 @@ import WebSocketIO
                      eventLoops: loops, loopBound: bound)
     }
 
-    func request(_ method: HTTPMethod = .GET, _ uri: String, from remote: SocketAddress?, authorization: String? = nil) -> HTTPServiceRequest {
+    func request(_ uri: String, from remote: SocketAddress?, authorization: String? = nil) -> HTTPServiceRequest {
+        request(.GET, uri, from: remote, authorization: authorization)
+    }
+
+    func request(_ method: HTTPMethod, _ uri: String, from remote: SocketAddress?, authorization: String? = nil) -> HTTPServiceRequest {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
         if let authorization { head.headers.add(name: "Authorization", value: authorization) }
         let path = String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
@@ -119,7 +123,6 @@ import WebSocketIO
 
     @Test func aStuckLoopMakesHealth503() async throws {
         let stuckGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? stuckGroup.syncShutdownGracefully() }
         let phase = Phase()
         phase.state.withLock { $0 = AdminHealthState(phase: "serving", isServing: true, listeners: 1) }
         let release = DispatchSemaphore(value: 0)
@@ -131,6 +134,7 @@ import WebSocketIO
             responders: Self.group)
         let response = try await service.respond(to: request("/health", from: loopback)).get()
         release.signal()
+        try await stuckGroup.shutdownGracefully()
         #expect(response.status == .serviceUnavailable)
         #expect(text(response).contains("\"loops_ok\":false"))
         #expect(text(response).contains("\"loops_answered\":1"))
