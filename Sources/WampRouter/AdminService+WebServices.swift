@@ -31,3 +31,16 @@ extension AdminCredentials {
         self.init(token: access.token, basicUser: access.basicUser, basicPassword: access.basicPassword, loopbackOnly: access.loopbackOnly)
     }
 }
+
+extension RouterStatusCollector {
+    /// The admin service for a `web` transport's admin paths (nil when it has none), answering
+    /// on the router's own loops, and the rate sampling the status page needs.
+    func webAdminService(for webServices: [WebServiceSpec], metrics: @escaping @Sendable () -> String,
+                         loopBound: TimeAmount = EventLoopProbe.defaultBound, group: any EventLoopGroup) -> AdminService? {
+        let responder = group.next()
+        guard let service = AdminService(webServices: webServices, sources: sources(metrics: metrics, loopBound: loopBound, responder: responder),
+                                         responders: group) else { return nil }
+        startSampling(on: responder)
+        return service
+    }
+}

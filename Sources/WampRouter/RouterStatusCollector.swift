@@ -54,12 +54,15 @@ final class RouterStatusCollector: Sendable {
 
     // MARK: Sampling
 
-    /// Samples the rates once a second on `loop` until `stopSampling()`.
+    /// Samples the rates once a second on `loop` until `stopSampling()`; a second call (the
+    /// admin listener and a `web` transport's status path both serve the page) changes nothing.
     func startSampling(on loop: any EventLoop) {
-        let task = loop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: .seconds(1)) { _ in
-            self.sample(on: loop)
+        sampling.withLock { sampling in
+            guard sampling == nil else { return }
+            sampling = loop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: .seconds(1)) { _ in
+                self.sample(on: loop)
+            }
         }
-        sampling.withLock { $0 = task }
     }
 
     func stopSampling() {
