@@ -21,7 +21,7 @@ import pytest
 import websockets
 
 from conftest import REPORTS_DIR, free_port
-from wamp_helpers import RawPeer, run, unique
+from wamp_helpers import CALL, ERROR, RawPeer, run, unique
 
 SCREENSHOT = REPORTS_DIR / "status-page.png"
 HOSTILE_SUFFIX = "<img_src=x_onerror=alert(1)>"
@@ -162,6 +162,15 @@ def test_status_page_shows_a_session_live_and_drops_it_after_it_leaves(router_fa
             "the registration in the registrations table")
         assert procedure in registrations
         assert await browser.evaluate("document.querySelectorAll('main img').length") == 0
+
+        # An error the router sends shows in the recent errors, with its URI and realm.
+        await peer.send([CALL, peer.next_id(), {}, unique("com.example.status.nobody")])
+        answer = await peer.recv()
+        assert answer[0] == ERROR and answer[4] == "wamp.error.no_such_procedure", answer
+        errors = await browser.wait_for(
+            "document.querySelector('#errors tbody').innerText.includes('wamp.error.no_such_procedure')"
+            " && document.querySelector('#errors tbody').innerText", "the error in the recent errors table")
+        assert "ERROR CALL" in errors and "realm1" in errors and str(sid) in errors, errors
         assert await browser.evaluate("document.querySelectorAll('#charts svg polyline').length") >= 2
 
         REPORTS_DIR.mkdir(parents=True, exist_ok=True)
