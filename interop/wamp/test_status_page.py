@@ -119,7 +119,8 @@ class Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-UPDATES = "Number(document.getElementById('meta').getAttribute('data-updates') || 0)"
+# Safe before the page has loaded (the navigation may not have replaced about:blank yet).
+UPDATES = "Number((document.getElementById('meta') || {getAttribute: () => 0}).getAttribute('data-updates') || 0)"
 
 
 def row_for(session_id: int) -> str:
@@ -186,3 +187,32 @@ def test_status_page_shows_a_session_live_and_drops_it_after_it_leaves(router_fa
     finally:
         browser.stop()
     assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 10_000, "no screenshot saved"
+
+
+def test_health_says_draining_while_sessions_are_told_goodbye(router_factory):
+    """The admin listener stops after the WAMP side: while a session that does not answer the
+    shutdown GOODBYE holds the router in its grace period, /health answers 503 "draining"."""
+    import signal
+    import urllib.error
+
+    admin_port = free_port()
+    r = router_factory("health-draining", extra_args=["--admin-port", str(admin_port)])
+    health_url = f"http://127.0.0.1:{admin_port}/health"
+
+    async def scenario():
+        peer = await RawPeer.joined(r.url, "realm1")
+        r.proc.send_signal(signal.SIGTERM)
+        goodbye = await peer.recv(timeout=10)
+        assert goodbye[0] == 6 and goodbye[2] == "wamp.close.system_shutdown", goodbye
+        # Not answering the GOODBYE keeps the router draining for its grace period.
+        def get():
+            try:
+                with urllib.request.urlopen(health_url, timeout=5) as response:
+                    return response.status, json.load(response)
+            except urllib.error.HTTPError as e:
+                return e.code, json.load(e)
+        status, body = await asyncio.get_running_loop().run_in_executor(None, get)
+        assert status == 503 and body["status"] == "draining" and body["healthy"] is False, (status, body)
+
+    run(scenario(), timeout=30)
+    assert r.proc.wait(timeout=15) == 0
