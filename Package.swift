@@ -123,11 +123,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The admin listener's endpoints (metrics, health, status page) behind WebSocketIO's
+        // HTTPService hook; knows nothing of the router, which hands it closures.
+        .target(
+            name: "AdminHTTP",
+            dependencies: [
+                "WebSocketIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "WampRouter",
             dependencies: [
                 "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "MessageTransport", "WampAuth", "RouterConfig", "WampTLS",
-                "HTTPBridge", "RouterMetrics",
+                "HTTPBridge", "RouterMetrics", "AdminHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -237,7 +247,7 @@ let package = Package(
             name: "WampRouterTests",
             dependencies: [
                 "WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "WampAuth", "RouterConfig",
-                "RouterMetrics",
+                "RouterMetrics", "AdminHTTP",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -247,6 +257,15 @@ let package = Package(
                 "WampRouterMain", "WampRouter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "AdminHTTPTests",
+            dependencies: [
+                "AdminHTTP", "WebSocketIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

@@ -4,7 +4,9 @@
 # and installs only what is missing. Uses sudo only when not root.
 #
 #   scripts/deps.sh          build deps: libjansson-dev, zlib1g-dev, pkg-config
-#   scripts/deps.sh --test   also: valgrind and binutils (leak check), curl (HTTP bridge tests), python3-venv if venv/ensurepip is missing
+#   scripts/deps.sh --test   also: valgrind and binutils (leak check), curl (HTTP bridge tests), python3-venv if
+#                            venv/ensurepip is missing, chromium (the status page test drives it headless over
+#                            the DevTools protocol)
 set -euo pipefail
 
 want_test=0
@@ -33,6 +35,9 @@ if [ "$want_test" = 1 ]; then
     command -v curl >/dev/null 2>&1 || missing+=(curl)  # the HTTP bridge tests
     if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
         missing+=(python3-venv)
+    fi
+    if ! command -v chromium >/dev/null 2>&1 && ! installed chromium; then
+        missing+=(chromium)
     fi
 fi
 

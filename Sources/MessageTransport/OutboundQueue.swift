@@ -69,6 +69,10 @@ package final class OutboundQueue: Sendable {
         self.sinkBox = NIOLoopBoundBox.makeEmptyBox(valueType: (any OutboundSink).self, eventLoop: eventLoop)
     }
 
+    /// Bytes queued from other threads and not yet handed to the sink (the status page's
+    /// backlog figure adds them to the on-loop estimate).
+    package var queuedCrossLoopBytes: Int { self.crossLoop.withLockedValue { $0.bytes } }
+
     /// The attached sink, on the loop only.
     package var sink: (any OutboundSink)? { self.sinkBox.value }
 

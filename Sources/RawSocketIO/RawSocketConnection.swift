@@ -77,6 +77,13 @@ public final class RawSocketConnection: Sendable {
     }
 
     /// Stops delivering messages after the current one, until `resumeReading()`. On the loop only.
+    /// Unsent outbound bytes as last known (the on-loop estimate plus what other threads
+    /// queued), for the admin status page. On the loop only.
+    package var unsentBytes: Int {
+        self.eventLoop.preconditionInEventLoop()
+        return (self.handler.value?.backlog.estimate ?? 0) + self.outbound.queuedCrossLoopBytes
+    }
+
     public func pauseReading() {
         self.eventLoop.preconditionInEventLoop()
         self.handler.value?.applicationPausedReading(true)

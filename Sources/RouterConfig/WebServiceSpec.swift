@@ -95,3 +95,13 @@ public struct AdminAccess: Sendable, Hashable {
         self.loopbackOnly = loopbackOnly
     }
 }
+
+extension WebServiceSpec.Kind {
+    /// A metrics, health or status path (the admin service's), not the HTTP bridge's.
+    public var isAdmin: Bool {
+        switch self {
+        case .metrics, .health, .status: true
+        case .publisher, .caller: false
+        }
+    }
+}

@@ -14,6 +14,10 @@ package struct TrafficTotals: Sendable {
 
     package func received(_ code: MessageCode) -> Int { raw[TrafficLayout.received(Int(code.rawValue))] }
     package func sent(_ code: MessageCode) -> Int { raw[TrafficLayout.sent(Int(code.rawValue))] }
+    /// Messages sent, all types.
+    package var messagesSent: Int {
+        (0..<TrafficLayout.codeCount).reduce(0) { $0 &+ raw[TrafficLayout.sent($1)] }
+    }
     /// Messages sent whose bytes did not start like a WAMP message (never expected).
     package var sentUnknown: Int { raw[TrafficLayout.sent(0)] }
     package var bytesReceived: Int { raw[TrafficLayout.bytesReceived] }

@@ -25,6 +25,12 @@ final class RawSocketWampTransport: WampTransport, RawSocketMessageHandler, @unc
     var handshakeDeadline: NIODeadline? { connection.handshakeDeadline }
     var handshakeTimeout: TimeAmount? { connection.handshakeTimeout }
     var remoteAddress: SocketAddress? { connection.remoteAddress }
+    var kindName: String {
+        if case .unixDomainSocket = connection.remoteAddress { return "rawsocket (unix)" }
+        return "rawsocket"
+    }
+    var isSecure: Bool { connection.isSecure }
+    var unsentBytes: Int { connection.unsentBytes }
 
     var authTransportInfo: AuthTransportInfo {
         if case .unixDomainSocket = connection.remoteAddress {

@@ -64,6 +64,8 @@ public struct RouterConfiguration: Sendable {
     public var eventLoopThreads = System.coreCount
     /// How long shutdown waits for peers to answer GOODBYE before closing their connections.
     public var shutdownGracePeriod = TimeAmount.seconds(2)
+    /// The admin HTTP listener (`--admin-port`); nil: off.
+    public var admin: AdminListenerConfiguration?
 
     public init() {}
 

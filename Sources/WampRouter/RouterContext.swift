@@ -22,6 +22,13 @@ final class RouterContext: Sendable {
     /// Repeated authentication failures per peer address, which the router answers ever later.
     let authenticationFailures: AuthenticationFailures
     private let liveSessions = Mutex<[ObjectIdentifier: WampSession]>([:])
+    /// The last errors the router sent, for the status page.
+    let recentErrors = RecentErrors()
+    /// Messages received by connections that have closed (added once per close), so the
+    /// status page's message rate does not dip when sessions leave.
+    let messagesReceivedByClosed = Atomic<Int>(0)
+    /// When the router started (the status page's uptime).
+    let startedAt = NIODeadline.now()
 
     init(realms: RealmRegistry, logger: Logger, decoderLimits: MessageDecoder.Limits = .default,
          authenticatorTimeout: TimeAmount = .seconds(5), authenticationFailures: AuthenticationFailures = AuthenticationFailures(),
@@ -38,8 +45,9 @@ final class RouterContext: Sendable {
         liveSessions.withLock { $0[ObjectIdentifier(session)] = session }
     }
 
-    func sessionClosed(_ session: WampSession) {
+    func sessionClosed(_ session: WampSession, messagesReceived: Int = 0) {
         _ = liveSessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) }
+        messagesReceivedByClosed.wrappingAdd(messagesReceived, ordering: .relaxed)
     }
 
     var openConnections: [WampSession] { liveSessions.withLock { Array($0.values) } }

@@ -7,13 +7,10 @@ import WebSocketIO
 
 extension WampRouter {
     /// The HTTP services of one listener: its `web` transport's `publisher` and `caller` paths
-    /// (the HTTP bridge), combined by `HTTPServiceRouter` with any other service on the same
-    /// listener. nil: none (plain `GET /` page and 404 as before).
-    ///
-    /// Admin paths (`metrics`, `health`, `status`) are the admin service's: it adds its own
-    /// services to `services` here.
+    /// (the HTTP bridge) and its admin paths (`metrics`, `health`, `status`), combined by
+    /// `HTTPServiceRouter`. nil: none (plain `GET /` page and 404 as before).
     static func httpService(for listener: ListenerConfiguration, configuration: RouterConfiguration, context: RouterContext,
-                            group: MultiThreadedEventLoopGroup) -> (any HTTPService)? {
+                            statusCollector: RouterStatusCollector, group: MultiThreadedEventLoopGroup) -> (any HTTPService)? {
         var services: [any HTTPService] = []
         let scheme = listener.tls == nil ? "http" : "https"
         for spec in listener.webServices {
@@ -34,7 +31,16 @@ extension WampRouter {
                     "authrole": "\(options.role)", "signed": "\(options.signing != nil)", "transport": "\(listener.name)",
                 ])
             case .metrics, .health, .status:
-                break  // the admin service's
+                break  // one admin service for all of them, below
+            }
+        }
+        if let admin = statusCollector.webAdminService(for: listener.webServices, metrics: { WampRouter.metricsText(context) },
+                                                       group: group) {
+            services.append(admin)
+            for spec in listener.webServices where spec.kind.isAdmin {
+                context.logger.notice("admin path", metadata: [
+                    "url": "\(scheme)://\(listener.host):\(listener.port)\(spec.path)", "transport": "\(listener.name)",
+                ])
             }
         }
         return HTTPServiceRouter.combining(services)

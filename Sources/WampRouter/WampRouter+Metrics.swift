@@ -8,19 +8,26 @@ import WebSocketIO
 extension WampRouter {
     /// The Prometheus text exposition (format 0.0.4) of this router's metrics (README, "Metrics").
     /// Safe from any thread; costs one lock per realm table read, none on the routing path.
-    public func metricsText() -> String {
+    public func metricsText() -> String { Self.metricsText(context) }
+
+    /// Static, over the context: the admin listener starts (and scrapes) before the router
+    /// value exists.
+    static func metricsText(_ context: RouterContext) -> String {
         context.metrics.render { scrape in
-            collectRouter(into: &scrape)
-            collectRealms(into: &scrape)
-            Self.collectTransports(into: &scrape)
+            collectRouter(context, into: &scrape)
+            collectRealms(context.realms, into: &scrape)
+            collectTransports(into: &scrape)
         }
     }
+
+    /// Messages sent by every router in the process, for the status page's "messages out" chart.
+    static func messagesSentTotal() -> Int { TrafficTotals.now().messagesSent }
 
     /// The exporter behind `metricsText()`, whose `metricsFactory` lets swift-metrics users in
     /// the process record into the same exposition.
     public var metricsExporter: RouterMetricsExporter { context.metrics }
 
-    private func collectRouter(into scrape: inout MetricsScrape) {
+    private static func collectRouter(_ context: RouterContext, into scrape: inout MetricsScrape) {
         scrape.gauge("wamp_connections", "Open WAMP connections (joined or still in the opening handshake).", [],
                      context.openConnections.count)
         scrape.counter("wamp_protocol_violations_total", "Sessions aborted with wamp.error.protocol_violation.", [],
@@ -30,7 +37,7 @@ extension WampRouter {
                        context.counters.undeliverable.load(ordering: .relaxed))
     }
 
-    private func collectRealms(into scrape: inout MetricsScrape) {
+    private static func collectRealms(_ realms: RealmRegistry, into scrape: inout MetricsScrape) {
         for name in realms.realmNames {
             guard let realm = realms.realm(named: name) else { continue }
             let labels = [("realm", name)]

@@ -1,3 +1,4 @@
+import AdminHTTP
 import Logging
 import NIOCore
 import NIOPosix
@@ -21,6 +22,9 @@ public final class WampRouter: Sendable {
     let transports: [TransportBox]
     private let testee: WebSocketServer?
     let context: RouterContext
+    /// The admin HTTP listener and its own loop (so `/health` answers while a router loop is stuck).
+    private let admin: AdminListener?
+    let statusCollector: RouterStatusCollector
 
     /// The port the first WAMP listener is bound to (useful when configured with port 0).
     public var port: Int { servers.first?.port ?? rawSocketServers.first?.port ?? 0 }
@@ -29,13 +33,16 @@ public final class WampRouter: Sendable {
     public var testeePort: Int? { testee?.port }
     /// Every RawSocket TCP listener's bound port, in configuration order.
     public var rawSocketPorts: [Int] { rawSocketServers.compactMap(\.port) }
+    /// The admin listener's bound port (`--admin-port`), nil when it is off.
+    public var adminPort: Int? { admin?.server.port }
     public var realms: RealmRegistry { context.realms }
     /// Starting, serving or draining (for `/health`).
     public var health: RouterHealth { context.health }
     public var protocolViolationCount: Int { context.counters.protocolViolations.load(ordering: .relaxed) }
 
     private init(configuration: RouterConfiguration, group: MultiThreadedEventLoopGroup, servers: [WebSocketServer],
-                 rawSocketServers: [RawSocketServer], transports: [TransportBox], testee: WebSocketServer?, context: RouterContext) {
+                 rawSocketServers: [RawSocketServer], transports: [TransportBox], testee: WebSocketServer?, context: RouterContext,
+                 admin: AdminListener?, statusCollector: RouterStatusCollector) {
         self.configuration = configuration
         self.group = group
         self.servers = servers
@@ -43,10 +50,12 @@ public final class WampRouter: Sendable {
         self.transports = transports
         self.testee = testee
         self.context = context
+        self.admin = admin
+        self.statusCollector = statusCollector
     }
 
-    /// `health`: pass the one the admin listener reports, which starts first and says
-    /// "starting" until this returns.
+    /// `health`: the phase this router reports (`/health`); the admin listener, started first,
+    /// says "starting" until this returns.
     public static func start(configuration: RouterConfiguration, logger: Logger,
                              health: RouterHealth = RouterHealth()) async throws -> WampRouter {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
@@ -61,17 +70,27 @@ public final class WampRouter: Sendable {
         var servers: [WebSocketServer] = []
         var rawSocketServers: [RawSocketServer] = []
         var transports: [TransportBox] = []
+        let statusCollector = RouterStatusCollector(context: context, loops: Array(group.makeIterator()),
+                                                    messagesSentTotal: { Self.messagesSentTotal() })
+        var admin: AdminListener?
         do {
+            // Before the WAMP listeners, so that `/health` says "starting" until they are up.
+            if let adminConfiguration = configuration.admin {
+                admin = try await AdminListener.start(adminConfiguration, collector: statusCollector,
+                                                      metrics: { Self.metricsText(context) }, logger: logger)
+            }
             for listener in configuration.effectiveListeners {
                 let transport = TransportBox(listener.auth)
                 if listener.rawSocket != nil {
                     rawSocketServers.append(try await startRawSocket(listener, transport: transport, configuration: configuration,
                                                                      group: group, context: context))
                     transports.append(transport)
+                    statusCollector.listenersUp.wrappingAdd(1, ordering: .relaxed)
                     continue
                 }
                 var wamp = try serverConfiguration(for: listener, configuration: configuration)
-                wamp.httpService = httpService(for: listener, configuration: configuration, context: context, group: group)
+                wamp.httpService = httpService(for: listener, configuration: configuration, context: context,
+                                               statusCollector: statusCollector, group: group)
                 let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                     let websocket = WebSocketWampTransport(connection: connection)
                     websocket.delegate = WampSession(transport: websocket, router: context, auth: transport.current)
@@ -79,6 +98,7 @@ public final class WampRouter: Sendable {
                 }
                 servers.append(server)
                 transports.append(transport)
+                statusCollector.listenersUp.wrappingAdd(1, ordering: .relaxed)
                 let scheme = listener.tls == nil ? "ws" : "wss"
                 logger.notice("router listening", metadata: [
                     "url": "\(listener.acceptsWebSocket ? scheme : "http")://\(listener.host):\(server.port)\(listener.webSocketPath ?? "/")\(listener.acceptsWebSocket ? "" : " (HTTP paths only, no WebSocket)")",
@@ -103,10 +123,11 @@ public final class WampRouter: Sendable {
             logStartupPosture(configuration, logger: logger)
             context.health.advance(to: .serving)
             return WampRouter(configuration: configuration, group: group, servers: servers, rawSocketServers: rawSocketServers,
-                              transports: transports, testee: testee, context: context)
+                              transports: transports, testee: testee, context: context, admin: admin, statusCollector: statusCollector)
         } catch {
             for server in servers { try? await server.shutdown() }
             for server in rawSocketServers { try? await server.shutdown() }
+            await admin?.shutdown()
             try? await group.shutdownGracefully()
             throw error
         }
@@ -148,7 +169,7 @@ public final class WampRouter: Sendable {
         wamp.maxMessageRate = configuration.maxMessageRate
         wamp.httpPage = httpPage(realms: configuration.realms)
         wamp.webSocketPath = listener.webSocketPath
-        wamp.acceptsUpgrades = listener.acceptsWebSocket
+        wamp.acceptsWebSocket = listener.acceptsWebSocket
         if let patterns = listener.allowedOrigins {
             wamp.allowedOrigins = try OriginPolicy(patterns: patterns, allowsNullOrigin: listener.allowNullOrigin)
         }
@@ -169,6 +190,7 @@ public final class WampRouter: Sendable {
         context.health.advance(to: .draining)
         for server in servers { try? await server.shutdown() }
         for server in rawSocketServers { try? await server.shutdown() }
+        statusCollector.listenersUp.store(0, ordering: .relaxed)
         try? await testee?.shutdown()
         let sessions = context.openConnections
         let discardedBefore = WebSocketMetrics.messagesDiscardedAfterClose + RawSocketMetrics.messagesDiscardedAfterClose
@@ -197,6 +219,8 @@ public final class WampRouter: Sendable {
                 "unsentMessages": "\(unsent)", "connectionsNotClosedCleanly": "\(notClosed)",
             ])
         }
+        // The admin listener goes last: `/health` says "draining" until the WAMP side is gone.
+        await admin?.shutdown()
         try? await group.shutdownGracefully()
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 import NIOWebSocket
 import Realm
 import RouterMetrics
@@ -34,6 +35,14 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
     private lazy var trafficSlot = TrafficSlot.current
     private let transportLabel: String
     private var challengedMethod = "none"
+    /// When the connection opened (the status page's age).
+    let openedAt = NIODeadline.now()
+    /// Messages received on this connection; on the loop only, so counting costs one add (the
+    /// status page samples it once a second on the loop).
+    private(set) var messagesReceived = 0
+    /// The joined realm and session ID, for the recent-errors list: written at join, read when
+    /// the router sends an ERROR or ABORT (from any thread, so behind a lock; neither is the hot path).
+    private let joined = Mutex<(realm: String, session: WampID)?>(nil)
 
     init(transport connection: any WampTransport, router: RouterContext, auth configuration: TransportAuthConfiguration) {
         self.connection = connection
@@ -65,6 +74,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
     /// A message the router built: one that cannot be delivered (larger than a RawSocket peer
     /// takes) is logged and counted, never dropped unseen.
     func send(_ message: WampMessage) {
+        recordIfError(message)
         switch deliverable(message) {
         case .success(let encoded):
             Traffic.sent(encoded)
@@ -89,6 +99,29 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
             }
         }
     }
+
+    private func recordIfError(_ message: WampMessage) {
+        switch message {
+        case .error(let error):
+            let joined = self.joined.withLock { $0 }
+            router.recentErrors.record(kind: "ERROR \(error.requestType.name)", uri: error.error, realm: joined?.realm, session: joined?.session)
+        case .abort(let abort):
+            router.recentErrors.record(kind: "ABORT", uri: abort.reason, realm: nil, session: nil)
+        default:
+            break
+        }
+    }
+
+    /// The connection's loop (for gathering `liveFigures` per loop).
+    var eventLoop: any EventLoop { connection.eventLoop }
+
+    /// What the status page shows of this connection that lives on its loop. On the loop only.
+    var liveFigures: (messagesReceived: Int, unsentBytes: Int) {
+        (messagesReceived, connection.unsentBytes)
+    }
+
+    var transportKind: String { connection.kindName }
+    var transportIsSecure: Bool { connection.isSecure }
 
     func kill(reason: String, message: String?) {
         eventLoopExecute {
@@ -116,6 +149,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
     }
 
     func transportDidReceive(_ bytes: ByteBuffer, binary: Bool) {
+        messagesReceived &+= 1
         guard binary == serialization.isBinary else {
             let what = binary ? "binary" : "text"
             perform(machine.violation("\(what) messages are not allowed on \(serialization.subprotocol)", closeCode: .unacceptableData))
@@ -143,7 +177,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         }
         perform(machine.transportClosed())
         handshakeTimer?.cancel()
-        router.sessionClosed(self)
+        router.sessionClosed(self, messagesReceived: messagesReceived)
     }
 
     /// Says GOODBYE `wamp.close.system_shutdown` to an established session, or closes a
@@ -210,6 +244,7 @@ final class WampSession: WampTransportDelegate, Peer, @unchecked Sendable {
         realm.join(session)
         router.metrics.sessionJoined(metricsLabels(realm))
         router.metrics.authenticated(method: session.authmethod, succeeded: true)
+        joined.withLock { $0 = (realm.name, session.id) }
         handshakeTimer?.cancel()
         router.authenticationFailures.succeeded(address: failureAddress)
         logger[metadataKey: "session"] = "\(session.id)"

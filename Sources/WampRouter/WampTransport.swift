@@ -20,6 +20,11 @@ protocol WampTransport: AnyObject, Sendable {
     var remoteAddress: SocketAddress? { get }
     /// `details.transport` as dynamic authenticators get it.
     var authTransportInfo: AuthTransportInfo { get }
+    /// "websocket" or "rawsocket", for the status page.
+    var kindName: String { get }
+    var isSecure: Bool { get }
+    /// Unsent outbound bytes as last known; on `eventLoop` only.
+    var unsentBytes: Int { get }
 
     /// Queues one encoded message (shared buffers are not copied; a fan-out message's
     /// `transportCache` lets the transport frame it once for all its receivers).

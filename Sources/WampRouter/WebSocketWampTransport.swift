@@ -24,6 +24,9 @@ final class WebSocketWampTransport: WampTransport, WebSocketMessageHandler, @unc
     var handshakeTimeout: TimeAmount? { connection.handshakeTimeout }
     var remoteAddress: SocketAddress? { connection.remoteAddress }
     var authTransportInfo: AuthTransportInfo { AuthTransportInfo(connection: connection) }
+    var kindName: String { "websocket" }
+    var isSecure: Bool { connection.isSecure }
+    var unsentBytes: Int { connection.unsentBytes }
 
     func send(_ message: EncodedMessage) {
         let kind: WebSocketMessageKind = message.serialization.isBinary ? .binary : .text

@@ -32,13 +32,10 @@ extension WampRouterCommand {
     /// SIGINT, asks them to stop in the reverse order, each only after the one after it has
     /// returned.
     ///
-    /// Hook for the admin listener (issue 11): put its service BEFORE `wamp`, built with the
-    /// same `health`, so that it is up while the WAMP listeners bind (`/health` 503 "starting")
-    /// and stays up until they have drained (503 "draining"), and stops last.
+    /// The admin listener (`--admin-port`) is not a service of its own: `WampRouter.start` binds
+    /// it before the WAMP listeners and `shutdown()` closes it after the sessions drained, with
+    /// the same `health`, so `/health` says 503 "starting" and "draining" around the 200s.
     static func lifecycleServices(wamp: WampRouterService, health: RouterHealth, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        [
-            // The admin listener goes here.
-            .init(service: wamp),
-        ]
+        [.init(service: wamp)]
     }
 }

@@ -7,6 +7,10 @@ import WampAuth
 import WampMessages
 import WampRouter
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `wamp-router`: starts the router with the embedded defaults or the given flags, and stops it
 /// cleanly on SIGINT or SIGTERM (every session gets GOODBYE `wamp.close.system_shutdown`; see
 /// WampRouterCommand+Lifecycle.swift).
@@ -150,7 +154,26 @@ struct WampRouterCommand: AsyncParsableCommand {
     @Option(help: "Messages per second per connection (token bucket, burst of as many); a faster peer is read from less. 0 = off.")
     var maxMessageRate = 0
 
+    // MARK: Admin listener (metrics, health, status page)
+
+    @Option(name: .customLong("admin-port"),
+            help: "Serve the admin HTTP listener (/ status page, /status.json, /metrics, /health) on this port; default off.")
+    var adminPort: Int?
+
+    @Option(name: .customLong("admin-host"), help: "Address of the admin listener (default 127.0.0.1; other peers need the token).")
+    var adminHost = "127.0.0.1"
+
+    @Option(name: .customLong("admin-token"),
+            help: "Bearer token the admin listener requires from every peer (also from env WAMP_ADMIN_TOKEN, which keeps it off the command line).")
+    var adminToken: String?
+
+    @Option(name: .customLong("admin-loop-bound"),
+            help: "Seconds each event loop may take to run /health's no-op task before /health answers 503 (default 1).")
+    var adminLoopBound = 1.0
+
     func validate() throws {
+        if let adminPort, !(0...65535).contains(adminPort) { throw ValidationError("--admin-port must be 0...65535") }
+        try Self.checkSeconds(adminLoopBound, flag: "--admin-loop-bound")
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
@@ -212,6 +235,12 @@ struct WampRouterCommand: AsyncParsableCommand {
 
     /// Flags override the embedded defaults, and a config file's matching settings when given.
     func applyFlags(to configuration: inout RouterConfiguration) {
+        if let adminPort {
+            var admin = AdminListenerConfiguration(host: adminHost, port: adminPort,
+                                                   token: adminToken ?? getenv("WAMP_ADMIN_TOKEN").map { String(cString: $0) })
+            admin.loopBound = .nanoseconds(Int64(adminLoopBound * 1e9))
+            configuration.admin = admin
+        }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if !configuration.listeners.isEmpty {

@@ -108,6 +108,13 @@ public final class WebSocketConnection: Sendable {
         self.handler.value?.applicationPausedReading(false)
     }
 
+    /// Unsent outbound bytes as last known (the on-loop estimate plus what other threads
+    /// queued), for the admin status page. On the loop only.
+    package var unsentBytes: Int {
+        self.eventLoop.preconditionInEventLoop()
+        return (self.handler.value?.backlog.estimate ?? 0) + self.outbound.queuedCrossLoopBytes
+    }
+
     // MARK: - loop side
 
     func attach(_ handler: WebSocketChannelHandler) {

@@ -121,14 +121,14 @@ final class WebSocketHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             case .path(let path):
                 let shown = WebSocketUpgradeGate.printable(path)
                 self.refusalLog.refused(.path, detail: shown, remote: remote)
-                guard self.configuration.acceptsUpgrades else {
-                    return (.notFound, "text/plain; charset=utf-8", "not found: this listener accepts no WebSocket upgrades\n", false)
-                }
                 return (.notFound, "text/plain; charset=utf-8", "not found: WebSocket upgrades are accepted on \(WebSocketUpgradeGate.printable(self.configuration.webSocketPath ?? "/")) only\n", false)
             case .origin(let origin):
                 let shown = WebSocketUpgradeGate.printable(origin)
                 self.refusalLog.refused(.origin, detail: shown, remote: remote)
                 return (.forbidden, "text/plain; charset=utf-8", "WebSocket upgrade refused: origin '\(shown)' is not allowed\n", false)
+            case .notServed:
+                self.refusalLog.refused(.path, detail: WebSocketUpgradeGate.printable(WebSocketUpgradeGate.path(of: head.uri)), remote: remote)
+                return (.notFound, "text/plain; charset=utf-8", "not found: this listener accepts no WebSocket upgrades\n", false)
             case nil:
                 break
             }

@@ -51,12 +51,13 @@ public struct WebSocketServerConfiguration: Sendable {
     /// `websocket`, say "/ws"); an upgrade on another path gets HTTP 404, and a plain GET of it
     /// is answered like `GET /`. nil: upgrades on any path.
     public var webSocketPath: String? = nil
-    /// false: no WebSocket upgrade on any path (HTTP 404), for a `web` transport that has no
-    /// `websocket` path, only HTTP services.
-    public var acceptsUpgrades: Bool = true
     /// Answers plain HTTP requests on the paths it handles (the HTTP bridge, the admin pages);
     /// checked before the listener's own `GET /` page. nil: none.
     public var httpService: (any HTTPService)? = nil
+    /// false: a plain HTTP listener (the admin listener, a `web` transport with HTTP services and
+    /// no `websocket` path) that refuses every WebSocket upgrade with HTTP 404, so it still gets
+    /// this server's connection limit, handshake timeout and TLS.
+    public var acceptsWebSocket: Bool = true
     /// TLS (or another secure transport) installed first in each accepted connection's
     /// pipeline; nil: plain TCP (`ws://`).
     public var transportSecurity: (any WebSocketTransportSecurity)? = nil

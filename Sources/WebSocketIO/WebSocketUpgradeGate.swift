@@ -9,12 +9,12 @@ package enum WebSocketUpgradeGate {
         case path(String)
         /// HTTP 403: the `Origin` (as sent) is not allowed.
         case origin(String)
+        /// HTTP 404: this listener serves plain HTTP only (`acceptsWebSocket` false).
+        case notServed
     }
 
     package static func refusal(for head: HTTPRequestHead, configuration: WebSocketServerConfiguration) -> Refusal? {
-        if !configuration.acceptsUpgrades {
-            return .path(self.path(of: head.uri))
-        }
+        guard configuration.acceptsWebSocket else { return .notServed }
         if let webSocketPath = configuration.webSocketPath, !self.isPath(head.uri, webSocketPath) {
             return .path(self.path(of: head.uri))
         }

@@ -47,7 +47,7 @@ final class HTTPServiceHookTests: XCTestCase {
         var configuration = WebSocketServerConfiguration()
         configuration.httpService = service
         configuration.webSocketPath = webSocketPath
-        configuration.acceptsUpgrades = acceptsUpgrades
+        configuration.acceptsWebSocket = acceptsUpgrades
         configuration.httpPage = "page"
         return try EmbeddedServer(configuration: configuration)
     }

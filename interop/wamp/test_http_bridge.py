@@ -191,3 +191,36 @@ def test_web_transport_without_websocket_path_refuses_upgrades(bridge):
                           "-H", "Sec-WebSocket-Protocol: wamp.2.json", http_url(bridge, "", transport=1)],
                          capture_output=True, text=True, timeout=20)
     assert out.stdout == "404", out
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, str, str]:
+    """urllib GET: (status, Content-Type, body text)."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+
+
+def test_admin_paths_of_a_web_transport_serve_metrics_health_and_status(bridge):
+    """The config file's `metrics`, `health` and `status` paths, beside a bridge path on the same
+    listener: the scrape is the router's exposition, /health the router's phase, and the status
+    path wants its token."""
+    status, content_type, text = get(http_url(bridge, "metrics", transport=1))
+    assert status == 200 and content_type.startswith("text/plain; version=0.0.4"), (status, content_type)
+    status, answer = post(http_url(bridge, "publish", transport=1), {"topic": "com.example.scraped"})
+    assert status == 200, answer
+    _, _, text = get(http_url(bridge, "metrics", transport=1))
+    assert "# TYPE wamp_sessions gauge" in text
+    assert 'wamp_routed_events_total' in text
+    status, _, body = get(http_url(bridge, "health", transport=1))
+    assert status == 200 and json.loads(body)["status"] == "serving", body
+    status, _, _ = get(http_url(bridge, "status", transport=1))
+    assert status == 401, "the status path has a token"
+    status, content_type, page = get(http_url(bridge, "status", transport=1),
+                                     headers={"Authorization": "Bearer s3cr3t-status-token"})
+    assert status == 200 and content_type.startswith("text/html") and "<!doctype html>" in page.lower(), (status, content_type)
+    status, _, feed = get(http_url(bridge, "status/status.json", transport=1),
+                          headers={"Authorization": "Bearer s3cr3t-status-token"})
+    assert status == 200 and "sessions" in json.loads(feed), feed
