@@ -133,6 +133,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // A small NATS client (core protocol, request/reply, JetStream key-value) for sharing
+        // realms between router processes; knows nothing of WAMP.
+        .target(
+            name: "NATSClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "WampRouter",
             dependencies: [
@@ -260,6 +271,15 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "NATSClientTests",
+            dependencies: [
+                "NATSClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "AdminHTTPTests",
             dependencies: [
                 "AdminHTTP", "WebSocketIO",
@@ -293,6 +313,7 @@ if Context.environment["WAMP_FUZZ"] == "1" {
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         ("FuzzOriginPolicy", ["WebSocketIO"]),
+        ("FuzzNATSParser", ["NATSClient", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzRawSocketFramer", ["RawSocketIO", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAuthentication", [
             "WampAuth",

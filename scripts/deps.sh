@@ -6,7 +6,7 @@
 #   scripts/deps.sh          build deps: libjansson-dev, zlib1g-dev, pkg-config
 #   scripts/deps.sh --test   also: valgrind and binutils (leak check), curl (HTTP bridge tests), python3-venv if
 #                            venv/ensurepip is missing, chromium (the status page test drives it headless over
-#                            the DevTools protocol)
+#                            the DevTools protocol), nats-server (the NATSClient tests start their own)
 set -euo pipefail
 
 want_test=0
@@ -39,6 +39,7 @@ if [ "$want_test" = 1 ]; then
     if ! command -v chromium >/dev/null 2>&1 && ! installed chromium; then
         missing+=(chromium)
     fi
+    command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)  # the NATSClient tests
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
