@@ -1,0 +1,92 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import XCTest
+
+/// A `nats-server -js` of the test's own, on a free port and a temporary storage directory.
+/// Never skipped: without nats-server on PATH the test fails, saying how to install it.
+final class NATSServerProcess: @unchecked Sendable {
+    let port: Int
+    let storeDirectory: URL
+    private var process: Process?
+
+    /// Starts a server; `port` reuses a port (a restart), else a free one is picked.
+    init(port: Int? = nil, storeDirectory: URL? = nil) throws {
+        self.port = try port ?? Self.freePort()
+        self.storeDirectory = storeDirectory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("nats-test-\(UUID().uuidString)")
+        try start()
+    }
+
+    var url: String { "nats://127.0.0.1:\(port)" }
+
+    static func executable() throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") + ["/usr/sbin", "/usr/local/sbin"] {
+            let candidate = "\(directory)/nats-server"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw NSError(domain: "NATSServerProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "nats-server not found: run scripts/deps.sh --test"])
+    }
+
+    func start() throws {
+        precondition(process == nil)
+        try FileManager.default.createDirectory(at: storeDirectory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.executable())
+        process.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDirectory.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        // Up to 10 s for the port to answer.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if Self.answers(port: port) { return }
+            guard process.isRunning else { break }
+            usleep(20_000)
+        }
+        stop()
+        throw NSError(domain: "NATSServerProcess", code: 2, userInfo: [NSLocalizedDescriptionKey: "nats-server did not listen on \(port)"])
+    }
+
+    /// SIGTERM, and a bounded wait (SIGKILL after 5 s).
+    func stop() {
+        guard let process else { return }
+        self.process = nil
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    func removeStore() {
+        try? FileManager.default.removeItem(at: storeDirectory)
+    }
+
+    private static func freePort() throws -> Int {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
+        let port = channel.localAddress!.port!
+        try channel.close().wait()
+        return port
+    }
+
+    private static func answers(port: Int) -> Bool {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
+    }
+}
