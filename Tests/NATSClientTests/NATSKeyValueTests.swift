@@ -1,0 +1,136 @@
+import Foundation
+import NIOCore
+import XCTest
+
+@testable import NATSClient
+
+final class NATSKeyValueTests: NATSServerTestCase {
+    private func bucket(_ name: String = "realms", configure: (inout NATSKeyValueConfiguration) -> Void = { _ in }) async throws -> NATSKeyValue {
+        let connection = try await makeConnection()
+        var configuration = NATSKeyValueConfiguration(bucket: name)
+        configuration.history = 3
+        configure(&configuration)
+        return try await NATSKeyValue.createOrBind(configuration, on: connection)
+    }
+
+    func testPutGetDelete() async throws {
+        let kv = try await bucket()
+        let missing = try await kv.get("nope")
+        XCTAssertNil(missing)
+        let revision = try await kv.put("a.b", ByteBuffer(string: "one"))
+        let entry = try await kv.get("a.b")
+        XCTAssertEqual(entry, NATSKeyValueEntry(key: "a.b", value: ByteBuffer(string: "one"), revision: revision, operation: .put))
+        let second = try await kv.put("a.b", ByteBuffer(string: "two"))
+        XCTAssertGreaterThan(second, revision)
+        let deleted = try await kv.delete("a.b")
+        let afterDelete = try await kv.get("a.b")
+        XCTAssertEqual(afterDelete?.operation, .delete)
+        XCTAssertEqual(afterDelete?.revision, deleted)
+        try await kv.purge("a.b")
+        let afterPurge = try await kv.get("a.b")
+        XCTAssertEqual(afterPurge?.operation, .purge)
+        do {
+            _ = try await kv.put("bad key", ByteBuffer())
+            XCTFail("invalid key")
+        } catch { XCTAssertEqual(error as? NATSKeyValueError, .invalidKey("bad key")) }
+    }
+
+    func testBindsToExistingBucket() async throws {
+        let first = try await bucket()
+        try await first.put("k", ByteBuffer(string: "v"))
+        // Another configuration: the first creator's stands, and the data is shared.
+        let second = try await NATSKeyValue.createOrBind(NATSKeyValueConfiguration(bucket: "realms"), on: try await makeConnection())
+        let entry = try await second.get("k")
+        XCTAssertEqual(entry.map { String(buffer: $0.value) }, "v")
+    }
+
+    func testCreateIsAtomicAndWorksAfterDelete() async throws {
+        let kv = try await bucket()
+        let created = try await kv.create("realm1", ByteBuffer(string: "node-a"))
+        do {
+            try await kv.create("realm1", ByteBuffer(string: "node-b"))
+            XCTFail("second create must fail")
+        } catch { XCTAssertEqual(error as? NATSKeyValueError, .keyExists("realm1")) }
+        try await kv.delete("realm1")
+        let again = try await kv.create("realm1", ByteBuffer(string: "node-b"))
+        XCTAssertGreaterThan(again, created)
+        let entry = try await kv.get("realm1")
+        XCTAssertEqual(entry.map { String(buffer: $0.value) }, "node-b")
+        try await kv.purge("realm1")
+        try await kv.create("realm1", ByteBuffer(string: "node-c"))
+    }
+
+    func testUpdateWithStaleRevision() async throws {
+        let kv = try await bucket()
+        let first = try await kv.put("k", ByteBuffer(string: "1"))
+        let second = try await kv.update("k", ByteBuffer(string: "2"), revision: first)
+        do {
+            try await kv.update("k", ByteBuffer(string: "3"), revision: first)
+            XCTFail("stale revision must fail")
+        } catch { XCTAssertEqual(error as? NATSKeyValueError, .wrongRevision("k")) }
+        let entry = try await kv.get("k")
+        XCTAssertEqual(entry?.revision, second)
+        XCTAssertEqual(entry.map { String(buffer: $0.value) }, "2")
+    }
+
+    func testMaxAgeExpiresValues() async throws {
+        let kv = try await bucket("ttl") {
+            $0.maxAge = .seconds(1)
+            $0.storage = .memory
+        }
+        try await kv.put("short", ByteBuffer(string: "lived"))
+        let before = try await kv.get("short")
+        XCTAssertNotNil(before)
+        let deadline = Date().addingTimeInterval(5)
+        var gone = false
+        while Date() < deadline, !gone {
+            try await Task.sleep(nanoseconds: 200_000_000)
+            gone = try await kv.get("short") == nil
+        }
+        XCTAssertTrue(gone, "the value outlived max_age by more than 4 s")
+    }
+
+    func testWatchDeliversInitialValuesThenUpdates() async throws {
+        let kv = try await bucket()
+        try await kv.put("a", ByteBuffer(string: "1"))
+        try await kv.put("b", ByteBuffer(string: "1"))
+        try await kv.put("a", ByteBuffer(string: "2"))
+        try await kv.put("other.x", ByteBuffer(string: "1"))
+        let events = Collector<NATSKeyValueWatcher.Event>()
+        let watcher = try await kv.watch("*") { events.append($0) }
+        await eventually("initial values") { events.values.contains(.initialValuesDone) }
+        let initial = events.values.prefix { $0 != .initialValuesDone }.compactMap { event -> String? in
+            guard case .entry(let entry) = event else { return nil }
+            return "\(entry.key)=\(String(buffer: entry.value))"
+        }
+        XCTAssertEqual(initial.sorted(), ["a=2", "b=1"], "the latest of each matching key, once")
+        try await kv.put("b", ByteBuffer(string: "2"))
+        try await kv.delete("a")
+        try await kv.put("other.y", ByteBuffer(string: "no"))
+        await eventually("updates") { events.count == 5 }
+        XCTAssertEqual(Array(events.values.suffix(2)).map { event -> String in
+            guard case .entry(let entry) = event else { return "done" }
+            return "\(entry.key) \(entry.operation.rawValue)"
+        }, ["b PUT", "a DEL"])
+        await watcher.stop()
+        try await kv.put("b", ByteBuffer(string: "3"))
+        try await Task.sleep(nanoseconds: 100_000_000)
+        XCTAssertEqual(events.count, 5, "nothing after stop")
+    }
+
+    func testWatchOfEmptyBucketAndKeys() async throws {
+        let kv = try await bucket()
+        let events = Collector<NATSKeyValueWatcher.Event>()
+        let watcher = try await kv.watch { events.append($0) }
+        await eventually("done at once") { events.values == [.initialValuesDone] }
+        await watcher.stop()
+        let none = try await kv.keys()
+        XCTAssertEqual(none, [])
+        try await kv.put("x", ByteBuffer(string: "1"))
+        try await kv.put("y.z", ByteBuffer(string: "1"))
+        try await kv.put("w", ByteBuffer(string: "1"))
+        try await kv.delete("w")
+        let keys = try await kv.keys()
+        XCTAssertEqual(keys, ["x", "y.z"])
+    }
+}
