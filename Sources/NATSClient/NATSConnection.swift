@@ -120,10 +120,7 @@ public final class NATSConnection: @unchecked Sendable {
     ) throws -> NATSSubscription {
         guard NATSSubject.isValidSubscribeSubject(subject) else { throw NATSError.invalidSubject(subject) }
         if let queueGroup, !NATSSubject.isValidQueueGroup(queueGroup) { throw NATSError.invalidSubject(queueGroup) }
-        let sid = nextSID.withLockedValue { value -> UInt64 in
-            value += 1
-            return value
-        }
+        let sid = allocateSID()
         let subscription = NATSSubscription(sid: sid, subject: subject, queueGroup: queueGroup)
         onLoop {
             self.subscriptions[sid] = (subscription, nil, onMessage)
@@ -208,12 +205,16 @@ public final class NATSConnection: @unchecked Sendable {
         }
     }
 
-    private func ensureInbox() {
-        guard inboxSID == nil else { return }
-        let sid = nextSID.withLockedValue { value -> UInt64 in
+    private func allocateSID() -> UInt64 {
+        nextSID.withLockedValue { value -> UInt64 in
             value += 1
             return value
         }
+    }
+
+    private func ensureInbox() {
+        guard inboxSID == nil else { return }
+        let sid = allocateSID()
         inboxSID = sid
         let subscription = NATSSubscription(sid: sid, subject: requests.wildcardSubject, queueGroup: nil)
         subscriptions[sid] = (subscription, nil, { _ in })
@@ -303,10 +304,11 @@ public final class NATSConnection: @unchecked Sendable {
             pingTask = eventLoop.scheduleRepeatedTask(initialDelay: configuration.pingInterval, delay: configuration.pingInterval) { _ in
                 self.perform(self.machine.pingTimerFired())
             }
+            // The event first: whoever awaits `connect()` then finds the state already reported.
+            onEvent?(reconnected ? .reconnected(server) : .connected(server))
             let waiters = connectWaiters
             connectWaiters = []
             waiters.forEach { $0.succeed() }
-            onEvent?(reconnected ? .reconnected(server) : .connected(server))
         case .sendPing:
             guard let channel else { return }
             flushWaiters.append(nil)

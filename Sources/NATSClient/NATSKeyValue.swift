@@ -156,10 +156,7 @@ public final class NATSKeyValue: Sendable {
     public func watch(
         _ pattern: String = ">", onEvent: @escaping @Sendable (NATSKeyValueWatcher.Event) -> Void
     ) async throws -> NATSKeyValueWatcher {
-        guard NATSKeyValueError.isValidKey(pattern, pattern: true) else { throw NATSKeyValueError.invalidKey(pattern) }
-        let watcher = NATSKeyValueWatcher(kv: self, filter: subjectPrefix + pattern, onEvent: onEvent)
-        try await jetStream { try await watcher.start() }
-        return watcher
+        try await watch(pattern, headersOnly: false, onEvent: onEvent)
     }
 
     /// The keys that have a value now (deleted and purged ones left out).
@@ -182,6 +179,7 @@ public final class NATSKeyValue: Sendable {
     private func watch(
         _ pattern: String, headersOnly: Bool, onEvent: @escaping @Sendable (NATSKeyValueWatcher.Event) -> Void
     ) async throws -> NATSKeyValueWatcher {
+        guard NATSKeyValueError.isValidKey(pattern, pattern: true) else { throw NATSKeyValueError.invalidKey(pattern) }
         let watcher = NATSKeyValueWatcher(kv: self, filter: subjectPrefix + pattern, headersOnly: headersOnly, onEvent: onEvent)
         try await jetStream { try await watcher.start() }
         return watcher

@@ -178,4 +178,31 @@ final class NATSConnectionTests: NATSServerTestCase {
         try await connection.connect()
         await eventually("declared dead after unanswered pings", within: 3) { events.values.contains(.disconnected) }
     }
+
+    func testHostileServerBytesCloseTheConnection() async throws {
+        // A payload size far beyond max_payload: a protocol error, the channel closes, no crash.
+        let fake = try FakeServer(script: "INFO {\"server_id\":\"fake\"}\r\nMSG a 1 99999999999\r\n", answerFirstPing: true)
+        defer { fake.stop() }
+        var configuration = NATSConnectionConfiguration(servers: [NATSServerAddress(host: "127.0.0.1", port: fake.port)], name: "t")
+        configuration.maxReconnectAttempts = 1
+        configuration.reconnectWaitMax = .milliseconds(20)
+        let connection = NATSConnection(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        connections.append(connection)
+        do {
+            try await connection.connect()
+            XCTFail("the handshake must not complete")
+        } catch { XCTAssertEqual(error as? NATSError, .closed) }
+    }
+
+    func testSkipsDeadServersOfTheList() async throws {
+        let dead = try NATSServerProcess()
+        let deadPort = dead.port
+        dead.stop()
+        dead.removeStore()
+        let events = Collector<NATSConnectionEvent>()
+        _ = try await makeConnection(configure: {
+            $0.servers = [NATSServerAddress(host: "127.0.0.1", port: deadPort), try! NATSServerAddress(self.server.url)]
+        }) { events.append($0) }
+        XCTAssertEqual(events.values, [.connected(try NATSServerAddress(server.url))])
+    }
 }
