@@ -22,7 +22,7 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
     private var connection: NATSConnection { kv.api.connection }
 
     // Event-loop confined.
-    private var subscription: NATSSubscription?
+    private(set) var subscription: NATSSubscription?
     private var consumerName: String?
     private var lastConsumerSequence: UInt64 = 0
     private var lastStreamSequence: UInt64 = 0
@@ -95,7 +95,7 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
         }.get()
     }
 
-    private func receive(_ message: NATSMessage, on deliverSubject: String) {
+    func receive(_ message: NATSMessage, on deliverSubject: String) {
         guard !stopped, subscription?.subject == deliverSubject else { return }
         if message.status == 100 {
             // Flow control asks for an empty reply; a heartbeat may name a stalled consumer's subject.

@@ -133,4 +133,38 @@ final class NATSKeyValueTests: NATSServerTestCase {
         let keys = try await kv.keys()
         XCTAssertEqual(keys, ["x", "y.z"])
     }
+
+    func testWatchRecoversFromAGap() async throws {
+        let kv = try await bucket()
+        try await kv.put("a", ByteBuffer(string: "1"))
+        let events = Collector<NATSKeyValueWatcher.Event>()
+        let watcher = try await kv.watch { events.append($0) }
+        await eventually("initial values") { events.values.contains(.initialValuesDone) }
+        let connection = kv.api.connection
+        // A delivery whose consumer sequence skips ahead, as when messages were lost: the watcher
+        // must replace its consumer, starting after the last stream sequence it delivered.
+        let before = try await connection.eventLoop.submit { watcher.subscription }.get()
+        let deliverSubject = try XCTUnwrap(before?.subject)
+        try await connection.eventLoop.submit {
+            watcher.receive(
+                NATSMessage(subject: "$KV.realms.ghost", sid: 0, replyTo: "$JS.ACK.KV_realms.x.1.99.5.0.0", payload: ByteBuffer()),
+                on: deliverSubject)
+        }.get()
+        var replaced = false
+        for _ in 0..<300 where !replaced {
+            let now = try await connection.eventLoop.submit { watcher.subscription }.get()
+            replaced = now != nil && now?.subject != deliverSubject
+            if !replaced { try await Task.sleep(nanoseconds: 10_000_000) }
+        }
+        XCTAssertTrue(replaced, "a new consumer on a new inbox within 3 s")
+        try await kv.put("a", ByteBuffer(string: "2"))
+        try await kv.put("b", ByteBuffer(string: "1"))
+        await eventually("updates after the gap") { events.count == 4 }
+        let keys = events.values.compactMap { event -> String? in
+            guard case .entry(let entry) = event else { return nil }
+            return "\(entry.key)=\(String(buffer: entry.value))"
+        }
+        XCTAssertEqual(keys, ["a=1", "a=2", "b=1"], "nothing lost, nothing twice, no ghost")
+        await watcher.stop()
+    }
 }
