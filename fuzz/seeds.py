@@ -550,3 +550,27 @@ CBOR_SEEDS = {
 }
 for name, data in CBOR_SEEDS.items():
     write("FuzzCBORDecoder", name, data)
+
+
+# --- NATSParser: byte 0 is where the stream is cut in two, the rest is what a server sends ------
+def nats_hmsg(subject, sid, block, payload, reply=None):
+    reply_part = f" {reply}" if reply else ""
+    return f"HMSG {subject} {sid}{reply_part} {len(block)} {len(block) + len(payload)}\r\n{block}{payload}\r\n"
+
+
+NATS_SEEDS = {
+    "info": '\x10INFO {"server_id":"NA","version":"2.9.10","max_payload":1048576,"headers":true,"jetstream":true}\r\n',
+    "control": "\x03PING\r\nPONG\r\n+OK\r\n-ERR 'Authorization Violation'\r\n",
+    "msg": "\x07MSG a.b 1 5\r\nhello\r\nMSG a.c 2 _INBOX.x.1 0\r\n\r\n",
+    "hmsg": "\x20" + nats_hmsg("$KV.b.k", 3, "NATS/1.0\r\nKV-Operation: DEL\r\nX: 1\r\nX: 2\r\n\r\n", "v", "$JS.ACK.KV_b.c.1.5.1.0.0"),
+    "no_responders": "\x05" + nats_hmsg("_INBOX.x.1", 4, "NATS/1.0 503\r\n\r\n", ""),
+    "heartbeat": "\x09" + nats_hmsg("_INBOX.y", 5, "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 2\r\nNats-Last-Stream: 9\r\n\r\n", ""),
+    "small_max_payload": '\x00INFO {"server_id":"x","max_payload":4}\r\nMSG a 1 5\r\nhello\r\n',
+    "bad_size": "\x02MSG a 1 99999999999\r\n",
+    "bad_terminator": "\x02MSG a 1 1\r\nxyz",
+    "bad_header_size": "\x02HMSG a 1 9 3\r\nabc\r\n",
+    "bad_operation": "\x01HELLO\r\n",
+    "long_line": "\x00" + "MSG " + "a" * 5000 + "\r\n",
+}
+for name, data in NATS_SEEDS.items():
+    write("FuzzNATSParser", name, data)
