@@ -121,3 +121,15 @@ public enum NATSClientOperationEncoder {
     public static func ping(into buffer: inout ByteBuffer) { buffer.writeString("PING\r\n") }
     public static func pong(into buffer: inout ByteBuffer) { buffer.writeString("PONG\r\n") }
 }
+
+/// Printing connect options never shows the password or token.
+extension NATSConnectOptions: CustomStringConvertible, CustomReflectable {
+    public var description: String {
+        "NATSConnectOptions(name: \(name.debugDescription), user: \(user ?? "nil"), "
+            + "password: \(password == nil ? "nil" : "<redacted>"), token: \(token == nil ? "nil" : "<redacted>"))"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description], displayStyle: .struct)
+    }
+}

@@ -84,7 +84,7 @@ public final class NATSConnection: @unchecked Sendable {
     /// Writes PUB (HPUB with `headers`). Does not wait: throws `notConnected` at once while the
     /// connection is down (nothing is queued), `messageTooLarge` over the server's max_payload,
     /// `invalidSubject`/`invalidHeader` for what the server would misread. Use `flush()` to know
-    /// the server has it.
+    /// the server has it: a publish that races a drop of the connection is lost without an error.
     public func publish(_ subject: String, payload: ByteBuffer, headers: NATSHeaders? = nil, replyTo: String? = nil) throws {
         let (channel, maxPayload) = live.withLockedValue { ($0.channel, $0.maxPayload) }
         guard let channel else { throw NATSError.notConnected }

@@ -50,3 +50,15 @@ public struct NATSSubscription: Sendable, Hashable {
     public let subject: String
     public let queueGroup: String?
 }
+
+/// Printing a configuration (logs, test failures) never shows the password or token.
+extension NATSConnectionConfiguration: CustomStringConvertible, CustomReflectable {
+    public var description: String {
+        "NATSConnectionConfiguration(servers: \(servers), name: \(name.debugDescription), user: \(user ?? "nil"), "
+            + "password: \(password == nil ? "nil" : "<redacted>"), token: \(token == nil ? "nil" : "<redacted>"))"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description], displayStyle: .struct)
+    }
+}

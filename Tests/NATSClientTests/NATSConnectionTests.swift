@@ -205,4 +205,16 @@ final class NATSConnectionTests: NATSServerTestCase {
         }) { events.append($0) }
         XCTAssertEqual(events.values, [.connected(try NATSServerAddress(server.url))])
     }
+
+    func testUserAndPassword() async throws {
+        server.stop()
+        server.removeStore()
+        server = try NATSServerProcess(extraArguments: ["--user", "router", "--pass", "right"])
+        let connection = try await makeConnection { $0.user = "router"; $0.password = "right" }
+        try await connection.flush()
+        do {
+            _ = try await makeConnection { $0.user = "router"; $0.password = "wrong"; $0.maxReconnectAttempts = 0 }
+            XCTFail("a wrong password must not connect")
+        } catch { XCTAssertEqual(error as? NATSError, .closed) }
+    }
 }

@@ -51,3 +51,21 @@ final class NATSKeyValueUnitTests: XCTestCase {
         }
     }
 }
+
+final class NATSSecretsTests: XCTestCase {
+    func testPasswordAndTokenNeverPrint() throws {
+        var configuration = NATSConnectionConfiguration(servers: [try NATSServerAddress("h:1")], name: "n")
+        configuration.user = "alice"
+        configuration.password = "hunter2"
+        configuration.token = "s3cret-token"
+        let options = NATSConnectOptions(name: "n", user: "alice", password: "hunter2", token: "s3cret-token")
+        for text in ["\(configuration)", String(reflecting: configuration), "\(options)", String(reflecting: options)] {
+            XCTAssertFalse(text.contains("hunter2"), text)
+            XCTAssertFalse(text.contains("s3cret"), text)
+            XCTAssertTrue(text.contains("alice"), text)
+        }
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        XCTAssertFalse(dumped.contains("hunter2"), dumped)
+    }
+}

@@ -8,11 +8,13 @@ import XCTest
 final class NATSServerProcess: @unchecked Sendable {
     let port: Int
     let storeDirectory: URL
+    let extraArguments: [String]
     private var process: Process?
 
     /// Starts a server; `port` reuses a port (a restart), else a free one is picked.
-    init(port: Int? = nil, storeDirectory: URL? = nil) throws {
+    init(port: Int? = nil, storeDirectory: URL? = nil, extraArguments: [String] = []) throws {
         self.port = try port ?? Self.freePort()
+        self.extraArguments = extraArguments
         self.storeDirectory = storeDirectory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("nats-test-\(UUID().uuidString)")
         try start()
@@ -34,7 +36,7 @@ final class NATSServerProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: storeDirectory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.executable())
-        process.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDirectory.path]
+        process.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDirectory.path] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
