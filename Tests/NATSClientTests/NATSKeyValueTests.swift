@@ -167,4 +167,18 @@ final class NATSKeyValueTests: NATSServerTestCase {
         XCTAssertEqual(keys, ["a=1", "a=2", "b=1"], "nothing lost, nothing twice, no ghost")
         await watcher.stop()
     }
+
+    func testMaxValueSize() async throws {
+        let kv = try await bucket("small") { $0.maxValueSize = 16 }
+        try await kv.put("fits", ByteBuffer(repeating: 0x61, count: 8))
+        do {
+            try await kv.put("big", ByteBuffer(repeating: 0x61, count: 64))
+            XCTFail("a value over max_msg_size must be refused")
+        } catch NATSKeyValueError.jetStream(let error) {
+            XCTAssertEqual(error.code, 400)
+            XCTAssertNotEqual(error.errorCode, 0)
+        }
+        let big = try await kv.get("big")
+        XCTAssertNil(big)
+    }
 }
