@@ -248,7 +248,7 @@ public final class NATSConnection: @unchecked Sendable {
             break
         case .err(let text):
             // The server closes the connection after most errors; the close does the rest.
-            logger.warning("nats server error", metadata: ["error": "\(text)"])
+            logger.warning("nats server error", metadata: ["error": "\(text.debugDescription)"])
         case .message(let message):
             deliver(message)
         }
