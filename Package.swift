@@ -192,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "RouterMetricsTests",
             dependencies: [
-                "RouterMetrics", "WampMessages", "WampRouter", "WampClient",
+                "RouterMetrics", "WampMessages", "WampRouter", "WampClient", "HTTPTestSupport",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -247,7 +247,7 @@ let package = Package(
             name: "WampRouterTests",
             dependencies: [
                 "WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "WampAuth", "RouterConfig",
-                "RouterMetrics", "AdminHTTP",
+                "RouterMetrics", "AdminHTTP", "HTTPTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -259,10 +259,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test support only (no product depends on it): raw HTTP exchanges over loopback.
+        .target(
+            name: "HTTPTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/HTTPTestSupport"
+        ),
         .testTarget(
             name: "AdminHTTPTests",
             dependencies: [
-                "AdminHTTP", "WebSocketIO",
+                "AdminHTTP", "WebSocketIO", "HTTPTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
