@@ -19,6 +19,9 @@ enum BridgeRefusal: Error, Equatable {
     case timestampOutOfWindow(limitSeconds: Int)
     case replayed
     case replayMemoryFull(Int)
+    /// The router is shutting down: no new requests (`HTTPBridgeService.beginDrain()`), and
+    /// what is still waiting when the drain ends.
+    case shuttingDown
 
     var status: HTTPResponseStatus {
         switch self {
@@ -27,7 +30,7 @@ enum BridgeRefusal: Error, Equatable {
         case .notUTF8, .notJSON, .notAnObject, .missingField, .wrongFieldType, .missingSignatureField, .malformedSignatureField: .badRequest
         case .clientAddressNotAllowed, .tlsRequired: .forbidden
         case .unknownKey, .badSignature, .timestampOutOfWindow, .replayed: .unauthorized
-        case .replayMemoryFull: .serviceUnavailable
+        case .replayMemoryFull, .shuttingDown: .serviceUnavailable
         }
     }
 
@@ -40,6 +43,7 @@ enum BridgeRefusal: Error, Equatable {
         case .missingSignatureField, .malformedSignatureField: "router.error.bad_signature_fields"
         case .unknownKey, .badSignature, .timestampOutOfWindow, .replayed: "router.error.invalid_signature"
         case .replayMemoryFull: "router.error.limit_exceeded"
+        case .shuttingDown: "wamp.close.system_shutdown"
         }
     }
 
@@ -60,7 +64,8 @@ enum BridgeRefusal: Error, Equatable {
         case .badSignature: "invalid request signature"
         case .timestampOutOfWindow(let limit): "the request timestamp is more than \(limit) seconds away from the router's clock (timestamp_delta_limit)"
         case .replayed: "this signed request was already accepted once (replay)"
-        case .replayMemoryFull(let limit): "too many signed requests within the timestamp window (\(limit)); try again later"
+        case .replayMemoryFull(let limit): "too many signed requests within the timestamp window (\(limit), replay_memory_limit); try again later"
+        case .shuttingDown: "the router is shutting down; try again later"
         }
     }
 }
