@@ -20,15 +20,7 @@ source bench/lib.sh
 [[ $# -eq 1 ]] || { echo "usage: $0 ROUTER_BINARY" >&2; exit 2; }
 binary=$1
 read -r -a names <<<"${CONFIGS:-flags static perm1000}"
-out=$(mktemp -d /tmp/wamp-bench-authz.XXXXXX)
-router_pid=
-BENCH_CALLGRIND_PID=
-cleanup() {
-    if [[ -n "$router_pid" ]]; then stop_pid "$router_pid" 10; fi
-    if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi
-    rm -rf "$out"
-}
-trap cleanup EXIT
+bench_workdir authz
 
 # router_args NAME PORT: the command line of configuration NAME listening on 127.0.0.1:PORT
 # (writes its config file into $out).

@@ -36,6 +36,21 @@ stop_pid() {
     wait "$pid" 2>/dev/null || true
 }
 
+# bench_workdir NAME: a fresh temporary folder in $out, and an EXIT trap that stops the router
+# in $router_pid and the callgrind router in $BENCH_CALLGRIND_PID (when set) and removes $out.
+bench_workdir() {
+    out=$(mktemp -d "/tmp/wamp-bench-$1.XXXXXX")
+    router_pid=
+    BENCH_CALLGRIND_PID=
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    if [[ -n "$router_pid" ]]; then stop_pid "$router_pid" 10; fi
+    if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi
+    rm -rf "$out"
+}
+
 build_release() {
     swift build -c release --product wamp-router
     swift build -c release --product wamp-bench

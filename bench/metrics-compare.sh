@@ -16,15 +16,7 @@ source bench/lib.sh
 
 [[ $# -le 1 ]] || { echo "usage: $0 [ROUTER_BINARY]" >&2; exit 2; }
 binary=${1:-$BENCH_BIN_DIR/wamp-router}
-out=$(mktemp -d /tmp/wamp-bench-metrics.XXXXXX)
-router_pid=
-BENCH_CALLGRIND_PID=
-cleanup() {
-    if [[ -n "$router_pid" ]]; then stop_pid "$router_pid" 10; fi
-    if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi
-    rm -rf "$out"
-}
-trap cleanup EXIT
+bench_workdir metrics
 
 # router_args NAME PORT (for compare_configurations).
 router_args() {
