@@ -303,6 +303,8 @@ if Context.environment["WAMP_FUZZ"] == "1" {
         ]),
         ("FuzzOriginPolicy", ["WebSocketIO"]),
         ("FuzzRawSocketFramer", ["RawSocketIO", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzHTTPBridgeRequest", ["HTTPBridge", "RouterConfig", "WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzAdminCredentials", ["AdminHTTP", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAuthentication", [
             "WampAuth",
             "WampMessages",

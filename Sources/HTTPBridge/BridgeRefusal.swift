@@ -2,7 +2,7 @@ import NIOHTTP1
 
 /// Why the bridge answers a request itself, before (or instead of) anything reaching the realm.
 /// Each has its HTTP status and an error URI for the JSON answer.
-enum BridgeRefusal: Error, Equatable {
+package enum BridgeRefusal: Error, Equatable {
     case methodNotAllowed(String)
     case bodyTooLarge(limit: Int)
     case notUTF8
@@ -23,7 +23,7 @@ enum BridgeRefusal: Error, Equatable {
     /// what is still waiting when the drain ends.
     case shuttingDown
 
-    var status: HTTPResponseStatus {
+    package var status: HTTPResponseStatus {
         switch self {
         case .methodNotAllowed: .methodNotAllowed
         case .bodyTooLarge: .payloadTooLarge
