@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "RouterMetricsTests",
             dependencies: [
-                "RouterMetrics", "WampMessages", "WampRouter", "WampClient",
+                "RouterMetrics", "WampMessages", "WampRouter", "WampClient", "HTTPTestSupport",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -258,7 +258,7 @@ let package = Package(
             name: "WampRouterTests",
             dependencies: [
                 "WampRouter", "WampClient", "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "WampAuth", "RouterConfig",
-                "RouterMetrics", "AdminHTTP",
+                "RouterMetrics", "AdminHTTP", "HTTPTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -269,6 +269,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Test support only (no product depends on it): raw HTTP exchanges over loopback.
+        .target(
+            name: "HTTPTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/HTTPTestSupport"
         ),
         .testTarget(
             name: "NATSClientTests",
@@ -282,7 +291,7 @@ let package = Package(
         .testTarget(
             name: "AdminHTTPTests",
             dependencies: [
-                "AdminHTTP", "WebSocketIO",
+                "AdminHTTP", "WebSocketIO", "HTTPTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -315,6 +324,8 @@ if Context.environment["WAMP_FUZZ"] == "1" {
         ("FuzzOriginPolicy", ["WebSocketIO"]),
         ("FuzzNATSParser", ["NATSClient", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzRawSocketFramer", ["RawSocketIO", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzHTTPBridgeRequest", ["HTTPBridge", "RouterConfig", "WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzAdminCredentials", ["AdminHTTP", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAuthentication", [
             "WampAuth",
             "WampMessages",

@@ -9,8 +9,9 @@
 # configuration's ratio to `flags` (bench/compare_table.py), then, where valgrind runs, router
 # instructions per RPC round trip of each (callgrind_rpc_instructions in bench/lib.sh: 1,000
 # calls warm-up, then 5,000 measured). Every configuration also gets --no-compression and
-# --log-level warning on the command line. Environment: ROUNDS (3), CONFIGS ("flags static
-# perm1000"; the first is the baseline of the ratios).
+# --log-level warning on the command line (compare_configurations in bench/lib.sh).
+# Environment: ROUNDS (3), CONFIGS ("flags static perm1000"; the first is the baseline of the
+# ratios), CALLGRIND (0: no callgrind figures), BENCH_DURATION and BENCH_WARMUP (seconds per row).
 # Exit status 1 when a run failed or reported errors/lost (a denied CALL or PUBLISH shows there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,15 +20,7 @@ source bench/lib.sh
 [[ $# -eq 1 ]] || { echo "usage: $0 ROUTER_BINARY" >&2; exit 2; }
 binary=$1
 read -r -a names <<<"${CONFIGS:-flags static perm1000}"
-out=$(mktemp -d /tmp/wamp-bench-authz.XXXXXX)
-router_pid=
-BENCH_CALLGRIND_PID=
-cleanup() {
-    if [[ -n "$router_pid" ]]; then stop_pid "$router_pid" 10; fi
-    if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi
-    rm -rf "$out"
-}
-trap cleanup EXIT
+bench_workdir authz
 
 # router_args NAME PORT: the command line of configuration NAME listening on 127.0.0.1:PORT
 # (writes its config file into $out).
@@ -42,36 +35,4 @@ router_args() {
     esac
 }
 
-echo "load average at start: $(cat /proc/loadavg)"
-for ((round = 1; round <= ${ROUNDS:-3}; round++)); do
-    for name in "${names[@]}"; do
-        port=$(free_port)
-        read -r -a args <<<"$(router_args "$name" "$port")"
-        "$binary" "${args[@]}" --no-compression --log-level warning >"$out/router-$name.log" 2>&1 &
-        router_pid=$!
-        if ! wait_port "$port" 20 "$router_pid"; then
-            echo "router ($name) did not start:"; cat "$out/router-$name.log"; exit 1
-        fi
-        basic_profile_rows "$out" "$name" "$round" "$port" "$router_pid"
-        stop_pid "$router_pid" 10
-        router_pid=
-    done
-done
-echo "load average at end of the rate runs: $(cat /proc/loadavg)"
-python3 bench/compare_table.py "$out" "${names[@]}" | tee "$out/table.txt"
-
-if command -v valgrind >/dev/null && command -v cc >/dev/null; then
-    figures=()
-    for name in "${names[@]}"; do
-        port=$(free_port)
-        read -r -a args <<<"$(router_args "$name" "$port")"
-        callgrind_rpc_instructions "$out" "$port" 1000 5000 "$binary" "${args[@]}" \
-            --no-compression --log-level warning || true
-        figures+=("$name $BENCH_CALLGRIND_FIGURE")
-    done
-    echo "router instructions per RPC round trip (callgrind, 1x1): $(IFS=,; echo "${figures[*]}" | sed 's/,/, /g')"
-fi
-if [[ -s "$out/failed-runs" ]] || grep -q 'NON-ZERO' "$out/table.txt"; then
-    echo "some runs failed or reported errors (see above)"
-    exit 1
-fi
+compare_configurations "$binary" "$out" "${names[@]}"

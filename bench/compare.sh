@@ -13,15 +13,7 @@ source bench/lib.sh
 [[ $# -eq 2 ]] || { echo "usage: $0 OLD_BINARY NEW_BINARY" >&2; exit 2; }
 binaries=("$1" "$2")
 names=(old new)
-out=$(mktemp -d /tmp/wamp-bench-compare.XXXXXX)
-router_pid=
-BENCH_CALLGRIND_PID=
-cleanup() {
-    if [[ -n "$router_pid" ]]; then stop_pid "$router_pid" 10; fi
-    if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi
-    rm -rf "$out"
-}
-trap cleanup EXIT
+bench_workdir compare
 
 for round in 1 2; do
     for index in 0 1; do

@@ -36,6 +36,21 @@ stop_pid() {
     wait "$pid" 2>/dev/null || true
 }
 
+# bench_workdir NAME: a fresh temporary folder in $out, and an EXIT trap that stops the router
+# in $router_pid and the callgrind router in $BENCH_CALLGRIND_PID (when set) and removes $out.
+bench_workdir() {
+    out=$(mktemp -d "/tmp/wamp-bench-$1.XXXXXX")
+    router_pid=
+    BENCH_CALLGRIND_PID=
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    if [[ -n "$router_pid" ]]; then stop_pid "$router_pid" 10; fi
+    if [[ -n "$BENCH_CALLGRIND_PID" ]]; then stop_pid "$BENCH_CALLGRIND_PID" 20; fi
+    rm -rf "$out"
+}
+
 build_release() {
     swift build -c release --product wamp-router
     swift build -c release --product wamp-bench
@@ -103,9 +118,10 @@ PY
     [[ $BENCH_CALLGRIND_FIGURE != n/a* ]]
 }
 
-# basic_profile_rows OUT WHICH ROUND PORT PID: the Basic Profile rows of bench/compare.sh and
-# bench/authz-compare.sh (rpc 1x1 and 8x16, pubsub at max rate to 100 and 1,000 subscribers,
-# 1 s warm-up, 4 s measured) against the router on 127.0.0.1:PORT, each into
+# basic_profile_rows OUT WHICH ROUND PORT PID: the Basic Profile rows of bench/compare.sh,
+# bench/authz-compare.sh and bench/metrics-compare.sh (rpc 1x1 and 8x16, pubsub at max rate to
+# 100 and 1,000 subscribers, BENCH_WARMUP s warm-up (1), BENCH_DURATION s measured (4); shorter
+# only to check that a script runs) against the router on 127.0.0.1:PORT, each into
 # OUT/WHICH-ROW-ROUND.json (bench/compare_table.py reads them). A row that reports errors or does
 # not finish is noted in OUT/failed-runs and the rows go on.
 basic_profile_rows() {
@@ -115,7 +131,8 @@ basic_profile_rows() {
     for row in "${rows[@]}"; do
         name=${row%%:*}
         # shellcheck disable=SC2086
-        if ! timeout 120 "$BENCH_BIN_DIR/wamp-bench" ${row#*:} --url "ws://127.0.0.1:$port/" --warmup 1 --duration 4 \
+        if ! timeout 120 "$BENCH_BIN_DIR/wamp-bench" ${row#*:} --url "ws://127.0.0.1:$port/" --warmup "${BENCH_WARMUP:-1}" \
+            --duration "${BENCH_DURATION:-4}" \
             --router-pid "$pid" --label "$which $name $round" --json "$out/$which-$name-$round.json" \
             >"$out/$which-$name-$round.txt" 2>&1; then
             echo "$which $name round $round: failed or did not finish ($(tail -1 "$out/$which-$name-$round.txt"))" \
@@ -179,4 +196,52 @@ print(f"{(totals[2] - totals[1]) / int(sys.argv[2]):.0f}" if len(totals) >= 3 el
 PY
 )
     [[ $BENCH_CALLGRIND_FIGURE != n/a* ]]
+}
+
+# compare_configurations BINARY OUT NAME...: one router binary in several configurations,
+# alternating A B C A B C for ROUNDS rounds (3) so that machine noise hits all alike, the Basic
+# Profile rows against each (basic_profile_rows), the median table with every configuration's
+# ratio to the first (bench/compare_table.py), then, where valgrind runs and CALLGRIND is not 0,
+# router instructions per RPC round trip of each (callgrind_rpc_instructions: 1,000 calls
+# warm-up, 5,000 measured). The calling script defines `router_args NAME PORT`, which prints
+# the command line of configuration NAME (no '-' in it) listening on 127.0.0.1:PORT; every
+# configuration also gets --no-compression and --log-level warning. Its caller's EXIT trap
+# stops `router_pid` and BENCH_CALLGRIND_PID. Returns 1 when a run failed or reported
+# errors/lost.
+compare_configurations() {
+    local binary=$1 out=$2 round name port
+    shift 2
+    local names=("$@") args figures=()
+    echo "load average at start: $(cat /proc/loadavg)"
+    for ((round = 1; round <= ${ROUNDS:-3}; round++)); do
+        for name in "${names[@]}"; do
+            port=$(free_port)
+            read -r -a args <<<"$(router_args "$name" "$port")"
+            "$binary" "${args[@]}" --no-compression --log-level warning >"$out/router-$name.log" 2>&1 &
+            router_pid=$!
+            if ! wait_port "$port" 20 "$router_pid"; then
+                echo "router ($name) did not start:"; cat "$out/router-$name.log"; return 1
+            fi
+            basic_profile_rows "$out" "$name" "$round" "$port" "$router_pid"
+            stop_pid "$router_pid" 10
+            router_pid=
+        done
+    done
+    echo "load average at end of the rate runs: $(cat /proc/loadavg)"
+    python3 bench/compare_table.py "$out" "${names[@]}" | tee "$out/table.txt"
+
+    if [[ ${CALLGRIND:-1} != 0 ]] && command -v valgrind >/dev/null && command -v cc >/dev/null; then
+        for name in "${names[@]}"; do
+            port=$(free_port)
+            read -r -a args <<<"$(router_args "$name" "$port")"
+            callgrind_rpc_instructions "$out" "$port" 1000 5000 "$binary" "${args[@]}" \
+                --no-compression --log-level warning || true
+            figures+=("$name $BENCH_CALLGRIND_FIGURE")
+        done
+        echo "router instructions per RPC round trip (callgrind, 1x1): $(IFS=,; echo "${figures[*]}" | sed 's/,/, /g')"
+    fi
+    if [[ -s "$out/failed-runs" ]] || grep -q 'NON-ZERO' "$out/table.txt"; then
+        echo "some runs failed or reported errors (see above)"
+        return 1
+    fi
 }

@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
-FUZZ_TARGETS="${FUZZ_TARGETS:-FuzzMessageDecoder FuzzMsgpackDecoder FuzzCBORDecoder FuzzWebSocketFrames FuzzPerMessageDeflate FuzzUpgradeNegotiation FuzzOriginPolicy FuzzAuthentication FuzzRawSocketFramer FuzzNATSParser}"
+FUZZ_TARGETS="${FUZZ_TARGETS:-FuzzMessageDecoder FuzzMsgpackDecoder FuzzCBORDecoder FuzzWebSocketFrames FuzzPerMessageDeflate FuzzUpgradeNegotiation FuzzOriginPolicy FuzzAuthentication FuzzRawSocketFramer FuzzHTTPBridgeRequest FuzzAdminCredentials FuzzNATSParser}"
 SCRATCH=.build-fuzz
 FUZZ_WORK="${FUZZ_WORK:-$SCRATCH/work}"
 SWIFT="${SWIFT:-swift}"

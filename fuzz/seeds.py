@@ -574,3 +574,53 @@ NATS_SEEDS = {
 }
 for name, data in NATS_SEEDS.items():
     write("FuzzNATSParser", name, data)
+
+
+# --- HTTP bridge request: byte 0 (even: topic, odd: procedure), request target, "\n", body ------
+def bridge_signature(key, timestamp, seq, nonce, body, secret=b"kkjH68GiuUZ"):
+    import base64, hashlib, hmac
+    message = key.encode() + timestamp.encode() + seq.encode() + nonce.encode() + body
+    return base64.urlsafe_b64encode(hmac.new(secret, message, hashlib.sha256).digest()).decode()
+
+
+BRIDGE_BODY = b'{"topic": "com.example.news", "args": ["hello"], "kwargs": {"n": 1}, "options": {"exclude": [1]}}'
+BRIDGE_TS = "2011-10-14T16:59:51.123Z"
+BRIDGE_SEEDS = {
+    "publish_plain": b"\x00/publish\n" + BRIDGE_BODY,
+    "call_plain": b"\x01/call\n" + b'{"procedure": "com.example.add", "args": [2, 3]}',
+    "signed_right": b"\x00/signed?key=foobar&timestamp=" + BRIDGE_TS.encode() + b"&seq=1&nonce=77&signature="
+                    + bridge_signature("foobar", BRIDGE_TS, "1", "77", BRIDGE_BODY).encode() + b"\n" + BRIDGE_BODY,
+    "signed_wrong": b"\x00/signed?key=foobar&timestamp=" + BRIDGE_TS.encode() + b"&seq=1&nonce=77&signature=AAAA\n" + BRIDGE_BODY,
+    "query_escapes": b"\x00/p?a=%41%2b+b&a=second&%zz=1&=empty&flag&timestamp=2011-10-14T16%3A59%3A51.1Z\n{}",
+    "query_many": b"\x00/p?" + b"&".join(b"k%d=%d" % (i, i) for i in range(80)) + b"\n{}",
+    "timestamp_leap": b"\x00/p?key=foobar&timestamp=2012-02-29T23:59:59.999999Z&seq=-1&nonce=+2&signature=x\n",
+    "body_bad_types": b"\x01/call\n" + b'{"procedure": 5, "args": {}, "kwargs": [], "options": 3}',
+    "body_nulls": b"\x01/call\n" + b'{"procedure": "p", "args": null, "kwargs": null, "options": null}',
+    "body_not_utf8": b"\x00/p\n" + b'{"topic": "\xc3\x28"}',
+    "body_deep": b"\x00/p\n" + b'{"topic": "t", "args": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+}
+for name, data in BRIDGE_SEEDS.items():
+    write("FuzzHTTPBridgeRequest", name, data)
+
+
+# --- Admin credentials: Authorization header values, one a line ------------------------------
+def basic(text):
+    import base64
+    return "Basic " + base64.b64encode(text.encode()).decode()
+
+
+ADMIN_SEEDS = {
+    "bearer_right": "Bearer s3cr3t-t0ken",
+    "bearer_case_spaces": "bEaReR   s3cr3t-t0ken \t",
+    "bearer_wrong": "Bearer s3cr3t-t0ke",
+    "basic_right": basic("admin:pw:with:colons"),
+    "basic_wrong": basic("admin:pw"),
+    "basic_unpadded": basic("admin:pw:with:colons").rstrip("="),
+    "basic_not_base64": "Basic !!!***",
+    "several": "Digest x\n" + basic("other:x") + "\nBearer s3cr3t-t0ken",
+    "empty": "",
+    "scheme_only": "Basic",
+    "tab_separated": "Bearer\ts3cr3t-t0ken",
+}
+for name, data in ADMIN_SEEDS.items():
+    write("FuzzAdminCredentials", name, data)

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Who may read an admin endpoint: loopback peers by default; with a bearer token or basic-auth
@@ -59,11 +60,19 @@ public struct AdminCredentials: Sendable, Hashable, CustomStringConvertible {
             return ConstantTimeText.equal(presented, token)
         case "basic":
             guard let user = self.basicUser, let password = self.basicPassword else { return false }
-            guard let decoded = Base64Text.decode(presented) else { return false }
+            guard let decoded = Self.basicCredential(presented) else { return false }
             return ConstantTimeText.equal(decoded, Array("\(user):\(password)".utf8))
         default:
             return false
         }
+    }
+
+    /// The `user:password` bytes of a Basic credential (RFC 7617: standard base64 with padding);
+    /// nil when it is not base64. Foundation's decoder: this runs once per admin request, far
+    /// from the routing path, and the router has no other base64 decoder to share (the WAMP
+    /// binary one reads the `\0`-prefixed text form).
+    package static func basicCredential(_ text: String) -> [UInt8]? {
+        Data(base64Encoded: text).map { Array($0) }
     }
 
     /// 127.0.0.0/8, ::1, an IPv4-mapped 127.x address, or a Unix socket (only local processes

@@ -18,9 +18,8 @@ public struct AdminService: HTTPService {
     private let responders: any EventLoopGroup
     /// Credentials for paths no route names (404 comes only after them).
     private let unknownPathCredentials: AdminCredentials
-
-    /// A request body is never expected; this much is read so that a stray POST still gets 405.
-    public static let maxBodyBytes = 4096
+    /// Body bytes read for a path no route names (the smallest of the routes' limits).
+    private let unknownPathBodyBytes: Int
 
     public init(routes: [AdminRoute], sources: AdminSources, answersAllPaths: Bool, responders: any EventLoopGroup) {
         var byPath: [String: AdminRoute] = [:]
@@ -32,17 +31,19 @@ public struct AdminService: HTTPService {
         // The strictest of the configured rules: an unknown path is no way around them.
         self.unknownPathCredentials = routes.first(where: { $0.credentials.requiresCredentials })?.credentials
             ?? routes.first?.credentials ?? AdminCredentials()
+        self.unknownPathBodyBytes = routes.map(\.maxBodyBytes).min() ?? AdminRoute.defaultMaxBodyBytes
     }
 
     /// The dedicated admin listener (`--admin-port`): the standard paths, all behind `credentials`.
-    public static func listener(credentials: AdminCredentials, sources: AdminSources, responders: any EventLoopGroup) -> AdminService {
-        AdminService(routes: AdminRoute.standard(credentials: credentials), sources: sources, answersAllPaths: true,
-                     responders: responders)
+    public static func listener(credentials: AdminCredentials, sources: AdminSources, responders: any EventLoopGroup,
+                                maxBodyBytes: Int = AdminRoute.defaultMaxBodyBytes) -> AdminService {
+        AdminService(routes: AdminRoute.standard(credentials: credentials, maxBodyBytes: maxBodyBytes), sources: sources,
+                     answersAllPaths: true, responders: responders)
     }
 
     public func handles(path: String) -> Bool { self.answersAllPaths || self.routes[path] != nil }
 
-    public func maxBodyBytes(for head: HTTPRequestHead, path: String) -> Int { Self.maxBodyBytes }
+    public func maxBodyBytes(for head: HTTPRequestHead, path: String) -> Int { self.routes[path]?.maxBodyBytes ?? self.unknownPathBodyBytes }
 
     public func respond(to request: HTTPServiceRequest) -> EventLoopFuture<HTTPServiceResponse> {
         let loop = self.responders.any()
@@ -98,7 +99,11 @@ public struct AdminService: HTTPService {
         }
         switch route.endpoint {
         case .metrics:
-            return .answer(Self.response(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", text: self.sources.metrics()))
+            guard let text = self.sources.metrics() else {
+                return .answer(Self.response(.notFound, contentType: "text/plain; charset=utf-8",
+                                             text: "not found: metrics are off (the router runs with --no-metrics)\n"))
+            }
+            return .answer(Self.response(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", text: text))
         case .health:
             return .health
         case .statusJSON:

@@ -3,8 +3,9 @@ import NIOCore
 /// What the admin endpoints read, as closures, so this module knows nothing of the router: the
 /// router (or a test) supplies them.
 public struct AdminSources: Sendable {
-    /// Prometheus text exposition (format 0.0.4).
-    public var metrics: @Sendable () -> String
+    /// Prometheus text exposition (format 0.0.4); nil when metrics are off (`--no-metrics`),
+    /// and `/metrics` answers 404 saying so.
+    public var metrics: @Sendable () -> String?
     /// The router's phase and how many listeners are up.
     public var health: @Sendable () -> AdminHealthState
     /// The status snapshot as JSON (`/status.json`), completed on any loop.
@@ -14,7 +15,7 @@ public struct AdminSources: Sendable {
     /// How long each loop may take to answer the probe.
     public var loopBound: TimeAmount
 
-    public init(metrics: @escaping @Sendable () -> String, health: @escaping @Sendable () -> AdminHealthState,
+    public init(metrics: @escaping @Sendable () -> String?, health: @escaping @Sendable () -> AdminHealthState,
                 statusJSON: @escaping @Sendable () -> EventLoopFuture<ByteBuffer>, eventLoops: [any EventLoop],
                 loopBound: TimeAmount = EventLoopProbe.defaultBound) {
         self.metrics = metrics

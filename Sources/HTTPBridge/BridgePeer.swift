@@ -10,6 +10,8 @@ enum BridgeAnswer: Sendable {
     case error(uri: String, payload: Payload, details: JSONValue)
     /// The bridge's own call timeout ran out first.
     case timedOut
+    /// The router's shutdown drain ended before the realm answered.
+    case shuttingDown
 }
 
 /// The bridge's session in its realm, as the realm sees it: a `Peer` that is sent PUBLISHED,
@@ -64,6 +66,15 @@ final class BridgePeer: Peer {
         state.withLock { $0.pending.removeValue(forKey: request) }
     }
 
+    /// Takes every pending request out (the end of the shutdown drain); the caller answers them.
+    func takeAll() -> [Completion] {
+        state.withLock { state in
+            let completions = Array(state.pending.values)
+            state.pending.removeAll()
+            return completions
+        }
+    }
+
     // MARK: Peer
 
     func send(_ message: EncodedMessage) {
@@ -92,7 +103,8 @@ final class BridgePeer: Peer {
         }
     }
 
-    /// The bridge session has no connection to end; it stays joined (it is the router's own).
+    /// The bridge session has no connection to end; it stays joined (it is the router's own)
+    /// until the router shuts down (`HTTPBridgeService.close()`).
     func kill(reason: String, message: String?) {
         logger.notice("HTTP bridge session cannot be killed: it is part of the router", metadata: ["reason": "\(reason)"])
     }

@@ -2,7 +2,7 @@ import NIOHTTP1
 
 /// Why the bridge answers a request itself, before (or instead of) anything reaching the realm.
 /// Each has its HTTP status and an error URI for the JSON answer.
-enum BridgeRefusal: Error, Equatable {
+package enum BridgeRefusal: Error, Equatable {
     case methodNotAllowed(String)
     case bodyTooLarge(limit: Int)
     case notUTF8
@@ -19,15 +19,18 @@ enum BridgeRefusal: Error, Equatable {
     case timestampOutOfWindow(limitSeconds: Int)
     case replayed
     case replayMemoryFull(Int)
+    /// The router is shutting down: no new requests (`HTTPBridgeService.beginDrain()`), and
+    /// what is still waiting when the drain ends.
+    case shuttingDown
 
-    var status: HTTPResponseStatus {
+    package var status: HTTPResponseStatus {
         switch self {
         case .methodNotAllowed: .methodNotAllowed
         case .bodyTooLarge: .payloadTooLarge
         case .notUTF8, .notJSON, .notAnObject, .missingField, .wrongFieldType, .missingSignatureField, .malformedSignatureField: .badRequest
         case .clientAddressNotAllowed, .tlsRequired: .forbidden
         case .unknownKey, .badSignature, .timestampOutOfWindow, .replayed: .unauthorized
-        case .replayMemoryFull: .serviceUnavailable
+        case .replayMemoryFull, .shuttingDown: .serviceUnavailable
         }
     }
 
@@ -40,6 +43,7 @@ enum BridgeRefusal: Error, Equatable {
         case .missingSignatureField, .malformedSignatureField: "router.error.bad_signature_fields"
         case .unknownKey, .badSignature, .timestampOutOfWindow, .replayed: "router.error.invalid_signature"
         case .replayMemoryFull: "router.error.limit_exceeded"
+        case .shuttingDown: "wamp.close.system_shutdown"
         }
     }
 
@@ -60,7 +64,8 @@ enum BridgeRefusal: Error, Equatable {
         case .badSignature: "invalid request signature"
         case .timestampOutOfWindow(let limit): "the request timestamp is more than \(limit) seconds away from the router's clock (timestamp_delta_limit)"
         case .replayed: "this signed request was already accepted once (replay)"
-        case .replayMemoryFull(let limit): "too many signed requests within the timestamp window (\(limit)); try again later"
+        case .replayMemoryFull(let limit): "too many signed requests within the timestamp window (\(limit), replay_memory_limit); try again later"
+        case .shuttingDown: "the router is shutting down; try again later"
         }
     }
 }

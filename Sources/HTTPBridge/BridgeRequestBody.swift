@@ -4,17 +4,17 @@ import WampMessages
 /// A bridge request's JSON body: `{"topic" | "procedure", "args", "kwargs", "options"}`, read with
 /// jansson (the tree is freed with its `JSONValue`s). As in Crossbar, an absent, null or empty
 /// `args`/`kwargs` sends none.
-struct BridgeRequestBody: Sendable {
-    let uri: String
-    let arguments: RawJSON?
-    let argumentsKw: RawJSON?
+package struct BridgeRequestBody: Sendable {
+    package let uri: String
+    package let arguments: RawJSON?
+    package let argumentsKw: RawJSON?
     /// Always an object (empty when the body has none); the bridge's own copy, free to change.
-    let options: JSONValue
+    package let options: JSONValue
 
     var payload: Payload { Payload(arguments: arguments, argumentsKw: argumentsKw) }
 
     /// `uriField`: `topic` or `procedure`.
-    static func parse(_ body: ByteBuffer, uriField: String) -> Swift.Result<BridgeRequestBody, BridgeRefusal> {
+    package static func parse(_ body: ByteBuffer, uriField: String) -> Swift.Result<BridgeRequestBody, BridgeRefusal> {
         guard let text = String(validating: body.readableBytesView, as: UTF8.self) else { return .failure(.notUTF8) }
         guard !text.isEmpty else { return .failure(.notJSON("the body is empty")) }
         guard let root = JSONValue.parse(text) else { return .failure(.notJSON("invalid JSON text")) }

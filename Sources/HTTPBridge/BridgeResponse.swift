@@ -20,6 +20,8 @@ enum BridgeResponse {
     static func refused(_ refusal: BridgeRefusal) -> HTTPServiceResponse {
         var response = error(refusal.status, uri: refusal.errorURI, message: refusal.message)
         if case .methodNotAllowed = refusal { response.headers.add(name: "Allow", value: "POST") }
+        // A shutting-down router's HTTP listener closes soon: the client should retry elsewhere.
+        if case .shuttingDown = refusal { response.headers.add(name: "Connection", value: "close") }
         return response
     }
 

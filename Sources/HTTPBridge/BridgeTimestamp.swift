@@ -9,7 +9,7 @@ import Darwin
 /// without Foundation's locale-dependent formatters.
 public enum BridgeTimestamp {
     /// Unix milliseconds, nil when `text` is not of that form or names no real date and time.
-    static func millisecondsSince1970(_ text: String) -> Int64? {
+    package static func millisecondsSince1970(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 22, bytes.count <= 27, bytes.last == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int64? {

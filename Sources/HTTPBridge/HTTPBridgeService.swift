@@ -18,9 +18,6 @@ import WebSocketIO
 public final class HTTPBridgeService: HTTPService {
     public enum Role: Sendable { case publisher, caller }
 
-    /// How many accepted signatures are remembered for the replay check, at most.
-    public static let maxRememberedSignatures = 65_536
-
     public let path: String
     public let role: Role
     let options: HTTPBridgeOptions
@@ -32,6 +29,11 @@ public final class HTTPBridgeService: HTTPService {
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let replay: Mutex<ReplayGuard>
+    /// Set by `beginDrain()`: new requests get 503, and a call its callee's departure canceled
+    /// gets 503 too (not 502: the router sent the callee away).
+    private let draining = Atomic(false)
+    /// Set by `close()`: the session has left its realm.
+    private let closed = Atomic(false)
 
     /// nil when `spec` is not a publisher or caller path. Joins the bridge session to `realm`
     /// (it shows in the meta API with authid `http-bridge` and the configured authrole).
@@ -52,7 +54,7 @@ public final class HTTPBridgeService: HTTPService {
         logger[metadataKey: "httpBridge"] = "\(spec.path)"
         self.logger = logger
         self.clock = clock
-        replay = Mutex(ReplayGuard(capacity: Self.maxRememberedSignatures))
+        replay = Mutex(ReplayGuard(capacity: options.replayMemoryLimit))
         peer = BridgePeer(maxMessageSize: maxMessageSize, logger: logger)
         let roles = JSONValue.parse(role == .publisher ? #"{"publisher": {}}"# : #"{"caller": {}}"#)
         session = RealmSession(id: sessionID, peer: peer, authid: "http-bridge", authrole: options.role, authmethod: "trusted",
@@ -65,6 +67,30 @@ public final class HTTPBridgeService: HTTPService {
 
     /// The bridge session's ID in its realm.
     public var sessionID: WampID { session.id }
+
+    // MARK: Shutdown
+
+    /// The router's shutdown, first step (with the listeners' stop): requests that arrive from
+    /// now on get 503 `wamp.close.system_shutdown`; those already waiting may still get their
+    /// answer while the sessions drain.
+    public func beginDrain() {
+        draining.store(true, ordering: .relaxed)
+    }
+
+    /// The router's shutdown, last step (the drain's grace is over): every request still waiting
+    /// gets 503 `wamp.close.system_shutdown`, and the bridge session leaves its realm (its
+    /// pending calls are settled there, the meta API says `on_leave`). The answers are handed to
+    /// their connections' loops; those loops must still run for them to be written. Idempotent.
+    public func close() {
+        beginDrain()
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        let waiting = peer.takeAll()
+        if !waiting.isEmpty {
+            logger.notice("HTTP bridge requests unanswered at shutdown: answered 503", metadata: ["requests": "\(waiting.count)"])
+        }
+        for completion in waiting { completion(.shuttingDown) }
+        realm.leave(session)
+    }
 
     // MARK: HTTPService
 
@@ -107,6 +133,7 @@ public final class HTTPBridgeService: HTTPService {
 
     /// Everything but the realm's own decisions: method, client address, TLS, signature, body.
     func admit(_ request: HTTPServiceRequest) -> Swift.Result<BridgeRequestBody, BridgeRefusal> {
+        if draining.load(ordering: .relaxed) { return .failure(.shuttingDown) }
         guard request.head.method == .POST else { return .failure(.methodNotAllowed(request.head.method.rawValue)) }
         if !networks.isEmpty {
             let shown = request.remoteAddress?.ipAddress ?? "(none)"
@@ -126,8 +153,8 @@ public final class HTTPBridgeService: HTTPService {
                 case .replayed: return .failure(.replayed)
                 case .full:
                     logger.warning("HTTP bridge replay memory full: signed requests refused until entries expire",
-                                   metadata: ["capacity": "\(Self.maxRememberedSignatures)"])
-                    return .failure(.replayMemoryFull(Self.maxRememberedSignatures))
+                                   metadata: ["capacity": "\(options.replayMemoryLimit)", "option": "replay_memory_limit"])
+                    return .failure(.replayMemoryFull(options.replayMemoryLimit))
                 }
             }
         }
@@ -195,11 +222,16 @@ public final class HTTPBridgeService: HTTPService {
             return BridgeResponse.published(publication)
         case .result(let payload):
             return BridgeResponse.result(payload)
+        case .error(let uri, _, _) where uri == ErrorURI.canceled && draining.load(ordering: .relaxed):
+            // The callee was sent away by the shutdown (it left, so the dealer canceled the call).
+            return BridgeResponse.refused(.shuttingDown)
         case .error(let uri, let payload, let details):
             return BridgeResponse.wampError(uri, payload: payload, details: details)
         case .timedOut:
             return BridgeResponse.wampError(ErrorURI.timeout, payload: .empty, details: Self.details(
                 "no answer within \(options.callTimeoutSeconds) s (call_timeout); the call was canceled"))
+        case .shuttingDown:
+            return BridgeResponse.refused(.shuttingDown)
         }
     }
 

@@ -1,14 +1,14 @@
 /// The parameters of a request target's query (`?key=k&timestamp=...`), percent-decoded, the
 /// first value of each name winning (as Crossbar reads them: Twisted keeps a list per name and
 /// Crossbar takes its first).
-struct QueryParameters: Sendable, Equatable {
-    private(set) var values: [String: String] = [:]
+package struct QueryParameters: Sendable, Equatable {
+    package private(set) var values: [String: String] = [:]
 
     /// At most this many parameters are looked at; a request target is already bounded by the
     /// HTTP parser, this only keeps the dictionary small.
-    static let maxParameters = 64
+    package static let maxParameters = 64
 
-    init(uri: String) {
+    package init(uri: String) {
         guard let mark = uri.firstIndex(of: "?") else { return }
         let query = uri[uri.index(after: mark)...]
         for (index, pair) in query.split(separator: "&", omittingEmptySubsequences: true).enumerated() {
@@ -20,7 +20,7 @@ struct QueryParameters: Sendable, Equatable {
         }
     }
 
-    subscript(name: String) -> String? { values[name] }
+    package subscript(name: String) -> String? { values[name] }
 
     /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; nil when an
     /// escape is malformed or the bytes are not UTF-8.

@@ -7,19 +7,24 @@ import WampAuth
 /// the URL-safe base64 (with `=` padding) of HMAC-SHA256 keyed with the secret over the UTF-8
 /// bytes of key, timestamp, seq and nonce exactly as sent, then the raw body, with no separators.
 ///
-/// Pure: the time and the replay memory are passed in.
-struct RequestSignature {
+/// Pure: the time and the replay memory are passed in. (`package` for the fuzz target.)
+package struct RequestSignature {
     let signing: HTTPBridgeOptions.Signing
     let timestampDeltaLimit: Int
 
-    /// A request that passed: what the replay memory keeps, and until when.
-    struct Accepted: Equatable {
-        let signature: String
-        /// After this the timestamp check refuses the request anyway, so it can be forgotten.
-        let expiresAtMilliseconds: Int64
+    package init(signing: HTTPBridgeOptions.Signing, timestampDeltaLimit: Int) {
+        self.signing = signing
+        self.timestampDeltaLimit = timestampDeltaLimit
     }
 
-    func check(_ query: QueryParameters, body: [UInt8], nowMilliseconds: Int64) -> Swift.Result<Accepted, BridgeRefusal> {
+    /// A request that passed: what the replay memory keeps, and until when.
+    package struct Accepted: Equatable {
+        package let signature: String
+        /// After this the timestamp check refuses the request anyway, so it can be forgotten.
+        package let expiresAtMilliseconds: Int64
+    }
+
+    package func check(_ query: QueryParameters, body: [UInt8], nowMilliseconds: Int64) -> Swift.Result<Accepted, BridgeRefusal> {
         guard let key = query["key"] else { return .failure(.missingSignatureField("key")) }
         guard let timestamp = query["timestamp"] else { return .failure(.missingSignatureField("timestamp")) }
         guard let seq = query["seq"] else { return .failure(.missingSignatureField("seq")) }
@@ -39,7 +44,7 @@ struct RequestSignature {
     }
 
     /// The signature a client sends for these fields and body.
-    static func signature(key: String, timestamp: String, seq: String, nonce: String, body: [UInt8], secret: String) -> String {
+    package static func signature(key: String, timestamp: String, seq: String, nonce: String, body: [UInt8], secret: String) -> String {
         var message = Array(key.utf8) + Array(timestamp.utf8) + Array(seq.utf8) + Array(nonce.utf8)
         message += body
         let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))

@@ -31,7 +31,7 @@ extension Dealer {
             return refuse(message, ErrorURI.invalidArgument, invalid, to: session)
         }
         let maxPending = limits.maxPendingCallsPerCaller
-        let startedAt = MonotonicClock.nanoseconds()  // metrics: CALL-to-RESULT time
+        let startedAt = Traffic.callStarted()  // metrics: CALL-to-RESULT time
 
         enum Decision {
             case invoke(callee: RealmSession, request: WampID, registration: WampID, match: MatchPolicy, discloseCaller: Bool, token: UInt64)

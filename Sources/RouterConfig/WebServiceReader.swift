@@ -87,6 +87,9 @@ struct WebServiceReader {
         if let limit = map.int("timestamp_delta_limit", in: 1...86_400, unit: "seconds") {
             options.timestampDeltaLimit = limit
         }
+        if let limit = map.int("replay_memory_limit", in: 1...(1 << 24), unit: "signatures") {
+            options.replayMemoryLimit = limit
+        }
         if let networks = map.stringList("require_ip") {
             for (index, entry) in networks.enumerated() where IPNetwork(entry) == nil {
                 log.problem(path.key("require_ip").index(index),
@@ -135,6 +138,9 @@ struct WebServiceReader {
         }
         if let loopbackOnly = map.bool("loopback_only") {
             access.loopbackOnly = loopbackOnly
+        }
+        if let limit = map.int("post_body_limit", in: 1...(1 << 20), unit: "bytes") {
+            access.postBodyLimit = limit
         }
         return access
     }

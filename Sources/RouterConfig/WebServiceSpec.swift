@@ -46,6 +46,9 @@ public struct HTTPBridgeOptions: Sendable, Hashable {
     public var callTimeoutSeconds: Double
     /// Crossbar's `require_tls`: refuse requests that did not come over TLS.
     public var requireTLS: Bool = false
+    /// `replay_memory_limit` (our own; Crossbar has no replay check): how many accepted
+    /// signatures a signed path remembers at most; full of unexpired ones, it answers 503.
+    public var replayMemoryLimit: Int = Self.defaultReplayMemoryLimit
     /// Crossbar's `require_ip`, parsed (the reader refuses an entry that is not an address or a
     /// network).
     public var requireNetworks: [IPNetwork] { requireIP.compactMap(IPNetwork.init) }
@@ -62,6 +65,7 @@ public struct HTTPBridgeOptions: Sendable, Hashable {
     public static let defaultPostBodyLimit = 1 << 20
     public static let defaultTimestampDeltaLimit = 300
     public static let defaultCallTimeoutSeconds = 30.0
+    public static let defaultReplayMemoryLimit = 65_536
 
     public init(realm: String, role: String, postBodyLimit: Int = Self.defaultPostBodyLimit, signing: Signing? = nil,
                 requireIP: [String] = [], timestampDeltaLimit: Int = Self.defaultTimestampDeltaLimit,
@@ -77,7 +81,7 @@ public struct HTTPBridgeOptions: Sendable, Hashable {
     }
 }
 
-/// Who may read an admin path (metrics, health, status).
+/// Who may read an admin path (metrics, health, status), and the one bound it has of its own.
 public struct AdminAccess: Sendable, Hashable {
     /// `Authorization: Bearer TOKEN` accepted; nil: no token.
     public var token: String?
@@ -87,12 +91,19 @@ public struct AdminAccess: Sendable, Hashable {
     /// Only loopback peers (127.0.0.0/8, ::1) unless false. A path with a token or basic auth
     /// still needs them from anywhere.
     public var loopbackOnly: Bool
+    /// `post_body_limit` (Crossbar's name, as on the bridge's paths): request body bytes read,
+    /// so that a stray POST still gets 405; a longer body gets 413.
+    public var postBodyLimit: Int
 
-    public init(token: String? = nil, basicUser: String? = nil, basicPassword: String? = nil, loopbackOnly: Bool = true) {
+    public static let defaultPostBodyLimit = 4096
+
+    public init(token: String? = nil, basicUser: String? = nil, basicPassword: String? = nil, loopbackOnly: Bool = true,
+                postBodyLimit: Int = Self.defaultPostBodyLimit) {
         self.token = token
         self.basicUser = basicUser
         self.basicPassword = basicPassword
         self.loopbackOnly = loopbackOnly
+        self.postBodyLimit = postBodyLimit
     }
 }
 

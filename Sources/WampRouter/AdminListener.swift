@@ -20,13 +20,13 @@ final class AdminListener: Sendable {
     }
 
     static func start(_ configuration: AdminListenerConfiguration, collector: RouterStatusCollector,
-                      metrics: @escaping @Sendable () -> String, logger: Logger) async throws -> AdminListener {
+                      metrics: @escaping @Sendable () -> String?, logger: Logger) async throws -> AdminListener {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let service = AdminService.listener(
             credentials: configuration.credentials,
             sources: collector.sources(metrics: metrics, loopBound: configuration.loopBound, responder: loop),
-            responders: group)
+            responders: group, maxBodyBytes: configuration.maxBodyBytes)
         var http = WebSocketServerConfiguration()
         http.host = configuration.host
         http.port = configuration.port

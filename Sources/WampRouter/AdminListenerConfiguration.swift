@@ -13,10 +13,14 @@ public struct AdminListenerConfiguration: Sendable {
     public var token: String?
     /// `--admin-loop-bound`: how long each event loop may take to run `/health`'s no-op task.
     public var loopBound = EventLoopProbe.defaultBound
-    /// Open admin connections at most (a browser needs a few; a flood gets 503).
+    /// `--admin-max-connections`: open admin connections at most (a browser needs a few; a
+    /// flood gets 503).
     public var maxConnections = AdminListenerConfiguration.defaultMaxConnections
+    /// `--admin-max-body-bytes`: request body bytes read (a stray POST still gets 405); more: 413.
+    public var maxBodyBytes = AdminRoute.defaultMaxBodyBytes
 
     public static let defaultMaxConnections = 64
+    public static let defaultMaxBodyBytes = AdminRoute.defaultMaxBodyBytes
 
     public init(host: String = "127.0.0.1", port: Int, token: String? = nil) {
         self.host = host

@@ -12,11 +12,13 @@ extension AdminService {
         for spec in webServices {
             switch spec.kind {
             case .metrics(let access):
-                routes.append(AdminRoute(path: spec.path, endpoint: .metrics, credentials: AdminCredentials(access)))
+                routes.append(AdminRoute(path: spec.path, endpoint: .metrics, credentials: AdminCredentials(access),
+                                         maxBodyBytes: access.postBodyLimit))
             case .health(let access):
-                routes.append(AdminRoute(path: spec.path, endpoint: .health, credentials: AdminCredentials(access)))
+                routes.append(AdminRoute(path: spec.path, endpoint: .health, credentials: AdminCredentials(access),
+                                         maxBodyBytes: access.postBodyLimit))
             case .status(let access):
-                routes += AdminRoute.statusPage(at: spec.path, credentials: AdminCredentials(access))
+                routes += AdminRoute.statusPage(at: spec.path, credentials: AdminCredentials(access), maxBodyBytes: access.postBodyLimit)
             case .publisher, .caller:
                 continue
             }
@@ -35,7 +37,7 @@ extension AdminCredentials {
 extension RouterStatusCollector {
     /// The admin service for a `web` transport's admin paths (nil when it has none), answering
     /// on the router's own loops, and the rate sampling the status page needs.
-    func webAdminService(for webServices: [WebServiceSpec], metrics: @escaping @Sendable () -> String,
+    func webAdminService(for webServices: [WebServiceSpec], metrics: @escaping @Sendable () -> String?,
                          loopBound: TimeAmount = EventLoopProbe.defaultBound, group: any EventLoopGroup) -> AdminService? {
         let responder = group.next()
         guard let service = AdminService(webServices: webServices, sources: sources(metrics: metrics, loopBound: loopBound, responder: responder),

@@ -66,6 +66,11 @@ public struct RouterConfiguration: Sendable {
     public var shutdownGracePeriod = TimeAmount.seconds(2)
     /// The admin HTTP listener (`--admin-port`); nil: off.
     public var admin: AdminListenerConfiguration?
+    /// `--metrics`/`--no-metrics`: whether `/metrics` (the admin listener's, a web transport's
+    /// `metrics` path) serves the exposition or a 404 saying metrics are off. The hot-path
+    /// recording is process-wide: `WampRouter.recordMetrics(_:)`, which `wamp-router` sets from
+    /// the same flag before it starts the router.
+    public var metrics = true
 
     public init() {}
 

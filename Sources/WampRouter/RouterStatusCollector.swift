@@ -47,7 +47,7 @@ final class RouterStatusCollector: Sendable {
         return AdminHealthState(phase: phase.description, isServing: phase == .serving, listeners: listenersUp.load(ordering: .relaxed))
     }
 
-    func sources(metrics: @escaping @Sendable () -> String, loopBound: TimeAmount, responder: any EventLoop) -> AdminSources {
+    func sources(metrics: @escaping @Sendable () -> String?, loopBound: TimeAmount, responder: any EventLoop) -> AdminSources {
         AdminSources(metrics: metrics, health: { self.healthState }, statusJSON: { self.statusJSON(on: responder) },
                      eventLoops: loops, loopBound: loopBound)
     }

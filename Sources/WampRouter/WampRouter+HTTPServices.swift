@@ -8,9 +8,12 @@ import WebSocketIO
 extension WampRouter {
     /// The HTTP services of one listener: its `web` transport's `publisher` and `caller` paths
     /// (the HTTP bridge) and its admin paths (`metrics`, `health`, `status`), combined by
-    /// `HTTPServiceRouter`. nil: none (plain `GET /` page and 404 as before).
+    /// `HTTPServiceRouter`. `service` nil: none (plain `GET /` page and 404 as before).
+    /// `bridges`: the bridge paths among them, whose sessions `shutdown()` ends.
     static func httpService(for listener: ListenerConfiguration, configuration: RouterConfiguration, context: RouterContext,
-                            statusCollector: RouterStatusCollector, group: MultiThreadedEventLoopGroup) -> (any HTTPService)? {
+                            statusCollector: RouterStatusCollector,
+                            group: MultiThreadedEventLoopGroup) -> (service: (any HTTPService)?, bridges: [HTTPBridgeService]) {
+        var bridges: [HTTPBridgeService] = []
         var services: [any HTTPService] = []
         let scheme = listener.tls == nil ? "http" : "https"
         for spec in listener.webServices {
@@ -25,6 +28,7 @@ extension WampRouter {
                     continue
                 }
                 services.append(bridge)
+                bridges.append(bridge)
                 context.logger.notice("HTTP bridge path", metadata: [
                     "url": "\(scheme)://\(listener.host):\(listener.port)\(spec.path)",
                     "service": "\(bridge.role == .publisher ? "publisher" : "caller")", "realm": "\(options.realm)",
@@ -34,7 +38,7 @@ extension WampRouter {
                 break  // one admin service for all of them, below
             }
         }
-        if let admin = statusCollector.webAdminService(for: listener.webServices, metrics: { WampRouter.metricsText(context) },
+        if let admin = statusCollector.webAdminService(for: listener.webServices, metrics: WampRouter.metricsSource(configuration, context),
                                                        group: group) {
             services.append(admin)
             for spec in listener.webServices where spec.kind.isAdmin {
@@ -43,6 +47,6 @@ extension WampRouter {
                 ])
             }
         }
-        return HTTPServiceRouter.combining(services)
+        return (HTTPServiceRouter.combining(services), bridges)
     }
 }

@@ -20,6 +20,22 @@ extension WampRouter {
         }
     }
 
+    /// What `/metrics` serves: the exposition, or nil (a 404 saying metrics are off) with
+    /// `configuration.metrics` false.
+    static func metricsSource(_ configuration: RouterConfiguration, _ context: RouterContext) -> @Sendable () -> String? {
+        guard configuration.metrics else { return { nil } }
+        return { metricsText(context) }
+    }
+
+    /// Turns the hot-path recording (`Traffic`: messages, bytes, errors, call durations, fan-out)
+    /// on or off for the whole process. Call it before the first router starts (`wamp-router`
+    /// does, from `--metrics`/`--no-metrics`), never while one runs: the switch is read without
+    /// synchronization on every message, which is safe only because it does not change then.
+    public static func recordMetrics(_ on: Bool) { Traffic.isRecording = on }
+
+    /// Whether the hot path records (`recordMetrics(_:)`).
+    public static var recordsMetrics: Bool { Traffic.isRecording }
+
     /// Messages sent by every router in the process, for the status page's "messages out" chart.
     static func messagesSentTotal() -> Int { TrafficTotals.now().messagesSent }
 

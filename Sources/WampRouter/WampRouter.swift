@@ -25,6 +25,9 @@ public final class WampRouter: Sendable {
     /// The admin HTTP listener and its own loop (so `/health` answers while a router loop is stuck).
     private let admin: AdminListener?
     let statusCollector: RouterStatusCollector
+    /// The HTTP bridge paths of every `web` transport: each has a session in its realm, which
+    /// `shutdown()` ends after the drain.
+    let bridges: [HTTPBridgeService]
 
     /// The port the first WAMP listener is bound to (useful when configured with port 0).
     public var port: Int { servers.first?.port ?? rawSocketServers.first?.port ?? 0 }
@@ -42,7 +45,7 @@ public final class WampRouter: Sendable {
 
     private init(configuration: RouterConfiguration, group: MultiThreadedEventLoopGroup, servers: [WebSocketServer],
                  rawSocketServers: [RawSocketServer], transports: [TransportBox], testee: WebSocketServer?, context: RouterContext,
-                 admin: AdminListener?, statusCollector: RouterStatusCollector) {
+                 admin: AdminListener?, statusCollector: RouterStatusCollector, bridges: [HTTPBridgeService]) {
         self.configuration = configuration
         self.group = group
         self.servers = servers
@@ -52,6 +55,7 @@ public final class WampRouter: Sendable {
         self.context = context
         self.admin = admin
         self.statusCollector = statusCollector
+        self.bridges = bridges
     }
 
     /// `health`: the phase this router reports (`/health`); the admin listener, started first,
@@ -70,6 +74,7 @@ public final class WampRouter: Sendable {
         var servers: [WebSocketServer] = []
         var rawSocketServers: [RawSocketServer] = []
         var transports: [TransportBox] = []
+        var bridges: [HTTPBridgeService] = []
         let statusCollector = RouterStatusCollector(context: context, loops: Array(group.makeIterator()),
                                                     messagesSentTotal: { Self.messagesSentTotal() })
         var admin: AdminListener?
@@ -77,7 +82,7 @@ public final class WampRouter: Sendable {
             // Before the WAMP listeners, so that `/health` says "starting" until they are up.
             if let adminConfiguration = configuration.admin {
                 admin = try await AdminListener.start(adminConfiguration, collector: statusCollector,
-                                                      metrics: { Self.metricsText(context) }, logger: logger)
+                                                      metrics: Self.metricsSource(configuration, context), logger: logger)
             }
             for listener in configuration.effectiveListeners {
                 let transport = TransportBox(listener.auth)
@@ -89,8 +94,10 @@ public final class WampRouter: Sendable {
                     continue
                 }
                 var wamp = try serverConfiguration(for: listener, configuration: configuration)
-                wamp.httpService = httpService(for: listener, configuration: configuration, context: context,
-                                               statusCollector: statusCollector, group: group)
+                let http = httpService(for: listener, configuration: configuration, context: context,
+                                       statusCollector: statusCollector, group: group)
+                wamp.httpService = http.service
+                bridges += http.bridges
                 let server = try await WebSocketServer.start(configuration: wamp, group: group, logger: logger) { connection in
                     let websocket = WebSocketWampTransport(connection: connection)
                     websocket.delegate = WampSession(transport: websocket, router: context, auth: transport.current)
@@ -123,8 +130,10 @@ public final class WampRouter: Sendable {
             logStartupPosture(configuration, logger: logger)
             context.health.advance(to: .serving)
             return WampRouter(configuration: configuration, group: group, servers: servers, rawSocketServers: rawSocketServers,
-                              transports: transports, testee: testee, context: context, admin: admin, statusCollector: statusCollector)
+                              transports: transports, testee: testee, context: context, admin: admin, statusCollector: statusCollector,
+                              bridges: bridges)
         } catch {
+            for bridge in bridges { bridge.close() }
             for server in servers { try? await server.shutdown() }
             for server in rawSocketServers { try? await server.shutdown() }
             await admin?.shutdown()
@@ -185,9 +194,15 @@ public final class WampRouter: Sendable {
 
     /// Stops accepting connections, says GOODBYE `wamp.close.system_shutdown` to every session,
     /// waits up to the grace period for them to answer, closes what is left, and stops the loops.
+    ///
+    /// The HTTP bridge takes no new requests from the start (503); a request already waiting
+    /// for its callee may still get its answer within the grace (the wait covers them too), and
+    /// one whose callee the shutdown sent away, or that is still waiting when the grace ends,
+    /// gets 503 `wamp.close.system_shutdown`. Then the bridge sessions leave their realms.
     public func shutdown() async {
         let logger = context.logger
         context.health.advance(to: .draining)
+        for bridge in bridges { bridge.beginDrain() }
         for server in servers { try? await server.shutdown() }
         for server in rawSocketServers { try? await server.shutdown() }
         statusCollector.listenersUp.store(0, ordering: .relaxed)
@@ -199,9 +214,10 @@ public final class WampRouter: Sendable {
             session.eventLoopExecute { session.shutDown() }
         }
         let deadline = NIODeadline.now() + configuration.shutdownGracePeriod
-        while !context.openConnections.isEmpty, NIODeadline.now() < deadline {
+        while !context.openConnections.isEmpty || bridges.contains(where: { $0.pendingCount > 0 }), NIODeadline.now() < deadline {
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
+        await closeBridges()
         for session in context.openConnections {
             session.eventLoopExecute { session.forceClose() }
         }
@@ -222,6 +238,14 @@ public final class WampRouter: Sendable {
         // The admin listener goes last: `/health` says "draining" until the WAMP side is gone.
         await admin?.shutdown()
         try? await group.shutdownGracefully()
+    }
+
+    /// Ends the bridge sessions, and waits until every loop has run what was queued before: the
+    /// 503s `close()` handed to the HTTP connections' loops are written by then.
+    private func closeBridges() async {
+        guard !bridges.isEmpty else { return }
+        for bridge in bridges { bridge.close() }
+        for loop in group.makeIterator() { try? await loop.submit {}.get() }
     }
 
     static func httpPage(realms: [String]) -> String {

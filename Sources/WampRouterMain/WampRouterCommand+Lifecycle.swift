@@ -13,6 +13,8 @@ extension WampRouterCommand {
     /// down in reverse order and returns (exit 0). A service that fails to start (a port in
     /// use) ends the group with its error (exit 1).
     func serve(_ configuration: RouterConfiguration, logger: Logger) async throws {
+        // Before any event loop exists: the hot path reads the switch unsynchronized.
+        WampRouter.recordMetrics(configuration.metrics)
         let health = RouterHealth()
         let wamp = WampRouterService(configuration: configuration, logger: logger, health: health,
                                      reloadConfigFile: config)

@@ -156,6 +156,10 @@ struct WampRouterCommand: AsyncParsableCommand {
 
     // MARK: Admin listener (metrics, health, status page)
 
+    @Flag(inversion: .prefixedNo,
+          help: "Count messages, bytes, errors, call durations and fan-out for /metrics (default on). --no-metrics: nothing is counted per message and /metrics answers 404.")
+    var metrics = true
+
     @Option(name: .customLong("admin-port"),
             help: "Serve the admin HTTP listener (/ status page, /status.json, /metrics, /health) on this port; default off.")
     var adminPort: Int?
@@ -171,7 +175,19 @@ struct WampRouterCommand: AsyncParsableCommand {
             help: "Seconds each event loop may take to run /health's no-op task before /health answers 503 (default 1).")
     var adminLoopBound = 1.0
 
+    @Option(name: .customLong("admin-max-connections"),
+            help: "Open connections to the admin listener at most; more are answered HTTP 503 (default 64).")
+    var adminMaxConnections = AdminListenerConfiguration.defaultMaxConnections
+
+    @Option(name: .customLong("admin-max-body-bytes"),
+            help: "Request body bytes the admin listener reads (a stray POST still gets 405); a longer body gets 413 (default 4096).")
+    var adminMaxBodyBytes = AdminListenerConfiguration.defaultMaxBodyBytes
+
     func validate() throws {
+        guard adminMaxConnections > 0 else { throw ValidationError("--admin-max-connections must be more than 0, got \(adminMaxConnections)") }
+        guard (1...(1 << 20)).contains(adminMaxBodyBytes) else {
+            throw ValidationError("--admin-max-body-bytes must be 1...1048576, got \(adminMaxBodyBytes)")
+        }
         if let adminPort, !(0...65535).contains(adminPort) { throw ValidationError("--admin-port must be 0...65535") }
         try Self.checkSeconds(adminLoopBound, flag: "--admin-loop-bound")
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -239,8 +255,11 @@ struct WampRouterCommand: AsyncParsableCommand {
             var admin = AdminListenerConfiguration(host: adminHost, port: adminPort,
                                                    token: adminToken ?? getenv("WAMP_ADMIN_TOKEN").map { String(cString: $0) })
             admin.loopBound = .nanoseconds(Int64(adminLoopBound * 1e9))
+            admin.maxConnections = adminMaxConnections
+            admin.maxBodyBytes = adminMaxBodyBytes
             configuration.admin = admin
         }
+        configuration.metrics = metrics
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if !configuration.listeners.isEmpty {

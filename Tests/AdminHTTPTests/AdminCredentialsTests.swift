@@ -77,14 +77,14 @@ import Testing
     }
 
     @Test func base64Decoding() {
-        #expect(Base64Text.decode("aGVsbG8=") == Array("hello".utf8))
-        #expect(Base64Text.decode("aGVsbG8h") == Array("hello!".utf8))
-        #expect(Base64Text.decode("aGk=") == Array("hi".utf8))
-        #expect(Base64Text.decode("") == [])
-        #expect(Base64Text.decode("aGk") == nil)
-        #expect(Base64Text.decode("a=Gk") == nil)
-        #expect(Base64Text.decode("a===") == nil)
-        #expect(Base64Text.decode("aG\u{0}k") == nil)
+        #expect(AdminCredentials.basicCredential("aGVsbG8=") == Array("hello".utf8))
+        #expect(AdminCredentials.basicCredential("aGVsbG8h") == Array("hello!".utf8))
+        #expect(AdminCredentials.basicCredential("aGk=") == Array("hi".utf8))
+        #expect(AdminCredentials.basicCredential("") == [])
+        #expect(AdminCredentials.basicCredential("aGk") == nil)
+        #expect(AdminCredentials.basicCredential("a=Gk") == nil)
+        #expect(AdminCredentials.basicCredential("a===") == nil)
+        #expect(AdminCredentials.basicCredential("aG\u{0}k") == nil)
     }
 }
 

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import HTTPTestSupport
 import Testing
 import WebSocketIO
 @testable import AdminHTTP
@@ -10,29 +11,8 @@ import WebSocketIO
 @Suite struct AdminListenerTests {
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    /// Collects everything the server sends until it closes.
-    final class Collector: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = ByteBuffer
-        var received = ByteBuffer()
-        let done: EventLoopPromise<String>
-        init(done: EventLoopPromise<String>) { self.done = done }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var chunk = Self.unwrapInboundIn(data)
-            received.writeBuffer(&chunk)
-        }
-        func channelInactive(context: ChannelHandlerContext) { done.succeed(String(buffer: received)) }
-        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
-    }
-
     static func exchange(port: Int, _ request: String) async throws -> String {
-        let promise = group.next().makePromise(of: String.self)
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: promise)) }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
-        return try await promise.futureResult.get()
+        try await HTTPExchange.send(request, port: port)
     }
 
     static func startServer() async throws -> WebSocketServer {

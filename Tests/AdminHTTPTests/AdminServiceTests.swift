@@ -18,10 +18,11 @@ import WebSocketIO
     }
 
     func sources(phase: Phase = Phase(), loops: [any EventLoop] = [], bound: TimeAmount = .seconds(1),
+                 metrics: @escaping @Sendable () -> String? = { "# TYPE up gauge\nup 1\n" },
                  status: @escaping @Sendable () -> EventLoopFuture<ByteBuffer> = { group.next().makeSucceededFuture(ByteBuffer(string: "{\"sessions\":[]}")) })
         -> AdminSources
     {
-        AdminSources(metrics: { "# TYPE up gauge\nup 1\n" }, health: { phase.state.withLock { $0 } }, statusJSON: status,
+        AdminSources(metrics: metrics, health: { phase.state.withLock { $0 } }, statusJSON: status,
                      eventLoops: loops, loopBound: bound)
     }
 
@@ -61,6 +62,16 @@ import WebSocketIO
 
         let missing = try await service.respond(to: request("/nope", from: loopback)).get()
         #expect(missing.status == .notFound)
+    }
+
+    @Test func metricsOffIs404SayingSo() async throws {
+        let service = AdminService.listener(credentials: AdminCredentials(), sources: sources(metrics: { nil }), responders: Self.group)
+        let metrics = try await service.respond(to: request("/metrics", from: loopback)).get()
+        #expect(metrics.status == .notFound)
+        #expect(text(metrics) == "not found: metrics are off (the router runs with --no-metrics)\n")
+        // Who asks is still checked first: a remote peer learns nothing about the switch.
+        let remoteAnswer = try await service.respond(to: request("/metrics", from: remote)).get()
+        #expect(remoteAnswer.status == .forbidden)
     }
 
     @Test func onlyGetAndHeadAreAllowed() async throws {

@@ -67,12 +67,21 @@ final class BridgeFixture {
 
     func post(_ body: String, query: String = "", method: HTTPMethod = .POST, remote: String = "127.0.0.1",
               secure: Bool = false) throws -> (status: HTTPResponseStatus, json: JSONValue?, text: String) {
+        Self.decode(try postAsync(body, query: query, method: method, remote: remote, secure: secure).wait())
+    }
+
+    /// The answer to come, for a request that waits (a silent callee, a shutdown).
+    func postAsync(_ body: String, query: String = "", method: HTTPMethod = .POST, remote: String = "127.0.0.1",
+                   secure: Bool = false) throws -> EventLoopFuture<HTTPServiceResponse> {
         let path = service.path
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: path + (query.isEmpty ? "" : "?\(query)"))
         let request = HTTPServiceRequest(head: head, path: path, body: ByteBuffer(string: body),
                                          remoteAddress: try SocketAddress(ipAddress: remote, port: 40_000), isSecure: secure,
                                          eventLoop: Self.group.next())
-        let response = try service.respond(to: request).wait()
+        return service.respond(to: request)
+    }
+
+    static func decode(_ response: HTTPServiceResponse) -> (status: HTTPResponseStatus, json: JSONValue?, text: String) {
         let text = String(buffer: response.body)
         XCTAssertEqual(response.headers.first(name: "Content-Type"), "application/json; charset=utf-8")
         return (response.status, JSONValue.parse(text), text)

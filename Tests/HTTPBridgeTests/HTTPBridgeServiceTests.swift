@@ -211,6 +211,50 @@ final class HTTPBridgeServiceTests: XCTestCase {
         XCTAssertEqual(fixture.realm.dealer.pendingCallCount, 0)
     }
 
+    // MARK: Shutdown
+
+    func testDrainRefusesNewRequestsAndCloseAnswersTheWaitingOnes503ThenLeaves() throws {
+        let fixture = BridgeFixture(role: .caller)
+        _ = callee(fixture)
+        let waiting = try fixture.postAsync(#"{"procedure": "com.example.silent"}"#)
+        XCTAssertEqual(fixture.service.pendingCount, 1)
+        fixture.service.beginDrain()
+        let refused = try fixture.post(#"{"procedure": "com.example.add", "args": [1]}"#)
+        XCTAssertEqual(refused.status, .serviceUnavailable, refused.text)
+        XCTAssertEqual(refused.json?.string("error"), "wamp.close.system_shutdown")
+        XCTAssertEqual(fixture.service.pendingCount, 1, "a waiting call may still be answered while draining")
+
+        fixture.service.close()
+        let answer = BridgeFixture.decode(try waiting.wait())
+        XCTAssertEqual(answer.status, .serviceUnavailable, answer.text)
+        XCTAssertEqual(answer.json?.string("error"), "wamp.close.system_shutdown")
+        XCTAssertEqual(fixture.service.pendingCount, 0)
+        XCTAssertNil(fixture.realm.session(fixture.service.sessionID), "the bridge session left the realm")
+        XCTAssertEqual(fixture.realm.dealer.pendingCallCount, 0, "its call at the callee is settled")
+        fixture.service.close()  // a second close changes nothing
+    }
+
+    func testWhileDrainingACallCanceledByItsCalleeLeavingIs503() throws {
+        let fixture = BridgeFixture(role: .caller)
+        let calleeSession = callee(fixture)
+        let waiting = try fixture.postAsync(#"{"procedure": "com.example.silent"}"#)
+        fixture.service.beginDrain()
+        fixture.realm.leave(calleeSession)
+        let answer = BridgeFixture.decode(try waiting.wait())
+        XCTAssertEqual(answer.status, .serviceUnavailable, answer.text)
+        XCTAssertEqual(answer.json?.string("error"), "wamp.close.system_shutdown")
+    }
+
+    func testOutsideADrainACallCanceledByItsCalleeLeavingIs502() throws {
+        let fixture = BridgeFixture(role: .caller)
+        let calleeSession = callee(fixture)
+        let waiting = try fixture.postAsync(#"{"procedure": "com.example.silent"}"#)
+        fixture.realm.leave(calleeSession)
+        let answer = BridgeFixture.decode(try waiting.wait())
+        XCTAssertEqual(answer.status, .badGateway, answer.text)
+        XCTAssertEqual(answer.json?.string("error"), "wamp.error.canceled")
+    }
+
     // MARK: Signing, addresses, TLS
 
     private func signedFixture() -> BridgeFixture {
@@ -239,6 +283,23 @@ final class HTTPBridgeServiceTests: XCTestCase {
         let stale = try fixture.post(body, query: signedQuery(body, seq: 5))
         XCTAssertEqual(stale.status, .unauthorized, stale.text)
         XCTAssertEqual(stale.json?.string("error"), "router.error.invalid_signature")
+    }
+
+    func testReplayMemoryLimitBoundsTheRememberedSignatures() throws {
+        var options = HTTPBridgeOptions(realm: "realm1", role: "bridge", signing: .init(key: "foobar", secret: "kkjH68GiuUZ"))
+        options.replayMemoryLimit = 2
+        let fixture = BridgeFixture(role: .publisher, options: options)
+        let body = #"{"topic": "com.example.signed"}"#
+        XCTAssertEqual(try fixture.post(body, query: signedQuery(body, seq: 1)).status, .ok)
+        XCTAssertEqual(try fixture.post(body, query: signedQuery(body, seq: 2)).status, .ok)
+        let full = try fixture.post(body, query: signedQuery(body, seq: 3))
+        XCTAssertEqual(full.status, .serviceUnavailable, full.text)
+        XCTAssertEqual(full.json?.string("error"), "router.error.limit_exceeded")
+        XCTAssertTrue(full.text.contains("replay_memory_limit"), full.text)
+        // Once the first two leave the timestamp window they are forgotten, and room is back.
+        fixture.clock.now += 301_000
+        let later = "2011-10-14T17:04:52.123Z"
+        XCTAssertEqual(try fixture.post(body, query: signedQuery(body, seq: 4, timestamp: later)).status, .ok)
     }
 
     func testVectorRequestIsAccepted() throws {

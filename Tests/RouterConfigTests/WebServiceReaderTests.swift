@@ -143,6 +143,26 @@ final class WebServiceReaderTests: XCTestCase {
         XCTAssertTrue(found.contains { $0.path == "\(options("c")).key" && $0.message.hasPrefix("empty") })
     }
 
+    func testReplayMemoryAndAdminBodyLimitsAreOptionsWithDefaults() {
+        XCTAssertEqual(HTTPBridgeOptions(realm: "r", role: "x").replayMemoryLimit, 65_536)
+        XCTAssertEqual(AdminAccess().postBodyLimit, 4096)
+        let spec = services("""
+            {"p": {"type": "publisher", "realm": "realm1", "role": "user",
+                   "options": {"key": "k", "secret": "s", "replay_memory_limit": 100}},
+             "m": {"type": "metrics", "post_body_limit": 64}}
+            """)
+        guard case .publisher(let options)? = spec?.webServices.first?.kind else { return XCTFail("no publisher path") }
+        XCTAssertEqual(options.replayMemoryLimit, 100)
+        XCTAssertEqual(spec?.webServices.last?.kind, .metrics(AdminAccess(postBodyLimit: 64)))
+        let found = problems(web("""
+            {"p": {"type": "publisher", "realm": "realm1", "role": "user", "options": {"replay_memory_limit": 0}},
+             "m": {"type": "metrics", "post_body_limit": 2000000}}
+            """))
+        XCTAssertEqual(found.map(\.path), ["\(prefix).p.options.replay_memory_limit", "\(prefix).m.post_body_limit"])
+        XCTAssertTrue(found[0].message.contains("must be 1...16777216"), found[0].message)
+        XCTAssertTrue(found[1].message.contains("must be 1...1048576"), found[1].message)
+    }
+
     func testRequireIPEntriesAreCheckedOneByOne() {
         let found = problems(web("""
             {"a": {"type": "caller", "realm": "realm1", "role": "user", "options": {"require_ip": ["10.0.0.0/33", "localhost", "::1/129", "192.168.1.0/24"]}}}

@@ -27,6 +27,29 @@ final class WampRouterCommandTests: XCTestCase {
         XCTAssertEqual(configuration.shutdownGracePeriod, .zero)
     }
 
+    func testMetricsAreOnByDefaultAndNoMetricsTurnsThemOff() throws {
+        var configuration = RouterConfiguration()
+        try WampRouterCommand.parse([]).applyFlags(to: &configuration)
+        XCTAssertTrue(configuration.metrics)
+        try WampRouterCommand.parse(["--no-metrics"]).applyFlags(to: &configuration)
+        XCTAssertFalse(configuration.metrics)
+        try WampRouterCommand.parse(["--metrics"]).applyFlags(to: &configuration)
+        XCTAssertTrue(configuration.metrics)
+    }
+
+    func testAdminLimitFlagsReachTheAdminListener() throws {
+        var configuration = RouterConfiguration()
+        try WampRouterCommand.parse(["--admin-port", "0"]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.admin?.maxConnections, 64)
+        XCTAssertEqual(configuration.admin?.maxBodyBytes, 4096)
+        try WampRouterCommand.parse(["--admin-port", "0", "--admin-max-connections", "3", "--admin-max-body-bytes", "100"])
+            .applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.admin?.maxConnections, 3)
+        XCTAssertEqual(configuration.admin?.maxBodyBytes, 100)
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--admin-max-connections", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--admin-max-body-bytes", "0"]))
+    }
+
     func testShutdownGraceRefusesNegativeAndEndlessValues() {
         for value in ["-1", "nan", "inf", "2000000"] {
             XCTAssertThrowsError(try WampRouterCommand.parse(["--shutdown-grace", value]), value) { error in

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -120,31 +121,8 @@ final class StatusSnapshotTests: XCTestCase {
         try await session.leave()
     }
 
-    /// One HTTP/1.1 request over loopback; the whole answer (the listener closes after it).
+    /// One HTTP/1.1 GET over loopback; the whole answer (the listener closes after it).
     func httpGet(port: Int, _ path: String) async throws -> String {
-        try await withTimeout(10, "GET \(path)") {
-            let group = MultiThreadedEventLoopGroup.singleton
-            let promise = group.next().makePromise(of: String.self)
-            let channel = try await ClientBootstrap(group: group)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ResponseCollector(done: promise)) }
-                }
-                .connect(host: "127.0.0.1", port: port).get()
-            try await channel.writeAndFlush(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")).get()
-            return try await promise.futureResult.get()
-        }
+        try await HTTPExchange.get(path, port: port)
     }
-}
-
-private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    var received = ByteBuffer()
-    let done: EventLoopPromise<String>
-    init(done: EventLoopPromise<String>) { self.done = done }
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var chunk = Self.unwrapInboundIn(data)
-        received.writeBuffer(&chunk)
-    }
-    func channelInactive(context: ChannelHandlerContext) { done.succeed(String(buffer: received)) }
-    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
 }

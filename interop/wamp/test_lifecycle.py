@@ -49,6 +49,26 @@ def wait_exit(router, timeout: float) -> tuple[int, float]:
     return rc, time.monotonic() - started
 
 
+async def joined_then_signalled(router, sig=signal.SIGTERM) -> RawPeer:
+    """A raw peer joined to realm1, then `sig` to the router: the peer, once its GOODBYE
+    wamp.close.system_shutdown has come (it has not answered it)."""
+    peer = await RawPeer.joined(router.url, "realm1")
+    router.proc.send_signal(sig)
+    goodbye = await peer.recv(timeout=10)
+    assert goodbye[0] == GOODBYE and goodbye[2] == "wamp.close.system_shutdown", goodbye
+    return peer
+
+
+def assert_drained_once(router, grace: float) -> None:
+    """Exit 0 within the grace plus the margin, one "shutdown began" before "shutdown finished"
+    in the JSON log."""
+    rc, _ = wait_exit(router, grace + EXIT_MARGIN)
+    assert rc == 0, f"exit code {rc} (a negative code is the signal that ended the process)"
+    messages = [line["message"] for line in json_log_lines(router)]
+    assert messages.count("shutdown began") == 1, messages
+    assert messages.index("shutdown began") < messages.index("shutdown finished"), messages
+
+
 def test_sigterm_drains_an_autobahn_session_and_logs_json(router_factory):
     grace = 1.0
     # conftest passes --log-level info first; the later value wins (debug: the session's
@@ -92,18 +112,12 @@ def test_sigterm_exit_is_bounded_by_the_grace_when_a_peer_never_answers(router_f
     r = router_factory(realms=("realm1",), extra_args=["--shutdown-grace", str(grace), "--log-format", "json"])
 
     async def scenario():
-        peer = await RawPeer.joined(r.url, "realm1")
-        r.proc.send_signal(signal.SIGTERM)
-        goodbye = await peer.recv(timeout=10)
-        assert goodbye[0] == GOODBYE and goodbye[2] == "wamp.close.system_shutdown", goodbye
+        peer = await joined_then_signalled(r)
         # never answers: the router closes it after the grace
         await peer.expect_closed(timeout=grace + EXIT_MARGIN)
 
     run(scenario(), timeout=60)
-    rc, _ = wait_exit(r, grace + EXIT_MARGIN)
-    assert rc == 0, f"exit code {rc}"
-    messages = [line["message"] for line in json_log_lines(r)]
-    assert messages.index("shutdown began") < messages.index("shutdown finished"), messages
+    assert_drained_once(r, grace)
 
 
 def test_a_second_sigterm_during_the_drain_does_not_cut_it_short(router_factory):
@@ -111,32 +125,19 @@ def test_a_second_sigterm_during_the_drain_does_not_cut_it_short(router_factory)
     r = router_factory(realms=("realm1",), extra_args=["--shutdown-grace", str(grace), "--log-format", "json"])
 
     async def scenario():
-        peer = await RawPeer.joined(r.url, "realm1")
-        r.proc.send_signal(signal.SIGTERM)
-        goodbye = await peer.recv(timeout=10)
-        assert goodbye[0] == GOODBYE and goodbye[2] == "wamp.close.system_shutdown", goodbye
+        peer = await joined_then_signalled(r)
         r.proc.send_signal(signal.SIGTERM)  # the peer does not answer: the drain is still on
         await peer.expect_closed(timeout=grace + EXIT_MARGIN)
 
     run(scenario(), timeout=60)
-    rc, _ = wait_exit(r, grace + EXIT_MARGIN)
-    assert rc == 0, f"exit code {rc} (a negative code is the signal that ended the process)"
-    messages = [line["message"] for line in json_log_lines(r)]
-    assert messages.count("shutdown began") == 1 and "shutdown finished" in messages, messages
+    assert_drained_once(r, grace)
 
 
 def test_sigint_drains_as_sigterm_does(router_factory):
     r = router_factory(realms=("realm1",), extra_args=["--log-format", "json"])
 
-    async def scenario():
-        peer = await RawPeer.joined(r.url, "realm1")
-        r.proc.send_signal(signal.SIGINT)
-        goodbye = await peer.recv(timeout=10)
-        assert goodbye[0] == GOODBYE and goodbye[2] == "wamp.close.system_shutdown", goodbye
-
-    run(scenario(), timeout=60)
-    rc, _ = wait_exit(r, 2.0 + EXIT_MARGIN)
-    assert rc == 0, f"exit code {rc}"
+    run(joined_then_signalled(r, signal.SIGINT), timeout=60)
+    assert_drained_once(r, 2.0)
 
 
 def test_text_format_is_the_default_and_not_json(router_factory):
