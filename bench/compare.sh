@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Basic Profile rows against two router binaries in one run, alternating A B A B so that machine
 # noise hits both alike. For "does this change make the Basic Profile slower?":
-#   bench/compare.sh OLD_BINARY NEW_BINARY
+#   bench/compare.sh OLD_BINARY NEW_BINARY        (ROUNDS=N: rounds, default 2)
 # Prints the median rate and work per router CPU-second of each binary per row
 # (bench/compare_table.py), then (where valgrind runs) router instructions per RPC round trip of
 # each, from callgrind: a warm-up run of 1,000 calls, a dump, then 5,000 calls and a dump
@@ -15,7 +15,7 @@ binaries=("$1" "$2")
 names=(old new)
 bench_workdir compare
 
-for round in 1 2; do
+for ((round = 1; round <= ${ROUNDS:-2}; round++)); do
     for index in 0 1; do
         port=$(free_port)
         "${binaries[$index]}" --host 127.0.0.1 --port "$port" --no-compression --log-level warning >"$out/router.log" 2>&1 &
