@@ -144,11 +144,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Router nodes sharing realms through NATS (issue 12, docs/cluster.md): the cluster is
+        // another implementation behind the seams Broker and Dealer use to reach peers.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "WampMessages", "Realm", "NATSClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "WampRouter",
             dependencies: [
                 "WampMessages", "Realm", "WebSocketIO", "RawSocketIO", "MessageTransport", "WampAuth", "RouterConfig", "WampTLS",
-                "HTTPBridge", "RouterMetrics", "AdminHTTP",
+                "HTTPBridge", "RouterMetrics", "AdminHTTP", "Cluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -279,12 +290,28 @@ let package = Package(
             ],
             path: "Tests/HTTPTestSupport"
         ),
+        .target(
+            name: "NATSTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/NATSTestSupport"
+        ),
         .testTarget(
             name: "NATSClientTests",
             dependencies: [
-                "NATSClient",
+                "NATSClient", "NATSTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "Cluster", "Realm", "WampMessages", "NATSClient", "NATSTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

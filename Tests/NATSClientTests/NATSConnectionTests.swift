@@ -4,6 +4,7 @@ import NIOPosix
 import XCTest
 
 @testable import NATSClient
+import NATSTestSupport
 
 final class NATSConnectionTests: NATSServerTestCase {
     func testPublishSubscribeWithWildcardsAndHeaders() async throws {

@@ -5,6 +5,7 @@ import NIOPosix
 import XCTest
 
 @testable import NATSClient
+import NATSTestSupport
 
 /// Collects what callbacks deliver, from any thread.
 final class Collector<Value: Sendable>: Sendable {

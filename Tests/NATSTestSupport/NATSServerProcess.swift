@@ -1,18 +1,17 @@
 import Foundation
 import NIOCore
 import NIOPosix
-import XCTest
 
-/// A `nats-server -js` of the test's own, on a free port and a temporary storage directory.
+/// A `nats-server -js` of the test's own (for the NATS client's and the cluster's tests), on a free port and a temporary storage directory.
 /// Never skipped: without nats-server on PATH the test fails, saying how to install it.
-final class NATSServerProcess: @unchecked Sendable {
-    let port: Int
-    let storeDirectory: URL
-    let extraArguments: [String]
+public final class NATSServerProcess: @unchecked Sendable {
+    public let port: Int
+    public let storeDirectory: URL
+    public let extraArguments: [String]
     private var process: Process?
 
     /// Starts a server; `port` reuses a port (a restart), else a free one is picked.
-    init(port: Int? = nil, storeDirectory: URL? = nil, extraArguments: [String] = []) throws {
+    public init(port: Int? = nil, storeDirectory: URL? = nil, extraArguments: [String] = []) throws {
         self.port = try port ?? Self.freePort()
         self.extraArguments = extraArguments
         self.storeDirectory = storeDirectory ?? FileManager.default.temporaryDirectory
@@ -20,9 +19,9 @@ final class NATSServerProcess: @unchecked Sendable {
         try start()
     }
 
-    var url: String { "nats://127.0.0.1:\(port)" }
+    public var url: String { "nats://127.0.0.1:\(port)" }
 
-    static func executable() throws -> String {
+    public static func executable() throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") + ["/usr/sbin", "/usr/local/sbin"] {
             let candidate = "\(directory)/nats-server"
@@ -31,7 +30,7 @@ final class NATSServerProcess: @unchecked Sendable {
         throw NSError(domain: "NATSServerProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "nats-server not found: run scripts/deps.sh --test"])
     }
 
-    func start() throws {
+    public func start() throws {
         precondition(process == nil)
         try FileManager.default.createDirectory(at: storeDirectory, withIntermediateDirectories: true)
         let process = Process()
@@ -53,7 +52,7 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 
     /// SIGTERM, and a bounded wait (SIGKILL after 5 s).
-    func stop() {
+    public func stop() {
         guard let process else { return }
         self.process = nil
         guard process.isRunning else { return }
@@ -66,7 +65,7 @@ final class NATSServerProcess: @unchecked Sendable {
         }
     }
 
-    func removeStore() {
+    public func removeStore() {
         try? FileManager.default.removeItem(at: storeDirectory)
     }
 

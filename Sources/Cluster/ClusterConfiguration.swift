@@ -1,0 +1,33 @@
+/// How a router node joins a cluster (`--cluster-nats`, `--node-name` and the config file's
+/// `cluster` section). A router without NATS servers is a single process and builds none of the
+/// cluster: this feature costs nothing on its hot path.
+public struct ClusterConfiguration: Sendable, Equatable {
+    /// NATS server URLs (`nats://host:port`, credentials allowed in the URL); the client connects
+    /// to one and fails over to the others (repeatable `--cluster-nats`).
+    public var natsServers: [String]
+    /// This node's name: in logs, `/health`, the meta API's node field and the node table.
+    public var nodeName: String
+    /// How long a silent node stays alive to the others (its slot's key-value TTL; heartbeats
+    /// every `nodeTimeout / 5`). Bounds how long a dead node's registrations and subscriptions
+    /// linger (`--cluster-node-timeout`).
+    public var nodeTimeout: Duration = .seconds(5)
+    /// How long a node waits for every live node to acknowledge an announcement before it treats
+    /// the silent ones as dead (`--cluster-ack-timeout`).
+    public var ackTimeout: Duration = .seconds(2)
+
+    public init(natsServers: [String], nodeName: String) {
+        self.natsServers = natsServers
+        self.nodeName = nodeName
+    }
+
+    /// Why `name` cannot name a node, or nil: 1 to 64 of `A-Z a-z 0-9 _ -`, so it is one NATS
+    /// subject token, one key-value key token and safe in a log line as it is.
+    public static func problem(withNodeName name: String) -> String? {
+        guard !name.isEmpty, name.utf8.count <= 64 else { return "a node name has 1 to 64 characters" }
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x5F || byte == 0x2D
+        }
+        return allowed ? nil : "a node name may hold only letters, digits, '_' and '-'"
+    }
+}
