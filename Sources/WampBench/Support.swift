@@ -198,19 +198,21 @@ enum ProcStats {
 }
 
 /// CPU of the generator and (optionally) the router between two instants.
+/// CPU seconds over the measured window: the generator's, the router's (summed over every process
+/// of it: the nodes of a cluster and their NATS server count as one router) and the machine's.
 struct CPUWindow {
     let start: UInt64
     let generatorStart: Double
     let routerStart: Double?
-    let routerPid: Int32?
+    let routerPids: [Int32]
     let machineStart: Double?
 
-    init(routerPid: Int32?) {
+    init(routerPids: [Int32]) {
         self.machineStart = ProcStats.machineBusySeconds()
-        self.routerPid = routerPid
+        self.routerPids = routerPids
         self.start = nowNanos()
         self.generatorStart = ProcStats.cpuSeconds(pid: nil) ?? 0
-        self.routerStart = routerPid.flatMap { ProcStats.cpuSeconds(pid: $0) }
+        self.routerStart = Self.routerSeconds(routerPids)
     }
 
     struct Result {
@@ -224,10 +226,22 @@ struct CPUWindow {
         let seconds = Double(nowNanos() - start) / 1e9
         let gen = (ProcStats.cpuSeconds(pid: nil) ?? 0) - generatorStart
         var router: Double?
-        if let routerPid, let routerStart, let now = ProcStats.cpuSeconds(pid: routerPid) { router = now - routerStart }
+        if let routerStart, let now = Self.routerSeconds(routerPids) { router = now - routerStart }
         var machine: Double?
         if let machineStart, let now = ProcStats.machineBusySeconds() { machine = now - machineStart }
         return Result(seconds: seconds, generatorCPU: gen, routerCPU: router, machineCPU: machine)
+    }
+
+    /// nil without PIDs or when one of them cannot be read (a process that exited would make the
+    /// sum meaningless).
+    private static func routerSeconds(_ pids: [Int32]) -> Double? {
+        guard !pids.isEmpty else { return nil }
+        var total = 0.0
+        for pid in pids {
+            guard let seconds = ProcStats.cpuSeconds(pid: pid) else { return nil }
+            total += seconds
+        }
+        return total
     }
 }
 

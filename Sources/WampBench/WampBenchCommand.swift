@@ -41,8 +41,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Write the result as JSON to this file.")
     var json: String?
 
-    @Option(help: "PID of the router, for its CPU use and RSS (from /proc).")
-    var routerPid: Int32?
+    @Option(help: "PID of the router, for its CPU use and RSS (from /proc); a comma list for a cluster (its nodes and NATS server: CPU is summed, RSS is the first's).")
+    var routerPid: String?
 
     @Option(help: "Event loops of the generator (default: number of cores).")
     var threads: Int = System.coreCount
@@ -60,6 +60,25 @@ struct CommonOptions: ParsableArguments {
         guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be 1...64") }
         _ = try endpoint()
         _ = try defaultSerialization()
+        _ = try routerPids()
+    }
+
+    func routerPids() throws -> [Int32] {
+        guard let routerPid else { return [] }
+        let pids = routerPid.split(separator: ",").map { Int32(String($0.filter { $0 != " " })) }
+        guard !pids.isEmpty, pids.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--router-pid takes a PID or a comma list of PIDs")
+        }
+        return pids.map { $0! }
+    }
+
+    /// The endpoints of a role that may connect elsewhere than `--url` (a cluster's other nodes):
+    /// its own comma list of URLs, used round robin, or `--url`.
+    func endpoints(_ option: String?, name: String) throws -> [BenchEndpoint] {
+        guard let option else { return [try endpoint()] }
+        let urls = option.split(separator: ",").map { String($0.filter { $0 != " " }) }
+        guard !urls.isEmpty else { throw ValidationError("\(name) takes a comma list of URLs") }
+        return try urls.map { try BenchEndpoint(url: $0, transport: transport, rawSocketLengthExponent: rawsocketLength) }
     }
 
     func endpoint() throws -> BenchEndpoint {
@@ -97,10 +116,16 @@ struct CommonOptions: ParsableArguments {
 
 /// Opens `peers` (at most `parallel` handshakes at a time) and waits until each is ready.
 func open(_ peers: [WampPeer], endpoint: BenchEndpoint, parallel: Int, timeout: Double) async throws {
+    try await open(peers, endpoints: [endpoint], parallel: parallel, timeout: timeout)
+}
+
+/// The same, peer `i` connecting to `endpoints[i % endpoints.count]` (peers spread over nodes).
+func open(_ peers: [WampPeer], endpoints: [BenchEndpoint], parallel: Int, timeout: Double) async throws {
     let deadline = nowNanos() + UInt64(timeout * 1e9)
     try await withThrowingTaskGroup(of: Void.self) { group in
         var running = 0
-        for peer in peers {
+        for (index, peer) in peers.enumerated() {
+            let endpoint = endpoints[index % endpoints.count]
             if running >= parallel {
                 try await group.next()
                 running -= 1
@@ -179,10 +204,16 @@ struct RPCCommand: AsyncParsableCommand {
     var callerSerializers: String?
     @Option(help: "Serializer of the callee (default --serializer).")
     var calleeSerializer: String?
+    @Option(help: "URL the callee connects to (another cluster node; default --url).")
+    var calleeUrl: String?
+    @Option(help: "URLs the callers connect to, round robin (cluster nodes; default --url).")
+    var callerUrls: String?
     @OptionGroup var patternOptions: PatternOptions
 
     func validate() throws {
         guard ["exact", "wildcard"].contains(calleeMatch) else { throw ValidationError("--callee-match must be exact or wildcard") }
+        guard try common.endpoints(calleeUrl, name: "--callee-url").count == 1 else { throw ValidationError("--callee-url takes one URL") }
+        _ = try common.endpoints(callerUrls, name: "--caller-urls")
         _ = try common.serializers(callerSerializers, name: "--caller-serializers")
         guard try common.serializers(calleeSerializer, name: "--callee-serializer").count == 1 else {
             throw ValidationError("--callee-serializer takes one serializer")
@@ -207,17 +238,17 @@ struct RPCCommand: AsyncParsableCommand {
         let (holders, patternSeconds) = try await patternLoad.open(loops: loops, config: config, target: config.procedure,
                                                                   endpoint: endpoint, timeout: common.setupTimeout)
         let callee = WampPeer(role: .callee, stats: loops.slot(0), config: config.speaking(calleeSerialization))
-        try await open([callee], endpoint: endpoint, parallel: 1, timeout: common.setupTimeout)
+        try await open([callee], endpoints: try common.endpoints(calleeUrl, name: "--callee-url"), parallel: 1, timeout: common.setupTimeout)
         let callers = (0..<callers).map {
             WampPeer(role: .caller, stats: loops.slot($0 + 1), config: config.speaking(callerSerializations[$0 % callerSerializations.count]))
         }
-        try await open(callers, endpoint: endpoint, parallel: 64, timeout: common.setupTimeout)
+        try await open(callers, endpoints: try common.endpoints(callerUrls, name: "--caller-urls"), parallel: 64, timeout: common.setupTimeout)
 
         try await loops.setRunning(true)
         let cpu: CPUWindow
         if let calls {
             let target = config.callBudget! * self.callers
-            cpu = CPUWindow(routerPid: common.routerPid)
+            cpu = CPUWindow(routerPids: try common.routerPids())
             try await loops.startMeasuring()
             for caller in callers { caller.loop.execute { caller.start() } }
             let end = nowNanos() + UInt64(common.duration * 1e9)
@@ -228,7 +259,7 @@ struct RPCCommand: AsyncParsableCommand {
         } else {
             for caller in callers { caller.loop.execute { caller.start() } }
             await sleep(seconds: common.warmup)
-            cpu = CPUWindow(routerPid: common.routerPid)
+            cpu = CPUWindow(routerPids: try common.routerPids())
             try await loops.startMeasuring()
             await sleep(seconds: common.duration)
         }
@@ -284,10 +315,13 @@ struct PubSubCommand: AsyncParsableCommand {
     @Option(help: "Serializer of the publisher (default --serializer).") var publisherSerializer: String?
     @Option(help: "Serializers of the subscribers, round robin (e.g. json,msgpack,cbor; default --serializer).")
     var subscriberSerializers: String?
+    @Option(help: "URLs the subscribers connect to, round robin (cluster nodes; default --url).")
+    var subscriberUrls: String?
     @OptionGroup var patternOptions: PatternOptions
 
     func validate() throws {
         guard subscribers >= 1, window >= 1, maxInFlight >= 1, payloadBytes >= 0 else { throw ValidationError("sizes must be positive") }
+        _ = try common.endpoints(subscriberUrls, name: "--subscriber-urls")
         _ = try common.serializers(subscriberSerializers, name: "--subscriber-serializers")
         guard try common.serializers(publisherSerializer, name: "--publisher-serializer").count == 1 else {
             throw ValidationError("--publisher-serializer takes one serializer")
@@ -317,7 +351,8 @@ struct PubSubCommand: AsyncParsableCommand {
             WampPeer(role: .subscriber, stats: loops.slot($0 + 1),
                      config: config.speaking(subscriberSerializations[$0 % subscriberSerializations.count]), shared: shared)
         }
-        try await open(subs, endpoint: endpoint, parallel: 64, timeout: common.setupTimeout)
+        try await open(subs, endpoints: try common.endpoints(subscriberUrls, name: "--subscriber-urls"), parallel: 64,
+                       timeout: common.setupTimeout)
         let publisher = WampPeer(role: .publisher, stats: loops.slot(0), config: config.speaking(publisherSerialization), shared: shared)
         shared.publisher = publisher
         try await open([publisher], endpoint: endpoint, parallel: 1, timeout: common.setupTimeout)
@@ -325,7 +360,7 @@ struct PubSubCommand: AsyncParsableCommand {
         try await loops.setRunning(true)
         let cpu: CPUWindow
         if let publications {
-            cpu = CPUWindow(routerPid: common.routerPid)
+            cpu = CPUWindow(routerPids: try common.routerPids())
             try await loops.startMeasuring()
             publisher.loop.execute { publisher.start() }
             let end = nowNanos() + UInt64(common.duration * 1e9)
@@ -335,7 +370,7 @@ struct PubSubCommand: AsyncParsableCommand {
         } else {
             publisher.loop.execute { publisher.start() }
             await sleep(seconds: common.warmup)
-            cpu = CPUWindow(routerPid: common.routerPid)
+            cpu = CPUWindow(routerPids: try common.routerPids())
             try await loops.startMeasuring()
             await sleep(seconds: common.duration)
         }
@@ -408,8 +443,8 @@ struct SessionsCommand: AsyncParsableCommand {
         var config = PeerConfig(realm: common.realm)
         config.serialization = try common.defaultSerialization()
         let peers = (0..<sessions).map { WampPeer(role: .session, stats: loops.slot($0), config: config) }
-        let rssBefore = common.routerPid.flatMap { ProcStats.rssBytes(pid: $0) }
-        let cpu = CPUWindow(routerPid: common.routerPid)
+        let rssBefore = try common.routerPids().first.flatMap { ProcStats.rssBytes(pid: $0) }
+        let cpu = CPUWindow(routerPids: try common.routerPids())
         try await loops.startMeasuring()
         var setupError: String?
         do {
@@ -420,7 +455,7 @@ struct SessionsCommand: AsyncParsableCommand {
         let usage = cpu.finish()
         let snap = try await loops.stopMeasuring()
         await sleep(seconds: hold)
-        let rssAfter = common.routerPid.flatMap { ProcStats.rssBytes(pid: $0) }
+        let rssAfter = try common.routerPids().first.flatMap { ProcStats.rssBytes(pid: $0) }
         let closeStart = nowNanos()
         await closeAll(peers, timeout: 10)
         let closeSeconds = Double(nowNanos() - closeStart) / 1e9
@@ -475,7 +510,7 @@ struct EchoCommand: AsyncParsableCommand {
         try await loops.setRunning(true)
         for peer in peers { peer.stats.loop.execute { peer.start() } }
         await sleep(seconds: common.warmup)
-        let cpu = CPUWindow(routerPid: common.routerPid)
+        let cpu = CPUWindow(routerPids: try common.routerPids())
         try await loops.startMeasuring()
         await sleep(seconds: common.duration)
         let snap = try await loops.stopMeasuring()
