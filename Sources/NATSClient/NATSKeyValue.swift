@@ -176,11 +176,13 @@ public final class NATSKeyValue: Sendable {
         return collected.keys
     }
 
-    private func watch(
-        _ pattern: String, headersOnly: Bool, onEvent: @escaping @Sendable (NATSKeyValueWatcher.Event) -> Void
+    func watch(
+        _ pattern: String, headersOnly: Bool, idleHeartbeat: TimeAmount = NATSKeyValueWatcher.idleHeartbeat,
+        onEvent: @escaping @Sendable (NATSKeyValueWatcher.Event) -> Void
     ) async throws -> NATSKeyValueWatcher {
         guard NATSKeyValueError.isValidKey(pattern, pattern: true) else { throw NATSKeyValueError.invalidKey(pattern) }
-        let watcher = NATSKeyValueWatcher(kv: self, filter: subjectPrefix + pattern, headersOnly: headersOnly, onEvent: onEvent)
+        let watcher = NATSKeyValueWatcher(kv: self, filter: subjectPrefix + pattern, headersOnly: headersOnly,
+                                          idleHeartbeat: idleHeartbeat, onEvent: onEvent)
         try await jetStream { try await watcher.start() }
         return watcher
     }

@@ -7,7 +7,10 @@ import NIOCore
 /// "Ordered": the consumer sequence in each delivery's reply subject must grow by one. On a
 /// gap (a message lost, e.g. over a reconnect) the watcher deletes that consumer and makes a
 /// new one, on a fresh inbox, starting after the last stream sequence it delivered, so its
-/// caller sees every change once and in order. State lives on the connection's event loop.
+/// caller sees every change once and in order. A consumer that is gone altogether (the server
+/// restarted, or removed an ephemeral consumer while the client was away) sends nothing at all,
+/// not even heartbeats: a watchdog replaces it the same way after two heartbeat intervals of
+/// silence. State lives on the connection's event loop.
 public final class NATSKeyValueWatcher: @unchecked Sendable {
     public enum Event: Sendable, Equatable {
         case entry(NATSKeyValueEntry)
@@ -19,36 +22,55 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
     private let filter: String
     private let headersOnly: Bool
     private let onEvent: @Sendable (Event) -> Void
+    private let idleHeartbeat: TimeAmount
     private var connection: NATSConnection { kv.api.connection }
 
     // Event-loop confined.
     private(set) var subscription: NATSSubscription?
-    private var consumerName: String?
+    private(set) var consumerName: String?
     private var lastConsumerSequence: UInt64 = 0
     private var lastStreamSequence: UInt64 = 0
     private var initialDone = false
     private var resyncing = false
     private var stopped = false
+    private var lastActivity = NIODeadline.now()
+    private var watchdog: RepeatedTask?
 
-    /// The idle heartbeat asked of the server; also how often flow control may be requested.
+    /// The idle heartbeat asked of the server (also how often flow control may be requested),
+    /// and so how soon a lost consumer is noticed: after twice this.
     static let idleHeartbeat = TimeAmount.seconds(5)
 
-    init(kv: NATSKeyValue, filter: String, headersOnly: Bool = false, onEvent: @escaping @Sendable (Event) -> Void) {
+    init(kv: NATSKeyValue, filter: String, headersOnly: Bool = false, idleHeartbeat: TimeAmount = NATSKeyValueWatcher.idleHeartbeat,
+         onEvent: @escaping @Sendable (Event) -> Void) {
         self.kv = kv
         self.filter = filter
         self.headersOnly = headersOnly
+        self.idleHeartbeat = idleHeartbeat
         self.onEvent = onEvent
     }
 
-    /// Creates the first consumer.
+    /// Creates the first consumer and starts the watchdog.
     func start() async throws {
         try await createConsumer(startAfter: nil)
+        try await connection.eventLoop.submit {
+            guard !self.stopped else { return }
+            self.watchdog = self.connection.eventLoop.scheduleRepeatedTask(initialDelay: self.idleHeartbeat, delay: self.idleHeartbeat) { _ in
+                self.checkActivity()
+            }
+        }.get()
+    }
+
+    private func checkActivity() {
+        guard !stopped, !resyncing, NIODeadline.now() - lastActivity > idleHeartbeat * 2 else { return }
+        resync()
     }
 
     /// Deletes the consumer and ends the subscription; no events after it returns.
     public func stop() async {
         let name: String? = try? await connection.eventLoop.submit { () -> String? in
             self.stopped = true
+            self.watchdog?.cancel()
+            self.watchdog = nil
             if let subscription = self.subscription { self.connection.unsubscribe(subscription) }
             self.subscription = nil
             return self.consumerName
@@ -70,7 +92,7 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
             "ack_policy": "none",
             "filter_subject": filter,
             "flow_control": true,
-            "idle_heartbeat": Self.idleHeartbeat.nanoseconds,
+            "idle_heartbeat": idleHeartbeat.nanoseconds,
             "headers_only": headersOnly,
             "replay_policy": "instant",
             "mem_storage": true,
@@ -90,6 +112,7 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
             guard self.subscription == subscription else { return }
             self.consumerName = name
             self.resyncing = false
+            self.lastActivity = .now()
             // Nothing to deliver: the initial values are "all" of none.
             if pending == 0, self.lastConsumerSequence == 0 { self.finishInitial() }
         }.get()
@@ -97,6 +120,7 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
 
     func receive(_ message: NATSMessage, on deliverSubject: String) {
         guard !stopped, subscription?.subject == deliverSubject else { return }
+        lastActivity = .now()
         if message.status == 100 {
             // Flow control asks for an empty reply; a heartbeat may name a stalled consumer's subject.
             if let replyTo = message.replyTo { try? connection.publish(replyTo, payload: ByteBuffer()) }

@@ -168,6 +168,33 @@ final class NATSKeyValueTests: NATSServerTestCase {
         await watcher.stop()
     }
 
+    func testWatchReplacesAConsumerThatIsGone() async throws {
+        let kv = try await bucket()
+        try await kv.put("a", ByteBuffer(string: "1"))
+        let events = Collector<NATSKeyValueWatcher.Event>()
+        let watcher = try await kv.watch(">", headersOnly: false, idleHeartbeat: .milliseconds(300)) { events.append($0) }
+        await eventually("initial values") { events.values.contains(.initialValuesDone) }
+        let connection = kv.api.connection
+        let named = try await connection.eventLoop.submit { watcher.consumerName }.get()
+        let gone = try XCTUnwrap(named)
+        // What a server restart or an expired ephemeral consumer looks like to the client: the
+        // consumer no longer exists and nothing, not even a heartbeat, arrives.
+        _ = try await kv.api.call("CONSUMER.DELETE.\(kv.streamName).\(gone)")
+        try await kv.put("b", ByteBuffer(string: "1"))
+        await eventually("the change made while the consumer was gone", within: 5) { events.count == 3 }
+        let replacement = try await connection.eventLoop.submit { watcher.consumerName }.get()
+        XCTAssertNotNil(replacement)
+        XCTAssertNotEqual(replacement, gone)
+        try await kv.put("a", ByteBuffer(string: "2"))
+        await eventually("changes after the replacement") { events.count == 4 }
+        let keys = events.values.compactMap { event -> String? in
+            guard case .entry(let entry) = event else { return nil }
+            return "\(entry.key)=\(String(buffer: entry.value))"
+        }
+        XCTAssertEqual(keys, ["a=1", "b=1", "a=2"], "nothing lost, nothing twice")
+        await watcher.stop()
+    }
+
     func testMaxValueSize() async throws {
         let kv = try await bucket("small") { $0.maxValueSize = 16 }
         try await kv.put("fits", ByteBuffer(repeating: 0x61, count: 8))
