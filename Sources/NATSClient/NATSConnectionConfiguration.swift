@@ -25,6 +25,11 @@ public struct NATSConnectionConfiguration: Sendable {
     /// The longest control line accepted from the server.
     public var maxControlLine: Int = NATSServerOperationParser.defaultMaxControlLine
 
+    /// What CONNECT sends (and how it prints: redacted).
+    var connectOptions: NATSConnectOptions {
+        NATSConnectOptions(name: name, user: user, password: password, token: token)
+    }
+
     public init(servers: [NATSServerAddress], name: String) {
         precondition(!servers.isEmpty, "a NATS connection needs at least one server")
         self.servers = servers
@@ -54,8 +59,7 @@ public struct NATSSubscription: Sendable, Hashable {
 /// Printing a configuration (logs, test failures) never shows the password or token.
 extension NATSConnectionConfiguration: CustomStringConvertible, CustomReflectable {
     public var description: String {
-        "NATSConnectionConfiguration(servers: \(servers), name: \(name.debugDescription), user: \(user ?? "nil"), "
-            + "password: \(password == nil ? "nil" : "<redacted>"), token: \(token == nil ? "nil" : "<redacted>"))"
+        "NATSConnectionConfiguration(servers: \(servers), \(connectOptions))"
     }
 
     public var customMirror: Mirror {
