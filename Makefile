@@ -14,7 +14,7 @@ SOAK_SECONDS ?= 600
 
 export ROUTER_BIN VENV
 
-.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck bench bench-serializers bench-smoke soak soak-smoke fuzz fuzz-smoke clean
+.PHONY: all run test deps deps-test build build-debug unit venv interop autobahn leakcheck bench bench-serializers bench-cluster bench-smoke soak soak-smoke fuzz fuzz-smoke clean
 
 all: build
 
@@ -60,6 +60,11 @@ bench: deps
 ROUNDS ?= 3
 bench-serializers: build
 	ROUNDS=$(ROUNDS) bench/serializers.sh bench/results-serializers $(ROUTER_BIN)
+
+# The cluster rows (issue 12) beside the single-node rows: nats-server and three nodes on
+# loopback, ROUNDS (default 3) alternated rounds; prints the table, does not touch BENCHMARKS.md.
+bench-cluster: build deps-test
+	ROUNDS=$(ROUNDS) bench/cluster.sh $(ROUTER_BIN)
 
 # A second or two per wamp-bench mode: asserts 0 errors and 0 lost, never a speed.
 bench-smoke: build
