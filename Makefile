@@ -33,8 +33,9 @@ build-debug: deps
 run: build
 	exec .build/release/wamp-router $(ARGS)
 
+# `swift test` builds what the tests need (not wamp-bench or the other executables in debug,
+# which nothing runs: the release build is what the later steps use).
 unit: deps
-	$(SWIFT) build
 	$(SWIFT) test
 
 venv:
