@@ -61,16 +61,22 @@ extension ClusterDealer {
     }
 
     public func calleeRemoved(_ sessionID: WampID, from registrations: [WampID], sessionLeft: Bool) {
-        let keys = state.withLock { state -> [String] in
-            guard state.local[sessionID] != nil else { return [] }
+        let (keys, callers) = state.withLock { state -> ([String], [RealmSession]) in
+            guard state.local[sessionID] != nil else { return ([], []) }
+            var callers: [RealmSession] = []
             if sessionLeft {
                 state.local[sessionID] = nil
-                for key in state.remoteCallers.keys where key.session == sessionID { state.remoteCallers[key] = nil }
+                for (key, caller) in state.remoteCallers where key.session == sessionID {
+                    state.remoteCallers[key] = nil
+                    callers.append(caller)
+                }
             } else {
                 for _ in registrations { releaseHold(sessionID, in: &state) }
             }
-            return registrations.compactMap { state.keyByID[$0] }
+            return (registrations.compactMap { state.keyByID[$0] }, callers)
         }
+        // The other nodes' stand-ins towards this callee go with it (and what the dealer kept for them).
+        for caller in callers { dealer.removeSession(caller.id) }
         guard !keys.isEmpty else { return }
         let me = slot
         Task {

@@ -233,9 +233,8 @@ public final class Dealer: Sendable {
     /// announced call canceling.
     public func removeSession(_ sessionID: WampID) {
         let registrations = membership.run { outbox in removeSessionInOrder(sessionID, into: &outbox) }
-        if !registrations.isEmpty, let cluster = cluster.withLock({ $0 }) {
-            cluster.calleeRemoved(sessionID, from: registrations, sessionLeft: true)
-        }
+        // Also without registrations: a REGISTER of this session may be in flight in the cluster.
+        if let cluster = cluster.withLock({ $0 }) { cluster.calleeRemoved(sessionID, from: registrations, sessionLeft: true) }
     }
 
     /// Returns the registrations the session was a callee of.

@@ -28,6 +28,8 @@ final class FixedMembership: ClusterMembership {
 
     func whenNodeLost(_ handler: @escaping @Sendable (Int) -> Void) { handlers.withLock { $0.append(handler) } }
 
+    func declareAlive(_ slot: Int) { live.withLock { $0.append(slot) } }
+
     func declareLost(_ lost: Int) {
         live.withLock { $0.removeAll { $0 == lost } }
         for handler in handlers.withLock({ $0 }) { handler(lost) }
