@@ -77,10 +77,27 @@ extension ClusterDealer {
         }
         // The other nodes' stand-ins towards this callee go with it (and what the dealer kept for them).
         for caller in callers { dealer.removeSession(caller.id) }
-        guard !keys.isEmpty else { return }
         let me = slot
+        cleanUp(keys) { $0.slot == me && $0.session == sessionID }
+    }
+
+    /// Removes callees from keys in the background; counted in the changes in flight (which
+    /// `stop` waits for) but never refused: a removal must not be lost to the bound. A removal
+    /// that fails (NATS unreachable) leaves the callee to the next cleanup of its slot.
+    func cleanUp(_ keys: [String], matching: @escaping @Sendable (RegistrationRecord.Callee) -> Bool) {
+        guard !keys.isEmpty else { return }
+        state.withLock { $0.changesInFlight += 1 }
         Task {
-            for key in keys { _ = try? await self.removeCallees(from: key) { $0.slot == me && $0.session == sessionID } }
+            for key in keys {
+                do {
+                    try await removeCallees(from: key, matching: matching)
+                } catch {
+                    logger.warning("a callee could not be removed from the registration directory", metadata: [
+                        "key": "\(key)", "why": "\(error)",
+                    ])
+                }
+            }
+            state.withLock { $0.changesInFlight -= 1 }
         }
     }
 

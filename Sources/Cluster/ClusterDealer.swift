@@ -11,9 +11,11 @@ import WampMessages
 /// connection) and before the realm takes sessions: `ClusterDealer(realm:membership:)`, then
 /// `try await start()` (binds the `wamp_registrations` bucket, subscribes to this node's
 /// invocation, result and announcement subjects, loads every registration of the realm through a
-/// key-value watch, then attaches itself to the realm's dealer). `stop()` at shutdown, before the
-/// connection closes: detaches from the dealer (later REGISTERs are local) and ends the
-/// subscriptions and the watch.
+/// key-value watch, removes the callees an earlier life of this slot left in it, then attaches
+/// itself to the realm's dealer). `stop()` at shutdown, after the realm's sessions left and before
+/// the connection closes: waits (at most twice `keyValueTimeout`) for the directory changes in
+/// flight, such as the removal of the callees that just left, then detaches from the dealer and
+/// ends the subscriptions and the watch.
 ///
 /// Registrations are decided in the bucket (atomic create; compare-and-set for shared ones), and
 /// every node's dealer holds the whole cluster's callees: remote ones are `RealmSession`s whose
@@ -111,10 +113,25 @@ public final class ClusterDealer: DealerCluster, Sendable {
         try await loaded.futureResult.get()
         timeout.cancel()
         membership.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
+        // Callees under this slot are from an earlier life of this node (it has no session yet):
+        // they go before this node takes any, so no call waits on a session that is gone.
+        let mine = slot
+        for key in stale(slot: mine) { try await removeCallees(from: key) { $0.slot == mine } }
         dealer.attachCluster(self)
     }
 
+    /// The keys that list a callee of `slot`.
+    func stale(slot lost: Int) -> [String] {
+        state.withLock { state in
+            state.known.compactMap { key, known in known.record?.callees.contains { $0.slot == lost } == true ? key : nil }
+        }
+    }
+
     public func stop() async {
+        let deadline = NIODeadline.now() + limits.keyValueTimeout * 2
+        while state.withLock({ $0.changesInFlight > 0 }), NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
         dealer.detachCluster()
         let (subscriptions, watcher) = state.withLock { state in
             state.stopped = true
@@ -218,9 +235,7 @@ public final class ClusterDealer: DealerCluster, Sendable {
         for caller in callers { dealer.removeSession(caller.id) }
         let others = membership.liveSlots().filter { $0 != lost && $0 != slot }
         guard others.allSatisfy({ $0 > slot }) else { return }
-        let keys = state.withLock { state in
-            state.known.compactMap { key, known in known.record?.callees.contains { $0.slot == lost } == true ? key : nil }
-        }
-        Task { for key in keys { _ = try? await self.removeCallees(from: key, matching: { $0.slot == lost }) } }
+        let keys = stale(slot: lost)
+        cleanUp(keys) { $0.slot == lost }
     }
 }

@@ -148,4 +148,19 @@ final class ClusterRPCFailureTests: ClusterRPCTestCase {
         XCTAssertNil(nodes[1].realm.dealer.lookup(procedure: "p.brief", match: .exact))
         XCTAssertTrue(nodes[0].cluster.state.withLock { $0.local.isEmpty })
     }
+
+    func testANodeThatStartsAgainOnItsSlotRemovesTheCalleesOfItsEarlierLife() async throws {
+        let nodes = try await makeNodes(2)
+        let (callee, calleePeer) = nodes[0].join(101)
+        let id = try await nodes[0].mustRegister(callee, calleePeer, "p.earlier")
+        XCTAssertEqual(nodes[1].realm.dealer.calleeIDs(of: id), [101])
+        // Slot 1 "crashed" (nothing was removed) and starts again with a fresh realm.
+        await nodes[0].cluster.stop()
+        let realm = Realm(name: "realm1")
+        let restarted = ClusterDealer(realm: realm, membership: nodes[0].membership)
+        try await restarted.start()
+        XCTAssertNil(realm.dealer.calleeIDs(of: id))
+        XCTAssertNil(nodes[1].realm.dealer.calleeIDs(of: id), "announced to the other nodes")
+        await restarted.stop()
+    }
 }
