@@ -7,18 +7,24 @@ import XCTest
 /// Advanced Profile RPC across nodes: the caller's node runs the dealer's state machine against a
 /// remote-callee session, the callee's node against a remote-caller session.
 final class ClusterRPCAdvancedTests: ClusterRPCTestCase {
+    /// Two nodes, a callee on the second, and a CALL from the first that reached it.
+    private func remoteCall(_ procedure: String, _ options: String = "{}", request: WampID)
+        async throws -> ([RPCNode], RealmSession, RecordingPeer, RealmSession, RecordingPeer, Invocation) {
+        let nodes = try await makeNodes(2)
+        let (callee, calleePeer) = nodes[1].join(201)
+        _ = try await nodes[1].mustRegister(callee, calleePeer, procedure)
+        let (caller, callerPeer) = nodes[0].join(101)
+        try nodes[0].call(caller, procedure, options, request: request)
+        return (nodes, callee, calleePeer, caller, callerPeer, try await invocation(calleePeer))
+    }
+
     private func invocation(_ peer: RecordingPeer, count: Int = 1) async throws -> Invocation {
         let invocations = await peer.wait("INVOCATION \(count)", \.invocations, count: count)
         return try XCTUnwrap(invocations.count >= count ? invocations[count - 1] : nil)
     }
 
     func testProgressiveResultsTravelBackAtOnceAndTheFinalOneEndsTheCall() async throws {
-        let nodes = try await makeNodes(2)
-        let (callee, calleePeer) = nodes[1].join(201)
-        _ = try await nodes[1].mustRegister(callee, calleePeer, "p.progress")
-        let (caller, callerPeer) = nodes[0].join(101)
-        try nodes[0].call(caller, "p.progress", #"{"receive_progress":true}"#, request: 3)
-        let invocation = try await invocation(calleePeer)
+        let (nodes, callee, _, _, callerPeer, invocation) = try await remoteCall("p.progress", #"{"receive_progress":true}"#, request: 3)
         XCTAssertEqual(invocation.details.bool("receive_progress"), true)
         for chunk in 1...3 {
             try nodes[1].realm.dealer.yield(Yield(request: invocation.request, options: JSONValue.parse(#"{"progress":true}"#)!,
@@ -51,12 +57,7 @@ final class ClusterRPCAdvancedTests: ClusterRPCTestCase {
     }
 
     func testCancelKillInterruptsTheRemoteCalleeAndTheCallerGetsItsAnswer() async throws {
-        let nodes = try await makeNodes(2)
-        let (callee, calleePeer) = nodes[1].join(201)
-        _ = try await nodes[1].mustRegister(callee, calleePeer, "p.kill")
-        let (caller, callerPeer) = nodes[0].join(101)
-        try nodes[0].call(caller, "p.kill", request: 4)
-        let invocation = try await invocation(calleePeer)
+        let (nodes, callee, calleePeer, caller, callerPeer, invocation) = try await remoteCall("p.kill", request: 4)
         nodes[0].realm.dealer.cancel(Cancel(request: 4, options: JSONValue.parse(#"{"mode":"kill"}"#)!), from: caller)
         let interrupts = await calleePeer.wait("INTERRUPT", \.interrupts)
         XCTAssertEqual(interrupts.first?.request, invocation.request)
@@ -69,12 +70,7 @@ final class ClusterRPCAdvancedTests: ClusterRPCTestCase {
     }
 
     func testCancelKillNoWaitAnswersAtOnceAndInterruptsTheRemoteCallee() async throws {
-        let nodes = try await makeNodes(2)
-        let (callee, calleePeer) = nodes[1].join(201)
-        _ = try await nodes[1].mustRegister(callee, calleePeer, "p.killnowait")
-        let (caller, callerPeer) = nodes[0].join(101)
-        try nodes[0].call(caller, "p.killnowait", request: 4)
-        let invocation = try await invocation(calleePeer)
+        let (nodes, _, calleePeer, caller, callerPeer, invocation) = try await remoteCall("p.killnowait", request: 4)
         nodes[0].realm.dealer.cancel(Cancel(request: 4, options: JSONValue.parse(#"{"mode":"killnowait"}"#)!), from: caller)
         XCTAssertEqual(callerPeer.errors.map(\.error), [ErrorURI.canceled])
         let interrupts = await calleePeer.wait("INTERRUPT", \.interrupts)
@@ -86,12 +82,7 @@ final class ClusterRPCAdvancedTests: ClusterRPCTestCase {
     }
 
     func testCancelSkipAnswersAtOnceWithoutInterruptAndTheLateResultIsDropped() async throws {
-        let nodes = try await makeNodes(2)
-        let (callee, calleePeer) = nodes[1].join(201)
-        _ = try await nodes[1].mustRegister(callee, calleePeer, "p.skip")
-        let (caller, callerPeer) = nodes[0].join(101)
-        try nodes[0].call(caller, "p.skip", request: 4)
-        let invocation = try await invocation(calleePeer)
+        let (nodes, callee, calleePeer, caller, callerPeer, invocation) = try await remoteCall("p.skip", request: 4)
         nodes[0].realm.dealer.cancel(Cancel(request: 4, options: JSONValue.parse(#"{"mode":"skip"}"#)!), from: caller)
         XCTAssertEqual(callerPeer.errors.map(\.error), [ErrorURI.canceled])
         try nodes[1].realm.dealer.yield(Yield(request: invocation.request, options: .emptyObject), from: callee)
@@ -105,12 +96,7 @@ final class ClusterRPCAdvancedTests: ClusterRPCTestCase {
     }
 
     func testTheTimeoutIsDecidedOnTheCallersNodeAndInterruptsTheRemoteCallee() async throws {
-        let nodes = try await makeNodes(2)
-        let (callee, calleePeer) = nodes[1].join(201)
-        _ = try await nodes[1].mustRegister(callee, calleePeer, "p.slow")
-        let (caller, callerPeer) = nodes[0].join(101)
-        try nodes[0].call(caller, "p.slow", #"{"timeout":150}"#, request: 2)
-        let invocation = try await invocation(calleePeer)
+        let (_, _, calleePeer, _, callerPeer, invocation) = try await remoteCall("p.slow", #"{"timeout":150}"#, request: 2)
         XCTAssertNil(invocation.details.integer("timeout"), "the caller's node keeps the timer")
         let errors = await callerPeer.wait("timeout ERROR", \.errors)
         XCTAssertEqual(errors.map(\.error), [ErrorURI.timeout])

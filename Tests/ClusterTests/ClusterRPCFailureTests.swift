@@ -13,6 +13,21 @@ final class ClusterRPCFailureTests: ClusterRPCTestCase {
         XCTAssertTrue(condition(), "not within 5 s: \(what)", file: file, line: line)
     }
 
+    /// Waits (up to 5 s) until the directory's key of `procedure` holds a delete marker.
+    private func assertDeletedFromTheDirectory(_ procedure: String, on node: RPCNode,
+                                               file: StaticString = #filePath, line: UInt = #line) async throws {
+        let kv = try await NATSKeyValue.createOrBind(NATSKeyValueConfiguration(bucket: RegistrationRecord.bucket),
+                                                     on: node.membership.connection)
+        let key = RegistrationRecord.key(realm: "realm1", procedure: procedure, match: .exact)
+        let deadline = Date().addingTimeInterval(5)
+        var entry = try await kv.get(key)
+        while entry?.operation != .delete, Date() < deadline {
+            try await Task.sleep(nanoseconds: 10_000_000)
+            entry = try await kv.get(key)
+        }
+        XCTAssertEqual(entry?.operation, .delete, file: file, line: line)
+    }
+
     func testACalleeNodeThatDiesCancelsItsPendingCallsAndItsRegistrationsGoClusterWide() async throws {
         let nodes = try await makeNodes(3)
         let (callee, calleePeer) = nodes[1].join(201)
@@ -27,16 +42,7 @@ final class ClusterRPCFailureTests: ClusterRPCTestCase {
         XCTAssertNil(nodes[0].realm.dealer.calleeIDs(of: id))
         XCTAssertNil(nodes[2].realm.dealer.calleeIDs(of: id))
         // Node 1, the lowest live slot, removes the dead node's callees from the directory.
-        let kv = try await NATSKeyValue.createOrBind(NATSKeyValueConfiguration(bucket: RegistrationRecord.bucket),
-                                                     on: nodes[0].membership.connection)
-        let key = RegistrationRecord.key(realm: "realm1", procedure: "p.lost", match: .exact)
-        var entry = try await kv.get(key)
-        let deadline = Date().addingTimeInterval(5)
-        while entry?.operation == .put, Date() < deadline {
-            try await Task.sleep(nanoseconds: 10_000_000)
-            entry = try await kv.get(key)
-        }
-        XCTAssertEqual(entry?.operation, .delete)
+        try await assertDeletedFromTheDirectory("p.lost", on: nodes[0])
         let (again, againPeer) = nodes[2].join(301)
         let newID = try await nodes[2].mustRegister(again, againPeer, "p.lost")
         XCTAssertNotEqual(newID, id)
@@ -134,16 +140,7 @@ final class ClusterRPCFailureTests: ClusterRPCTestCase {
         let (callee, _) = nodes[0].join(101)
         nodes[0].realm.dealer.register(Register(request: 1, options: .emptyObject, procedure: "p.brief"), from: callee)
         nodes[0].realm.leave(callee)
-        let kv = try await NATSKeyValue.createOrBind(NATSKeyValueConfiguration(bucket: RegistrationRecord.bucket),
-                                                     on: nodes[0].membership.connection)
-        let key = RegistrationRecord.key(realm: "realm1", procedure: "p.brief", match: .exact)
-        let deadline = Date().addingTimeInterval(5)
-        var entry = try await kv.get(key)
-        while entry?.operation != .delete, Date() < deadline {
-            try await Task.sleep(nanoseconds: 10_000_000)
-            entry = try await kv.get(key)
-        }
-        XCTAssertEqual(entry?.operation, .delete)
+        try await assertDeletedFromTheDirectory("p.brief", on: nodes[0])
         XCTAssertNil(nodes[0].realm.dealer.lookup(procedure: "p.brief", match: .exact))
         XCTAssertNil(nodes[1].realm.dealer.lookup(procedure: "p.brief", match: .exact))
         XCTAssertTrue(nodes[0].cluster.state.withLock { $0.local.isEmpty })
