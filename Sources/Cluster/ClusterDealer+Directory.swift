@@ -61,8 +61,15 @@ extension ClusterDealer {
     }
 
     public func calleeRemoved(_ sessionID: WampID, from registrations: [WampID], sessionLeft: Bool) {
-        let (keys, callers) = state.withLock { state -> ([String], [RealmSession]) in
-            guard state.local[sessionID] != nil else { return ([], []) }
+        let (node, keys, callers) = state.withLock { state -> (Int, [String], [RealmSession]) in
+            guard state.local[sessionID] != nil else {
+                // A remote callee revoked here (`wamp.registration.remove_callee`): the directory
+                // loses it too (its node tells it, through the forwarded UNREGISTERED).
+                guard !sessionLeft, let remote = state.remoteCallees.keys.first(where: { $0.session == sessionID }) else {
+                    return (slot, [], [])
+                }
+                return (remote.slot, registrations.compactMap { state.keyByID[$0] }, [])
+            }
             var callers: [RealmSession] = []
             if sessionLeft {
                 state.local[sessionID] = nil
@@ -73,12 +80,11 @@ extension ClusterDealer {
             } else {
                 for _ in registrations { releaseHold(sessionID, in: &state) }
             }
-            return (registrations.compactMap { state.keyByID[$0] }, callers)
+            return (slot, registrations.compactMap { state.keyByID[$0] }, callers)
         }
         // The other nodes' stand-ins towards this callee go with it (and what the dealer kept for them).
         for caller in callers { dealer.removeSession(caller.id) }
-        let me = slot
-        cleanUp(keys) { $0.slot == me && $0.session == sessionID }
+        cleanUp(keys) { $0.slot == node && $0.session == sessionID }
     }
 
     /// Removes callees from keys in the background; counted in the changes in flight (which

@@ -68,6 +68,10 @@ extension ClusterDealer {
             let mode = (options.count > 0 ? options.string("mode") : nil).flatMap(CancelMode.init(rawValue:)) ?? .killnowait
             let reason = (options.count > 0 ? options.string("reason") : nil) ?? ErrorURI.canceled
             dealer.cancelFromCluster(callRequest: interrupt.request, mode: mode, reason: reason, from: caller)
+        case .unregistered(let revocation):
+            // Another node revoked this callee's registration; the directory change follows.
+            guard let local = state.withLock({ $0.local[callee]?.session }) else { return }
+            local.peer.send(.unregistered(revocation))
         default:
             logger.notice("unexpected message on the invocation subject dropped", metadata: ["message": "\(decoded.code.name)"])
         }

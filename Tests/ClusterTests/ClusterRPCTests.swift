@@ -138,4 +138,18 @@ final class ClusterRPCTests: ClusterRPCTestCase {
         let (again, againPeer) = nodes[1].join(201)
         _ = try await nodes[1].mustRegister(again, againPeer, "com.example.leaves")
     }
+
+    func testRevokingARemoteCalleeTellsItThroughItsNodeAndRemovesItEverywhere() async throws {
+        let nodes = try await makeNodes(2)
+        let (callee, calleePeer) = nodes[1].join(201)
+        let id = try await nodes[1].mustRegister(callee, calleePeer, "p.revoked")
+        XCTAssertTrue(nodes[0].realm.dealer.removeCallee(201, from: id, reason: "maintenance"))
+        let revocations = await calleePeer.wait("UNREGISTERED", { $0.unregistered.filter { $0.request == 0 } })
+        XCTAssertEqual(revocations.first?.details?.integer("registration"), Int64(id))
+        XCTAssertEqual(revocations.first?.details?.string("reason"), "maintenance")
+        let deadline = Date().addingTimeInterval(5)
+        while nodes[1].realm.dealer.calleeIDs(of: id) != nil, Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }
+        XCTAssertNil(nodes[1].realm.dealer.calleeIDs(of: id))
+        XCTAssertNil(nodes[0].realm.dealer.calleeIDs(of: id))
+    }
 }
