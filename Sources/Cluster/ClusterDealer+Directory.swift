@@ -27,7 +27,12 @@ extension ClusterDealer {
             let outcome = await registerInDirectory(request)
             state.withLock { state in
                 state.changesInFlight -= 1
-                if case .refused = outcome { releaseHold(request.session.id, in: &state) }
+                switch outcome {
+                case .refused: releaseHold(request.session.id, in: &state)
+                case .registered(let id, _):
+                    let key = RegistrationRecord.key(realm: realm.name, procedure: request.procedure, match: request.match)
+                    state.local[request.session.id]?.held[key] = (request, id)
+                }
             }
             completion(outcome)
         }
@@ -51,7 +56,10 @@ extension ClusterDealer {
             do {
                 let deleted = try await removeCallees(from: key) { $0.slot == me.slot && $0.session == me.session }
                 outcome = .unregistered(deleted: deleted ?? false)
-                state.withLock { releaseHold(session.id, in: &$0) }
+                state.withLock { state in
+                    state.local[session.id]?.held[key] = nil
+                    releaseHold(session.id, in: &state)
+                }
             } catch {
                 outcome = .refused(uri: ErrorURI.clusterUnavailable, message: unavailable(error))
             }
@@ -78,7 +86,10 @@ extension ClusterDealer {
                     callers.append(caller)
                 }
             } else {
-                for _ in registrations { releaseHold(sessionID, in: &state) }
+                for id in registrations {
+                    if let key = state.keyByID[id] { state.local[sessionID]?.held[key] = nil }
+                    releaseHold(sessionID, in: &state)
+                }
             }
             return (slot, registrations.compactMap { state.keyByID[$0] }, callers)
         }
@@ -207,7 +218,7 @@ extension ClusterDealer {
     }
 
     /// Sends the change to every live node and waits until each applied it or `ackTimeout` passed.
-    private func announce(key: String, revision: UInt64, value: ByteBuffer?) async {
+    func announce(key: String, revision: UInt64, value: ByteBuffer?) async {
         var headers = NATSHeaders([(ClusterSubjects.node, String(slot)), (ClusterSubjects.key, key),
                                    (ClusterSubjects.revision, String(revision))])
         if value == nil { headers.add(ClusterSubjects.deleted, "1") }

@@ -37,6 +37,8 @@ public final class ClusterDealer: DealerCluster, Sendable {
         let session: RealmSession
         /// REGISTERs in flight plus registrations held, as this node decided them.
         var holds: Int
+        /// The registrations it holds, by key, with their ID: what `reconnected` re-asserts.
+        var held: [String: (ClusterRegisterRequest, WampID)] = [:]
     }
 
     struct State {
@@ -99,6 +101,17 @@ public final class ClusterDealer: DealerCluster, Sendable {
             $0.subscriptions = subscriptions
         }
         try await connection.flush()
+        try await watch(kv)
+        membership.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
+        // Callees under this slot are from an earlier life of this node (it has no session yet):
+        // they go before this node takes any, so no call waits on a session that is gone.
+        let mine = slot
+        for key in stale(slot: mine) { try await removeCallees(from: key) { $0.slot == mine } }
+        dealer.attachCluster(self)
+    }
+
+    /// (Re)starts the watch of the realm's keys; returns once the initial values are applied.
+    func watch(_ kv: NATSKeyValue) async throws {
         let loaded = connection.eventLoop.makePromise(of: Void.self)
         let watcher = try await kv.watch(RegistrationRecord.keyPattern(realm: realm.name)) { [weak self] event in
             switch event {
@@ -108,16 +121,14 @@ public final class ClusterDealer: DealerCluster, Sendable {
                 loaded.succeed()
             }
         }
-        state.withLock { $0.watcher = watcher }
+        let previous = state.withLock { state in
+            defer { state.watcher = watcher }
+            return state.watcher
+        }
+        await previous?.stop()
         let timeout = connection.eventLoop.scheduleTask(in: limits.keyValueTimeout * 5) { loaded.fail(NATSError.timeout) }
+        defer { timeout.cancel() }
         try await loaded.futureResult.get()
-        timeout.cancel()
-        membership.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
-        // Callees under this slot are from an earlier life of this node (it has no session yet):
-        // they go before this node takes any, so no call waits on a session that is gone.
-        let mine = slot
-        for key in stale(slot: mine) { try await removeCallees(from: key) { $0.slot == mine } }
-        dealer.attachCluster(self)
     }
 
     /// The keys that list a callee of `slot`.

@@ -155,11 +155,11 @@ class ClusterRPCTestCase: XCTestCase {
         server = nil
     }
 
-    func makeNodes(_ count: Int, limits: ClusterRPCLimits = ClusterRPCLimits()) async throws -> [RPCNode] {
+    func makeNodes(_ count: Int, limits: ClusterRPCLimits = ClusterRPCLimits(), reconnectAttempts: Int = 2) async throws -> [RPCNode] {
         let slots = Array(1...count)
         for slot in slots {
             var configuration = NATSConnectionConfiguration(servers: [try NATSServerAddress(server.url)], name: "node-\(slot)")
-            configuration.maxReconnectAttempts = 2
+            configuration.maxReconnectAttempts = reconnectAttempts
             configuration.reconnectWaitMax = .milliseconds(100)
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             let connection = NATSConnection(configuration: configuration, eventLoop: loop)
