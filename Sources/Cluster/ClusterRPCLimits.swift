@@ -23,4 +23,10 @@ public struct ClusterRPCLimits: Sendable, Equatable {
     public var headerAllowance = 512
 
     public init() {}
+
+    /// The defaults, with the node's `--cluster-ack-timeout`.
+    public init(_ configuration: ClusterConfiguration) {
+        let (seconds, attoseconds) = configuration.ackTimeout.components
+        ackTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }
