@@ -152,4 +152,39 @@ final class ClusterRPCTests: ClusterRPCTestCase {
         XCTAssertNil(nodes[1].realm.dealer.calleeIDs(of: id))
         XCTAssertNil(nodes[0].realm.dealer.calleeIDs(of: id))
     }
+
+    func testConcurrentSharedRegistrationsFromThreeNodesAllJoinOneRegistrationInOneOrder() async throws {
+        let nodes = try await makeNodes(3)
+        var sessions: [(RPCNode, RealmSession, RecordingPeer)] = []
+        for (index, node) in nodes.enumerated() {
+            for offset in 1...4 {
+                let (session, peer) = node.join(WampID((index + 1) * 100 + offset))
+                sessions.append((node, session, peer))
+            }
+        }
+        let ids = await withTaskGroup(of: WampID?.self) { group in
+            for (node, session, peer) in sessions {
+                group.addTask { await node.register(session, peer, "p.crowd", #"{"invoke":"random"}"#) }
+            }
+            var ids: [WampID?] = []
+            for await id in group { ids.append(id) }
+            return ids
+        }
+        XCTAssertEqual(ids.compactMap { $0 }.count, 12, "\(sessions.flatMap { $0.2.errors.map(\.error) })")
+        XCTAssertEqual(Set(ids.compactMap { $0 }).count, 1)
+        let id = try XCTUnwrap(ids.first ?? nil)
+        let orders = nodes.map { $0.realm.dealer.calleeIDs(of: id) ?? [] }
+        XCTAssertEqual(Set(orders[0]), Set(sessions.map(\.1.id)))
+        XCTAssertEqual(orders[1], orders[0])
+        XCTAssertEqual(orders[2], orders[0])
+
+        // random: calls from one node spread over callees on every node.
+        let (caller, _) = nodes[0].join(199)
+        for request in 1...60 { try nodes[0].call(caller, "p.crowd", request: WampID(request)) }
+        let deadline = Date().addingTimeInterval(5)
+        while sessions.reduce(0, { $0 + $1.2.invocations.count }) < 60, Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }
+        let perNode = (0..<3).map { index in sessions[(index * 4)..<(index * 4 + 4)].reduce(0) { $0 + $1.2.invocations.count } }
+        XCTAssertEqual(perNode.reduce(0, +), 60)
+        XCTAssertTrue(perNode.allSatisfy { $0 > 0 }, "\(perNode)")
+    }
 }
