@@ -131,9 +131,7 @@ extension ClusterDealer {
         }
         let key = RegistrationRecord.key(realm: realm.name, procedure: request.procedure, match: request.match)
         let session = request.session
-        let me = RegistrationRecord.Callee(slot: slot, session: session.id, features: session.features.rawValue,
-                                           serialization: session.peer.serialization.rawValue,
-                                           maxMessageSize: session.peer.maxMessageSize)
+        let me = storedCallee(session)
         for _ in 0..<limits.maxCompareAndSetAttempts {
             do {
                 let entry = try await kv.get(key)
@@ -240,6 +238,12 @@ extension ClusterDealer {
                 }
             }
         }
+    }
+
+    /// A local session as the directory stores it.
+    func storedCallee(_ session: RealmSession) -> RegistrationRecord.Callee {
+        RegistrationRecord.Callee(slot: slot, session: session.id, features: session.features.rawValue,
+                                  serialization: session.peer.serialization.rawValue, maxMessageSize: session.peer.maxMessageSize)
     }
 
     private func isAlive(_ node: Int) -> Bool {

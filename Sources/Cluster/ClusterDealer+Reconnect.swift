@@ -38,9 +38,7 @@ extension ClusterDealer {
     /// registration or its policy does not admit another callee.
     private func reassert(_ request: ClusterRegisterRequest, id: WampID, key: String, kv: NATSKeyValue) async throws -> Bool {
         let session = request.session
-        let me = RegistrationRecord.Callee(slot: slot, session: session.id, features: session.features.rawValue,
-                                           serialization: session.peer.serialization.rawValue,
-                                           maxMessageSize: session.peer.maxMessageSize)
+        let me = storedCallee(session)
         for _ in 0..<limits.maxCompareAndSetAttempts {
             let entry = try await kv.get(key)
             var record = entry.flatMap { $0.operation == .put ? RegistrationRecord.decode($0.value) : nil }
