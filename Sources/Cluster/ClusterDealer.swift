@@ -15,7 +15,9 @@ import WampMessages
 /// itself to the realm's dealer). `stop()` at shutdown, after the realm's sessions left and before
 /// the connection closes: waits (at most twice `keyValueTimeout`) for the directory changes in
 /// flight, such as the removal of the callees that just left, then detaches from the dealer and
-/// ends the subscriptions and the watch.
+/// ends the subscriptions and the watch. `reconnected()` on every `reconnected` event of the
+/// connection, once the node holds its slot again. Session IDs must be unique cluster-wide (a
+/// remote callee is known here by its own ID).
 ///
 /// Registrations are decided in the bucket (atomic create; compare-and-set for shared ones), and
 /// every node's dealer holds the whole cluster's callees: remote ones are `RealmSession`s whose
