@@ -125,6 +125,14 @@ public final class NATSKeyValue: Sendable {
         }
     }
 
+    /// Writes a delete marker only if `revision` is still the key's latest; throws
+    /// `wrongRevision` otherwise. The compare-and-set form of `delete`: "remove it unless someone
+    /// changed it meanwhile".
+    @discardableResult
+    public func delete(_ key: String, revision: UInt64) async throws -> UInt64 {
+        try await write(key, ByteBuffer(), expecting: revision, operation: "DEL")
+    }
+
     /// Writes a purge marker that also removes all earlier entries of the key (a rollup).
     @discardableResult
     public func purge(_ key: String) async throws -> UInt64 {
@@ -136,9 +144,10 @@ public final class NATSKeyValue: Sendable {
         }
     }
 
-    private func write(_ key: String, _ value: ByteBuffer, expecting revision: UInt64) async throws -> UInt64 {
+    private func write(_ key: String, _ value: ByteBuffer, expecting revision: UInt64, operation: String? = nil) async throws -> UInt64 {
         try validate(key)
-        let headers = NATSHeaders([("Nats-Expected-Last-Subject-Sequence", String(revision))])
+        var headers = NATSHeaders([("Nats-Expected-Last-Subject-Sequence", String(revision))])
+        if let operation { headers.add("KV-Operation", operation) }
         do {
             return try await api.publish(subjectPrefix + key, payload: value, headers: headers)
         } catch let error as NATSJetStreamError where error.errorCode == NATSJetStreamError.wrongLastSequence {

@@ -259,9 +259,15 @@ extension Dealer {
                 message: "unknown cancel mode '\(modeOption ?? "")'")))
             return
         }
+        cancel(request: message.request, requested: requested, reason: ErrorURI.canceled, from: session)
+    }
+
+    /// CANCEL's decision for one of `session`'s calls; also a remote caller node's INTERRUPT
+    /// (`reason` is then the one the caller's node gave, e.g. `wamp.error.timeout`).
+    func cancel(request callRequest: WampID, requested: CancelMode, reason: String, from session: RealmSession) {
         enum Decision { case ignore, answerNow(PendingCall, request: WampID, interrupt: Bool), interruptOnly(PendingCall, request: WampID) }
         let decision = state.withLock { state -> Decision in
-            guard let key = state.invocationByCall[CallKey(caller: session.id, request: message.request)],
+            guard let key = state.invocationByCall[CallKey(caller: session.id, request: callRequest)],
                   let pending = state.pending[key], !pending.killed else { return .ignore }
             let mode = pending.callee.features.contains(.calleeCallCanceling) ? requested : .skip
             switch mode {
@@ -282,10 +288,10 @@ extension Dealer {
                 requestType: .call, request: pending.callRequest, error: ErrorURI.canceled,
                 message: "the call was canceled")))
             if interrupt {
-                sendInterrupt(to: pending.callee, request: request, mode: .killnowait, reason: ErrorURI.canceled)
+                sendInterrupt(to: pending.callee, request: request, mode: .killnowait, reason: reason)
             }
         case .interruptOnly(let pending, let request):
-            sendInterrupt(to: pending.callee, request: request, mode: .kill, reason: ErrorURI.canceled)
+            sendInterrupt(to: pending.callee, request: request, mode: .kill, reason: reason)
         }
     }
 

@@ -65,11 +65,14 @@ public final class Dealer: Sendable {
     let state: Mutex<State>
     let uris: URIValidator
     let scheduler: (any RealmScheduler)?
-    private let meta: (any MetaEventPublisher)?
-    private let membership: MembershipOrder
+    let meta: (any MetaEventPublisher)?
+    let membership: MembershipOrder
     let limits: RealmLimits
     let counters: RealmCounters
     let logger: Logger
+    /// The cluster this dealer shares its registrations with (`attachCluster`); nil in a single
+    /// process. Read on REGISTER, UNREGISTER and when callees go, never on CALL.
+    let cluster = Mutex<(any DealerCluster)?>(nil)
 
     public init(uris: URIValidator, scheduler: (any RealmScheduler)? = nil, meta: (any MetaEventPublisher)? = nil,
                 membership: MembershipOrder = MembershipOrder(), limits: RealmLimits = RealmLimits(),
@@ -87,27 +90,16 @@ public final class Dealer: Sendable {
     // MARK: REGISTER / UNREGISTER
 
     public func register(_ message: Register, from session: RealmSession) {
+        if let cluster = cluster.withLock({ $0 }) { return registerInCluster(message, from: session, cluster: cluster) }
         membership.run { outbox in registerInOrder(message, from: session, into: &outbox) }
     }
 
     private func registerInOrder(_ message: Register, from session: RealmSession, into outbox: inout Outbox) {
-        let options = message.options
-        let hasOptions = options.count > 0
-        guard let match = MatchPolicy(option: hasOptions ? options.string("match") : nil) else {
-            return refuse(message, ErrorURI.invalidArgument, "unknown match policy '\(options.string("match") ?? "")'", to: session, into: &outbox)
+        let match: MatchPolicy, invoke: InvokePolicy, discloseCaller: Bool
+        switch checkRegister(message) {
+        case .failure(let refusal): return refuse(message, refusal.uri, refusal.reason, to: session, into: &outbox)
+        case .success(let checked): (match, invoke, discloseCaller) = checked
         }
-        guard let invoke = InvokePolicy(option: hasOptions ? options.string("invoke") : nil) else {
-            return refuse(message, ErrorURI.invalidArgument, "unknown invocation policy '\(options.string("invoke") ?? "")'", to: session, into: &outbox)
-        }
-        let validURI = match == .wildcard ? uris.isValidWildcard(message.procedure) : uris.isValid(message.procedure)
-        guard validURI else {
-            return refuse(message, ErrorURI.invalidURI, "'\(message.procedure)' is not a valid procedure URI", to: session, into: &outbox)
-        }
-        guard !message.procedure.hasPrefix("wamp.") else {
-            return refuse(message, ErrorURI.invalidURI, "procedure '\(message.procedure)' is under the reserved prefix 'wamp.'",
-                          to: session, into: &outbox)
-        }
-        let discloseCaller = hasOptions && options.bool("disclose_caller") == true
         let maxRegistrations = limits.maxRegistrationsPerSession
         enum Outcome { case created(Registration), joined(WampID), conflict(String), limitReached }
         let outcome = state.withLock { state -> Outcome in
@@ -141,22 +133,14 @@ public final class Dealer: Sendable {
         case .conflict(let reason):
             refuse(message, ErrorURI.procedureAlreadyExists, reason, to: session, into: &outbox)
         case .created(let registration):
-            outbox.send(.registered(Registered(request: message.request, registration: registration.id)), to: session.peer)
-            meta?.publishMetaEvent(topic: "wamp.registration.on_create", arguments: {
-                RawJSON(validatedText: "[\(session.id),\(registration.details.jsonText)]")
-            }, into: &outbox)
-            meta?.publishMetaEvent(topic: "wamp.registration.on_register", arguments: {
-                RawJSON(validatedText: "[\(session.id),\(registration.id)]")
-            }, into: &outbox)
+            answerRegistered(message, registration: registration, from: session, into: &outbox)
         case .joined(let id):
-            outbox.send(.registered(Registered(request: message.request, registration: id)), to: session.peer)
-            meta?.publishMetaEvent(topic: "wamp.registration.on_register", arguments: {
-                RawJSON(validatedText: "[\(session.id),\(id)]")
-            }, into: &outbox)
+            answerRegistered(message, registration: nil, id: id, from: session, into: &outbox)
         }
     }
 
     public func unregister(_ message: Unregister, from session: RealmSession) {
+        if let cluster = cluster.withLock({ $0 }) { return unregisterInCluster(message, from: session, cluster: cluster) }
         membership.run { outbox in unregisterInOrder(message, from: session, into: &outbox) }
     }
 
@@ -179,7 +163,9 @@ public final class Dealer: Sendable {
     /// Registration revocation (`wamp.registration.remove_callee`): the callee is told with
     /// `[UNREGISTERED, 0, {registration, reason}]` if it announced the feature.
     public func removeCallee(_ sessionID: WampID, from registrationID: WampID, reason: String?) -> Bool {
-        membership.run { outbox in removeCalleeInOrder(sessionID, from: registrationID, reason: reason, into: &outbox) }
+        let removed = membership.run { outbox in removeCalleeInOrder(sessionID, from: registrationID, reason: reason, into: &outbox) }
+        if removed, let cluster = cluster.withLock({ $0 }) { cluster.calleeRemoved(sessionID, from: [registrationID], sessionLeft: false) }
+        return removed
     }
 
     private func removeCalleeInOrder(_ sessionID: WampID, from registrationID: WampID, reason: String?,
@@ -205,10 +191,13 @@ public final class Dealer: Sendable {
     /// its callers get `wamp.error.canceled`; callees of calls it made are interrupted if they
     /// announced call canceling.
     public func removeSession(_ sessionID: WampID) {
-        membership.run { outbox in removeSessionInOrder(sessionID, into: &outbox) }
+        let registrations = membership.run { outbox in removeSessionInOrder(sessionID, into: &outbox) }
+        // Also without registrations: a REGISTER of this session may be in flight in the cluster.
+        if let cluster = cluster.withLock({ $0 }) { cluster.calleeRemoved(sessionID, from: registrations, sessionLeft: true) }
     }
 
-    private func removeSessionInOrder(_ sessionID: WampID, into outbox: inout Outbox) {
+    /// Returns the registrations the session was a callee of.
+    private func removeSessionInOrder(_ sessionID: WampID, into outbox: inout Outbox) -> [WampID] {
         let (orphanedCallers, abandonedCallees, unregistered) = state.withLock { state in
             var unregistered: [(WampID, Bool)] = []
             for id in state.registrationsBySession[sessionID] ?? [] {
@@ -243,6 +232,7 @@ public final class Dealer: Sendable {
         for (registration, deleted) in unregistered {
             publishUnregistered(session: sessionID, registration: registration, deleted: deleted, into: &outbox)
         }
+        return unregistered.map(\.0)
     }
 
     // MARK: Meta API support
@@ -280,7 +270,7 @@ public final class Dealer: Sendable {
         return .interrupt(Interrupt(request: request, options: options))
     }
 
-    private func publishUnregistered(session: WampID, registration: WampID, deleted: Bool, into outbox: inout Outbox) {
+    func publishUnregistered(session: WampID, registration: WampID, deleted: Bool, into outbox: inout Outbox) {
         meta?.publishMetaEvent(topic: "wamp.registration.on_unregister", arguments: {
             RawJSON(validatedText: "[\(session),\(registration)]")
         }, into: &outbox)

@@ -21,6 +21,9 @@ public enum ErrorURI {
     public static let systemShutdown = "wamp.close.system_shutdown"
     public static let goodbyeAndOut = "wamp.close.goodbye_and_out"
     public static let closeRealm = "wamp.close.close_realm"
+    /// Not in the spec: what needs the other nodes of a cluster while NATS is unreachable from
+    /// this one (docs/cluster.md, failure modes).
+    public static let clusterUnavailable = "wamp.error.cluster_unavailable"
     /// Not in the spec: the one URI of every router limit (README, "Limits").
     public static let limitExceeded = "router.error.limit_exceeded"
 }

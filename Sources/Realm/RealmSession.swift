@@ -29,6 +29,22 @@ public final class RealmSession: Sendable {
                   authextra: authextra, roles: roles, isRouterItself: false)
     }
 
+    /// A session another node holds, as the cluster shows it to this node's dealer: only its ID,
+    /// how to reach its node and the features it announced there.
+    public init(remoteID id: WampID, peer: any Peer, features: PeerFeatures) {
+        self.id = id
+        self.peer = peer
+        self.authid = ""
+        self.authrole = ""
+        self.authmethod = ""
+        self.authprovider = "cluster"
+        self.authextra = nil
+        self.roles = nil
+        self.features = features
+        self.isRouterItself = false
+        self.authorizerDecisions = Mutex(SessionDecisions())
+    }
+
     init(id: WampID, peer: any Peer, authid: String, authrole: String, authmethod: String, authprovider: String,
          authextra: JSONValue?, roles: JSONValue?, isRouterItself: Bool) {
         self.id = id

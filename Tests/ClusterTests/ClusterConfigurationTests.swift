@@ -11,4 +11,11 @@ final class ClusterConfigurationTests: XCTestCase {
         XCTAssertNotNil(ClusterConfiguration.problem(withNodeName: "a b"))
         XCTAssertNotNil(ClusterConfiguration.problem(withNodeName: String(repeating: "n", count: 65)))
     }
+
+    func testRPCLimitsTakeTheAckTimeoutOfTheConfiguration() {
+        var configuration = ClusterConfiguration(natsServers: ["nats://127.0.0.1:4222"], nodeName: "n1")
+        configuration.ackTimeout = .milliseconds(750)
+        XCTAssertEqual(ClusterRPCLimits(configuration).ackTimeout, .milliseconds(750))
+        XCTAssertEqual(ClusterRPCLimits().ackTimeout, .seconds(2))
+    }
 }

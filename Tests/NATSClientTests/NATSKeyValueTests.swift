@@ -73,6 +73,24 @@ final class NATSKeyValueTests: NATSServerTestCase {
         XCTAssertEqual(entry.map { String(buffer: $0.value) }, "2")
     }
 
+    func testConditionalDeleteOnlyRemovesTheRevisionItWasGiven() async throws {
+        let kv = try await bucket()
+        let first = try await kv.put("k", ByteBuffer(string: "1"))
+        let second = try await kv.update("k", ByteBuffer(string: "2"), revision: first)
+        do {
+            try await kv.delete("k", revision: first)
+            XCTFail("a delete on a stale revision must fail")
+        } catch { XCTAssertEqual(error as? NATSKeyValueError, .wrongRevision("k")) }
+        let kept = try await kv.get("k")
+        XCTAssertEqual(kept.map { String(buffer: $0.value) }, "2")
+        let deleted = try await kv.delete("k", revision: second)
+        let entry = try await kv.get("k")
+        XCTAssertEqual(entry?.operation, .delete)
+        XCTAssertEqual(entry?.revision, deleted)
+        // A create after it succeeds, as after an unconditional delete.
+        try await kv.create("k", ByteBuffer(string: "3"))
+    }
+
     func testMaxAgeExpiresValues() async throws {
         let kv = try await bucket("ttl") {
             $0.maxAge = .seconds(1)
