@@ -283,7 +283,8 @@ public final class NATSConnection: @unchecked Sendable {
             guard let channel else { return }
             var buffer = channel.allocator.buffer(capacity: 512)
             NATSClientOperationEncoder.connect(
-                NATSConnectOptions(name: configuration.name, user: configuration.user, password: configuration.password, token: configuration.token),
+                NATSConnectOptions(name: configuration.name, user: configuration.user, password: configuration.password, token: configuration.token,
+                                   echo: configuration.echo),
                 into: &buffer)
             for entry in subscriptions.values.sorted(by: { $0.subscription.sid < $1.subscription.sid }) {
                 let subscription = entry.subscription

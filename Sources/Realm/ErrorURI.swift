@@ -23,4 +23,6 @@ public enum ErrorURI {
     public static let closeRealm = "wamp.close.close_realm"
     /// Not in the spec: the one URI of every router limit (README, "Limits").
     public static let limitExceeded = "router.error.limit_exceeded"
+    /// What needs the other router nodes while this node cannot reach them (docs/cluster.md).
+    public static let clusterUnavailable = "wamp.error.cluster_unavailable"
 }

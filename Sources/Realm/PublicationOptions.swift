@@ -63,6 +63,21 @@ struct PublicationFilter: Sendable {
     var eligibleAuthid: Set<String>?
     var eligibleAuthrole: Set<String>?
 
+    /// `nil` when none of the six lists is given (a relayed publication's).
+    init?(exclude: Set<WampID>?, excludeAuthid: Set<String>?, excludeAuthrole: Set<String>?,
+          eligible: Set<WampID>?, eligibleAuthid: Set<String>?, eligibleAuthrole: Set<String>?) {
+        if exclude == nil, eligible == nil, excludeAuthid == nil, excludeAuthrole == nil,
+           eligibleAuthid == nil, eligibleAuthrole == nil {
+            return nil
+        }
+        self.exclude = exclude
+        self.excludeAuthid = excludeAuthid
+        self.excludeAuthrole = excludeAuthrole
+        self.eligible = eligible
+        self.eligibleAuthid = eligibleAuthid
+        self.eligibleAuthrole = eligibleAuthrole
+    }
+
     /// `nil` when the options carry none of the six lists.
     init?(parsing options: JSONValue) throws(PublicationOptions.Invalid) {
         exclude = try Self.ids(options, "exclude")

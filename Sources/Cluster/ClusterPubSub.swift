@@ -1,0 +1,221 @@
+import Logging
+import NATSClient
+import NIOConcurrencyHelpers
+import NIOCore
+import Realm
+import WampMessages
+
+/// One realm's broker shared across the cluster's nodes (docs/cluster.md "Pub/sub"): the
+/// `BrokerRelay` the realm's broker calls.
+///
+/// One NATS subscription per WAMP subscription this node has (not per subscriber), made when the
+/// broker is about to take the subscription's first subscriber and flushed before the broker
+/// answers SUBSCRIBED; dropped with the subscription. A publication is published once on its
+/// topic's subject after the local delivery; NATS brings one copy to each node with a matching
+/// NATS subscription, never back to this node (the connection has echo off).
+public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
+    private struct Key: Hashable {
+        let topic: String
+        let match: MatchPolicy
+    }
+
+    private struct Interest {
+        var holds = 0
+        var subscription: NATSSubscription
+        var established = false
+        var flushing = false
+        var waiters: [@Sendable (Bool) -> Void] = []
+    }
+
+    let realm: Realm
+    let node: ClusterNode
+    private let interests = NIOLockedValueBox<[Key: Interest]>([:])
+
+    public init(realm: Realm, node: ClusterNode) {
+        self.realm = realm
+        self.node = node
+        // A reconnect re-subscribes every NATS subscription; flush so that interests made while
+        // down become established.
+        node.whenConnectionChanged { [weak self] up in
+            if up { self?.establishPending() }
+        }
+    }
+
+    /// NATS subscriptions this realm holds (one per WAMP subscription with cluster interest).
+    public var natsSubscriptionCount: Int { interests.withLockedValue { $0.count } }
+
+    // MARK: BrokerRelay
+
+    public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (Bool) -> Void) {
+        let key = Key(topic: topic, match: match)
+        enum Step { case ready(Bool), wait, subscribe, flush }
+        let connected = node.connection.isConnected
+        let step = interests.withLockedValue { interests -> Step in
+            if var interest = interests[key] {
+                interest.holds += 1
+                defer { interests[key] = interest }
+                if interest.established { return .ready(true) }
+                guard connected else {
+                    return .ready(false)
+                }
+                interest.waiters.append(ready)
+                if interest.flushing { return .wait }
+                interest.flushing = true
+                return .flush
+            }
+            return connected ? .subscribe : .ready(false)
+        }
+        switch step {
+        case .ready(let ok):
+            if !ok, interests.withLockedValue({ $0[key] == nil }) {
+                // Nothing held: the caller's `release` finds no entry and does nothing.
+            }
+            ready(ok)
+        case .wait:
+            return
+        case .flush:
+            flush(key)
+        case .subscribe:
+            subscribe(key, holds: 1, ready: ready)
+        }
+    }
+
+    public func release(topic: String, match: MatchPolicy) { drop(Key(topic: topic, match: match)) }
+
+    public func created(topic: String, match: MatchPolicy) {
+        interests.withLockedValue { $0[Key(topic: topic, match: match)]?.holds += 1 }
+    }
+
+    public func deleted(topic: String, match: MatchPolicy) { drop(Key(topic: topic, match: match)) }
+
+    public func publish(_ publication: RelayedPublication, done: (@Sendable (String?) -> Void)?) {
+        let subject = ClusterSubject.event(realm: realm.name, topic: publication.topic)
+        let bytes = ClusterEventCodec.encode(publication)
+        do {
+            try node.connection.publish(subject, payload: bytes)
+            node.counters.publicationsShared.wrappingAdd(1, ordering: .relaxed)
+        } catch {
+            let why = Self.describe(error)
+            node.reportUnshared(topic: publication.topic, why: why)
+            done?("the cluster did not take it: \(why)")
+            return
+        }
+        guard let done else { return }
+        node.afterFlush { error in
+            done(error.map { "the cluster did not confirm it: \(Self.describe($0))" })
+        }
+    }
+
+    // MARK: NATS interest
+
+    private func subscribe(_ key: Key, holds: Int, ready: @escaping @Sendable (Bool) -> Void) {
+        let (subject, needsFilter) = ClusterSubject.interest(realm: realm.name, topic: key.topic, match: key.match)
+        let subscription: NATSSubscription
+        do {
+            subscription = try node.connection.subscribe(subject) { [weak self] message in
+                self?.received(message, for: key, filter: needsFilter)
+            }
+        } catch {
+            node.logger.error("cluster subscription refused", metadata: ["subject": "\(subject)", "error": "\(error)"])
+            ready(false)
+            return
+        }
+        let raced = interests.withLockedValue { interests -> Bool in
+            if var existing = interests[key] {
+                // Another prepare subscribed meanwhile: join it, drop ours.
+                existing.holds += holds
+                existing.waiters.append(ready)
+                interests[key] = existing
+                return true
+            }
+            interests[key] = Interest(holds: holds, subscription: subscription, flushing: true, waiters: [ready])
+            return false
+        }
+        if raced {
+            node.connection.unsubscribe(subscription)
+            flush(key)
+        } else {
+            flush(key)
+        }
+    }
+
+    /// A PING/PONG after the SUB: the server has the interest, so a publish it receives later
+    /// reaches this node. Then the waiters learn.
+    private func flush(_ key: Key) {
+        node.afterFlush { [self] error in
+            let waiters = interests.withLockedValue { interests -> [@Sendable (Bool) -> Void] in
+                guard var interest = interests[key] else { return [] }
+                interest.flushing = false
+                if error == nil { interest.established = true }
+                let waiters = interest.waiters
+                interest.waiters = []
+                interests[key] = interest
+                return waiters
+            }
+            for waiter in waiters { waiter(error == nil) }
+        }
+    }
+
+    private func drop(_ key: Key) {
+        let gone = interests.withLockedValue { interests -> NATSSubscription? in
+            guard var interest = interests[key] else { return nil }
+            interest.holds -= 1
+            guard interest.holds <= 0 else {
+                interests[key] = interest
+                return nil
+            }
+            interests[key] = nil
+            return interest.subscription
+        }
+        if let gone { node.connection.unsubscribe(gone) }
+    }
+
+    private func establishPending() {
+        let pending = interests.withLockedValue { interests -> [Key] in
+            var keys: [Key] = []
+            for (key, var interest) in interests where !interest.established && !interest.flushing {
+                interest.flushing = true
+                interests[key] = interest
+                keys.append(key)
+            }
+            return keys
+        }
+        for key in pending { flush(key) }
+    }
+
+    // MARK: Receiving
+
+    private func received(_ message: NATSMessage, for key: Key, filter: Bool) {
+        let publication: RelayedPublication
+        do {
+            publication = try ClusterEventCodec.decode(message.payload)
+        } catch {
+            node.counters.malformedEvents.wrappingAdd(1, ordering: .relaxed)
+            return
+        }
+        switch key.match {
+        case .exact:
+            guard publication.topic == key.topic else {
+                node.counters.malformedEvents.wrappingAdd(1, ordering: .relaxed)
+                return
+            }
+        case .prefix:
+            guard !filter || publication.topic.hasPrefix(key.topic) else {
+                node.counters.prefixFiltered.wrappingAdd(1, ordering: .relaxed)
+                return
+            }
+        case .wildcard:
+            break
+        }
+        node.counters.eventsReceived.wrappingAdd(1, ordering: .relaxed)
+        realm.broker.deliverRelayed(publication, subscriptionTopic: key.topic, match: key.match)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case NATSError.notConnected: "not connected to NATS"
+        case NATSError.messageTooLarge(let size, let limit): "the message takes \(size) bytes, NATS max_payload is \(limit)"
+        default: "\(error)"
+        }
+    }
+}
