@@ -71,7 +71,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// `nats://[user:password@]host:port` each; credentials (the first given) go to CONNECT,
     /// never into a log.
-    static func parseServers(_ urls: [String]) throws -> ([NATSServerAddress], String?, String?) {
+    package static func parseServers(_ urls: [String]) throws -> ([NATSServerAddress], String?, String?) {
         var user: String?
         var password: String?
         var servers: [NATSServerAddress] = []
