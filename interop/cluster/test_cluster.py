@@ -17,7 +17,9 @@ from autobahn.wamp.types import PublishOptions, SubscribeOptions
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wamp"))
 
 from cluster_helpers import start_cluster, stop_cluster  # noqa: E402
-from wamp_helpers import autobahn_session, close_all, run, unique  # noqa: E402
+from wamp_helpers import RawPeer, autobahn_session, close_all, run, unique  # noqa: E402
+
+PUBLISH, PUBLISHED = 16, 17
 
 
 @pytest.fixture(scope="module")
@@ -93,22 +95,28 @@ def test_exclusion_lists_and_disclosure_across_nodes(cluster):
         mine = await autobahn_session(nodes[0].url)
         a = await autobahn_session(nodes[1].url)
         b = await autobahn_session(nodes[2].url)
+        # Autobahn|Python has no disclose_me for PUBLISH: the disclosing publisher is raw.
+        raw = await RawPeer.joined(nodes[0].url)
         got = {"publisher": [], "mine": [], "a": [], "b": []}
         for name, session in (("publisher", publisher), ("mine", mine), ("a", a), ("b", b)):
-            await session.subscribe(collector(got[name]), topic)
+            await session.subscribe(collector(got[name]), topic, options=SubscribeOptions(details=True))
         await publisher.publish(topic, 1, options=PublishOptions(acknowledge=True, exclude=[a._session_id]))
         await publisher.publish(topic, 2, options=PublishOptions(acknowledge=True, eligible=[b._session_id, mine._session_id]))
-        await publisher.publish(topic, 3, options=PublishOptions(acknowledge=True, exclude_me=False, disclose_me=True,
+        await publisher.publish(topic, 3, options=PublishOptions(acknowledge=True, exclude_me=False,
                                                                  eligible_authid=[publisher.welcome_authid, a.welcome_authid]))
-        await until(lambda: len(got["a"]) == 1 and len(got["b"]) == 2 and len(got["mine"]) == 2
+        await raw.send([PUBLISH, 4, {"acknowledge": True, "disclose_me": True, "eligible": [a._session_id]}, topic, [4]])
+        published = await raw.recv_code(PUBLISHED)
+        assert published[1] == 4, published
+        await until(lambda: len(got["a"]) == 2 and len(got["b"]) == 2 and len(got["mine"]) == 2
                     and len(got["publisher"]) == 1, what=f"events {got}")
         await asyncio.sleep(0.2)
-        assert [event[0][0] for event in got["a"]] == [3]
+        assert [event[0][0] for event in got["a"]] == [3, 4]
         assert [event[0][0] for event in got["b"]] == [1, 2]
         assert [event[0][0] for event in got["mine"]] == [1, 2]
         assert [event[0][0] for event in got["publisher"]] == [3], "its own event once, never echoed back by NATS"
-        assert got["a"][0][2].publisher == publisher._session_id
-        assert got["a"][0][2].publisher_authid == publisher.welcome_authid
+        assert got["a"][0][2].publisher is None
+        assert got["a"][1][2].publisher == raw.session_id
+        await raw.close()
         await close_all(publisher, mine, a, b)
 
     run(scenario())
