@@ -62,11 +62,12 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         // This node delivers its own publications locally; NATS must not bring them back.
         nats.echo = false
         nats.reconnectWaitMin = .milliseconds(100)
-        let box = NIOLockedValueBox<ClusterNode?>(nil)
+        // Weak: the connection's callback must not keep its node alive.
+        let box = WeakNode()
         self.connection = NATSConnection(configuration: nats, eventLoop: eventLoop, logger: logger) { event in
-            box.withLockedValue { $0 }?.connectionEvent(event)
+            box.node?.connectionEvent(event)
         }
-        box.withLockedValue { $0 = self }
+        box.node = self
     }
 
     /// `nats://[user:password@]host:port` each; credentials (the first given) go to CONNECT,
@@ -353,6 +354,11 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         }
         _ = topic
     }
+}
+
+/// The node as the NATS connection's event callback sees it (set once, before any event).
+private final class WeakNode: @unchecked Sendable {
+    weak var node: ClusterNode?
 }
 
 public enum ClusterError: Error, Equatable, CustomStringConvertible {

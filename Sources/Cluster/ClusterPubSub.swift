@@ -21,7 +21,8 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
 
     private struct Interest {
         var holds = 0
-        var subscription: NATSSubscription
+        /// nil when NATS refused the subject (the hold still counts, so holds stay balanced).
+        var subscription: NATSSubscription?
         var established = false
         var flushing = false
         var waiters: [@Sendable (Bool) -> Void] = []
@@ -48,35 +49,25 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
 
     public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (Bool) -> Void) {
         let key = Key(topic: topic, match: match)
-        enum Step { case ready(Bool), wait, subscribe, flush }
-        let connected = node.connection.isConnected
+        enum Step { case ready, wait, subscribe, flush }
+        // Every call takes a hold (released by `release`), also when NATS is down: then the NATS
+        // subscription is registered anyway (the client sends it on reconnect) and the flush
+        // fails at once, so `ready` gets false.
         let step = interests.withLockedValue { interests -> Step in
-            if var interest = interests[key] {
-                interest.holds += 1
-                defer { interests[key] = interest }
-                if interest.established { return .ready(true) }
-                guard connected else {
-                    return .ready(false)
-                }
-                interest.waiters.append(ready)
-                if interest.flushing { return .wait }
-                interest.flushing = true
-                return .flush
-            }
-            return connected ? .subscribe : .ready(false)
+            guard var interest = interests[key] else { return .subscribe }
+            interest.holds += 1
+            defer { interests[key] = interest }
+            if interest.established { return .ready }
+            interest.waiters.append(ready)
+            if interest.flushing { return .wait }
+            interest.flushing = true
+            return .flush
         }
         switch step {
-        case .ready(let ok):
-            if !ok, interests.withLockedValue({ $0[key] == nil }) {
-                // Nothing held: the caller's `release` finds no entry and does nothing.
-            }
-            ready(ok)
-        case .wait:
-            return
-        case .flush:
-            flush(key)
-        case .subscribe:
-            subscribe(key, holds: 1, ready: ready)
+        case .ready: ready(true)
+        case .wait: return
+        case .flush: flush(key)
+        case .subscribe: subscribe(key, holds: 1, ready: ready)
         }
     }
 
@@ -116,7 +107,15 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                 self?.received(message, for: key, filter: needsFilter)
             }
         } catch {
-            node.logger.error("cluster subscription refused", metadata: ["subject": "\(subject)", "error": "\(error)"])
+            // Not expected (reserved characters are escaped): the hold is recorded all the same.
+            node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(subject))", "error": "\(error)"])
+            interests.withLockedValue { interests in
+                if interests[key] != nil {
+                    interests[key]!.holds += holds
+                } else {
+                    interests[key] = Interest(holds: holds, subscription: nil)
+                }
+            }
             ready(false)
             return
         }
@@ -131,33 +130,30 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
             interests[key] = Interest(holds: holds, subscription: subscription, flushing: true, waiters: [ready])
             return false
         }
-        if raced {
-            node.connection.unsubscribe(subscription)
-            flush(key)
-        } else {
-            flush(key)
-        }
+        if raced { node.connection.unsubscribe(subscription) }
+        flush(key)
     }
 
     /// A PING/PONG after the SUB: the server has the interest, so a publish it receives later
     /// reaches this node. Then the waiters learn.
     private func flush(_ key: Key) {
         node.afterFlush { [self] error in
-            let waiters = interests.withLockedValue { interests -> [@Sendable (Bool) -> Void] in
-                guard var interest = interests[key] else { return [] }
+            let (waiters, ok) = interests.withLockedValue { interests -> ([@Sendable (Bool) -> Void], Bool) in
+                guard var interest = interests[key] else { return ([], false) }
                 interest.flushing = false
-                if error == nil { interest.established = true }
+                let ok = error == nil && interest.subscription != nil
+                if ok { interest.established = true }
                 let waiters = interest.waiters
                 interest.waiters = []
                 interests[key] = interest
-                return waiters
+                return (waiters, ok)
             }
-            for waiter in waiters { waiter(error == nil) }
+            for waiter in waiters { waiter(ok) }
         }
     }
 
     private func drop(_ key: Key) {
-        let gone = interests.withLockedValue { interests -> NATSSubscription? in
+        let gone = interests.withLockedValue { interests -> NATSSubscription?? in
             guard var interest = interests[key] else { return nil }
             interest.holds -= 1
             guard interest.holds <= 0 else {
@@ -167,7 +163,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
             interests[key] = nil
             return interest.subscription
         }
-        if let gone { node.connection.unsubscribe(gone) }
+        if let gone, let subscription = gone { node.connection.unsubscribe(subscription) }
     }
 
     private func establishPending() {

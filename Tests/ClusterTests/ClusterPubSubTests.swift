@@ -205,9 +205,12 @@ final class ClusterPubSubTests: XCTestCase {
         XCTAssertEqual(nodes[0].node.counters.publicationsUnshared.load(ordering: .relaxed), 2)
         // A new topic cannot get cluster interest now: refused, said so.
         nodes[1].realm.broker.subscribe(Subscribe(request: 5, options: .emptyObject, topic: "t.new"), from: remote)
-        XCTAssertTrue(remotePeer.messages.contains {
-            if case .error(let error) = $0 { error.request == 5 && error.error == ErrorURI.clusterUnavailable } else { false }
-        })
+        try await eventually("SUBSCRIBE refused") {
+            remotePeer.messages.contains {
+                if case .error(let error) = $0 { error.request == 5 && error.error == ErrorURI.clusterUnavailable } else { false }
+            }
+        }
+        XCTAssertEqual(nodes[1].relays["r1"]!.natsSubscriptionCount, 1, "the refused SUBSCRIBE holds no NATS subscription")
         try server.start()
         try await eventually("reconnected", timeout: .seconds(10)) { nodes[0].node.isConnected && nodes[1].node.isConnected }
         // The NATS client re-subscribed: node 2's subscription hears node 1 again.
