@@ -222,7 +222,7 @@ let package = Package(
         ),
         .testTarget(name: "WampAuthTests", dependencies: ["WampAuth", "WampMessages"]),
         .testTarget(
-            name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth"], resources: [.copy("Fixtures")]
+            name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth", "Cluster"], resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "WampTLSTests",
@@ -276,7 +276,7 @@ let package = Package(
         .testTarget(
             name: "WampRouterMainTests",
             dependencies: [
-                "WampRouterMain", "WampRouter",
+                "WampRouterMain", "WampRouter", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
