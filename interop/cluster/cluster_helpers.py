@@ -33,6 +33,9 @@ class NATSServer:
         self.store = tempfile.mkdtemp(prefix="nats-interop-")
         REPORTS_DIR.mkdir(parents=True, exist_ok=True)
         self.log = open(REPORTS_DIR / "nats-server.log", "w")
+        self.start()
+
+    def start(self):
         self.proc = subprocess.Popen(
             [nats_server_bin(), "-js", "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port),
              "-sd", self.store],
@@ -50,6 +53,11 @@ class NATSServer:
         import urllib.request
         with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}/connz?subs=1", timeout=2) as response:
             return json.loads(response.read())
+
+    def kill(self):
+        """SIGKILL, the server's loss as the routers see it; `start()` brings it back on its port."""
+        self.proc.kill()
+        self.proc.wait()
 
     def stop(self):
         self.proc.terminate()

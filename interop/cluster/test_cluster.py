@@ -187,3 +187,43 @@ def test_node_killed_mid_traffic(cluster):
         await close_all(*(publishers[:2] + subscribers))
 
     run(scenario())
+
+
+def test_nats_down_and_back(cluster):
+    """NATS killed: every live node answers /health 503 "cluster":"disconnected" and still delivers
+    locally; NATS back: 200 again and events cross nodes again."""
+    nats, nodes = cluster
+    live = [node for node in nodes if node.alive()]
+    topic = unique("com.outage")
+
+    async def scenario():
+        publisher = await autobahn_session(live[0].url)
+        local = await autobahn_session(live[0].url)
+        remote = await autobahn_session(live[1].url)
+        got_local, got_remote = [], []
+        await local.subscribe(collector(got_local), topic)
+        await remote.subscribe(collector(got_remote), topic)
+        nats.kill()
+        await until(lambda: all(health(node)[0] == 503 for node in live), timeout=10, what="503 from every node")
+        assert all(health(node)[1]["cluster"] == "disconnected" for node in live)
+        publisher.publish(topic, "while down")
+        await until(lambda: len(got_local) == 1, what="local delivery while NATS is down")
+        nats.start()
+        await until(lambda: all(health(node)[0] == 200 for node in live), timeout=10, what="200 again")
+        sent = 0
+
+        async def crossed():
+            nonlocal sent
+            sent += 1
+            await publisher.publish(topic, "back", options=PublishOptions(acknowledge=True))
+            await asyncio.sleep(0.05)
+            return any(event[0] == ("back",) for event in got_remote)
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while not await crossed():
+            assert loop.time() < deadline, "no event crossed nodes after NATS came back"
+        assert all(event[0] != ("while down",) for event in got_remote)
+        await close_all(publisher, local, remote)
+
+    run(scenario())
