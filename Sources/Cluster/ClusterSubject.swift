@@ -1,3 +1,4 @@
+import Foundation
 import Realm
 
 /// WAMP realms and URIs as NATS subjects (docs/cluster.md "Subjects"). Pure and reversible.
@@ -70,17 +71,7 @@ package enum ClusterSubject {
     package static func unescape(_ token: String) -> String? {
         if token == "%" { return "" }
         guard token.utf8.contains(UInt8(ascii: "%")) else { return token }
-        var bytes: [UInt8] = []
-        var iterator = Array(token.utf8)[...]
-        while let byte = iterator.popFirst() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.popFirst().flatMap(value), let low = iterator.popFirst().flatMap(value) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return token.removingPercentEncoding
     }
 
     private static func escaped(_ byte: UInt8, dots: Bool) -> Bool {
@@ -93,14 +84,5 @@ package enum ClusterSubject {
 
     private static func hex(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
-    }
-
-    private static func value(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 }

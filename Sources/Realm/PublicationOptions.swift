@@ -80,16 +80,10 @@ struct PublicationFilter: Sendable {
 
     /// `nil` when the options carry none of the six lists.
     init?(parsing options: JSONValue) throws(PublicationOptions.Invalid) {
-        exclude = try Self.ids(options, "exclude")
-        eligible = try Self.ids(options, "eligible")
-        excludeAuthid = try Self.strings(options, "exclude_authid")
-        excludeAuthrole = try Self.strings(options, "exclude_authrole")
-        eligibleAuthid = try Self.strings(options, "eligible_authid")
-        eligibleAuthrole = try Self.strings(options, "eligible_authrole")
-        if exclude == nil, eligible == nil, excludeAuthid == nil, excludeAuthrole == nil,
-           eligibleAuthid == nil, eligibleAuthrole == nil {
-            return nil
-        }
+        self.init(exclude: try Self.ids(options, "exclude"), excludeAuthid: try Self.strings(options, "exclude_authid"),
+                  excludeAuthrole: try Self.strings(options, "exclude_authrole"), eligible: try Self.ids(options, "eligible"),
+                  eligibleAuthid: try Self.strings(options, "eligible_authid"),
+                  eligibleAuthrole: try Self.strings(options, "eligible_authrole"))
     }
 
     func admits(_ session: RealmSession) -> Bool {
