@@ -38,6 +38,8 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         var stateHandlers: [@Sendable (Bool) -> Void] = []
         var ticker: RepeatedTask?
         var heartbeatSubscription: NATSSubscription?
+        /// `wamp.node.<slot>.sub`, where other nodes announce new interest (see `announceInterest`).
+        var announcementSubscription: NATSSubscription?
         /// Acknowledged publications waiting for the next flush, and whether one is in flight.
         var flushWaiters: [@Sendable (Error?) -> Void] = []
         var flushing = false
@@ -137,7 +139,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
             group.cancelAll()
         }
         state.withLockedValue { $0.connected = true }
-        let kv = try await bindBucket()
+        let kv = try await bindBucketRetrying(until: ContinuousClock.now + timeout)
         try await claimSlot(kv: kv, preferring: nil)
         let subscription = try connection.subscribe("wamp.hb.*") { [weak self] message in self?.heartbeat(message) }
         try await connection.flush()
@@ -177,6 +179,18 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
+    /// A clustered JetStream answers only once it has elected its leaders: retry until `deadline`.
+    private func bindBucketRetrying(until deadline: ContinuousClock.Instant) async throws -> NATSKeyValue {
+        while true {
+            do {
+                return try await bindBucket()
+            } catch {
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
     private func bindBucket() async throws -> NATSKeyValue {
         var bucket = NATSKeyValueConfiguration(bucket: Self.bucket)
         bucket.maxAge = Self.timeAmount(configuration.nodeTimeout)
@@ -201,6 +215,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
                     }
                     return state.slot
                 }
+                if previous != candidate { listenForAnnouncements(slot: candidate) }
                 if previous != 0 && previous != candidate {
                     counters.slotReclaims.wrappingAdd(1, ordering: .relaxed)
                     logger.warning("cluster slot lost and another claimed", metadata: ["previous": "\(previous)", "slot": "\(candidate)"])
@@ -212,6 +227,53 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
             }
         }
         throw ClusterError.noFreeSlot
+    }
+
+    // MARK: Announcements of new interest
+
+    static func announcementSubject(_ slot: Int) -> String { "wamp.node.\(slot).sub" }
+
+    /// Answers other nodes' announcements on this slot's subject (the answer is all they need:
+    /// see `announceInterest`).
+    private func listenForAnnouncements(slot: Int) {
+        let connection = self.connection
+        let subscription = try? connection.subscribe(Self.announcementSubject(slot)) { message in
+            guard let reply = message.replyTo else { return }
+            try? connection.publish(reply, payload: ByteBuffer())
+        }
+        let previous = state.withLockedValue { state -> NATSSubscription? in
+            defer { state.announcementSubscription = subscription }
+            return state.announcementSubscription
+        }
+        if let previous { connection.unsubscribe(previous) }
+    }
+
+    /// Tells every node this one believes alive that it has new interest, and calls `done` once
+    /// each has answered or `--cluster-ack-timeout` passed (docs/cluster.md "The very next
+    /// request on any other node sees it"). Across the servers of a NATS cluster, interest
+    /// travels between servers asynchronously, but in order with the messages behind it: an
+    /// announcement that reached node B went through B's server after this node's SUB, so B's
+    /// server knows the interest and B's next PUBLISH reaches this node. A node that does not
+    /// answer in time is logged; its heartbeats decide whether it is alive.
+    func announceInterest(_ done: @escaping @Sendable () -> Void) {
+        let slots = liveSlots()
+        guard !slots.isEmpty else {
+            done()
+            return
+        }
+        let timeout = Self.timeAmount(configuration.ackTimeout)
+        let futures = slots.map { slot in
+            connection.requestFuture(Self.announcementSubject(slot), payload: ByteBuffer(), timeout: timeout)
+                .map { _ in nil as Int? }
+                .recover { _ in slot }
+        }
+        EventLoopFuture.whenAllComplete(futures, on: connection.eventLoop).whenComplete { [logger] results in
+            let silent = (try? results.get())?.compactMap { try? $0.get() }.compactMap { $0 } ?? []
+            if !silent.isEmpty {
+                logger.warning("cluster nodes did not answer an interest announcement in time", metadata: ["slots": "\(silent)"])
+            }
+            done()
+        }
     }
 
     // MARK: Heartbeats and liveness

@@ -138,18 +138,29 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     /// reaches this node. Then the waiters learn.
     private func flush(_ key: Key) {
         node.afterFlush { [self] error in
-            let (waiters, ok) = interests.withLockedValue { interests -> ([@Sendable (Bool) -> Void], Bool) in
-                guard var interest = interests[key] else { return ([], false) }
-                interest.flushing = false
-                let ok = error == nil && interest.subscription != nil
-                if ok { interest.established = true }
-                let waiters = interest.waiters
-                interest.waiters = []
-                interests[key] = interest
-                return (waiters, ok)
+            guard error == nil else {
+                settle(key, ok: false)
+                return
             }
-            for waiter in waiters { waiter(ok) }
+            // The server has the interest; the other nodes' servers learn of it before they see
+            // the announcement (across a NATS cluster).
+            node.announceInterest { [self] in settle(key, ok: true) }
         }
+    }
+
+    /// The interest is established (`flushed`) or not; its waiters learn which.
+    private func settle(_ key: Key, ok flushed: Bool) {
+        let (waiters, ok) = interests.withLockedValue { interests -> ([@Sendable (Bool) -> Void], Bool) in
+            guard var interest = interests[key] else { return ([], false) }
+            interest.flushing = false
+            let ok = flushed && interest.subscription != nil
+            if ok { interest.established = true }
+            let waiters = interest.waiters
+            interest.waiters = []
+            interests[key] = interest
+            return (waiters, ok)
+        }
+        for waiter in waiters { waiter(ok) }
     }
 
     private func drop(_ key: Key) {

@@ -69,7 +69,7 @@ public final class NATSServerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: storeDirectory)
     }
 
-    private static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let group = MultiThreadedEventLoopGroup.singleton
         let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
         let port = channel.localAddress!.port!
