@@ -370,14 +370,25 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Calls `done` once the server has everything sent before this call (nil) or with the error.
     /// Flushes are coalesced: one PING answers every waiter queued before it was sent.
+    /// At most this many acknowledged publications (and new interests) wait for one flush; one
+    /// more is answered at once with `tooManyPendingFlushes` (a NATS server that reads slowly
+    /// must not grow the node's memory without bound).
+    static let maxPendingFlushes = 65_536
+
     func afterFlush(_ done: @escaping @Sendable (Error?) -> Void) {
-        let start = state.withLockedValue { state -> Bool in
+        enum Step { case start, wait, refuse }
+        let step = state.withLockedValue { state -> Step in
+            guard state.flushWaiters.count < Self.maxPendingFlushes else { return .refuse }
             state.flushWaiters.append(done)
-            guard !state.flushing else { return false }
+            guard !state.flushing else { return .wait }
             state.flushing = true
-            return true
+            return .start
         }
-        if start { flushRound() }
+        switch step {
+        case .start: flushRound()
+        case .wait: break
+        case .refuse: done(ClusterError.tooManyPendingFlushes(limit: Self.maxPendingFlushes))
+        }
     }
 
     private func flushRound() {
@@ -426,11 +437,13 @@ private final class WeakNode: @unchecked Sendable {
 public enum ClusterError: Error, Equatable, CustomStringConvertible {
     case unreachable(String)
     case noFreeSlot
+    case tooManyPendingFlushes(limit: Int)
 
     public var description: String {
         switch self {
         case .unreachable(let why): "cluster unreachable: \(why)"
         case .noFreeSlot: "all 1023 cluster slots are taken"
+        case .tooManyPendingFlushes(let limit): "\(limit) publications already wait for NATS to confirm"
         }
     }
 }
