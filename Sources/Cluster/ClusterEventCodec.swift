@@ -44,12 +44,13 @@ package enum ClusterEventCodec {
             writeString(key, into: &buffer)
             writeString(value, into: &buffer)
         }
-        writeIDs(publication.exclude, into: &buffer)
-        writeStrings(publication.excludeAuthid, into: &buffer)
-        writeStrings(publication.excludeAuthrole, into: &buffer)
-        writeIDs(publication.eligible, into: &buffer)
-        writeStrings(publication.eligibleAuthid, into: &buffer)
-        writeStrings(publication.eligibleAuthrole, into: &buffer)
+        let filter = publication.filter
+        writeIDs(filter?.exclude, into: &buffer)
+        writeStrings(filter?.excludeAuthid, into: &buffer)
+        writeStrings(filter?.excludeAuthrole, into: &buffer)
+        writeIDs(filter?.eligible, into: &buffer)
+        writeStrings(filter?.eligibleAuthid, into: &buffer)
+        writeStrings(filter?.eligibleAuthrole, into: &buffer)
         for part in [payload.argumentsBytes, payload.argumentsKwBytes] {
             guard var part else { continue }
             buffer.writeInteger(UInt32(part.readableBytes))
@@ -78,12 +79,14 @@ package enum ClusterEventCodec {
             let key = try readString(&buffer)
             publication.passthru.append((key, try readString(&buffer)))
         }
-        publication.exclude = try readIDs(&buffer)
-        publication.excludeAuthid = try readStrings(&buffer)
-        publication.excludeAuthrole = try readStrings(&buffer)
-        publication.eligible = try readIDs(&buffer)
-        publication.eligibleAuthid = try readStrings(&buffer)
-        publication.eligibleAuthrole = try readStrings(&buffer)
+        let exclude = try readIDs(&buffer)
+        let excludeAuthid = try readStrings(&buffer)
+        let excludeAuthrole = try readStrings(&buffer)
+        let eligible = try readIDs(&buffer)
+        let eligibleAuthid = try readStrings(&buffer)
+        publication.filter = PublicationFilter(exclude: exclude, excludeAuthid: excludeAuthid, excludeAuthrole: excludeAuthrole,
+                                               eligible: eligible, eligibleAuthid: eligibleAuthid,
+                                               eligibleAuthrole: try readStrings(&buffer))
         let arguments = flags & 4 != 0 ? try readPart(&buffer) : nil
         let argumentsKw = flags & 8 != 0 ? try readPart(&buffer) : nil
         guard buffer.readableBytes == 0 else { throw Malformed(reason: "bytes after the payload") }

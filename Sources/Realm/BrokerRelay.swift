@@ -35,22 +35,16 @@ public struct RelayedPublication: Sendable {
     public var publisher: WampID
     public var excludeMe: Bool
     /// Publisher disclosure (`disclose_me` or the publisher's permission).
+    public var disclosed: Bool
     public var disclosedAuthid: String?
     public var disclosedAuthrole: String?
-    public var disclosed: Bool
     public var passthru: [(key: String, value: String)]
-    public var exclude: Set<WampID>?
-    public var excludeAuthid: Set<String>?
-    public var excludeAuthrole: Set<String>?
-    public var eligible: Set<WampID>?
-    public var eligibleAuthid: Set<String>?
-    public var eligibleAuthrole: Set<String>?
+    /// The black- and whitelists; nil when the publication has none.
+    public var filter: PublicationFilter?
 
     public init(publication: WampID, topic: String, payload: Payload, publisher: WampID, excludeMe: Bool = true,
                 disclosed: Bool = false, disclosedAuthid: String? = nil, disclosedAuthrole: String? = nil,
-                passthru: [(key: String, value: String)] = [],
-                exclude: Set<WampID>? = nil, excludeAuthid: Set<String>? = nil, excludeAuthrole: Set<String>? = nil,
-                eligible: Set<WampID>? = nil, eligibleAuthid: Set<String>? = nil, eligibleAuthrole: Set<String>? = nil) {
+                passthru: [(key: String, value: String)] = [], filter: PublicationFilter? = nil) {
         self.publication = publication
         self.topic = topic
         self.payload = payload
@@ -60,21 +54,14 @@ public struct RelayedPublication: Sendable {
         self.disclosedAuthid = disclosedAuthid
         self.disclosedAuthrole = disclosedAuthrole
         self.passthru = passthru
-        self.exclude = exclude
-        self.excludeAuthid = excludeAuthid
-        self.excludeAuthrole = excludeAuthrole
-        self.eligible = eligible
-        self.eligibleAuthid = eligibleAuthid
-        self.eligibleAuthrole = eligibleAuthrole
+        self.filter = filter
     }
 
     init(publication: WampID, topic: String, payload: Payload, publisher: WampID, options: PublicationOptions) {
-        let filter = options.filter
         self.init(publication: publication, topic: topic, payload: payload, publisher: publisher, excludeMe: options.excludeMe,
                   disclosed: options.details.publisher != nil, disclosedAuthid: options.details.publisherAuthid,
                   disclosedAuthrole: options.details.publisherAuthrole, passthru: options.details.passthru,
-                  exclude: filter?.exclude, excludeAuthid: filter?.excludeAuthid, excludeAuthrole: filter?.excludeAuthrole,
-                  eligible: filter?.eligible, eligibleAuthid: filter?.eligibleAuthid, eligibleAuthrole: filter?.eligibleAuthrole)
+                  filter: options.filter)
     }
 
     var details: EventDetails {
@@ -86,10 +73,5 @@ public struct RelayedPublication: Sendable {
         }
         details.passthru = passthru
         return details
-    }
-
-    var filter: PublicationFilter? {
-        PublicationFilter(exclude: exclude, excludeAuthid: excludeAuthid, excludeAuthrole: excludeAuthrole,
-                          eligible: eligible, eligibleAuthid: eligibleAuthid, eligibleAuthrole: eligibleAuthrole)
     }
 }

@@ -24,8 +24,9 @@ final class ClusterCodingTests: XCTestCase {
         var publication = RelayedPublication(
             publication: 42, topic: "com.x", payload: Payload(arguments: RawJSON("[1,2]"), argumentsKw: RawJSON(#"{"a":1}"#)),
             publisher: 7, excludeMe: false, disclosed: true, disclosedAuthid: "alice", disclosedAuthrole: nil,
-            passthru: [("ppt_scheme", "mqtt")], exclude: [1, 2], excludeAuthid: ["bob"], eligibleAuthrole: ["user", "admin"])
-        publication.eligible = []
+            passthru: [("ppt_scheme", "mqtt")],
+            filter: PublicationFilter(exclude: [1, 2], excludeAuthid: ["bob"], eligibleAuthrole: ["user", "admin"]))
+        publication.filter?.eligible = []
         let bytes = ClusterEventCodec.encode(publication)
         let back = try ClusterEventCodec.decode(bytes)
         XCTAssertEqual(back.publication, 42)
@@ -36,11 +37,14 @@ final class ClusterCodingTests: XCTestCase {
         XCTAssertEqual(back.disclosedAuthid, "alice")
         XCTAssertNil(back.disclosedAuthrole)
         XCTAssertEqual(back.passthru.map(\.key), ["ppt_scheme"])
-        XCTAssertEqual(back.exclude, [1, 2])
-        XCTAssertEqual(back.excludeAuthid, ["bob"])
-        XCTAssertNil(back.excludeAuthrole)
-        XCTAssertEqual(back.eligible, [])
-        XCTAssertEqual(back.eligibleAuthrole, ["user", "admin"])
+        XCTAssertEqual(back.filter?.exclude, [1, 2])
+        XCTAssertEqual(back.filter?.excludeAuthid, ["bob"])
+        XCTAssertNil(back.filter?.excludeAuthrole)
+        XCTAssertEqual(back.filter?.eligible, [])
+        XCTAssertNil(back.filter?.eligibleAuthid)
+        XCTAssertEqual(back.filter?.eligibleAuthrole, ["user", "admin"])
+        XCTAssertNil(try ClusterEventCodec.decode(ClusterEventCodec.encode(
+            RelayedPublication(publication: 1, topic: "t", payload: .empty, publisher: 2))).filter)
         XCTAssertEqual(back.payload, publication.payload)
         for cut in 0..<bytes.readableBytes {
             XCTAssertThrowsError(try ClusterEventCodec.decode(bytes.getSlice(at: 0, length: cut)!), "cut at \(cut)")
