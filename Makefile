@@ -44,6 +44,7 @@ venv:
 interop: venv
 	@mkdir -p interop/reports
 	$(PYTHON) -m pytest interop/wamp $(PYTEST_ARGS) --junitxml=interop/reports/junit.xml
+	$(PYTHON) -m pytest interop/cluster $(PYTEST_ARGS) --junitxml=interop/reports/junit-cluster.xml
 
 # The Autobahn TestSuite (kosoku, all 517 cases) against the router's --testee-port echo endpoint.
 autobahn: venv

@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "RouterConfig",
-            dependencies: ["Realm", "WampAuth", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Realm", "WampAuth", "Cluster", .product(name: "Yams", package: "Yams")]
         ),
         // Per-loop counters for the hot path, aggregated on scrape into swift-prometheus collectors.
         .target(
@@ -171,7 +171,7 @@ let package = Package(
         .executableTarget(
             name: "WampRouterMain",
             dependencies: [
-                "WampRouter", "Realm", "RouterConfig", "WampAuth", "CJansson",
+                "WampRouter", "Realm", "RouterConfig", "WampAuth", "CJansson", "Cluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -222,7 +222,7 @@ let package = Package(
         ),
         .testTarget(name: "WampAuthTests", dependencies: ["WampAuth", "WampMessages"]),
         .testTarget(
-            name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth"], resources: [.copy("Fixtures")]
+            name: "RouterConfigTests", dependencies: ["RouterConfig", "Realm", "WampAuth", "Cluster"], resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "WampTLSTests",
@@ -276,7 +276,7 @@ let package = Package(
         .testTarget(
             name: "WampRouterMainTests",
             dependencies: [
-                "WampRouterMain", "WampRouter",
+                "WampRouterMain", "WampRouter", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -121,10 +121,12 @@ public struct AdminService: HTTPService {
     }
 
     static func healthResponse(state: AdminHealthState, probe: EventLoopProbe.Result, bound: TimeAmount) -> HTTPServiceResponse {
-        let healthy = state.isServing && probe.allAnswered
+        let clusterUp = state.cluster.map { $0 == "connected" } ?? true
+        let healthy = state.isServing && probe.allAnswered && clusterUp
         let phase = state.phase.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } ? state.phase : "unknown"
+        let cluster = state.cluster == nil ? "" : "\"cluster\":\"\(clusterUp ? "connected" : "disconnected")\","
         let body = """
-            {"status":"\(phase)","healthy":\(healthy),"listeners":\(state.listeners),"loops":\(probe.loops),\
+            {"status":"\(phase)","healthy":\(healthy),\(cluster)"listeners":\(state.listeners),"loops":\(probe.loops),\
             "loops_answered":\(probe.answered),"loops_ok":\(probe.allAnswered),"loop_bound_ms":\(bound.nanoseconds / 1_000_000)}
 
             """

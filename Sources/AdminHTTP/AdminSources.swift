@@ -34,10 +34,14 @@ public struct AdminHealthState: Sendable, Equatable {
     public var isServing: Bool
     /// WAMP listeners up.
     public var listeners: Int
+    /// A cluster node's NATS link, "connected" or "disconnected" (then `/health` is 503); nil
+    /// for a router that is not in a cluster (the field is left out).
+    public var cluster: String?
 
-    public init(phase: String, isServing: Bool, listeners: Int) {
+    public init(phase: String, isServing: Bool, listeners: Int, cluster: String? = nil) {
         self.phase = phase
         self.isServing = isServing
         self.listeners = listeners
+        self.cluster = cluster
     }
 }

@@ -10,6 +10,9 @@ public struct NATSConnectionConfiguration: Sendable {
     public var user: String?
     public var password: String?
     public var token: String?
+    /// False: the server never delivers this connection's own publications back to it
+    /// (CONNECT `echo: false`), so a router node never receives the events it published itself.
+    public var echo: Bool = true
     /// A PING this often; `maxPingsOutstanding` unanswered ones in a row mean the connection is dead.
     public var pingInterval: TimeAmount = .seconds(2)
     public var maxPingsOutstanding: Int = 2
@@ -27,7 +30,7 @@ public struct NATSConnectionConfiguration: Sendable {
 
     /// What CONNECT sends (and how it prints: redacted).
     var connectOptions: NATSConnectOptions {
-        NATSConnectOptions(name: name, user: user, password: password, token: token)
+        NATSConnectOptions(name: name, user: user, password: password, token: token, echo: echo)
     }
 
     public init(servers: [NATSServerAddress], name: String) {

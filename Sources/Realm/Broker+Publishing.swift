@@ -66,6 +66,10 @@ extension Broker {
         deliver(targets, topic: topic, payloads: &payloads, details: options.details,
                 publisher: session.id, excludeMe: options.excludeMe, filter: options.filter, into: &direct)
         Traffic.published(receivers: direct.sent)  // metrics: event fan-out
+        if let relay {
+            return relayPublication(message, from: session, options: options, publication: targets.publication,
+                                    payloads: payloads, relay: relay)
+        }
         if payloads.anyUndelivered {
             let why = undelivered(payloads, publication: targets.publication, topic: topic)
             return refusePublish(message, session, options.acknowledge, payloads.firstRefusal!.errorURI, why)
@@ -74,6 +78,53 @@ extension Broker {
             session.peer.send(.published(Published(request: message.request, publication: targets.publication)))
         }
         return nil
+    }
+
+    /// Clustered: shares the publication (after its local delivery) and answers the publisher
+    /// once it is handed to the other nodes, or with `wamp.error.cluster_unavailable`.
+    private func relayPublication(_ message: Publish, from session: RealmSession, options: PublicationOptions,
+                                  publication: WampID, payloads: PublicationPayloads, relay: any BrokerRelay) -> String? {
+        let relayed = RelayedPublication(publication: publication, topic: message.topic, payload: message.payload,
+                                         publisher: session.id, options: options)
+        let localRefusal: (uri: String, why: String)? = payloads.anyUndelivered
+            ? (payloads.firstRefusal!.errorURI, undelivered(payloads, publication: publication, topic: message.topic)) : nil
+        guard options.acknowledge else {
+            relay.publish(relayed, done: nil)
+            return localRefusal?.why
+        }
+        let request = message.request
+        let peer = session.peer
+        relay.publish(relayed) { failure in
+            if let localRefusal {
+                peer.send(.error(ErrorMessage(requestType: .publish, request: request, error: localRefusal.uri, message: localRefusal.why)))
+            } else if let failure {
+                peer.send(.error(ErrorMessage(requestType: .publish, request: request, error: ErrorURI.clusterUnavailable,
+                                              message: "delivered on this node only: \(failure)")))
+            } else {
+                peer.send(.published(Published(request: request, publication: publication)))
+            }
+        }
+        return nil
+    }
+
+    /// A publication another node shared, for this node's subscription of (`subscriptionTopic`,
+    /// `match`): delivered with the publisher's options applied here, as if it were local.
+    /// Returns the receivers it was sent to (0 when this node no longer has the subscription).
+    @discardableResult
+    public func deliverRelayed(_ publication: RelayedPublication, subscriptionTopic: String, match: MatchPolicy) -> Int {
+        let subscription = state.withLock { state in
+            state.table(match)[subscriptionTopic].flatMap { state.subscriptions[$0] }
+        }
+        guard let subscription else { return 0 }
+        var direct = DirectSink()
+        var payloads = PublicationPayloads(publication.payload)
+        let details = publication.details
+        deliver(subscription, publication: publication.publication,
+                details: match == .exact ? details.make() : details.make(topic: publication.topic), payloads: &payloads,
+                publisher: publication.publisher, excludeMe: publication.excludeMe, filter: publication.filter, into: &direct)
+        Traffic.published(receivers: direct.sent)
+        if payloads.anyUndelivered { _ = undelivered(payloads, publication: publication.publication, topic: publication.topic) }
+        return direct.sent
     }
 
     /// Says (log, counter) which subscribers did not get a publication; the words are also the

@@ -19,6 +19,9 @@ public final class Broker: Sendable {
     let limits: RealmLimits
     let counters: RealmCounters
     let logger: Logger
+    /// The cluster's share of this broker (nil alone); set once by `attach(relay:)` before any
+    /// session joins, read without a lock after.
+    nonisolated(unsafe) private(set) var relay: (any BrokerRelay)?
 
     /// `eventHistory`: topics starting with `prefix` keep their last `limit` events (the longest
     /// matching prefix decides).
@@ -35,9 +38,55 @@ public final class Broker: Sendable {
         self.state = Mutex(State(history: history))
     }
 
+    /// Shares this broker's publications and subscriptions with other nodes. Call before any
+    /// session joins; `slot` is the node's, for the publication and subscription IDs it draws.
+    public func attach(relay: any BrokerRelay, slot: Int) {
+        self.relay = relay
+        useSlot(slot)
+    }
+
+    /// Draws IDs in `slot`'s range from now on (a node that re-claimed another slot).
+    public func useSlot(_ slot: Int) {
+        state.withLock { $0.ids = IDGenerator(slot: slot) }
+    }
+
     // MARK: Subscribing
 
     public func subscribe(_ message: Subscribe, from session: RealmSession) {
+        if let relay, let match = relayedMatch(message) {
+            // Clustered, and the subscription may be new here: the broker takes the subscriber
+            // only once other nodes' publications reach this node, so SUBSCRIBED means the very
+            // next PUBLISH anywhere reaches it, and no local EVENT precedes SUBSCRIBED.
+            relay.prepare(topic: message.topic, match: match) { [self] ready in
+                defer { relay.release(topic: message.topic, match: match) }
+                guard ready else {
+                    session.peer.send(.error(ErrorMessage(
+                        requestType: .subscribe, request: message.request, error: ErrorURI.clusterUnavailable,
+                        message: "the cluster is unreachable, so other nodes' publications cannot reach a new subscription")))
+                    return
+                }
+                subscribeLocally(message, from: session)
+            }
+            return
+        }
+        subscribeLocally(message, from: session)
+    }
+
+    /// The match policy of a SUBSCRIBE the relay should know of; nil when it is refused anyway
+    /// (checked again by `subscribeInOrder`) or is for the router's own `wamp.*` meta events,
+    /// which stay on each node.
+    private func relayedMatch(_ message: Subscribe) -> MatchPolicy? {
+        var match = MatchPolicy.exact
+        if message.options.count > 0, message.options.contains("match") {
+            guard let value = message.options.string("match"), let policy = MatchPolicy(rawValue: value) else { return nil }
+            match = policy
+        }
+        if message.topic.hasPrefix("wamp.") { return nil }
+        let valid = match == .wildcard ? uris.isValidWildcard(message.topic) : uris.isValid(message.topic)
+        return valid ? match : nil
+    }
+
+    private func subscribeLocally(_ message: Subscribe, from session: RealmSession) {
         let skipped = membership.run { outbox in subscribeInOrder(message, from: session, into: &outbox) }
         if skipped > 0, counters.add(.retainedNotDelivered, skipped) {
             logger.warning("retained events not delivered: answer bound reached", metadata: [
@@ -75,9 +124,13 @@ public final class Broker: Sendable {
                             "'\(message.topic)' is not a valid topic URI for match policy '\(match.rawValue)'", into: &outbox)
             return 0
         }
+        // A SUBSCRIBE that waited for the cluster: the session may have left meanwhile (`leave`
+        // marks it before removing its subscriptions under this same order).
+        if relay != nil, session.hasLeft { return 0 }
         let topic = message.topic
         let maxSubscriptions = limits.maxSubscriptionsPerSession
         let maxAnswerBytes = limits.maxAnswerBytes
+        var created = false
         let decision = state.withLock { state -> (WampID, [MetaEvent], [EventRecord], skipped: Int)? in
             var meta: [MetaEvent] = []
             let id: WampID
@@ -97,6 +150,7 @@ public final class Broker: Sendable {
                 state.subscriptions[id] = subscription
                 meta.append(.created(session: session.id, subscription: subscription))
                 meta.append(.subscribed(session: session.id, subscription: id))
+                created = true
             }
             state.subscriptionsBySession[session.id, default: []].insert(id)
             var retained: [EventRecord] = []
@@ -119,6 +173,10 @@ public final class Broker: Sendable {
             refuseSubscribe(message, session, ErrorURI.limitExceeded,
                             "this session holds \(maxSubscriptions) subscriptions, the most allowed (--max-subscriptions)", into: &outbox)
             return 0
+        }
+        if created, let relay {
+            let policy = match
+            outbox.run { relay.created(topic: topic, match: policy) }
         }
         outbox.send(.subscribed(Subscribed(request: message.request, subscription: subscriptionID)), to: session.peer)
         for record in retained {
@@ -278,7 +336,8 @@ public final class Broker: Sendable {
                 publishMeta(topic: MetaTopic.onSubscribe, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
             case .unsubscribed(let session, let subscription):
                 publishMeta(topic: MetaTopic.onUnsubscribe, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
-            case .deleted(let session, let subscription):
+            case .deleted(let session, let subscription, let topic, let match):
+                if let relay { outbox.run { relay.deleted(topic: topic, match: match) } }
                 publishMeta(topic: MetaTopic.onDelete, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
             }
         }

@@ -33,7 +33,7 @@ extension Broker {
         case created(session: WampID, subscription: Subscription)
         case subscribed(session: WampID, subscription: WampID)
         case unsubscribed(session: WampID, subscription: WampID)
-        case deleted(session: WampID, subscription: WampID)
+        case deleted(session: WampID, subscription: WampID, topic: String, match: MatchPolicy)
     }
 
     struct State {
@@ -117,7 +117,8 @@ extension Broker {
             if let subscription = subscriptions[subscriptionID], subscription.subscribers.isEmpty {
                 subscriptions[subscriptionID] = nil
                 setTable(subscription.match, subscription.topic, nil)
-                meta.append(.deleted(session: sessionID, subscription: subscriptionID))
+                meta.append(.deleted(session: sessionID, subscription: subscriptionID, topic: subscription.topic,
+                                     match: subscription.match))
             }
             return (session, meta)
         }

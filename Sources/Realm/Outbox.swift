@@ -11,6 +11,8 @@ public struct Outbox {
         case message(any Peer, WampMessage)
         /// Already encoded: the bytes one subscription's EVENT shares between its subscribers.
         case encoded(any Peer, EncodedMessage)
+        /// Work for another part (the cluster relay) that must happen in this order, unlocked.
+        case action(@Sendable () -> Void)
     }
 
     private(set) var items: [Item] = []
@@ -19,6 +21,11 @@ public struct Outbox {
 
     public mutating func send(_ message: WampMessage, to peer: any Peer) {
         items.append(.message(peer, message))
+    }
+
+    /// Runs `body` in this outbox's order, once every routing lock is released.
+    mutating func run(_ body: @escaping @Sendable () -> Void) {
+        items.append(.action(body))
     }
 
     mutating func take() -> [Item] {
@@ -36,6 +43,7 @@ public struct Outbox {
             switch item {
             case .message(let peer, let message): peer.send(message)
             case .encoded(let peer, let message): peer.send(message)
+            case .action(let body): body()
             }
         }
     }

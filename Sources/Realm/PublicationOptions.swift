@@ -55,29 +55,39 @@ struct PublicationOptions: Sendable {
 
 /// Subscriber black- and whitelisting (spec "Subscriber Black- and Whitelisting"): a subscriber
 /// receives the event only if it is in every `eligible*` list present and in no `exclude*` list.
-struct PublicationFilter: Sendable {
-    var exclude: Set<WampID>?
-    var excludeAuthid: Set<String>?
-    var excludeAuthrole: Set<String>?
-    var eligible: Set<WampID>?
-    var eligibleAuthid: Set<String>?
-    var eligibleAuthrole: Set<String>?
+/// Public for the cluster, which carries a publication's lists to the other nodes.
+public struct PublicationFilter: Sendable {
+    public var exclude: Set<WampID>?
+    public var excludeAuthid: Set<String>?
+    public var excludeAuthrole: Set<String>?
+    public var eligible: Set<WampID>?
+    public var eligibleAuthid: Set<String>?
+    public var eligibleAuthrole: Set<String>?
 
-    /// `nil` when the options carry none of the six lists.
-    init?(parsing options: JSONValue) throws(PublicationOptions.Invalid) {
-        exclude = try Self.ids(options, "exclude")
-        eligible = try Self.ids(options, "eligible")
-        excludeAuthid = try Self.strings(options, "exclude_authid")
-        excludeAuthrole = try Self.strings(options, "exclude_authrole")
-        eligibleAuthid = try Self.strings(options, "eligible_authid")
-        eligibleAuthrole = try Self.strings(options, "eligible_authrole")
+    /// `nil` when none of the six lists is given (a relayed publication's).
+    public init?(exclude: Set<WampID>? = nil, excludeAuthid: Set<String>? = nil, excludeAuthrole: Set<String>? = nil,
+                 eligible: Set<WampID>? = nil, eligibleAuthid: Set<String>? = nil, eligibleAuthrole: Set<String>? = nil) {
         if exclude == nil, eligible == nil, excludeAuthid == nil, excludeAuthrole == nil,
            eligibleAuthid == nil, eligibleAuthrole == nil {
             return nil
         }
+        self.exclude = exclude
+        self.excludeAuthid = excludeAuthid
+        self.excludeAuthrole = excludeAuthrole
+        self.eligible = eligible
+        self.eligibleAuthid = eligibleAuthid
+        self.eligibleAuthrole = eligibleAuthrole
     }
 
-    func admits(_ session: RealmSession) -> Bool {
+    /// `nil` when the options carry none of the six lists.
+    init?(parsing options: JSONValue) throws(PublicationOptions.Invalid) {
+        self.init(exclude: try Self.ids(options, "exclude"), excludeAuthid: try Self.strings(options, "exclude_authid"),
+                  excludeAuthrole: try Self.strings(options, "exclude_authrole"), eligible: try Self.ids(options, "eligible"),
+                  eligibleAuthid: try Self.strings(options, "eligible_authid"),
+                  eligibleAuthrole: try Self.strings(options, "eligible_authrole"))
+    }
+
+    public func admits(_ session: RealmSession) -> Bool {
         if let eligible, !eligible.contains(session.id) { return false }
         if let eligibleAuthid, !eligibleAuthid.contains(session.authid) { return false }
         if let eligibleAuthrole, !eligibleAuthrole.contains(session.authrole) { return false }

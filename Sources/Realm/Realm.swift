@@ -67,6 +67,7 @@ public final class Realm: Sendable {
     /// then destroyed), then its subscriptions, registrations and pending calls go.
     public func leave(_ session: RealmSession) {
         guard let record = sessions.withLock({ $0.removeValue(forKey: session.id) }) else { return }
+        session.markLeft()
         session.authorizerDecisions.withLock { $0.removeAll() }
         for testament in record.detachedTestaments + record.destroyedTestaments {
             broker.publish(Publish(request: 1, options: testament.publishOptions, topic: testament.topic, payload: testament.payload),

@@ -25,6 +25,13 @@ public final class RealmRegistry: Sendable {
 
     public func realm(named name: String) -> Realm? { realms[name] }
 
+    /// Draws session IDs (and every realm's publication and subscription IDs) in a cluster
+    /// node's `slot` range from now on (docs/cluster.md "Node identity and IDs").
+    public func useClusterSlot(_ slot: Int) {
+        liveSessionIDs.withLock { $0.generator = IDGenerator(slot: slot) }
+        for realm in realms.values { realm.broker.useSlot(slot) }
+    }
+
     /// Replaces the role tables of the realms named (SIGHUP; see `Realm.replaceRoles`). A realm
     /// not named keeps its table: a reload cannot open a realm by leaving it out. Returns the
     /// names that are not realms of this router (adding a realm needs a restart), sorted.

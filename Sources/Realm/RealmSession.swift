@@ -21,6 +21,11 @@ public final class RealmSession: Sendable {
     let isRouterItself: Bool
     /// A dynamic authorizer's `cache: true` answers for this session; it goes with the session.
     let authorizerDecisions: Mutex<SessionDecisions>
+    /// Set by `Realm.leave` before the session's subscriptions go, so a SUBSCRIBE that waited for
+    /// the cluster does not come back for a session that is gone.
+    private let left = Atomic<Bool>(false)
+    var hasLeft: Bool { left.load(ordering: .sequentiallyConsistent) }
+    func markLeft() { left.store(true, ordering: .sequentiallyConsistent) }
 
     public convenience init(id: WampID, peer: any Peer, authid: String, authrole: String = "anonymous",
                 authmethod: String = "anonymous", authprovider: String = "static", authextra: JSONValue? = nil,

@@ -10,8 +10,12 @@ public struct RouterFile: Sendable, Hashable {
     /// Settings accepted but without effect here (or read differently from Crossbar), each with
     /// its path: to be logged at start-up and printed by `check-config`.
     public var notices: [ConfigProblem]
+    /// The router worker's `cluster` section, if any.
+    public var cluster: ClusterSpec?
 
-    public init(realms: [RealmSpec], transports: [TransportSpec], directory: String, notices: [ConfigProblem] = []) {
+    public init(realms: [RealmSpec], transports: [TransportSpec], directory: String, notices: [ConfigProblem] = [],
+                cluster: ClusterSpec? = nil) {
+        self.cluster = cluster
         self.realms = realms
         self.transports = transports
         self.directory = directory
@@ -124,7 +128,13 @@ struct RouterFileReader {
             TransportReader(realms: realms, context: context).read($0, at: path.key("transports"))
         } ?? []
         checkPorts(transports)
-        return RouterFile(realms: realms, transports: transports, directory: context.directory, notices: log.notices)
+        var cluster: ClusterSpec?
+        if var clusterMap = map.map("cluster") {
+            cluster = ClusterSpec.read(&clusterMap, at: path.key("cluster"), log: log)
+            clusterMap.finish()
+        }
+        return RouterFile(realms: realms, transports: transports, directory: context.directory, notices: log.notices,
+                          cluster: cluster)
     }
 
     /// Two transports may share a port only on two different specific interfaces.

@@ -12,6 +12,7 @@ extension RouterConfiguration {
         roles = Dictionary(uniqueKeysWithValues: file.realms.map { ($0.name, $0.roles) })
         if file.realms.contains(where: { $0.uriCheck == .strict }) { uriRules = .strict }
         self.file = file
+        if let spec = file.cluster { cluster = spec.configuration(defaultName: cluster?.nodeName ?? "node") }
         listeners = file.transports.enumerated().map { index, transport in
             Self.listener(transport, name: "transport\(index)")
         }

@@ -1,3 +1,4 @@
+import Cluster
 import NIOCore
 import Realm
 import RouterConfig
@@ -71,6 +72,10 @@ public struct RouterConfiguration: Sendable {
     /// recording is process-wide: `WampRouter.recordMetrics(_:)`, which `wamp-router` sets from
     /// the same flag before it starts the router.
     public var metrics = true
+
+    /// Sharing the realms with other router nodes through NATS (`--cluster-nats`, the config
+    /// file's `cluster` section); nil: a single router, nothing of the cluster runs.
+    public var cluster: ClusterConfiguration?
 
     public init() {}
 

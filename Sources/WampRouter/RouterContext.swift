@@ -1,3 +1,4 @@
+import Cluster
 import Logging
 import NIOCore
 import Realm
@@ -29,11 +30,14 @@ final class RouterContext: Sendable {
     let messagesReceivedByClosed = Atomic<Int>(0)
     /// When the router started (the status page's uptime).
     let startedAt = NIODeadline.now()
+    /// This router's membership of a cluster (`--cluster-nats`); nil for a single router.
+    let cluster: ClusterNode?
 
     init(realms: RealmRegistry, logger: Logger, decoderLimits: MessageDecoder.Limits = .default,
          authenticatorTimeout: TimeAmount = .seconds(5), authenticationFailures: AuthenticationFailures = AuthenticationFailures(),
-         health: RouterHealth = RouterHealth()) {
+         health: RouterHealth = RouterHealth(), cluster: ClusterNode? = nil) {
         self.realms = realms
+        self.cluster = cluster
         self.health = health
         self.logger = logger
         self.decoderLimits = decoderLimits

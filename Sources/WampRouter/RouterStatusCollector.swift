@@ -44,7 +44,8 @@ final class RouterStatusCollector: Sendable {
 
     var healthState: AdminHealthState {
         let phase = context.health.phase
-        return AdminHealthState(phase: phase.description, isServing: phase == .serving, listeners: listenersUp.load(ordering: .relaxed))
+        return AdminHealthState(phase: phase.description, isServing: phase == .serving, listeners: listenersUp.load(ordering: .relaxed),
+                                cluster: context.cluster.map { $0.isConnected ? "connected" : "disconnected" })
     }
 
     func sources(metrics: @escaping @Sendable () -> String?, loopBound: TimeAmount, responder: any EventLoop) -> AdminSources {

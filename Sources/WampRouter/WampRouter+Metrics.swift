@@ -17,6 +17,7 @@ extension WampRouter {
             collectRouter(context, into: &scrape)
             collectRealms(context.realms, into: &scrape)
             collectTransports(into: &scrape)
+            collectCluster(context, into: &scrape)
         }
     }
 

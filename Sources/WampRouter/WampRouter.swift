@@ -1,4 +1,5 @@
 import AdminHTTP
+import Cluster
 import Logging
 import NIOCore
 import NIOPosix
@@ -66,11 +67,12 @@ public final class WampRouter: Sendable {
         let realms = RealmRegistry(realmNames: configuration.realms, uris: URIValidator(rules: configuration.uriRules),
                                    scheduler: EventLoopScheduler(group: group), eventHistory: configuration.eventHistory,
                                    limits: configuration.realmLimits, rolesByRealm: configuration.roles, logger: logger)
+        let cluster = try await startCluster(configuration, realms: realms, group: group, logger: logger)
         let context = RouterContext(realms: realms, logger: logger,
                                     decoderLimits: MessageDecoder.Limits(maxOptionsBytes: configuration.maxOptionsBytes),
                                     authenticatorTimeout: configuration.authenticatorTimeout,
                                     authenticationFailures: AuthenticationFailures(policy: configuration.authFailurePolicy),
-                                    health: health)
+                                    health: health, cluster: cluster)
         var servers: [WebSocketServer] = []
         var rawSocketServers: [RawSocketServer] = []
         var transports: [TransportBox] = []
@@ -137,9 +139,35 @@ public final class WampRouter: Sendable {
             for server in servers { try? await server.shutdown() }
             for server in rawSocketServers { try? await server.shutdown() }
             await admin?.shutdown()
+            await cluster?.stop()
             try? await group.shutdownGracefully()
             throw error
         }
+    }
+
+    /// Joins the cluster before any listener opens (sessions must draw IDs in the node's slot
+    /// range): connects to NATS, claims a slot, shares every realm. Fails the start when no NATS
+    /// server answers within the ack timeout x 5 (10 s by default), since without a slot the
+    /// node's IDs could meet another node's.
+    private static func startCluster(_ configuration: RouterConfiguration, realms: RealmRegistry,
+                                     group: MultiThreadedEventLoopGroup, logger: Logger) async throws -> ClusterNode? {
+        guard let clusterConfiguration = configuration.cluster else { return nil }
+        let node: ClusterNode
+        do {
+            node = try ClusterNode(configuration: clusterConfiguration, eventLoop: group.next(), logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        do {
+            try await node.start(timeout: clusterConfiguration.ackTimeout * 5)
+        } catch {
+            await node.stop()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        node.share(realms)
+        return node
     }
 
     /// Says at start-up what is open: the development default allows everyone everything.
@@ -235,6 +263,8 @@ public final class WampRouter: Sendable {
                 "unsentMessages": "\(unsent)", "connectionsNotClosedCleanly": "\(notClosed)",
             ])
         }
+        // The sessions are gone: free the cluster slot and close NATS.
+        await context.cluster?.stop()
         // The admin listener goes last: `/health` says "draining" until the WAMP side is gone.
         await admin?.shutdown()
         try? await group.shutdownGracefully()

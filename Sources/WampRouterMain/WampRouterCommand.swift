@@ -1,4 +1,6 @@
 import ArgumentParser
+import Cluster
+import Foundation
 import Logging
 import NIOCore
 import Realm
@@ -183,7 +185,33 @@ struct WampRouterCommand: AsyncParsableCommand {
             help: "Request body bytes the admin listener reads (a stray POST still gets 405); a longer body gets 413 (default 4096).")
     var adminMaxBodyBytes = AdminListenerConfiguration.defaultMaxBodyBytes
 
+    // MARK: Cluster (issue 12, docs/cluster.md)
+
+    @Option(name: .customLong("cluster-nats"),
+            help: "A NATS server (nats://[user:password@]host:port, nats-server 2.9+ with -js) through which this router shares its realms with other router nodes (repeatable: the servers of one NATS cluster, tried in turn). Default: no cluster.")
+    var clusterNats: [String] = []
+
+    @Option(name: .customLong("node-name"),
+            help: "This node's name in a cluster: 1 to 64 of A-Z a-z 0-9 _ - (default: the host name, other characters as '-').")
+    var nodeName: String?
+
+    @Option(name: .customLong("cluster-node-timeout"),
+            help: "Seconds a node may be silent before the others treat it as dead (heartbeats every fifth of it; default 5).")
+    var clusterNodeTimeout: Double?
+
+    @Option(name: .customLong("cluster-ack-timeout"),
+            help: "Seconds a node waits for NATS or JetStream to confirm (a key-value write, an acknowledged publication's flush); five times it bounds the wait for NATS at start (default 2).")
+    var clusterAckTimeout: Double?
+
     func validate() throws {
+        if let nodeName, let problem = ClusterConfiguration.problem(withNodeName: nodeName) {
+            throw ValidationError("--node-name: \(problem)")
+        }
+        if let clusterNodeTimeout { try Self.checkSeconds(clusterNodeTimeout, flag: "--cluster-node-timeout") }
+        if let clusterAckTimeout { try Self.checkSeconds(clusterAckTimeout, flag: "--cluster-ack-timeout") }
+        for url in clusterNats where (try? ClusterNode.parseServers([url])) == nil {
+            throw ValidationError("--cluster-nats expects nats://[user:password@]host:port, got a value that does not parse")
+        }
         guard adminMaxConnections > 0 else { throw ValidationError("--admin-max-connections must be more than 0, got \(adminMaxConnections)") }
         guard (1...(1 << 20)).contains(adminMaxBodyBytes) else {
             throw ValidationError("--admin-max-body-bytes must be 1...1048576, got \(adminMaxBodyBytes)")
@@ -260,6 +288,7 @@ struct WampRouterCommand: AsyncParsableCommand {
             configuration.admin = admin
         }
         configuration.metrics = metrics
+        applyClusterFlags(to: &configuration)
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if !configuration.listeners.isEmpty {
@@ -297,6 +326,32 @@ struct WampRouterCommand: AsyncParsableCommand {
             if autoPingInterval != nil { configuration.listeners[index].autoPingInterval = nil }
             if autoPingTimeout != nil { configuration.listeners[index].autoPingTimeout = nil }
         }
+    }
+
+    /// `--cluster-nats` and its companions; they also override the config file's `cluster` section.
+    func applyClusterFlags(to configuration: inout RouterConfiguration) {
+        if !clusterNats.isEmpty {
+            configuration.cluster = ClusterConfiguration(natsServers: clusterNats,
+                                                         nodeName: configuration.cluster?.nodeName ?? Self.defaultNodeName())
+        }
+        guard var cluster = configuration.cluster else { return }
+        if let nodeName {
+            cluster.nodeName = nodeName
+        } else if clusterNats.isEmpty, configuration.file?.cluster?.nodeName == nil {
+            cluster.nodeName = Self.defaultNodeName()
+        }
+        if let clusterNodeTimeout { cluster.nodeTimeout = .nanoseconds(Int64(clusterNodeTimeout * 1e9)) }
+        if let clusterAckTimeout { cluster.ackTimeout = .nanoseconds(Int64(clusterAckTimeout * 1e9)) }
+        configuration.cluster = cluster
+    }
+
+    /// The host name as a node name: characters a node name cannot hold become '-'.
+    static func defaultNodeName() -> String {
+        let host = ProcessInfo.processInfo.hostName
+        let name = String(String.UnicodeScalarView(host.unicodeScalars.prefix(64).map { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_" || scalar == "-") ? scalar : "-"
+        }))
+        return name.isEmpty ? "node" : name
     }
 
     /// A duration flag: positive (or also zero when `zeroMeansOff`), finite, at most a million seconds.

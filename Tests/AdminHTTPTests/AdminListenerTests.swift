@@ -51,3 +51,22 @@ import WebSocketIO
         try await server.shutdown()
     }
 }
+
+@Suite struct AdminHealthClusterTests {
+    @Test func clusterStateIsInHealthAnd503WhileDisconnected() {
+        let probe = EventLoopProbe.Result(loops: 1, answered: 1)
+        let alone = AdminService.healthResponse(state: AdminHealthState(phase: "serving", isServing: true, listeners: 1),
+                                                probe: probe, bound: .seconds(1))
+        #expect(alone.status == .ok)
+        #expect(!String(buffer: alone.body).contains("cluster"))
+        let up = AdminService.healthResponse(state: AdminHealthState(phase: "serving", isServing: true, listeners: 1, cluster: "connected"),
+                                             probe: probe, bound: .seconds(1))
+        #expect(up.status == .ok)
+        #expect(String(buffer: up.body).contains("\"cluster\":\"connected\""))
+        let down = AdminService.healthResponse(state: AdminHealthState(phase: "serving", isServing: true, listeners: 1, cluster: "disconnected"),
+                                               probe: probe, bound: .seconds(1))
+        #expect(down.status == .serviceUnavailable)
+        #expect(String(buffer: down.body).contains("\"cluster\":\"disconnected\""))
+        #expect(String(buffer: down.body).contains("\"healthy\":false"))
+    }
+}

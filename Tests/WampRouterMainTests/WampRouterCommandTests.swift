@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Logging
 import WampRouter
 import XCTest
@@ -68,5 +69,32 @@ final class WampRouterCommandTests: XCTestCase {
         let wamp = WampRouterService(configuration: RouterConfiguration(), logger: Logger(label: "t"), health: health)
         let services = WampRouterCommand.lifecycleServices(wamp: wamp, health: health, logger: Logger(label: "t"))
         XCTAssertTrue(services.last?.service is WampRouterService)
+    }
+}
+
+final class WampRouterCommandClusterTests: XCTestCase {
+    func testClusterFlagsMakeTheClusterConfiguration() throws {
+        var configuration = RouterConfiguration()
+        try WampRouterCommand.parse([]).applyFlags(to: &configuration)
+        XCTAssertNil(configuration.cluster, "no --cluster-nats: no cluster")
+
+        try WampRouterCommand.parse(["--cluster-nats", "nats://a:4222", "--cluster-nats", "nats://b:4223", "--node-name", "n-1",
+                                     "--cluster-node-timeout", "3", "--cluster-ack-timeout", "0.5"]).applyFlags(to: &configuration)
+        let cluster = try XCTUnwrap(configuration.cluster)
+        XCTAssertEqual(cluster.natsServers, ["nats://a:4222", "nats://b:4223"])
+        XCTAssertEqual(cluster.nodeName, "n-1")
+        XCTAssertEqual(cluster.nodeTimeout, .seconds(3))
+        XCTAssertEqual(cluster.ackTimeout, .milliseconds(500))
+
+        configuration = RouterConfiguration()
+        try WampRouterCommand.parse(["--cluster-nats", "nats://a"]).applyFlags(to: &configuration)
+        XCTAssertNil(ClusterConfiguration.problem(withNodeName: configuration.cluster!.nodeName), "the host-name default is a valid node name")
+    }
+
+    func testClusterFlagsAreChecked() {
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--node-name", "a.b"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-nats", "nats://a/b"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-node-timeout", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-ack-timeout", "-1"]))
     }
 }

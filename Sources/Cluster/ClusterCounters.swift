@@ -1,0 +1,23 @@
+import Synchronization
+
+/// What the cluster part of a node counts, for `/metrics` (`wamp_cluster_*`) and the logs.
+/// Relaxed atomics: written on the hot path of clustered nodes only.
+public final class ClusterCounters: Sendable {
+    /// Publications handed to NATS for the other nodes.
+    public let publicationsShared = Atomic<Int>(0)
+    /// Publications delivered on this node only: NATS was unreachable or refused the message.
+    public let publicationsUnshared = Atomic<Int>(0)
+    /// Publications from other nodes delivered to one of this node's subscriptions.
+    public let eventsReceived = Atomic<Int>(0)
+    /// Publications a prefix subscription's wider NATS subscription brought that its string
+    /// prefix does not match (the cost of prefix subscriptions across nodes).
+    public let prefixFiltered = Atomic<Int>(0)
+    /// NATS messages on an event subject that did not decode (dropped).
+    public let malformedEvents = Atomic<Int>(0)
+    /// Nodes declared dead (heartbeats missing for the node timeout).
+    public let nodesLost = Atomic<Int>(0)
+    /// Times this node lost its slot and claimed one again.
+    public let slotReclaims = Atomic<Int>(0)
+
+    public init() {}
+}

@@ -1,0 +1,77 @@
+import WampMessages
+
+/// Where a realm's broker shares publications with other router nodes (the cluster, issue 12;
+/// docs/cluster.md "Pub/sub"). `Realm` knows nothing of how: the `Cluster` module implements it
+/// over NATS. A router without a cluster has no relay, and its broker pays one nil check per
+/// PUBLISH and SUBSCRIBE.
+///
+/// The broker calls it outside every routing lock (through the membership order's outbox for
+/// `created`/`deleted`, so they arrive in the order the subscriptions changed).
+public protocol BrokerRelay: AnyObject, Sendable {
+    /// Makes sure other nodes' publications to (topic, match) reach this node, then calls
+    /// `ready` (on any thread): true once that interest is established (the very next PUBLISH
+    /// elsewhere reaches it), false when it cannot be (the cluster is unreachable). Each call
+    /// holds the interest until `release(topic:match:)`, so a subscription being made cannot
+    /// lose it to one being deleted.
+    func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (Bool) -> Void)
+    /// Ends the hold one `prepare` took.
+    func release(topic: String, match: MatchPolicy)
+    /// The broker has a subscription for (topic, match) now: it holds the interest until `deleted`.
+    func created(topic: String, match: MatchPolicy)
+    /// The broker's subscription for (topic, match) is gone.
+    func deleted(topic: String, match: MatchPolicy)
+    /// Shares a publication this node's broker has delivered locally. With `done`, the relay calls
+    /// it once the publication is handed to the cluster (nil) or with why it could not be.
+    func publish(_ publication: RelayedPublication, done: (@Sendable (String?) -> Void)?)
+}
+
+/// A publication as it travels between nodes: what the receiving node's broker needs to apply
+/// the publisher's options to its own subscribers, with the payload as the publisher sent it.
+public struct RelayedPublication: Sendable {
+    public var publication: WampID
+    public var topic: String
+    public var payload: Payload
+    /// The publisher's session ID (cluster-unique), for `exclude_me`.
+    public var publisher: WampID
+    public var excludeMe: Bool
+    /// Publisher disclosure (`disclose_me` or the publisher's permission).
+    public var disclosed: Bool
+    public var disclosedAuthid: String?
+    public var disclosedAuthrole: String?
+    public var passthru: [(key: String, value: String)]
+    /// The black- and whitelists; nil when the publication has none.
+    public var filter: PublicationFilter?
+
+    public init(publication: WampID, topic: String, payload: Payload, publisher: WampID, excludeMe: Bool = true,
+                disclosed: Bool = false, disclosedAuthid: String? = nil, disclosedAuthrole: String? = nil,
+                passthru: [(key: String, value: String)] = [], filter: PublicationFilter? = nil) {
+        self.publication = publication
+        self.topic = topic
+        self.payload = payload
+        self.publisher = publisher
+        self.excludeMe = excludeMe
+        self.disclosed = disclosed
+        self.disclosedAuthid = disclosedAuthid
+        self.disclosedAuthrole = disclosedAuthrole
+        self.passthru = passthru
+        self.filter = filter
+    }
+
+    init(publication: WampID, topic: String, payload: Payload, publisher: WampID, options: PublicationOptions) {
+        self.init(publication: publication, topic: topic, payload: payload, publisher: publisher, excludeMe: options.excludeMe,
+                  disclosed: options.details.publisher != nil, disclosedAuthid: options.details.publisherAuthid,
+                  disclosedAuthrole: options.details.publisherAuthrole, passthru: options.details.passthru,
+                  filter: options.filter)
+    }
+
+    var details: EventDetails {
+        var details = EventDetails()
+        if disclosed {
+            details.publisher = publisher
+            details.publisherAuthid = disclosedAuthid
+            details.publisherAuthrole = disclosedAuthrole
+        }
+        details.passthru = passthru
+        return details
+    }
+}

@@ -1,0 +1,52 @@
+import Cluster
+
+/// The router worker's `cluster` section (this router's own, not Crossbar's): the NATS servers
+/// and node settings `--cluster-nats`, `--node-name`, `--cluster-node-timeout` and
+/// `--cluster-ack-timeout` also set (flags win).
+///
+/// ```yaml
+/// cluster:
+///   nats: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]
+///   node_name: n1
+///   node_timeout: 5000   # milliseconds
+///   ack_timeout: 2000    # milliseconds
+/// ```
+public struct ClusterSpec: Sendable, Hashable {
+    public var nats: [String]
+    public var nodeName: String?
+    public var nodeTimeoutMilliseconds: Int?
+    public var ackTimeoutMilliseconds: Int?
+
+    public init(nats: [String], nodeName: String? = nil, nodeTimeoutMilliseconds: Int? = nil, ackTimeoutMilliseconds: Int? = nil) {
+        self.nats = nats
+        self.nodeName = nodeName
+        self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
+        self.ackTimeoutMilliseconds = ackTimeoutMilliseconds
+    }
+
+    /// The node's configuration; `defaultName` when the section names no node.
+    public func configuration(defaultName: String) -> ClusterConfiguration {
+        var configuration = ClusterConfiguration(natsServers: nats, nodeName: nodeName ?? defaultName)
+        if let nodeTimeoutMilliseconds { configuration.nodeTimeout = .milliseconds(nodeTimeoutMilliseconds) }
+        if let ackTimeoutMilliseconds { configuration.ackTimeout = .milliseconds(ackTimeoutMilliseconds) }
+        return configuration
+    }
+
+    static func read(_ map: inout MapReader, at path: ConfigPath, log: ProblemLog) -> ClusterSpec? {
+        guard let nats = map.stringList("nats") else {
+            log.problem(path.key("nats"), "missing: the NATS server URLs (nats://host:port) of the cluster", line: map.lineOf("nats"))
+            return nil
+        }
+        if nats.isEmpty { log.problem(path.key("nats"), "needs at least one NATS server URL", line: map.lineOf("nats")) }
+        for url in nats where (try? ClusterNode.parseServers([url])) == nil {
+            log.problem(path.key("nats"), "not a NATS server URL (nats://[user:password@]host:port)", line: map.lineOf("nats"))
+        }
+        let name = map.string("node_name")
+        if let name, let problem = ClusterConfiguration.problem(withNodeName: name) {
+            log.problem(path.key("node_name"), problem, line: map.lineOf("node_name"))
+        }
+        let nodeTimeout = map.int("node_timeout", in: 100...3_600_000, unit: " ms")
+        let ackTimeout = map.int("ack_timeout", in: 10...600_000, unit: " ms")
+        return ClusterSpec(nats: nats, nodeName: name, nodeTimeoutMilliseconds: nodeTimeout, ackTimeoutMilliseconds: ackTimeout)
+    }
+}

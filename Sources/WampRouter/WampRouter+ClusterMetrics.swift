@@ -1,0 +1,30 @@
+import Cluster
+import RouterMetrics
+
+/// `/metrics`: the cluster node's part (`wamp_cluster_*`), present only with `--cluster-nats`.
+extension WampRouter {
+    static func collectCluster(_ context: RouterContext, into scrape: inout MetricsScrape) {
+        guard let node = context.cluster else { return }
+        let counters = node.counters
+        scrape.gauge("wamp_cluster_connected", "1 while this node's NATS connection is up, 0 while it is down.", [],
+                     node.isConnected ? 1 : 0)
+        scrape.gauge("wamp_cluster_slot", "This node's cluster slot (1...1023; the top 10 bits of its IDs).", [], node.slot)
+        scrape.gauge("wamp_cluster_live_nodes", "Other nodes whose heartbeats this node hears.", [], node.liveSlots().count)
+        scrape.counter("wamp_cluster_publications_shared_total", "Publications handed to NATS for the other nodes.", [],
+                       counters.publicationsShared.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_publications_unshared_total",
+                       "Publications delivered on this node only: NATS unreachable or the message over its max_payload.", [],
+                       counters.publicationsUnshared.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_events_received_total", "Publications from other nodes delivered to a subscription of this node.", [],
+                       counters.eventsReceived.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_prefix_filtered_total",
+                       "Publications a prefix subscription's wider NATS subscription brought that its prefix does not match.", [],
+                       counters.prefixFiltered.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_malformed_events_total", "NATS messages on an event subject that did not decode (dropped).", [],
+                       counters.malformedEvents.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_nodes_lost_total", "Nodes declared dead (no heartbeat within --cluster-node-timeout).", [],
+                       counters.nodesLost.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_slot_reclaims_total", "Times this node lost its slot and claimed another.", [],
+                       counters.slotReclaims.load(ordering: .relaxed))
+    }
+}

@@ -1,0 +1,82 @@
+@testable import Cluster
+import NIOCore
+import Realm
+import WampMessages
+import XCTest
+
+final class ClusterCodingTests: XCTestCase {
+    func testSubjectsEscapeWhatNATSReserves() {
+        XCTAssertEqual(ClusterSubject.event(realm: "r1", topic: "com.a.b"), "wamp.r1.ev.com.a.b")
+        XCTAssertEqual(ClusterSubject.event(realm: "my.realm", topic: "a.b*c.d>e"), "wamp.my%2Erealm.ev.a.b%2Ac.d%3Ee")
+        XCTAssertEqual(ClusterSubject.escape("50% off now", dots: false), "50%25%20off%20now")
+        XCTAssertEqual(ClusterSubject.interest(realm: "r", topic: "a..c", match: .wildcard).subject, "wamp.r.ev.a.*.c")
+        XCTAssertEqual(ClusterSubject.interest(realm: "r", topic: "a.b", match: .prefix).subject, "wamp.r.ev.a.>")
+        XCTAssertEqual(ClusterSubject.interest(realm: "r", topic: "com", match: .prefix).subject, "wamp.r.ev.>")
+        XCTAssertEqual(ClusterSubject.interest(realm: "r", topic: "a.b", match: .exact).subject, "wamp.r.ev.a.b")
+        for component in ["", "%", "a*b", "x>y", "tab\there", "%2A", "é.ü", "a b\r\n"] {
+            XCTAssertEqual(ClusterSubject.unescape(ClusterSubject.escape(component, dots: true)), component)
+        }
+        XCTAssertNil(ClusterSubject.unescape("%4"))
+        XCTAssertNil(ClusterSubject.unescape("%zz"))
+    }
+
+    func testEventCodecRoundTripAndRefusesTruncation() throws {
+        var publication = RelayedPublication(
+            publication: 42, topic: "com.x", payload: Payload(arguments: RawJSON("[1,2]"), argumentsKw: RawJSON(#"{"a":1}"#)),
+            publisher: 7, excludeMe: false, disclosed: true, disclosedAuthid: "alice", disclosedAuthrole: nil,
+            passthru: [("ppt_scheme", "mqtt")],
+            filter: PublicationFilter(exclude: [1, 2], excludeAuthid: ["bob"], eligibleAuthrole: ["user", "admin"]))
+        publication.filter?.eligible = []
+        let bytes = ClusterEventCodec.encode(publication)
+        let back = try ClusterEventCodec.decode(bytes)
+        XCTAssertEqual(back.publication, 42)
+        XCTAssertEqual(back.topic, "com.x")
+        XCTAssertEqual(back.publisher, 7)
+        XCTAssertFalse(back.excludeMe)
+        XCTAssertTrue(back.disclosed)
+        XCTAssertEqual(back.disclosedAuthid, "alice")
+        XCTAssertNil(back.disclosedAuthrole)
+        XCTAssertEqual(back.passthru.map(\.key), ["ppt_scheme"])
+        XCTAssertEqual(back.filter?.exclude, [1, 2])
+        XCTAssertEqual(back.filter?.excludeAuthid, ["bob"])
+        XCTAssertNil(back.filter?.excludeAuthrole)
+        XCTAssertEqual(back.filter?.eligible, [])
+        XCTAssertNil(back.filter?.eligibleAuthid)
+        XCTAssertEqual(back.filter?.eligibleAuthrole, ["user", "admin"])
+        XCTAssertNil(try ClusterEventCodec.decode(ClusterEventCodec.encode(
+            RelayedPublication(publication: 1, topic: "t", payload: .empty, publisher: 2))).filter)
+        XCTAssertEqual(back.payload, publication.payload)
+        for cut in 0..<bytes.readableBytes {
+            XCTAssertThrowsError(try ClusterEventCodec.decode(bytes.getSlice(at: 0, length: cut)!), "cut at \(cut)")
+        }
+        var longer = bytes
+        longer.writeInteger(UInt8(0))
+        XCTAssertThrowsError(try ClusterEventCodec.decode(longer))
+        // A list count the message cannot hold is refused before anything is allocated for it.
+        var lying = ByteBuffer()
+        lying.writeBytes([1, 1] + [UInt8](repeating: 0, count: 16) + [0])
+        lying.writeInteger(UInt32(1)); lying.writeString("t")
+        lying.writeInteger(UInt8(0))  // passthru
+        lying.writeInteger(UInt8(1)); lying.writeInteger(UInt32.max)
+        XCTAssertThrowsError(try ClusterEventCodec.decode(lying))
+    }
+
+    func testSlotIDsStayInRangeAndCarryTheSlot() {
+        for slot in [1, 2, 512, 1023] {
+            var generator = IDGenerator(slot: slot)
+            for _ in 0..<1000 {
+                let id = generator.next()
+                XCTAssertTrue(id >= 1 && id < (1 << 53))
+                XCTAssertEqual(IDGenerator.slot(of: id), slot)
+            }
+        }
+    }
+
+    func testServerURLsCarryCredentialsApart() throws {
+        let (servers, user, password) = try ClusterNode.parseServers(["nats://u%40x:p%3Aw@10.0.0.1:4223", "nats://10.0.0.2"])
+        XCTAssertEqual(servers.map(\.description), ["nats://10.0.0.1:4223", "nats://10.0.0.2:4222"])
+        XCTAssertEqual(user, "u@x")
+        XCTAssertEqual(password, "p:w")
+        XCTAssertThrowsError(try ClusterNode.parseServers(["nats://"]))
+    }
+}

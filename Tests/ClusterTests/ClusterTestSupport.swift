@@ -1,0 +1,93 @@
+import Cluster
+import Logging
+import NATSTestSupport
+import NIOCore
+import NIOPosix
+import Realm
+import Synchronization
+import WampMessages
+import XCTest
+
+/// A peer that records what its realm sends it, decoded back into messages.
+final class RecordingPeer: Peer {
+    private let received = Mutex<[EncodedMessage]>([])
+    let serialization: WampSerialization
+
+    init(serialization: WampSerialization = .json) { self.serialization = serialization }
+
+    func send(_ message: EncodedMessage) { received.withLock { $0.append(message) } }
+    func kill(reason: String, message: String?) {}
+
+    var messages: [WampMessage] { received.withLock { $0.map { try! $0.serialization.decode($0.bytes) } } }
+    var events: [Event] {
+        messages.compactMap { if case .event(let event) = $0 { event } else { nil } }
+    }
+    func clear() { received.withLock { $0.removeAll() } }
+}
+
+/// One router node of a test: a realm registry shared through its own `ClusterNode`.
+struct TestNode {
+    let node: ClusterNode
+    let realms: RealmRegistry
+    let relays: [String: ClusterPubSub]
+    var realm: Realm { realms.realm(named: "r1")! }
+
+    static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1)) async throws -> TestNode {
+        var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
+        configuration.nodeTimeout = timeout
+        configuration.ackTimeout = .seconds(2)
+        let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
+                                   logger: Logger(label: "test.\(name)"))
+        try await node.start()
+        let realms = RealmRegistry(realmNames: ["r1"])
+        let relays = node.share(realms)
+        return TestNode(node: node, realms: realms, relays: relays)
+    }
+
+    /// Joins a session with a recording peer.
+    func join(authid: String = "user", authrole: String = "anonymous", serialization: WampSerialization = .json,
+              roles: String? = nil) -> (RealmSession, RecordingPeer) {
+        let peer = RecordingPeer(serialization: serialization)
+        let session = RealmSession(id: realms.newSessionID(), peer: peer, authid: authid, authrole: authrole,
+                                   roles: roles.flatMap { JSONValue.parse($0) })
+        realm.join(session)
+        return (session, peer)
+    }
+
+    /// SUBSCRIBE, and the subscription ID once SUBSCRIBED came (the cluster interest is made first).
+    func subscribe(_ session: RealmSession, _ peer: RecordingPeer, _ topic: String, match: String? = nil,
+                   file: StaticString = #filePath, line: UInt = #line) async throws -> WampID {
+        let request = WampID.random(in: 1...1_000_000)
+        let options = match.map { JSONValue.parse("{\"match\":\"\($0)\"}")! } ?? .emptyObject
+        realm.broker.subscribe(Subscribe(request: request, options: options, topic: topic), from: session)
+        for _ in 0..<500 {
+            for message in peer.messages {
+                if case .subscribed(let subscribed) = message, subscribed.request == request { return subscribed.subscription }
+                if case .error(let error) = message, error.request == request {
+                    XCTFail("SUBSCRIBE refused: \(error.error)", file: file, line: line)
+                    return 0
+                }
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTFail("no SUBSCRIBED", file: file, line: line)
+        return 0
+    }
+
+    func publish(_ session: RealmSession, _ topic: String, request: WampID = 1, options: String = "{}", arguments: String? = nil) {
+        realm.broker.publish(Publish(request: request, options: JSONValue.parse(options)!, topic: topic,
+                                     payload: Payload(arguments: arguments.flatMap { RawJSON($0) })), from: session)
+    }
+}
+
+/// Waits (up to 5 s) until `condition` holds.
+func eventually(_ what: String, timeout: Duration = .seconds(5), file: StaticString = #filePath, line: UInt = #line,
+                _ condition: () -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    XCTFail("timed out waiting for \(what)", file: file, line: line)
+}

@@ -1,0 +1,30 @@
+import XCTest
+@testable import RouterConfig
+
+final class ClusterSpecTests: XCTestCase {
+    func testTheRouterWorkersClusterSection() throws {
+        let file = parsedFile(nodeConfig(router: """
+            "cluster": {"nats": ["nats://10.0.0.1:4222", "nats://u:p@10.0.0.2"], "node_name": "n1", "node_timeout": 3000, "ack_timeout": 500}
+            """))
+        let spec = try XCTUnwrap(file?.cluster)
+        XCTAssertEqual(spec.nats, ["nats://10.0.0.1:4222", "nats://u:p@10.0.0.2"])
+        let configuration = spec.configuration(defaultName: "host")
+        XCTAssertEqual(configuration.nodeName, "n1")
+        XCTAssertEqual(configuration.nodeTimeout, .seconds(3))
+        XCTAssertEqual(configuration.ackTimeout, .milliseconds(500))
+        XCTAssertNil(parsedFile(nodeConfig())?.cluster)
+        XCTAssertEqual(parsedFile(nodeConfig(router: #""cluster": {"nats": ["nats://h"]}"#))?.cluster?
+            .configuration(defaultName: "host").nodeName, "host")
+    }
+
+    func testClusterProblemsAreReported() {
+        let found = problems(nodeConfig(router: """
+            "cluster": {"nats": ["nats://a/b"], "node_name": "a.b", "node_timeout": 5, "extra": 1}
+            """)).map(\.description).joined(separator: "\\n")
+        XCTAssertTrue(found.contains("cluster.nats"), found)
+        XCTAssertTrue(found.contains("cluster.node_name"), found)
+        XCTAssertTrue(found.contains("cluster.node_timeout"), found)
+        XCTAssertTrue(found.contains("cluster.extra"), found)
+        XCTAssertFalse(problems(nodeConfig(router: #""cluster": {"node_name": "n1"}"#)).isEmpty)
+    }
+}
