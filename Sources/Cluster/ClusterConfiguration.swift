@@ -14,6 +14,11 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// How long a node waits for every live node to acknowledge an announcement before it treats
     /// the silent ones as dead (`--cluster-ack-timeout`).
     public var ackTimeout: Duration = .seconds(2)
+    /// Calls one callee of this node may have pending from one other node
+    /// (`--cluster-max-remote-invocations`; `ClusterRPCLimits`).
+    public var maxRemoteInvocationsPerCaller = 10_000
+    /// Registration directory changes in flight on this node (`--cluster-max-directory-changes`).
+    public var maxDirectoryChangesInFlight = 1_000
 
     public init(natsServers: [String], nodeName: String) {
         self.natsServers = natsServers

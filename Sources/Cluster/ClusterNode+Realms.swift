@@ -2,10 +2,12 @@ import Realm
 
 extension ClusterNode {
     /// Shares every realm of `realms` through this node (call after `start()`, before any session
-    /// joins): IDs in this node's slot range, one `ClusterPubSub` per realm as its broker's relay.
-    /// A later slot change (after losing the slot) moves the IDs to the new range.
+    /// joins): IDs in this node's slot range, one `ClusterPubSub` per realm as its broker's relay
+    /// and one started `ClusterDealer` per realm (registrations in the cluster's directory, calls
+    /// to callees on other nodes). A later slot change (after losing the slot) moves the IDs to the
+    /// new range; `stop()` stops the dealers before it closes the connection.
     @discardableResult
-    public func share(_ realms: RealmRegistry) -> [String: ClusterPubSub] {
+    public func share(_ realms: RealmRegistry) async throws -> [String: ClusterPubSub] {
         let slot = self.slot
         realms.useClusterSlot(slot)
         var relays: [String: ClusterPubSub] = [:]
@@ -14,6 +16,10 @@ extension ClusterNode {
             let relay = ClusterPubSub(realm: realm, node: self)
             realm.broker.attach(relay: relay, slot: slot)
             relays[name] = relay
+            let dealer = ClusterDealer(realm: realm, membership: self, limits: ClusterRPCLimits(configuration),
+                                       logger: logger)
+            try await dealer.start()
+            dealers.withLockedValue { $0.append(dealer) }
         }
         whenSlotChanged { slot in realms.useClusterSlot(slot) }
         return relays

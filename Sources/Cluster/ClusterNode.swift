@@ -47,6 +47,9 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// The realms' cross-node RPC parts (`share(_:)`): told after a reconnect once the slot is
+    /// held again, stopped before the connection closes.
+    let dealers = NIOLockedValueBox<[ClusterDealer]>([])
     static let bucket = "wamp_nodes"
 
     /// `eventLoop`: the loop the NATS connection lives on (deliveries of other nodes' events run
@@ -156,6 +159,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Frees the slot at once (so a restart can take it) and closes the connection.
     public func stop() async {
+        for dealer in dealers.withLockedValue({ $0 }) { await dealer.stop() }
         let (ticker, kv, slot) = state.withLockedValue { state -> (RepeatedTask?, NATSKeyValue?, Int) in
             state.stopped = true
             defer { state.ticker = nil }
@@ -355,6 +359,11 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// The server may have restarted (a memory bucket is gone): bind again, then keep the slot.
     private func afterReconnect() async {
+        await restoreSlot()
+        for dealer in dealers.withLockedValue({ $0 }) { await dealer.reconnected() }
+    }
+
+    private func restoreSlot() async {
         guard let kv = try? await bindBucket() else { return }
         let (slot, revision) = state.withLockedValue { ($0.slot, $0.revision) }
         guard slot > 0 else { return }

@@ -24,9 +24,12 @@ public struct ClusterRPCLimits: Sendable, Equatable {
 
     public init() {}
 
-    /// The defaults, with the node's `--cluster-ack-timeout`.
+    /// The node's `--cluster-ack-timeout`, `--cluster-max-remote-invocations` and
+    /// `--cluster-max-directory-changes`; the defaults for the rest.
     public init(_ configuration: ClusterConfiguration) {
         let (seconds, attoseconds) = configuration.ackTimeout.components
         ackTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        maxPendingInvocationsPerRemoteCaller = configuration.maxRemoteInvocationsPerCaller
+        maxDirectoryChangesInFlight = configuration.maxDirectoryChangesInFlight
     }
 }

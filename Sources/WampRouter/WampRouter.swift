@@ -166,7 +166,13 @@ public final class WampRouter: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        node.share(realms)
+        do {
+            try await node.share(realms)
+        } catch {
+            await node.stop()
+            try? await group.shutdownGracefully()
+            throw error
+        }
         return node
     }
 

@@ -203,12 +203,24 @@ struct WampRouterCommand: AsyncParsableCommand {
             help: "Seconds a node waits for NATS or JetStream to confirm (a key-value write, an acknowledged publication's flush); five times it bounds the wait for NATS at start (default 2).")
     var clusterAckTimeout: Double?
 
+    @Option(name: .customLong("cluster-max-remote-invocations"),
+            help: "Calls one callee of this node may have pending from one other node (its callers together); one more gets router.error.limit_exceeded (default 10000).")
+    var clusterMaxRemoteInvocations: Int?
+
+    @Option(name: .customLong("cluster-max-directory-changes"),
+            help: "REGISTER/UNREGISTER changes of the cluster's registration directory in flight on this node; one more gets router.error.limit_exceeded (default 1000).")
+    var clusterMaxDirectoryChanges: Int?
+
     func validate() throws {
         if let nodeName, let problem = ClusterConfiguration.problem(withNodeName: nodeName) {
             throw ValidationError("--node-name: \(problem)")
         }
         if let clusterNodeTimeout { try Self.checkSeconds(clusterNodeTimeout, flag: "--cluster-node-timeout") }
         if let clusterAckTimeout { try Self.checkSeconds(clusterAckTimeout, flag: "--cluster-ack-timeout") }
+        for (value, flag) in [(clusterMaxRemoteInvocations, "--cluster-max-remote-invocations"),
+                              (clusterMaxDirectoryChanges, "--cluster-max-directory-changes")] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
+        }
         for url in clusterNats where (try? ClusterNode.parseServers([url])) == nil {
             throw ValidationError("--cluster-nats expects nats://[user:password@]host:port, got a value that does not parse")
         }
@@ -342,6 +354,8 @@ struct WampRouterCommand: AsyncParsableCommand {
         }
         if let clusterNodeTimeout { cluster.nodeTimeout = .nanoseconds(Int64(clusterNodeTimeout * 1e9)) }
         if let clusterAckTimeout { cluster.ackTimeout = .nanoseconds(Int64(clusterAckTimeout * 1e9)) }
+        if let clusterMaxRemoteInvocations { cluster.maxRemoteInvocationsPerCaller = clusterMaxRemoteInvocations }
+        if let clusterMaxDirectoryChanges { cluster.maxDirectoryChangesInFlight = clusterMaxDirectoryChanges }
         configuration.cluster = cluster
     }
 

@@ -67,6 +67,7 @@ final class RecordingPeer: Peer {
     var errors: [ErrorMessage] { messages.compactMap { if case .error(let m) = $0 { m } else { nil } } }
     var registered: [Registered] { messages.compactMap { if case .registered(let m) = $0 { m } else { nil } } }
     var unregistered: [Unregistered] { messages.compactMap { if case .unregistered(let m) = $0 { m } else { nil } } }
+    var events: [Event] { messages.compactMap { if case .event(let m) = $0 { m } else { nil } } }
 
     /// Waits (up to 5 s) until `count` messages satisfy `matching`; fails the test otherwise.
     @discardableResult

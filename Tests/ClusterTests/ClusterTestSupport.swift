@@ -8,23 +8,6 @@ import Synchronization
 import WampMessages
 import XCTest
 
-/// A peer that records what its realm sends it, decoded back into messages.
-final class RecordingPeer: Peer {
-    private let received = Mutex<[EncodedMessage]>([])
-    let serialization: WampSerialization
-
-    init(serialization: WampSerialization = .json) { self.serialization = serialization }
-
-    func send(_ message: EncodedMessage) { received.withLock { $0.append(message) } }
-    func kill(reason: String, message: String?) {}
-
-    var messages: [WampMessage] { received.withLock { $0.map { try! $0.serialization.decode($0.bytes) } } }
-    var events: [Event] {
-        messages.compactMap { if case .event(let event) = $0 { event } else { nil } }
-    }
-    func clear() { received.withLock { $0.removeAll() } }
-}
-
 /// One router node of a test: a realm registry shared through its own `ClusterNode`.
 struct TestNode {
     let node: ClusterNode
@@ -40,7 +23,7 @@ struct TestNode {
                                    logger: Logger(label: "test.\(name)"))
         try await node.start()
         let realms = RealmRegistry(realmNames: ["r1"])
-        let relays = node.share(realms)
+        let relays = try await node.share(realms)
         return TestNode(node: node, realms: realms, relays: relays)
     }
 
