@@ -353,6 +353,7 @@ if Context.environment["WAMP_FUZZ"] == "1" {
         ("FuzzRawSocketFramer", ["RawSocketIO", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzHTTPBridgeRequest", ["HTTPBridge", "RouterConfig", "WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAdminCredentials", ["AdminHTTP", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzClusterEventCodec", ["Cluster", "Realm", "WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAuthentication", [
             "WampAuth",
             "WampMessages",
