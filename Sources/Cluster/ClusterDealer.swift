@@ -92,6 +92,7 @@ public final class ClusterDealer: DealerCluster, Sendable {
     public func start() async throws {
         var configuration = NATSKeyValueConfiguration(bucket: RegistrationRecord.bucket)
         configuration.history = 1
+        configuration.replicas = limits.keyValueReplicas
         let kv = try await NATSKeyValue.createOrBind(configuration, on: connection, timeout: limits.keyValueTimeout)
         let subscriptions = try [
             connection.subscribe(subjects.invocations(slot)) { [weak self] in self?.received(invocation: $0) },

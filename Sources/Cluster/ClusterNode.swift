@@ -199,6 +199,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         var bucket = NATSKeyValueConfiguration(bucket: Self.bucket)
         bucket.maxAge = Self.timeAmount(configuration.nodeTimeout)
         bucket.storage = .memory
+        bucket.replicas = configuration.keyValueReplicas
         let kv = try await NATSKeyValue.createOrBind(bucket, on: connection, timeout: Self.timeAmount(configuration.ackTimeout))
         state.withLockedValue { $0.kv = kv }
         return kv

@@ -21,15 +21,18 @@ public struct ClusterRPCLimits: Sendable, Equatable {
     public var ackTimeout: TimeAmount = .seconds(2)
     /// Bytes kept free under the NATS server's max_payload for the headers of a forwarded call.
     public var headerAllowance = 512
+    /// Replicas of the registration bucket (`--cluster-kv-replicas`).
+    public var keyValueReplicas = 1
 
     public init() {}
 
-    /// The node's `--cluster-ack-timeout`, `--cluster-max-remote-invocations` and
-    /// `--cluster-max-directory-changes`; the defaults for the rest.
+    /// The node's `--cluster-ack-timeout`, `--cluster-max-remote-invocations`,
+    /// `--cluster-max-directory-changes` and `--cluster-kv-replicas`; the defaults for the rest.
     public init(_ configuration: ClusterConfiguration) {
         let (seconds, attoseconds) = configuration.ackTimeout.components
         ackTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         maxPendingInvocationsPerRemoteCaller = configuration.maxRemoteInvocationsPerCaller
         maxDirectoryChangesInFlight = configuration.maxDirectoryChangesInFlight
+        keyValueReplicas = configuration.keyValueReplicas
     }
 }

@@ -211,6 +211,10 @@ struct WampRouterCommand: AsyncParsableCommand {
             help: "REGISTER/UNREGISTER changes of the cluster's registration directory in flight on this node; one more gets router.error.limit_exceeded (default 1000).")
     var clusterMaxDirectoryChanges: Int?
 
+    @Option(name: .customLong("cluster-kv-replicas"),
+            help: "Replicas of the cluster's JetStream key-value buckets (node slots, registrations): 1 on one NATS server, 3 on a NATS cluster of three or more so they outlive a server's loss (1...5, default 1).")
+    var clusterKVReplicas: Int?
+
     func validate() throws {
         if let nodeName, let problem = ClusterConfiguration.problem(withNodeName: nodeName) {
             throw ValidationError("--node-name: \(problem)")
@@ -220,6 +224,9 @@ struct WampRouterCommand: AsyncParsableCommand {
         for (value, flag) in [(clusterMaxRemoteInvocations, "--cluster-max-remote-invocations"),
                               (clusterMaxDirectoryChanges, "--cluster-max-directory-changes")] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
+        }
+        if let clusterKVReplicas, !(1...5).contains(clusterKVReplicas) {
+            throw ValidationError("--cluster-kv-replicas must be 1...5 (JetStream's most), got \(clusterKVReplicas)")
         }
         for url in clusterNats where (try? ClusterNode.parseServers([url])) == nil {
             throw ValidationError("--cluster-nats expects nats://[user:password@]host:port, got a value that does not parse")
@@ -356,6 +363,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let clusterAckTimeout { cluster.ackTimeout = .nanoseconds(Int64(clusterAckTimeout * 1e9)) }
         if let clusterMaxRemoteInvocations { cluster.maxRemoteInvocationsPerCaller = clusterMaxRemoteInvocations }
         if let clusterMaxDirectoryChanges { cluster.maxDirectoryChangesInFlight = clusterMaxDirectoryChanges }
+        if let clusterKVReplicas { cluster.keyValueReplicas = clusterKVReplicas }
         configuration.cluster = cluster
     }
 

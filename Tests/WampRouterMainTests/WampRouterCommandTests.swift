@@ -79,12 +79,19 @@ final class WampRouterCommandClusterTests: XCTestCase {
         XCTAssertNil(configuration.cluster, "no --cluster-nats: no cluster")
 
         try WampRouterCommand.parse(["--cluster-nats", "nats://a:4222", "--cluster-nats", "nats://b:4223", "--node-name", "n-1",
-                                     "--cluster-node-timeout", "3", "--cluster-ack-timeout", "0.5"]).applyFlags(to: &configuration)
+                                     "--cluster-node-timeout", "3", "--cluster-ack-timeout", "0.5", "--cluster-kv-replicas", "3",
+                                     "--cluster-max-remote-invocations", "7", "--cluster-max-directory-changes", "9"]).applyFlags(to: &configuration)
         let cluster = try XCTUnwrap(configuration.cluster)
         XCTAssertEqual(cluster.natsServers, ["nats://a:4222", "nats://b:4223"])
         XCTAssertEqual(cluster.nodeName, "n-1")
         XCTAssertEqual(cluster.nodeTimeout, .seconds(3))
         XCTAssertEqual(cluster.ackTimeout, .milliseconds(500))
+        XCTAssertEqual(cluster.keyValueReplicas, 3)
+        let limits = ClusterRPCLimits(cluster)
+        XCTAssertEqual(limits.keyValueReplicas, 3)
+        XCTAssertEqual(limits.maxPendingInvocationsPerRemoteCaller, 7)
+        XCTAssertEqual(limits.maxDirectoryChangesInFlight, 9)
+        XCTAssertEqual(limits.ackTimeout, .milliseconds(500))
 
         configuration = RouterConfiguration()
         try WampRouterCommand.parse(["--cluster-nats", "nats://a"]).applyFlags(to: &configuration)
@@ -96,5 +103,9 @@ final class WampRouterCommandClusterTests: XCTestCase {
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-nats", "nats://a/b"]))
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-node-timeout", "0"]))
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-ack-timeout", "-1"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-kv-replicas", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-kv-replicas", "6"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-remote-invocations", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-directory-changes", "-3"]))
     }
 }
