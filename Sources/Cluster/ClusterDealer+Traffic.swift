@@ -119,6 +119,36 @@ extension ClusterDealer {
         }
     }
 
+    /// Core NATS kept nothing while a connection was down: an INVOCATION sent to a node whose
+    /// connection dropped, or a YIELD sent back over this node's dropped connection, may be gone
+    /// without a word. So the calls pending at the remote callees of `slots` (every other node
+    /// when nil: this node's own connection dropped) end now with ERROR `wamp.error.canceled`,
+    /// which tells their callers the call may or may not have run. A late answer for one of them
+    /// finds no pending call and is dropped. Called on this node's disconnect and when another
+    /// node's heartbeat shows it reconnected.
+    public func connectionInterrupted(slots: Set<Int>?) {
+        let callees = state.withLock { state in
+            state.remoteCallees.filter { slots?.contains($0.key.slot) ?? true }.map(\.value)
+        }
+        var ended = 0
+        for callee in callees {
+            for request in dealer.pendingInvocationRequests(callee: callee.id) {
+                let why = slots == nil
+                    ? "this node's cluster connection dropped while the call was at another node; it may or may not have run"
+                    : "the callee's node lost its cluster connection while the call was there; it may or may not have run"
+                if dealer.invocationError(ErrorMessage(requestType: .invocation, request: request, error: ErrorURI.canceled,
+                                                       message: why), from: callee) {
+                    ended += 1
+                }
+            }
+        }
+        if ended > 0 {
+            logger.warning("calls at other nodes ended: a cluster connection dropped", metadata: [
+                "calls": "\(ended)", "nodes": "\(slots.map { $0.sorted().description } ?? "all")",
+            ])
+        }
+    }
+
     func received(announcement message: NATSMessage) {
         guard let headers = message.headers, let key = headers[ClusterSubjects.key],
               let revision = headers[ClusterSubjects.revision].flatMap(UInt64.init) else { return }

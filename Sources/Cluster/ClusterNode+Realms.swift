@@ -20,6 +20,8 @@ extension ClusterNode {
                                        logger: logger)
             try await dealer.start()
             dealers.withLockedValue { $0.append(dealer) }
+            whenConnectionChanged { [weak dealer] up in if !up { dealer?.connectionInterrupted(slots: nil) } }
+            whenNodeReconnected { [weak dealer] slot in dealer?.connectionInterrupted(slots: [slot]) }
         }
         whenSlotChanged { slot in realms.useClusterSlot(slot) }
         return relays

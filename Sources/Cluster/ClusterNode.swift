@@ -23,6 +23,8 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     private struct Peer {
         var name: String
         var lastSeen: NIODeadline
+        /// How many times that node's NATS connection came back (its heartbeats say).
+        var epoch: UInt64
     }
 
     private struct State {
@@ -35,6 +37,10 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         var peers: [Int: Peer] = [:]
         var lostHandlers: [@Sendable (Int) -> Void] = []
         var slotHandlers: [@Sendable (Int) -> Void] = []
+        var reconnectHandlers: [@Sendable (Int) -> Void] = []
+        /// This node's reconnects so far, in its heartbeats: another node that sees it change
+        /// knows that what it sent here meanwhile may be lost.
+        var epoch: UInt64 = 0
         var stateHandlers: [@Sendable (Bool) -> Void] = []
         var ticker: RepeatedTask?
         var heartbeatSubscription: NATSSubscription?
@@ -124,6 +130,12 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     }
 
     /// Called with true/false as the NATS connection comes up or goes down.
+    /// Calls `handler` with the slot of another node whose heartbeat shows its NATS connection
+    /// dropped and came back since its last heartbeat (messages sent to it meanwhile may be lost).
+    public func whenNodeReconnected(_ handler: @escaping @Sendable (Int) -> Void) {
+        state.withLockedValue { $0.reconnectHandlers.append(handler) }
+    }
+
     public func whenConnectionChanged(_ handler: @escaping @Sendable (Bool) -> Void) {
         state.withLockedValue { $0.stateHandlers.append(handler) }
     }
@@ -283,21 +295,28 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     // MARK: Heartbeats and liveness
 
+    /// A heartbeat's payload: `<node name> <epoch>`.
     private func heartbeat(_ message: NATSMessage) {
         guard let token = message.subject.split(separator: ".").last, let slot = Int(token), (1...1023).contains(slot) else { return }
-        let name = String(buffer: message.payload)
+        let words = String(buffer: message.payload).split(separator: " ", omittingEmptySubsequences: false)
+        guard words.count == 2, let epoch = UInt64(words[1]) else { return }
+        let name = String(words[0])
         guard ClusterConfiguration.problem(withNodeName: name) == nil else { return }
-        state.withLockedValue { state in
-            guard slot != state.slot else { return }
-            state.peers[slot] = Peer(name: name, lastSeen: .now())
+        let reconnected = state.withLockedValue { state -> [@Sendable (Int) -> Void] in
+            guard slot != state.slot else { return [] }
+            let previous = state.peers[slot]
+            state.peers[slot] = Peer(name: name, lastSeen: .now(), epoch: epoch)
+            guard let previous, previous.epoch != epoch else { return [] }
+            return state.reconnectHandlers
         }
+        for handler in reconnected { handler(slot) }
     }
 
     /// Every tick: a heartbeat, the slot's refresh, and the nodes whose heartbeats stopped.
     private func tick() {
-        let (slot, stopped) = state.withLockedValue { ($0.slot, $0.stopped) }
+        let (slot, stopped, epoch) = state.withLockedValue { ($0.slot, $0.stopped, $0.epoch) }
         guard !stopped, slot > 0 else { return }
-        try? connection.publish("wamp.hb.\(slot)", payload: ByteBuffer(string: nodeName))
+        try? connection.publish("wamp.hb.\(slot)", payload: ByteBuffer(string: "\(nodeName) \(epoch)"))
         let deadline = NIODeadline.now() - Self.timeAmount(configuration.nodeTimeout)
         let (lost, handlers) = state.withLockedValue { state -> ([Int], [@Sendable (Int) -> Void]) in
             let lost = state.peers.filter { $0.value.lastSeen < deadline }.map(\.key).sorted()
@@ -352,6 +371,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
             up = false
         }
         let handlers = state.withLockedValue { state -> [@Sendable (Bool) -> Void] in
+            if up { state.epoch += 1 }
             state.connected = up
             return state.stateHandlers
         }

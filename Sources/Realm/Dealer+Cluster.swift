@@ -113,6 +113,12 @@ extension Dealer {
 
     /// How many calls wait for `calleeID`'s answer (a remote callee that left every
     /// registration is forgotten once this is 0).
+    /// The INVOCATION request IDs pending at `calleeID` (a remote callee whose answers may have
+    /// been lost with a cluster connection).
+    public func pendingInvocationRequests(callee calleeID: WampID) -> [WampID] {
+        state.withLock { state in state.pending.keys.filter { $0.callee == calleeID }.map(\.request) }
+    }
+
     public func pendingCallCount(callee calleeID: WampID) -> Int {
         state.withLock { state in state.pending.keys.reduce(0) { $0 + ($1.callee == calleeID ? 1 : 0) } }
     }

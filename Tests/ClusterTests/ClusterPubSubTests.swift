@@ -192,6 +192,9 @@ final class ClusterPubSubTests: XCTestCase {
         _ = try await nodes[0].subscribe(local, localPeer, "t.down")
         _ = try await nodes[1].subscribe(remote, remotePeer, "t.down")
         let slots = nodes.map(\.node.slot)
+        let reconnected = LostSlots()
+        nodes[0].node.whenNodeReconnected { reconnected.add($0) }
+        try await eventually("node 2's heartbeats") { nodes[0].node.liveSlots() == [slots[1]] }
         server.stop()
         try await eventually("disconnected") { !nodes[0].node.isConnected && !nodes[1].node.isConnected }
         nodes[0].publish(publisher, "t.down", arguments: "[1]")
@@ -220,6 +223,7 @@ final class ClusterPubSubTests: XCTestCase {
         }
         XCTAssertFalse(remotePeer.events.contains { $0.payload.arguments?.description == "[1]" }, "nothing kept while down")
         XCTAssertEqual(nodes.map(\.node.slot), slots, "each node keeps its slot")
+        try await eventually("node 2's heartbeat says it reconnected") { reconnected.slots == [slots[1]] }
         await stop(nodes)
     }
 

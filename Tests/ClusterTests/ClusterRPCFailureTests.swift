@@ -63,6 +63,35 @@ final class ClusterRPCFailureTests: ClusterRPCTestCase {
         XCTAssertEqual(nodes[1].realm.dealer.pendingCallCount, 0)
     }
 
+    /// A dropped cluster connection may have lost an INVOCATION or its YIELD without a word: the
+    /// calls pending at the remote callees concerned end with `wamp.error.canceled`, the others
+    /// (and the registrations) stay, and a late YIELD finds nothing to answer.
+    func testCallsPendingAtANodeWhoseConnectionDroppedEndWithCanceled() async throws {
+        let nodes = try await makeNodes(3)
+        let (near, nearPeer) = nodes[1].join(201)
+        let nearID = try await nodes[1].mustRegister(near, nearPeer, "p.near")
+        let (far, farPeer) = nodes[2].join(301)
+        _ = try await nodes[2].mustRegister(far, farPeer, "p.far")
+        let (caller, callerPeer) = nodes[0].join(101)
+        try nodes[0].call(caller, "p.near", request: 1)
+        try nodes[0].call(caller, "p.far", request: 2)
+        let nearInvocations = await nearPeer.wait("INVOCATION at node 2", \.invocations)
+        await farPeer.wait("INVOCATION at node 3", \.invocations)
+
+        nodes[0].cluster.connectionInterrupted(slots: [2])
+        XCTAssertEqual(callerPeer.errors.map(\.request), [1], "only the call at the node that reconnected")
+        XCTAssertEqual(callerPeer.errors.first?.error, ErrorURI.canceled)
+        XCTAssertEqual(nodes[0].realm.dealer.calleeIDs(of: nearID), [201], "the registration stays")
+        // The YIELD that did arrive after all finds no pending call.
+        let yield = Yield(request: try XCTUnwrap(nearInvocations.first).request, options: .emptyObject)
+        _ = try nodes[1].realm.dealer.yield(yield, from: near)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        XCTAssertTrue(callerPeer.results.isEmpty)
+
+        nodes[0].cluster.connectionInterrupted(slots: nil)
+        XCTAssertEqual(callerPeer.errors.map(\.request), [1, 2], "this node's own drop: every call at other nodes")
+    }
+
     func testWithoutNATSRemoteCallsFailWithClusterUnavailableAndLocalCallsGoOn() async throws {
         let nodes = try await makeNodes(2)
         let (remote, remotePeer) = nodes[1].join(201)

@@ -27,18 +27,21 @@ def nats_server_bin() -> str:
 
 
 class NATSServer:
-    def __init__(self):
-        self.port = free_port()
+    """`extra_args`: e.g. the name, cluster and routes of one server of a NATS cluster."""
+
+    def __init__(self, extra_args=(), log_name: str = "nats-server", port: int | None = None):
+        self.port = port or free_port()
         self.monitor_port = free_port()
+        self.extra_args = list(extra_args)
         self.store = tempfile.mkdtemp(prefix="nats-interop-")
         REPORTS_DIR.mkdir(parents=True, exist_ok=True)
-        self.log = open(REPORTS_DIR / "nats-server.log", "w")
+        self.log = open(REPORTS_DIR / f"{log_name}.log", "w")
         self.start()
 
     def start(self):
         self.proc = subprocess.Popen(
             [nats_server_bin(), "-js", "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port),
-             "-sd", self.store],
+             "-sd", self.store] + self.extra_args,
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not _accepts("127.0.0.1", self.port, None):
@@ -70,11 +73,39 @@ class NATSServer:
         shutil.rmtree(self.store, ignore_errors=True)
 
 
-def start_node(nats: NATSServer, name: str):
+class NATSCluster:
+    """Three nats-servers joined by routes into one NATS cluster with clustered JetStream
+    (servers s1...s3, cluster `wamp-interop`)."""
+
+    def __init__(self):
+        ports = [free_port() for _ in range(3)]
+        route_ports = [free_port() for _ in range(3)]
+        routes = ",".join(f"nats://127.0.0.1:{port}" for port in route_ports)
+        self.servers = [NATSServer(["-n", f"s{index + 1}", "--cluster_name", "wamp-interop",
+                                    "--cluster", f"nats://127.0.0.1:{route_ports[index]}", "--routes", routes],
+                                   log_name=f"nats-server-s{index + 1}", port=ports[index])
+                        for index in range(3)]
+
+    def urls_from(self, first: int) -> list[str]:
+        """Every server's URL, starting with server `first` (0-based): a node's preference."""
+        return [self.servers[(first + offset) % 3].url for offset in range(3)]
+
+    def stop(self):
+        for server in self.servers:
+            if server.proc.poll() is None:
+                server.stop()
+            else:
+                server.log.close()
+                shutil.rmtree(server.store, ignore_errors=True)
+
+
+def start_node(nats, name: str, extra_args=()):
+    """A router node on `nats`: a NATSServer, or a list of NATS URLs (tried in that order)."""
+    urls = [nats.url] if isinstance(nats, NATSServer) else list(nats)
     admin_port = free_port()
     router = start_router(f"cluster-{name}", realms=("realm1",), extra_args=[
-        "--cluster-nats", nats.url, "--node-name", name, "--cluster-node-timeout", "2",
-        "--admin-port", str(admin_port)])
+        arg for url in urls for arg in ("--cluster-nats", url)] + [
+        "--node-name", name, "--cluster-node-timeout", "2", "--admin-port", str(admin_port)] + list(extra_args))
     router.admin_port = admin_port
     return router
 
