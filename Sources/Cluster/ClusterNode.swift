@@ -23,8 +23,9 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     private struct Peer {
         var name: String
         var lastSeen: NIODeadline
-        /// How many times that node's NATS connection came back (its heartbeats say).
-        var epoch: UInt64
+        /// How many times that node's NATS connection came back (its heartbeats say); nil for a
+        /// node known from the slot table only, until its first heartbeat.
+        var epoch: UInt64?
     }
 
     private struct State {
@@ -158,6 +159,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         try await claimSlot(kv: kv, preferring: nil)
         let subscription = try connection.subscribe("wamp.hb.*") { [weak self] message in self?.heartbeat(message) }
         try await connection.flush()
+        await learnNodesFromSlots(kv)
         let interval = Self.tickInterval(configuration.nodeTimeout)
         let ticker = connection.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [weak self] _ in
             self?.tick()
@@ -295,6 +297,24 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     // MARK: Heartbeats and liveness
 
+    /// The nodes that hold a slot now count as alive from the start, before their first heartbeat
+    /// reaches this node: a REGISTER or SUBSCRIBE answered here in that first heartbeat interval
+    /// must still be announced to them. One that is in fact dead has no heartbeat and is declared
+    /// lost after the node timeout, as any other.
+    private func learnNodesFromSlots(_ kv: NATSKeyValue) async {
+        guard let keys = try? await kv.keys() else { return }
+        let mine = slot
+        for key in keys {
+            guard key.hasPrefix("slots."), let other = Int(key.dropFirst("slots.".count)), other != mine,
+                  let entry = try? await kv.get(key), entry.operation == .put else { continue }
+            let name = String(String(buffer: entry.value).split(separator: " ").first ?? "")
+            guard ClusterConfiguration.problem(withNodeName: name) == nil else { continue }
+            state.withLockedValue { state in
+                if state.peers[other] == nil { state.peers[other] = Peer(name: name, lastSeen: .now(), epoch: nil) }
+            }
+        }
+    }
+
     /// A heartbeat's payload: `<node name> <epoch>`.
     private func heartbeat(_ message: NATSMessage) {
         guard let token = message.subject.split(separator: ".").last, let slot = Int(token), (1...1023).contains(slot) else { return }
@@ -306,7 +326,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
             guard slot != state.slot else { return [] }
             let previous = state.peers[slot]
             state.peers[slot] = Peer(name: name, lastSeen: .now(), epoch: epoch)
-            guard let previous, previous.epoch != epoch else { return [] }
+            guard let previous, let known = previous.epoch, known != epoch else { return [] }
             return state.reconnectHandlers
         }
         for handler in reconnected { handler(slot) }

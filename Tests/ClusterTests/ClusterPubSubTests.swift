@@ -227,6 +227,15 @@ final class ClusterPubSubTests: XCTestCase {
         await stop(nodes)
     }
 
+    /// A node that starts knows the nodes already holding slots before any heartbeat of theirs
+    /// reaches it (heartbeats every 10 s here), so what it answers at once is announced to them.
+    func testANewNodeKnowsTheNodesThatHoldSlotsBeforeTheirHeartbeats() async throws {
+        let first = try await TestNode.start("early", servers: [server.url], timeout: .seconds(50))
+        let second = try await TestNode.start("late", servers: [server.url], timeout: .seconds(50))
+        XCTAssertEqual(second.node.liveSlots(), [first.node.slot])
+        await stop([first, second])
+    }
+
     func testALostNodeIsReported() async throws {
         let nodes = try await nodes(3)
         let lost = LostSlots()
