@@ -115,7 +115,8 @@ def start_cluster():
     return nats, [start_node(nats, f"n{index}") for index in (1, 2, 3)]
 
 
-def stop_cluster(nats: NATSServer, nodes) -> None:
+def stop_cluster(nats, nodes) -> None:
+    """Stops the live nodes (checking their shutdown), then `nats` (a NATSServer or NATSCluster)."""
     try:
         for node in nodes:
             if node.alive():

@@ -17,8 +17,7 @@ from autobahn.wamp.types import PublishOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wamp"))
 
-from cluster_helpers import NATSCluster, start_node  # noqa: E402
-from conftest import stop_and_check  # noqa: E402
+from cluster_helpers import NATSCluster, start_node, stop_cluster  # noqa: E402
 from wamp_helpers import autobahn_session, close_all, run, unique  # noqa: E402
 
 
@@ -28,12 +27,7 @@ def nats_cluster():
     nodes = [start_node(nats.urls_from(index), f"m{index + 1}", extra_args=["--cluster-kv-replicas", "3"])
              for index in range(3)]
     yield nats, nodes
-    try:
-        for node in nodes:
-            if node.alive():
-                stop_and_check(node)
-    finally:
-        nats.stop()
+    stop_cluster(nats, nodes)
 
 
 def health_status(node) -> int:
