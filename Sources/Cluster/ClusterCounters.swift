@@ -9,6 +9,8 @@ public final class ClusterCounters: Sendable {
     public let publicationsUnshared = Atomic<Int>(0)
     /// Publications from other nodes delivered to one of this node's subscriptions.
     public let eventsReceived = Atomic<Int>(0)
+    /// Retained publications from other nodes stored here (`wamp.<realm>.rt`).
+    public let retainedReceived = Atomic<Int>(0)
     /// Publications a prefix subscription's wider NATS subscription brought that its string
     /// prefix does not match (the cost of prefix subscriptions across nodes).
     public let prefixFiltered = Atomic<Int>(0)

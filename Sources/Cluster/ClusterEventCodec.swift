@@ -9,7 +9,7 @@ import WampMessages
 ///
 /// Layout, integers big-endian: version `1` (u8), serialization (u8, `WampSerialization` raw
 /// value), publication (u64), publisher session (u64), flags (u8: 1 exclude_me, 2 disclosed,
-/// 4 arguments, 8 keyword arguments), topic (str), then if disclosed authid and authrole (str,
+/// 4 arguments, 8 keyword arguments, 16 retain), topic (str), then if disclosed authid and authrole (str,
 /// each preceded by a u8 presence byte), passthru count (u8) and key/value strs, six lists
 /// (exclude, exclude_authid, exclude_authrole, eligible, eligible_authid, eligible_authrole),
 /// each a u8 presence byte then a u32 count and u64s or strs, then the arguments and keyword
@@ -33,6 +33,7 @@ package enum ClusterEventCodec {
         if publication.disclosed { flags |= 2 }
         if payload.argumentsBytes != nil { flags |= 4 }
         if payload.argumentsKwBytes != nil { flags |= 8 }
+        if publication.retain { flags |= 16 }
         buffer.writeInteger(flags)
         writeString(publication.topic, into: &buffer)
         if publication.disclosed {
@@ -69,7 +70,7 @@ package enum ClusterEventCodec {
               let flags: UInt8 = buffer.readInteger() else { throw Malformed(reason: "truncated header") }
         let topic = try readString(&buffer)
         var publication = RelayedPublication(publication: publicationID, topic: topic, payload: .empty, publisher: publisher,
-                                             excludeMe: flags & 1 != 0, disclosed: flags & 2 != 0)
+                                             excludeMe: flags & 1 != 0, disclosed: flags & 2 != 0, retain: flags & 16 != 0)
         if publication.disclosed {
             publication.disclosedAuthid = try readOptional(&buffer)
             publication.disclosedAuthrole = try readOptional(&buffer)

@@ -12,7 +12,8 @@ import WampMessages
 /// broker is about to take the subscription's first subscriber and flushed before the broker
 /// answers SUBSCRIBED; dropped with the subscription. A publication is published once on its
 /// topic's subject after the local delivery; NATS brings one copy to each node with a matching
-/// NATS subscription, never back to this node (the connection has echo off).
+/// NATS subscription, never back to this node (the connection has echo off). A retained
+/// publication also goes to the realm's retained subject, which every node listens to.
 public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     private struct Key: Hashable {
         let topic: String
@@ -31,6 +32,8 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     let realm: Realm
     let node: ClusterNode
     private let interests = NIOLockedValueBox<[Key: Interest]>([:])
+    /// `wamp.<realm>.rt`, held for the node's life (NATS re-subscribes it after a reconnect).
+    private var retainedSubscription: NATSSubscription?
 
     public init(realm: Realm, node: ClusterNode) {
         self.realm = realm
@@ -39,6 +42,14 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         // down become established.
         node.whenConnectionChanged { [weak self] up in
             if up { self?.establishPending() }
+        }
+        let subject = ClusterSubject.retained(realm: realm.name)
+        do {
+            retainedSubscription = try node.connection.subscribe(subject) { [weak self] message in
+                self?.receivedRetained(message)
+            }
+        } catch {
+            node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(subject))", "error": "\(error)"])
         }
     }
 
@@ -84,6 +95,9 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         let bytes = ClusterEventCodec.encode(publication)
         do {
             try node.connection.publish(subject, payload: bytes)
+            if publication.retain {
+                try node.connection.publish(ClusterSubject.retained(realm: realm.name), payload: bytes)
+            }
             node.counters.publicationsShared.wrappingAdd(1, ordering: .relaxed)
         } catch {
             let why = Self.describe(error)
@@ -92,8 +106,18 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
             return
         }
         guard let done else { return }
-        node.afterFlush { error in
-            done(error.map { "the cluster did not confirm it: \(Self.describe($0))" })
+        let retain = publication.retain
+        node.afterFlush { [node] error in
+            if let error {
+                done("the cluster did not confirm it: \(Self.describe(error))")
+            } else if retain {
+                // A round trip to every live node after the retained message: each has stored it
+                // when it answers (messages from one connection arrive in order), so the very next
+                // get_retained on any node sees it.
+                node.announceInterest { done(nil) }
+            } else {
+                done(nil)
+            }
         }
     }
 
@@ -216,6 +240,15 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         }
         node.counters.eventsReceived.wrappingAdd(1, ordering: .relaxed)
         realm.broker.deliverRelayed(publication, subscriptionTopic: key.topic, match: key.match)
+    }
+
+    private func receivedRetained(_ message: NATSMessage) {
+        guard let publication = try? ClusterEventCodec.decode(message.payload), publication.retain else {
+            node.counters.malformedEvents.wrappingAdd(1, ordering: .relaxed)
+            return
+        }
+        node.counters.retainedReceived.wrappingAdd(1, ordering: .relaxed)
+        realm.broker.storeRelayedRetained(publication)
     }
 
     static func describe(_ error: any Error) -> String {

@@ -11,6 +11,10 @@ package enum ClusterSubject {
     /// `wamp.<realm>.ev.` before a topic's tokens.
     package static func eventPrefix(realm: String) -> String { "wamp.\(escape(realm, dots: true)).ev" }
 
+    /// `wamp.<realm>.rt`: every node of the realm listens here for retained publications, which
+    /// it stores whether or not it has subscribers for the topic (docs/cluster.md "Retained events").
+    package static func retained(realm: String) -> String { "wamp.\(escape(realm, dots: true)).rt" }
+
     /// The subject a publication to `topic` (a concrete URI) is published on.
     package static func event(realm: String, topic: String) -> String {
         eventPrefix(realm: realm) + "." + tokens(topic)

@@ -21,7 +21,8 @@ public protocol BrokerRelay: AnyObject, Sendable {
     /// The broker's subscription for (topic, match) is gone.
     func deleted(topic: String, match: MatchPolicy)
     /// Shares a publication this node's broker has delivered locally. With `done`, the relay calls
-    /// it once the publication is handed to the cluster (nil) or with why it could not be.
+    /// it once the publication is handed to the cluster (nil) or with why it could not be; for a
+    /// retained publication, once every live node has stored it.
     func publish(_ publication: RelayedPublication, done: (@Sendable (String?) -> Void)?)
 }
 
@@ -41,10 +42,12 @@ public struct RelayedPublication: Sendable {
     public var passthru: [(key: String, value: String)]
     /// The black- and whitelists; nil when the publication has none.
     public var filter: PublicationFilter?
+    /// The publisher asked to retain it: every node stores it as the topic's retained event.
+    public var retain: Bool
 
     public init(publication: WampID, topic: String, payload: Payload, publisher: WampID, excludeMe: Bool = true,
                 disclosed: Bool = false, disclosedAuthid: String? = nil, disclosedAuthrole: String? = nil,
-                passthru: [(key: String, value: String)] = [], filter: PublicationFilter? = nil) {
+                passthru: [(key: String, value: String)] = [], filter: PublicationFilter? = nil, retain: Bool = false) {
         self.publication = publication
         self.topic = topic
         self.payload = payload
@@ -55,13 +58,14 @@ public struct RelayedPublication: Sendable {
         self.disclosedAuthrole = disclosedAuthrole
         self.passthru = passthru
         self.filter = filter
+        self.retain = retain
     }
 
     init(publication: WampID, topic: String, payload: Payload, publisher: WampID, options: PublicationOptions) {
         self.init(publication: publication, topic: topic, payload: payload, publisher: publisher, excludeMe: options.excludeMe,
                   disclosed: options.details.publisher != nil, disclosedAuthid: options.details.publisherAuthid,
                   disclosedAuthrole: options.details.publisherAuthrole, passthru: options.details.passthru,
-                  filter: options.filter)
+                  filter: options.filter, retain: options.retain)
     }
 
     var details: EventDetails {

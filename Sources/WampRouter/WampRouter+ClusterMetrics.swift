@@ -17,6 +17,8 @@ extension WampRouter {
                        counters.publicationsUnshared.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_events_received_total", "Publications from other nodes delivered to a subscription of this node.", [],
                        counters.eventsReceived.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_retained_received_total", "Retained publications from other nodes stored on this node.", [],
+                       counters.retainedReceived.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_prefix_filtered_total",
                        "Publications a prefix subscription's wider NATS subscription brought that its prefix does not match.", [],
                        counters.prefixFiltered.load(ordering: .relaxed))

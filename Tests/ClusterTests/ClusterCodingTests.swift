@@ -13,6 +13,7 @@ final class ClusterCodingTests: XCTestCase {
         XCTAssertEqual(ClusterSubject.interest(realm: "r", topic: "a.b", match: .prefix).subject, "wamp.r.ev.a.>")
         XCTAssertEqual(ClusterSubject.interest(realm: "r", topic: "com", match: .prefix).subject, "wamp.r.ev.>")
         XCTAssertEqual(ClusterSubject.interest(realm: "r", topic: "a.b", match: .exact).subject, "wamp.r.ev.a.b")
+        XCTAssertEqual(ClusterSubject.retained(realm: "my.realm"), "wamp.my%2Erealm.rt")
         for component in ["", "%", "a*b", "x>y", "tab\there", "%2A", "é.ü", "a b\r\n"] {
             XCTAssertEqual(ClusterSubject.unescape(ClusterSubject.escape(component, dots: true)), component)
         }
@@ -33,6 +34,7 @@ final class ClusterCodingTests: XCTestCase {
         XCTAssertEqual(back.topic, "com.x")
         XCTAssertEqual(back.publisher, 7)
         XCTAssertFalse(back.excludeMe)
+        XCTAssertFalse(back.retain)
         XCTAssertTrue(back.disclosed)
         XCTAssertEqual(back.disclosedAuthid, "alice")
         XCTAssertNil(back.disclosedAuthrole)
@@ -45,6 +47,8 @@ final class ClusterCodingTests: XCTestCase {
         XCTAssertEqual(back.filter?.eligibleAuthrole, ["user", "admin"])
         XCTAssertNil(try ClusterEventCodec.decode(ClusterEventCodec.encode(
             RelayedPublication(publication: 1, topic: "t", payload: .empty, publisher: 2))).filter)
+        XCTAssertTrue(try ClusterEventCodec.decode(ClusterEventCodec.encode(
+            RelayedPublication(publication: 1, topic: "t", payload: .empty, publisher: 2, retain: true))).retain)
         XCTAssertEqual(back.payload, publication.payload)
         for cut in 0..<bytes.readableBytes {
             XCTAssertThrowsError(try ClusterEventCodec.decode(bytes.getSlice(at: 0, length: cut)!), "cut at \(cut)")

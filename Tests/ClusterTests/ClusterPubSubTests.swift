@@ -157,6 +157,45 @@ final class ClusterPubSubTests: XCTestCase {
         await stop(nodes)
     }
 
+    /// PUBLISHED for a retained event means every live node stored it: a get_retained SUBSCRIBE
+    /// right after, on a node that had no subscriber for the topic, gets it.
+    func testARetainedEventReachesAGetRetainedSubscriberOnAnotherNode() async throws {
+        let nodes = try await nodes(3)
+        // The newest node knows the others from their slots at once (an older one learns a new
+        // node from its first heartbeat), so it publishes.
+        let (publisher, publisherPeer) = nodes[2].join()
+        for (round, value) in ["[1]", "[2]"].enumerated() {
+            let request = WampID(round + 10)
+            nodes[2].publish(publisher, "t.kept", request: request, options: #"{"retain": true, "acknowledge": true, "disclose_me": true}"#,
+                             arguments: value)
+            try await eventually("PUBLISHED \(request)") {
+                publisherPeer.messages.contains { if case .published(let published) = $0 { published.request == request } else { false } }
+            }
+            // Stored on both other nodes before the answer, subscribers or not.
+            XCTAssertEqual(nodes[0].node.counters.retainedReceived.load(ordering: .relaxed), round + 1)
+            XCTAssertEqual(nodes[1].node.counters.retainedReceived.load(ordering: .relaxed), round + 1)
+            let (subscriber, peer) = nodes[round].join()
+            _ = try await nodes[round].subscribe(subscriber, peer, "t.kept", getRetained: true)
+            try await eventually("retained event") { peer.events.count == 1 }
+            // The latest retained event replaced the first, with the publisher's disclosure.
+            XCTAssertEqual(arguments(peer.events), [value])
+            XCTAssertEqual(peer.events[0].details.bool("retained"), true)
+            XCTAssertEqual(peer.events[0].details.integer("publisher").map { WampID($0) }, publisher.id)
+        }
+        // An unretained publication is not stored by the other nodes and leaves the retained
+        // event as it was.
+        nodes[2].publish(publisher, "t.kept", request: 20, options: #"{"acknowledge": true}"#, arguments: "[3]")
+        try await eventually("PUBLISHED 20") {
+            publisherPeer.messages.contains { if case .published(let published) = $0 { published.request == 20 } else { false } }
+        }
+        XCTAssertEqual(nodes[1].node.counters.retainedReceived.load(ordering: .relaxed), 2)
+        let (late, latePeer) = nodes[0].join()
+        _ = try await nodes[0].subscribe(late, latePeer, "t.kept", getRetained: true)
+        try await eventually("retained event") { latePeer.events.count == 1 }
+        XCTAssertEqual(arguments(latePeer.events), ["[2]"])
+        await stop(nodes)
+    }
+
     func testSubscribedMeansTheNextPublishElsewhereArrives() async throws {
         let nodes = try await nodes(2)
         let (publisher, _) = nodes[0].join()

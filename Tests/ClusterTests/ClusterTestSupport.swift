@@ -38,10 +38,13 @@ struct TestNode {
     }
 
     /// SUBSCRIBE, and the subscription ID once SUBSCRIBED came (the cluster interest is made first).
-    func subscribe(_ session: RealmSession, _ peer: RecordingPeer, _ topic: String, match: String? = nil,
+    func subscribe(_ session: RealmSession, _ peer: RecordingPeer, _ topic: String, match: String? = nil, getRetained: Bool = false,
                    file: StaticString = #filePath, line: UInt = #line) async throws -> WampID {
         let request = WampID.random(in: 1...1_000_000)
-        let options = match.map { JSONValue.parse("{\"match\":\"\($0)\"}")! } ?? .emptyObject
+        var fields: [String] = []
+        if let match { fields.append("\"match\":\"\(match)\"") }
+        if getRetained { fields.append("\"get_retained\":true") }
+        let options = JSONValue.parse("{" + fields.joined(separator: ",") + "}")!
         realm.broker.subscribe(Subscribe(request: request, options: options, topic: topic), from: session)
         for _ in 0..<500 {
             for message in peer.messages {
