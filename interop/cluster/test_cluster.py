@@ -140,6 +140,33 @@ def test_subscribed_then_publish_elsewhere_at_once(cluster):
     run(scenario())
 
 
+def test_retained_event_across_nodes(cluster):
+    """PUBLISHED for a retained event: a get_retained SUBSCRIBE on every other node gets it next,
+    in each serializer; an unretained publication does not replace it."""
+    _nats, nodes = cluster
+    topic = unique("com.kept")
+
+    async def scenario():
+        publisher = await autobahn_session(nodes[0].url)
+        await publisher.publish(topic, "first", options=PublishOptions(acknowledge=True, retain=True))
+        await publisher.publish(topic, "latest", k=1, options=PublishOptions(acknowledge=True, retain=True))
+        await publisher.publish(topic, "not kept", options=PublishOptions(acknowledge=True))
+        sessions = []
+        for node, serializer in ((nodes[1], "json"), (nodes[2], "msgpack"), (nodes[2], "cbor")):
+            got = []
+            session = await autobahn_session(node.url, serializers=serializer)
+            sessions.append(session)
+            await session.subscribe(collector(got), topic, options=SubscribeOptions(get_retained=True, details=True))
+            await until(lambda: len(got) == 1, what=f"the retained event on {node.url} ({serializer})")
+            await asyncio.sleep(0.1)
+            assert len(got) == 1, got
+            assert got[0][0] == ("latest",) and got[0][1] == {"k": 1}, got
+            assert got[0][2].retained is True
+        await close_all(publisher, *sessions)
+
+    run(scenario())
+
+
 def test_node_killed_mid_traffic(cluster):
     """SIGKILL n3 while every node publishes: n3's NATS connection and subscriptions vanish, the
     others go on, and every acknowledged event arrives exactly once and in order per publisher."""
