@@ -32,24 +32,26 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     let realm: Realm
     let node: ClusterNode
     private let interests = NIOLockedValueBox<[Key: Interest]>([:])
-    /// `wamp.<realm>.rt`, held for the node's life (NATS re-subscribes it after a reconnect).
+    /// `wamp.<realm>.rt`, where retained publications go besides their topic's subject.
+    private let retainedSubject: String
+    /// Held for the node's life (NATS re-subscribes it after a reconnect).
     private var retainedSubscription: NATSSubscription?
 
     public init(realm: Realm, node: ClusterNode) {
         self.realm = realm
         self.node = node
+        self.retainedSubject = ClusterSubject.retained(realm: realm.name)
         // A reconnect re-subscribes every NATS subscription; flush so that interests made while
         // down become established.
         node.whenConnectionChanged { [weak self] up in
             if up { self?.establishPending() }
         }
-        let subject = ClusterSubject.retained(realm: realm.name)
         do {
-            retainedSubscription = try node.connection.subscribe(subject) { [weak self] message in
+            retainedSubscription = try node.connection.subscribe(retainedSubject) { [weak self] message in
                 self?.receivedRetained(message)
             }
         } catch {
-            node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(subject))", "error": "\(error)"])
+            node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(retainedSubject))", "error": "\(error)"])
         }
     }
 
@@ -96,7 +98,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         do {
             try node.connection.publish(subject, payload: bytes)
             if publication.retain {
-                try node.connection.publish(ClusterSubject.retained(realm: realm.name), payload: bytes)
+                try node.connection.publish(retainedSubject, payload: bytes)
             }
             node.counters.publicationsShared.wrappingAdd(1, ordering: .relaxed)
         } catch {
