@@ -83,10 +83,16 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
         let subscription = try connection.subscribe(deliverSubject) { [self] message in
             self.receive(message, on: deliverSubject)
         }
-        try await connection.eventLoop.submit {
+        let started = try await connection.eventLoop.submit { () -> Bool in
+            guard !self.stopped else { return false }
             self.subscription = subscription
             self.lastConsumerSequence = 0
+            return true
         }.get()
+        guard started else {
+            connection.unsubscribe(subscription)
+            return
+        }
         var config: [String: Any] = [
             "deliver_subject": deliverSubject,
             "ack_policy": "none",
@@ -104,18 +110,33 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
         } else {
             config["deliver_policy"] = "last_per_subject"
         }
-        let answer = try await kv.api.call(
-            "CONSUMER.CREATE.\(kv.streamName)", ["stream_name": kv.streamName, "config": config])
+        let answer: [String: Any]
+        do {
+            answer = try await kv.api.call(
+                "CONSUMER.CREATE.\(kv.streamName)", ["stream_name": kv.streamName, "config": config])
+        } catch {
+            // A resync retries on a new inbox; this one must not stay subscribed.
+            connection.unsubscribe(subscription)
+            throw error
+        }
         let name = answer["name"] as? String
         let pending = (answer["num_pending"] as? NSNumber)?.uint64Value ?? 1
-        try await connection.eventLoop.submit {
-            guard self.subscription == subscription else { return }
+        // A consumer made for a watch that was stopped, or resynced again, while it was being made
+        // is nobody's: its subscription would hold the server's interest, and so the consumer,
+        // for as long as the connection lives.
+        let orphaned = try await connection.eventLoop.submit { () -> Bool in
+            guard self.subscription == subscription else { return true }
             self.consumerName = name
             self.resyncing = false
             self.lastActivity = .now()
             // Nothing to deliver: the initial values are "all" of none.
             if pending == 0, self.lastConsumerSequence == 0 { self.finishInitial() }
+            return false
         }.get()
+        if orphaned {
+            connection.unsubscribe(subscription)
+            if let name { _ = try? await kv.api.call("CONSUMER.DELETE.\(kv.streamName).\(name)") }
+        }
     }
 
     func receive(_ message: NATSMessage, on deliverSubject: String) {
