@@ -129,6 +129,10 @@ public final class NATSConnection: @unchecked Sendable {
         return subscription
     }
 
+    /// How many subscriptions this client holds (and renews on reconnect). Event-loop confined;
+    /// what the tests watch for subscriptions left behind.
+    var subscriptionCount: Int { subscriptions.count }
+
     /// Ends a subscription; with `afterMessages`, the server (and this client) end it once that
     /// many messages in all have been delivered.
     public func unsubscribe(_ subscription: NATSSubscription, afterMessages: Int? = nil) {

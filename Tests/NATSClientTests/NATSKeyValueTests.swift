@@ -219,6 +219,23 @@ final class NATSKeyValueTests: NATSServerTestCase {
         await watcher.stop()
     }
 
+    func testAWatchThatCannotMakeItsConsumerLeavesNoSubscription() async throws {
+        let kv = try await bucket()
+        let connection = kv.api.connection
+        let before = try await connection.eventLoop.submit { connection.subscriptionCount }.get()
+        // The stream behind the bucket is gone, so CONSUMER.CREATE fails, as it does over and
+        // over while a resync waits for JetStream to come back.
+        _ = try await kv.api.call("STREAM.DELETE.\(kv.streamName)")
+        for _ in 0..<3 {
+            do {
+                _ = try await kv.watch { _ in }
+                XCTFail("a watch on a bucket without a stream must fail")
+            } catch {}
+        }
+        let after = try await connection.eventLoop.submit { connection.subscriptionCount }.get()
+        XCTAssertEqual(after, before, "no inbox left subscribed by the failed attempts")
+    }
+
     func testMaxValueSize() async throws {
         let kv = try await bucket("small") { $0.maxValueSize = 16 }
         try await kv.put("fits", ByteBuffer(repeating: 0x61, count: 8))
