@@ -16,6 +16,9 @@ extension ClusterNode {
             let relay = ClusterPubSub(realm: realm, node: self)
             realm.broker.attach(relay: relay, slot: slot)
             relays[name] = relay
+            // Before any session joins, so a get_retained subscriber here finds what was
+            // published before this node started. Bounded: the ack timeout per silent node.
+            await relay.fetchRetained()
             let dealer = ClusterDealer(realm: realm, membership: self, limits: ClusterRPCLimits(configuration),
                                        logger: logger)
             try await dealer.start()

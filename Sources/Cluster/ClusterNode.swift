@@ -130,13 +130,14 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         state.withLockedValue { $0.slotHandlers.append(handler) }
     }
 
-    /// Called with true/false as the NATS connection comes up or goes down.
     /// Calls `handler` with the slot of another node whose heartbeat shows its NATS connection
     /// dropped and came back since its last heartbeat (messages sent to it meanwhile may be lost).
     public func whenNodeReconnected(_ handler: @escaping @Sendable (Int) -> Void) {
         state.withLockedValue { $0.reconnectHandlers.append(handler) }
     }
 
+    /// Called with true/false as the NATS connection comes up or goes down (not for the first
+    /// connection, which `start()` makes).
     public func whenConnectionChanged(_ handler: @escaping @Sendable (Bool) -> Void) {
         state.withLockedValue { $0.stateHandlers.append(handler) }
     }

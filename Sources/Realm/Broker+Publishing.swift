@@ -127,21 +127,6 @@ extension Broker {
         return direct.sent
     }
 
-    /// A retained publication another node shared: stored as its topic's retained event here too,
-    /// so a `get_retained` subscriber on this node gets it (docs/cluster.md "Retained events").
-    /// Delivery to this node's subscribers comes separately, through `deliverRelayed`.
-    public func storeRelayedRetained(_ publication: RelayedPublication) {
-        guard publication.retain else { return }
-        let evicted = state.withLock { state -> Int in
-            let record = EventRecord(
-                sequence: state.nextSequence(), publication: publication.publication, topic: publication.topic,
-                timestamp: historyEnabled ? Timestamp.now() : "", payload: publication.payload, details: publication.details,
-                filter: publication.filter, publisher: publication.publisher, excludeMe: publication.excludeMe)
-            return state.retained.store(record, maxTopics: self.limits.maxRetainedTopics, maxBytes: self.limits.maxRetainedBytes)
-        }
-        if evicted > 0 { reportEvictions((retained: evicted, history: 0)) }
-    }
-
     /// Says (log, counter) which subscribers did not get a publication; the words are also the
     /// acknowledging publisher's ERROR message.
     private func undelivered(_ payloads: PublicationPayloads, publication: WampID, topic: String) -> String {
@@ -166,7 +151,7 @@ extension Broker {
         return why
     }
 
-    private func reportEvictions(_ evicted: (retained: Int, history: Int)) {
+    func reportEvictions(_ evicted: (retained: Int, history: Int)) {
         let retainedLine = counters.add(.retainedEvicted, evicted.retained)
         let historyLine = counters.add(.historyEvicted, evicted.history)
         guard retainedLine || historyLine else { return }

@@ -19,6 +19,9 @@ extension WampRouter {
                        counters.eventsReceived.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_retained_received_total", "Retained publications from other nodes stored on this node.", [],
                        counters.retainedReceived.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_retained_filled_total",
+                       "Retained events taken from another node's snapshot (at start or after a reconnect) for topics this node had none for.", [],
+                       counters.retainedFilled.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_prefix_filtered_total",
                        "Publications a prefix subscription's wider NATS subscription brought that its prefix does not match.", [],
                        counters.prefixFiltered.load(ordering: .relaxed))
