@@ -350,13 +350,17 @@ struct WampRouterCommand: AsyncParsableCommand {
     /// `--cluster-nats` and its companions; they also override the config file's `cluster` section.
     func applyClusterFlags(to configuration: inout RouterConfiguration) {
         if !clusterNats.isEmpty {
-            configuration.cluster = ClusterConfiguration(natsServers: clusterNats,
-                                                         nodeName: configuration.cluster?.nodeName ?? Self.defaultNodeName())
+            // The servers replace the file's; its other cluster settings stay unless flags say otherwise.
+            if configuration.cluster != nil {
+                configuration.cluster?.natsServers = clusterNats
+            } else {
+                configuration.cluster = ClusterConfiguration(natsServers: clusterNats, nodeName: Self.defaultNodeName())
+            }
         }
         guard var cluster = configuration.cluster else { return }
         if let nodeName {
             cluster.nodeName = nodeName
-        } else if clusterNats.isEmpty, configuration.file?.cluster?.nodeName == nil {
+        } else if configuration.file?.cluster?.nodeName == nil {
             cluster.nodeName = Self.defaultNodeName()
         }
         if let clusterNodeTimeout { cluster.nodeTimeout = .nanoseconds(Int64(clusterNodeTimeout * 1e9)) }

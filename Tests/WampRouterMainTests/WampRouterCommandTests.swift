@@ -96,6 +96,19 @@ final class WampRouterCommandClusterTests: XCTestCase {
         configuration = RouterConfiguration()
         try WampRouterCommand.parse(["--cluster-nats", "nats://a"]).applyFlags(to: &configuration)
         XCTAssertNil(ClusterConfiguration.problem(withNodeName: configuration.cluster!.nodeName), "the host-name default is a valid node name")
+
+        // --cluster-nats replaces the file's servers and keeps its other settings.
+        configuration = RouterConfiguration()
+        var fromFile = ClusterConfiguration(natsServers: ["nats://file"], nodeName: "file-node")
+        fromFile.nodeTimeout = .seconds(9)
+        fromFile.keyValueReplicas = 3
+        configuration.cluster = fromFile
+        try WampRouterCommand.parse(["--cluster-nats", "nats://flag", "--cluster-ack-timeout", "1"]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.cluster?.natsServers, ["nats://flag"])
+        XCTAssertEqual(configuration.cluster?.nodeName, "file-node")
+        XCTAssertEqual(configuration.cluster?.nodeTimeout, .seconds(9))
+        XCTAssertEqual(configuration.cluster?.keyValueReplicas, 3)
+        XCTAssertEqual(configuration.cluster?.ackTimeout, .seconds(1))
     }
 
     func testClusterFlagsAreChecked() {
