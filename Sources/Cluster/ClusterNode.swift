@@ -421,15 +421,11 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Calls `done` once the server has everything sent before this call (nil) or with the error.
     /// Flushes are coalesced: one PING answers every waiter queued before it was sent.
-    /// At most this many acknowledged publications (and new interests) wait for one flush; one
-    /// more is answered at once with `tooManyPendingFlushes` (a NATS server that reads slowly
-    /// must not grow the node's memory without bound).
-    static let maxPendingFlushes = 65_536
-
+    /// At most `configuration.maxPendingFlushes` waiters; one more gets `tooManyPendingFlushes` at once.
     func afterFlush(_ done: @escaping @Sendable (Error?) -> Void) {
         enum Step { case start, wait, refuse }
         let step = state.withLockedValue { state -> Step in
-            guard state.flushWaiters.count < Self.maxPendingFlushes else { return .refuse }
+            guard state.flushWaiters.count < configuration.maxPendingFlushes else { return .refuse }
             state.flushWaiters.append(done)
             guard !state.flushing else { return .wait }
             state.flushing = true
@@ -438,7 +434,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         switch step {
         case .start: flushRound()
         case .wait: break
-        case .refuse: done(ClusterError.tooManyPendingFlushes(limit: Self.maxPendingFlushes))
+        case .refuse: done(ClusterError.tooManyPendingFlushes(limit: configuration.maxPendingFlushes))
         }
     }
 

@@ -12,6 +12,7 @@ import Cluster
 ///   kv_replicas: 3                  # --cluster-kv-replicas
 ///   max_remote_invocations: 10000   # --cluster-max-remote-invocations
 ///   max_directory_changes: 1000     # --cluster-max-directory-changes
+///   max_pending_flushes: 65536      # --cluster-max-pending-flushes
 /// ```
 public struct ClusterSpec: Sendable, Hashable {
     public var nats: [String]
@@ -21,9 +22,11 @@ public struct ClusterSpec: Sendable, Hashable {
     public var keyValueReplicas: Int?
     public var maxRemoteInvocations: Int?
     public var maxDirectoryChanges: Int?
+    public var maxPendingFlushes: Int?
 
     public init(nats: [String], nodeName: String? = nil, nodeTimeoutMilliseconds: Int? = nil, ackTimeoutMilliseconds: Int? = nil,
-                keyValueReplicas: Int? = nil, maxRemoteInvocations: Int? = nil, maxDirectoryChanges: Int? = nil) {
+                keyValueReplicas: Int? = nil, maxRemoteInvocations: Int? = nil, maxDirectoryChanges: Int? = nil,
+                maxPendingFlushes: Int? = nil) {
         self.nats = nats
         self.nodeName = nodeName
         self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
@@ -31,6 +34,7 @@ public struct ClusterSpec: Sendable, Hashable {
         self.keyValueReplicas = keyValueReplicas
         self.maxRemoteInvocations = maxRemoteInvocations
         self.maxDirectoryChanges = maxDirectoryChanges
+        self.maxPendingFlushes = maxPendingFlushes
     }
 
     /// The node's configuration; `defaultName` when the section names no node.
@@ -41,6 +45,7 @@ public struct ClusterSpec: Sendable, Hashable {
         if let keyValueReplicas { configuration.keyValueReplicas = keyValueReplicas }
         if let maxRemoteInvocations { configuration.maxRemoteInvocationsPerCaller = maxRemoteInvocations }
         if let maxDirectoryChanges { configuration.maxDirectoryChangesInFlight = maxDirectoryChanges }
+        if let maxPendingFlushes { configuration.maxPendingFlushes = maxPendingFlushes }
         return configuration
     }
 
@@ -63,7 +68,9 @@ public struct ClusterSpec: Sendable, Hashable {
         let replicas = map.int("kv_replicas", in: 1...5)
         let remoteInvocations = map.int("max_remote_invocations", in: 1...Int(Int32.max))
         let directoryChanges = map.int("max_directory_changes", in: 1...Int(Int32.max))
+        let pendingFlushes = map.int("max_pending_flushes", in: 1...Int(Int32.max))
         return ClusterSpec(nats: nats, nodeName: name, nodeTimeoutMilliseconds: nodeTimeout, ackTimeoutMilliseconds: ackTimeout,
-                           keyValueReplicas: replicas, maxRemoteInvocations: remoteInvocations, maxDirectoryChanges: directoryChanges)
+                           keyValueReplicas: replicas, maxRemoteInvocations: remoteInvocations, maxDirectoryChanges: directoryChanges,
+                           maxPendingFlushes: pendingFlushes)
     }
 }

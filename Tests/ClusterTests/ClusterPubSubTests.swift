@@ -236,6 +236,26 @@ final class ClusterPubSubTests: XCTestCase {
         await stop(nodes)
     }
 
+    func testAcknowledgedPublicationsPastTheFlushBoundAreRefusedAtOnce() async throws {
+        let node = try await TestNode.start("n1", servers: [server.url]) { $0.maxPendingFlushes = 3 }
+        let (publisher, peer) = node.join()
+        // A server that answers no PING: the first acknowledged publication's flush stays in
+        // flight, three more wait for the next one, and the fifth is over the bound.
+        server.pause()
+        for request in 1...5 {
+            node.publish(publisher, "t.bound", request: WampID(request), options: #"{"acknowledge": true}"#)
+        }
+        try await eventually("the refusal") { !peer.errors.isEmpty }
+        XCTAssertEqual(peer.errors.map(\.request), [5])
+        XCTAssertEqual(peer.errors.first?.error, "wamp.error.cluster_unavailable")
+        server.resume()
+        try await eventually("the others PUBLISHED") {
+            peer.messages.filter { if case .published = $0 { true } else { false } }.count == 4
+        }
+        XCTAssertEqual(peer.errors.count, 1)
+        await node.node.stop()
+    }
+
     func testSubscribedMeansTheNextPublishElsewhereArrives() async throws {
         let nodes = try await nodes(2)
         let (publisher, _) = nodes[0].join()

@@ -15,10 +15,12 @@ struct TestNode {
     let relays: [String: ClusterPubSub]
     var realm: Realm { realms.realm(named: "r1")! }
 
-    static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1)) async throws -> TestNode {
+    static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
+                      configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
         configuration.ackTimeout = .seconds(2)
+        configure(&configuration)
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                                    logger: Logger(label: "test.\(name)"))
         try await node.start()

@@ -5,7 +5,7 @@ final class ClusterSpecTests: XCTestCase {
     func testTheRouterWorkersClusterSection() throws {
         let file = parsedFile(nodeConfig(router: """
             "cluster": {"nats": ["nats://10.0.0.1:4222", "nats://u:p@10.0.0.2"], "node_name": "n1", "node_timeout": 3000, "ack_timeout": 500,
-                        "kv_replicas": 3, "max_remote_invocations": 50, "max_directory_changes": 7}
+                        "kv_replicas": 3, "max_remote_invocations": 50, "max_directory_changes": 7, "max_pending_flushes": 5}
             """))
         let spec = try XCTUnwrap(file?.cluster)
         XCTAssertEqual(spec.nats, ["nats://10.0.0.1:4222", "nats://u:p@10.0.0.2"])
@@ -16,6 +16,7 @@ final class ClusterSpecTests: XCTestCase {
         XCTAssertEqual(configuration.keyValueReplicas, 3)
         XCTAssertEqual(configuration.maxRemoteInvocationsPerCaller, 50)
         XCTAssertEqual(configuration.maxDirectoryChangesInFlight, 7)
+        XCTAssertEqual(configuration.maxPendingFlushes, 5)
         XCTAssertNil(parsedFile(nodeConfig())?.cluster)
         XCTAssertEqual(parsedFile(nodeConfig(router: #""cluster": {"nats": ["nats://h"]}"#))?.cluster?
             .configuration(defaultName: "host").nodeName, "host")
