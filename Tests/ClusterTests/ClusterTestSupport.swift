@@ -15,14 +15,15 @@ struct TestNode {
     let relays: [String: ClusterPubSub]
     var realm: Realm { realms.realm(named: "r1")! }
 
-    static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1)) async throws -> TestNode {
+    static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
+                      limits: RealmLimits = RealmLimits()) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
         configuration.ackTimeout = .seconds(2)
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                                    logger: Logger(label: "test.\(name)"))
         try await node.start()
-        let realms = RealmRegistry(realmNames: ["r1"])
+        let realms = RealmRegistry(realmNames: ["r1"], limits: limits)
         let relays = try await node.share(realms)
         return TestNode(node: node, realms: realms, relays: relays)
     }
