@@ -50,17 +50,17 @@ public enum SessionQuery: Sendable, Equatable {
     }
 
     /// One node's answer, or several merged.
-    public struct Answer: Sendable, Equatable {
-        public var count = 0
-        public var sessions: [WampID] = []
+    struct Answer: Sendable, Equatable {
+        var count = 0
+        var sessions: [WampID] = []
         /// The list stopped at its byte bound (some sessions are not in it).
-        public var truncated = false
+        var truncated = false
         /// `SessionDetails` of the session asked for, as JSON text; nil when it is not there.
-        public var details: String?
+        var details: String?
 
-        public init() {}
+        init() {}
 
-        public var text: String {
+        var text: String {
             let object = JSONValue.makeObject()
             object.set("count", integer: Int64(count))
             let array = JSONValue.makeArray()
@@ -71,7 +71,7 @@ public enum SessionQuery: Sendable, Equatable {
             return object.jsonText
         }
 
-        public init?(text: String) {
+        init?(text: String) {
             guard let object = JSONValue.parse(text), object.isObject, let count = object.integer("count"), count >= 0,
                   let ids = object.value("sessions")?.integerArray, ids.allSatisfy({ WampIDRange.contains($0) }) else { return nil }
             self.count = Int(count)
@@ -90,7 +90,7 @@ public enum SessionQuery: Sendable, Equatable {
             details = details ?? other.details
             var bytes = Self.listBytes(sessions)
             for id in other.sessions {
-                bytes += Self.listBytes([id])
+                bytes += Self.bytes(id)
                 guard bytes <= maxBytes else {
                     truncated = true
                     break
@@ -101,8 +101,10 @@ public enum SessionQuery: Sendable, Equatable {
 
         /// Bytes the IDs take in a JSON list: digits and a separator each, and the brackets.
         static func listBytes(_ ids: [WampID]) -> Int {
-            ids.reduce(2) { $0 + String($1).utf8.count + 1 }
+            ids.reduce(2) { $0 + bytes($1) }
         }
+
+        private static func bytes(_ id: WampID) -> Int { String(id).utf8.count + 1 }
     }
 }
 
