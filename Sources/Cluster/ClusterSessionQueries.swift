@@ -33,8 +33,8 @@ public final class ClusterSessionQueries: SessionQueryCluster, @unchecked Sendab
         node.whenSlotChanged { [weak self] slot in self?.listen(slot: slot) }
     }
 
-    /// Stops answering: other nodes then name this one in their answers' `partial` (for tests
-    /// and for a node that shuts down).
+    /// Stops answering: other nodes then name this one in their answers' `partial` (tests use it
+    /// to stand for a node that does not answer in time).
     public func stopAnswering() {
         if let previous = subscription.withLockedValue({ state -> NATSSubscription? in
             defer { state = nil }
