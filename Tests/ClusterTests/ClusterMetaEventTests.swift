@@ -6,27 +6,9 @@ import XCTest
 
 /// Meta events across nodes: the node where one happens publishes it, and meta subscribers on
 /// every node get it exactly once.
-final class ClusterMetaEventTests: XCTestCase {
-    var server: NATSServerProcess!
-
-    override func setUp() async throws {
-        server = try NATSServerProcess()
-    }
-
-    override func tearDown() async throws {
-        server.stop()
-        server.removeStore()
-    }
-
-    private func nodes(_ count: Int) async throws -> [TestNode] {
-        var nodes: [TestNode] = []
-        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url])) }
-        try await eventually("every node live to every other") { nodes.allSatisfy { $0.node.liveSlots().count == count - 1 } }
-        return nodes
-    }
-
+final class ClusterMetaEventTests: ClusterNodeTestCase {
     func testSessionJoinAndLeaveReachSubscribersOnEveryNodeOnce() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         var subscribers: [(peer: RecordingPeer, join: WampID, leave: WampID)] = []
         for node in nodes {
             let (session, peer) = node.join()
@@ -66,7 +48,7 @@ final class ClusterMetaEventTests: XCTestCase {
     /// A shared registration made and ended from two nodes: every meta subscriber (a prefix on
     /// node 1, a wildcard on node 2, exact subscriptions on node 3) gets each event once.
     func testRegistrationMetaEventsFireOnceAcrossThreeNodes() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         let (prefix, prefixPeer) = nodes[0].join()
         _ = try await nodes[0].subscribe(prefix, prefixPeer, "wamp.registration.on_", match: "prefix")
         let (wildcard, wildcardPeer) = nodes[1].join()
@@ -104,7 +86,7 @@ final class ClusterMetaEventTests: XCTestCase {
     /// Every node removes a lost node's callees from its own copy and tells only its own meta
     /// subscribers, so each gets one `on_unregister` and one `on_delete`, not one per node.
     func testALostNodesCalleeLeavesWithOneEventPerSubscriber() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         var subscribers: [(peer: RecordingPeer, unregister: WampID, delete: WampID)] = []
         for node in [nodes[0], nodes[2]] {
             let (session, peer) = node.join()

@@ -5,31 +5,13 @@ import WampMessages
 import XCTest
 
 /// The session and registration meta API answered for the whole cluster by the node asked.
-final class ClusterMetaQueryTests: XCTestCase {
-    var server: NATSServerProcess!
-
-    override func setUp() async throws {
-        server = try NATSServerProcess()
-    }
-
-    override func tearDown() async throws {
-        server.stop()
-        server.removeStore()
-    }
-
-    private func nodes(_ count: Int, limits: RealmLimits = RealmLimits()) async throws -> [TestNode] {
-        var nodes: [TestNode] = []
-        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url], limits: limits)) }
-        try await eventually("every node live to every other") { nodes.allSatisfy { $0.node.liveSlots().count == count - 1 } }
-        return nodes
-    }
-
+final class ClusterMetaQueryTests: ClusterNodeTestCase {
     private func ids(_ answer: MetaAnswer) -> Set<Int64> {
         Set(JSONValue.parse(answer.arguments ?? "[]")?.element(0)?.integerArray ?? [])
     }
 
     func testSessionCountListAndGetAnswerForEveryNode() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         let (asker, askerPeer) = nodes[0].join(authrole: "admin")
         let (second, _) = nodes[1].join(authrole: "user")
         let (third, _) = nodes[2].join(authid: "third", authrole: "user")
@@ -64,7 +46,7 @@ final class ClusterMetaQueryTests: XCTestCase {
     }
 
     func testANodeThatDoesNotAnswerIsNamedAsPartial() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         let (asker, askerPeer) = nodes[0].join()
         _ = nodes[1].join()
         let (third, _) = nodes[2].join()
@@ -88,7 +70,7 @@ final class ClusterMetaQueryTests: XCTestCase {
         var limits = RealmLimits()
         // Room for two of these IDs (13 or 14 digits: slot 1 or 2 in the top bits) in a JSON list, not three.
         limits.maxAnswerBytes = 40
-        let nodes = try await nodes(2, limits: limits)
+        let nodes = try await liveNodes(2, limits: limits)
         let (asker, askerPeer) = nodes[0].join()
         for _ in 0..<3 { _ = nodes[1].join() }
         let list = try await nodes[0].meta(asker, askerPeer, "wamp.session.list")
@@ -103,7 +85,7 @@ final class ClusterMetaQueryTests: XCTestCase {
     /// Every node's dealer holds every registration, with remote callees under their real
     /// session IDs, so the registration meta API answers for the cluster from any node.
     func testRegistrationMetaAPIAnswersForTheClusterFromAnyNode() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         let (asker, askerPeer) = nodes[0].join()
         let (second, secondPeer) = nodes[1].join()
         let (third, thirdPeer) = nodes[2].join()

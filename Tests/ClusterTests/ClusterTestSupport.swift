@@ -67,6 +67,28 @@ struct TestNode {
     }
 }
 
+/// A nats-server of the test's own for each test, and the nodes the test starts on it.
+class ClusterNodeTestCase: XCTestCase {
+    var server: NATSServerProcess!
+
+    override func setUp() async throws {
+        server = try NATSServerProcess()
+    }
+
+    override func tearDown() async throws {
+        server.stop()
+        server.removeStore()
+    }
+
+    /// Nodes n1...n`count`, returned once each knows every other as live.
+    func liveNodes(_ count: Int, limits: RealmLimits = RealmLimits()) async throws -> [TestNode] {
+        var nodes: [TestNode] = []
+        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url], limits: limits)) }
+        try await eventually("every node live to every other") { nodes.allSatisfy { $0.node.liveSlots().count == count - 1 } }
+        return nodes
+    }
+}
+
 /// Waits (up to 5 s) until `condition` holds.
 func eventually(_ what: String, timeout: Duration = .seconds(5), file: StaticString = #filePath, line: UInt = #line,
                 _ condition: () -> Bool) async throws {

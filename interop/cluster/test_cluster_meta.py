@@ -8,19 +8,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wamp"))
 
-from cluster_helpers import start_cluster, stop_cluster  # noqa: E402
+from cluster_helpers import cluster_fixture  # noqa: E402
 from wamp_helpers import autobahn_session, close_all, run  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def cluster():
-    nats, nodes = start_cluster()
-    yield nats, nodes
-    stop_cluster(nats, nodes)
+cluster = cluster_fixture()
 
 
 async def until(condition, timeout: float = 8.0, what: str = "condition"):
