@@ -19,6 +19,8 @@ public final class ClusterCounters: Sendable {
     public let prefixFiltered = Atomic<Int>(0)
     /// NATS messages on an event subject that did not decode (dropped).
     public let malformedEvents = Atomic<Int>(0)
+    /// Session meta queries answered without some live node (named in the answer's `partial`).
+    public let metaQueriesPartial = Atomic<Int>(0)
     /// Nodes declared dead (heartbeats missing for the node timeout).
     public let nodesLost = Atomic<Int>(0)
     /// Times this node lost its slot and claimed one again.

@@ -16,6 +16,8 @@ struct ClusterSubjects: Sendable {
     func retainedSnapshots(_ slot: Int) -> String { "wamp.node.\(slot).rts.\(realmToken)" }
     /// Registration changes node `slot` must apply and acknowledge.
     func announcements(_ slot: Int) -> String { "wamp.node.\(slot).ann.\(realmToken)" }
+    /// Session meta queries node `slot` answers for its own sessions.
+    func metaQueries(_ slot: Int) -> String { "wamp.node.\(slot).meta.\(realmToken)" }
 
     /// The node a message comes from.
     static let node = "Wamp-Node"

@@ -27,6 +27,9 @@ extension WampRouter {
                        counters.prefixFiltered.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_malformed_events_total", "NATS messages on an event subject that did not decode (dropped).", [],
                        counters.malformedEvents.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_meta_queries_partial_total",
+                       "Session meta queries answered without some live node, which the answer names in 'partial'.", [],
+                       counters.metaQueriesPartial.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_nodes_lost_total", "Nodes declared dead (no heartbeat within --cluster-node-timeout).", [],
                        counters.nodesLost.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_slot_reclaims_total", "Times this node lost its slot and claimed another.", [],

@@ -16,6 +16,7 @@ struct TestNode {
     var realm: Realm { realms.realm(named: "r1")! }
 
     static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
+                      limits: RealmLimits = RealmLimits(),
                       configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
@@ -24,7 +25,7 @@ struct TestNode {
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                                    logger: Logger(label: "test.\(name)"))
         try await node.start()
-        let realms = RealmRegistry(realmNames: ["r1"])
+        let realms = RealmRegistry(realmNames: ["r1"], limits: limits)
         let relays = try await node.share(realms)
         return TestNode(node: node, realms: realms, relays: relays)
     }
@@ -65,6 +66,28 @@ struct TestNode {
     func publish(_ session: RealmSession, _ topic: String, request: WampID = 1, options: String = "{}", arguments: String? = nil) {
         realm.broker.publish(Publish(request: request, options: JSONValue.parse(options)!, topic: topic,
                                      payload: Payload(arguments: arguments.flatMap { RawJSON($0) })), from: session)
+    }
+}
+
+/// A nats-server of the test's own for each test, and the nodes the test starts on it.
+class ClusterNodeTestCase: XCTestCase {
+    var server: NATSServerProcess!
+
+    override func setUp() async throws {
+        server = try NATSServerProcess()
+    }
+
+    override func tearDown() async throws {
+        server.stop()
+        server.removeStore()
+    }
+
+    /// Nodes n1...n`count`, returned once each knows every other as live.
+    func liveNodes(_ count: Int, limits: RealmLimits = RealmLimits()) async throws -> [TestNode] {
+        var nodes: [TestNode] = []
+        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url], limits: limits)) }
+        try await eventually("every node live to every other") { nodes.allSatisfy { $0.node.liveSlots().count == count - 1 } }
+        return nodes
     }
 }
 

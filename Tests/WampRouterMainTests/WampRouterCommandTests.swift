@@ -107,7 +107,6 @@ final class WampRouterCommandClusterTests: XCTestCase {
         configuration.cluster = fromFile
         try WampRouterCommand.parse(["--cluster-nats", "nats://flag", "--cluster-ack-timeout", "1"]).applyFlags(to: &configuration)
         XCTAssertEqual(configuration.cluster?.natsServers, ["nats://flag"])
-        XCTAssertEqual(configuration.cluster?.nodeName, "file-node")
         XCTAssertEqual(configuration.cluster?.nodeTimeout, .seconds(9))
         XCTAssertEqual(configuration.cluster?.keyValueReplicas, 3)
         XCTAssertEqual(configuration.cluster?.ackTimeout, .seconds(1))
