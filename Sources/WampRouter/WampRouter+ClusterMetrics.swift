@@ -24,6 +24,14 @@ extension WampRouter {
                        counters.prefixFiltered.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_malformed_events_total", "NATS messages on an event subject that did not decode (dropped).", [],
                        counters.malformedEvents.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_testaments_fired_total",
+                       "Testaments of a lost node's sessions this node published (as the lowest live slot).", [],
+                       counters.testamentsFired.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_testaments_unreplicated_total",
+                       "Testament list changes NATS did not take: kept on this node only until it reconnects.", [],
+                       counters.testamentsUnreplicated.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_malformed_testaments_total", "Stored testament lists that did not decode (removed unpublished).", [],
+                       counters.malformedTestaments.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_nodes_lost_total", "Nodes declared dead (no heartbeat within --cluster-node-timeout).", [],
                        counters.nodesLost.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_slot_reclaims_total", "Times this node lost its slot and claimed another.", [],
