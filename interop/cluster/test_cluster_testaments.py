@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from autobahn.wamp.types import SubscribeOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wamp"))
 
@@ -53,7 +54,7 @@ def test_testament_of_a_killed_node_fires_once_on_the_others(cluster):
         watchers = [await autobahn_session(node.url) for node in nodes[1:]]
         got = [[], []]
         for index, session in enumerate(watchers):
-            await session.subscribe(collector(got[index]), topic)
+            await session.subscribe(collector(got[index]), topic, options=SubscribeOptions(details=True))
         await leaver.call("wamp.session.add_testament", topic, ["gone"], {}, publish_options={"disclose_me": True})
         await asyncio.sleep(0.5)  # the list reaches the key-value store
         leaver_id = leaver.session_id
