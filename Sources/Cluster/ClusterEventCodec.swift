@@ -52,11 +52,7 @@ package enum ClusterEventCodec {
         writeIDs(filter?.eligible, into: &buffer)
         writeStrings(filter?.eligibleAuthid, into: &buffer)
         writeStrings(filter?.eligibleAuthrole, into: &buffer)
-        for part in [payload.argumentsBytes, payload.argumentsKwBytes] {
-            guard var part else { continue }
-            buffer.writeInteger(UInt32(part.readableBytes))
-            buffer.writeBuffer(&part)
-        }
+        writeParts(payload, into: &buffer)
         return buffer
     }
 
@@ -96,6 +92,16 @@ package enum ClusterEventCodec {
     }
 
     // MARK: Parts
+
+    /// The arguments, then the keyword arguments, those present (flags say which): a u32 length
+    /// and the publisher's bytes each.
+    static func writeParts(_ payload: Payload, into buffer: inout ByteBuffer) {
+        for part in [payload.argumentsBytes, payload.argumentsKwBytes] {
+            guard var part else { continue }
+            buffer.writeInteger(UInt32(part.readableBytes))
+            buffer.writeBuffer(&part)
+        }
+    }
 
     static func writeString(_ string: String, into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt32(string.utf8.count))

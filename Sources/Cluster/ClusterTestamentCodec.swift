@@ -36,11 +36,7 @@ package enum ClusterTestamentCodec {
             if payload.argumentsBytes != nil { flags |= 1 }
             if payload.argumentsKwBytes != nil { flags |= 2 }
             buffer.writeInteger(flags)
-            for part in [payload.argumentsBytes, payload.argumentsKwBytes] {
-                guard var part else { continue }
-                buffer.writeInteger(UInt32(part.readableBytes))
-                buffer.writeBuffer(&part)
-            }
+            ClusterEventCodec.writeParts(payload, into: &buffer)
         }
         return buffer
     }

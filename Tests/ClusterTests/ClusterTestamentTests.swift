@@ -107,7 +107,18 @@ final class ClusterTestamentTests: XCTestCase {
         for node in nodes { await node.node.stop() }
     }
 
-    func testANormallyLeavingSessionsTestamentFiresOnceAndItsKeyGoes() async throws {
+    /// Two nodes; a session on the first holds one testament (stored) and bob on the second
+    /// subscribes to its topic.
+    private struct OneTestament {
+        let nodes: [TestNode]
+        let leaver: RealmSession
+        let leaverPeer: RecordingPeer
+        let bobPeer: RecordingPeer
+        let kv: NATSKeyValue
+        let key: String
+    }
+
+    private func oneTestament() async throws -> OneTestament {
         let nodes = try await nodes(2)
         let (leaver, leaverPeer) = nodes[0].join()
         let (bob, bobPeer) = nodes[1].join(authid: "bob")
@@ -116,40 +127,36 @@ final class ClusterTestamentTests: XCTestCase {
         let kv = try await bucket(nodes[1])
         let key = key(nodes[0], leaver)
         try await waitForKey(kv, key, present: true)
-        nodes[0].realm.leave(leaver)
-        try await eventually("the testament's event") { bobPeer.events.count == 1 }
-        try await waitForKey(kv, key, present: false)
-        try await eventually("nothing tracked") { keepers(nodes[0]).first?.trackedSessions == 0 }
+        return OneTestament(nodes: nodes, leaver: leaver, leaverPeer: leaverPeer, bobPeer: bobPeer, kv: kv, key: key)
+    }
 
+    /// The first node dies; once the second declared it lost (and a little more), bob has
+    /// `events` events and the second node fired none.
+    private func dieAndExpect(_ setup: OneTestament, events: Int, file: StaticString = #filePath, line: UInt = #line) async throws {
         let lost = LostSlots()
-        nodes[1].node.whenNodeLost { lost.add($0) }
-        await die(nodes[0])
-        try await eventually("node lost", timeout: .seconds(8)) { !lost.slots.isEmpty }
+        setup.nodes[1].node.whenNodeLost { lost.add($0) }
+        await die(setup.nodes[0])
+        try await eventually("node lost", timeout: .seconds(8), file: file, line: line) { !lost.slots.isEmpty }
         try await Task.sleep(for: .milliseconds(300))
-        XCTAssertEqual(bobPeer.events.count, 1)
-        XCTAssertEqual(nodes[1].node.counters.testamentsFired.load(ordering: .relaxed), 0)
-        for node in nodes { await node.node.stop() }
+        XCTAssertEqual(setup.bobPeer.events.count, events, file: file, line: line)
+        XCTAssertEqual(setup.nodes[1].node.counters.testamentsFired.load(ordering: .relaxed), 0, file: file, line: line)
+        for node in setup.nodes { await node.node.stop() }
+    }
+
+    func testANormallyLeavingSessionsTestamentFiresOnceAndItsKeyGoes() async throws {
+        let setup = try await oneTestament()
+        setup.nodes[0].realm.leave(setup.leaver)
+        try await eventually("the testament's event") { setup.bobPeer.events.count == 1 }
+        try await waitForKey(setup.kv, setup.key, present: false)
+        try await eventually("nothing tracked") { keepers(setup.nodes[0]).first?.trackedSessions == 0 }
+        try await dieAndExpect(setup, events: 1)
     }
 
     func testFlushedTestamentsLeaveTheStoreAndDoNotFireWhenTheNodeDies() async throws {
-        let nodes = try await nodes(2)
-        let (leaver, leaverPeer) = nodes[0].join()
-        let (bob, bobPeer) = nodes[1].join(authid: "bob")
-        _ = try await nodes[1].subscribe(bob, bobPeer, "com.example.gone")
-        try await meta(nodes[0], leaver, leaverPeer, "wamp.session.add_testament", #"["com.example.gone", [1]]"#, request: 1)
-        let kv = try await bucket(nodes[1])
-        let key = key(nodes[0], leaver)
-        try await waitForKey(kv, key, present: true)
-        try await meta(nodes[0], leaver, leaverPeer, "wamp.session.flush_testaments", request: 2)
-        try await waitForKey(kv, key, present: false)
-
-        let lost = LostSlots()
-        nodes[1].node.whenNodeLost { lost.add($0) }
-        await die(nodes[0])
-        try await eventually("node lost", timeout: .seconds(8)) { !lost.slots.isEmpty }
-        try await Task.sleep(for: .milliseconds(300))
-        XCTAssertEqual(bobPeer.events.count, 0)
-        for node in nodes { await node.node.stop() }
+        let setup = try await oneTestament()
+        try await meta(setup.nodes[0], setup.leaver, setup.leaverPeer, "wamp.session.flush_testaments", request: 2)
+        try await waitForKey(setup.kv, setup.key, present: false)
+        try await dieAndExpect(setup, events: 0)
     }
 
     /// Two nodes that both believe they are the lowest live slot take the same keys: each list is

@@ -15,7 +15,7 @@ from autobahn.wamp.types import SubscribeOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wamp"))
 
-from cluster_helpers import start_cluster, stop_cluster  # noqa: E402
+from cluster_helpers import collector, start_cluster, stop_cluster, until  # noqa: E402
 from wamp_helpers import autobahn_session, close_all, run, unique  # noqa: E402
 
 # --cluster-node-timeout 2 (cluster_helpers), a heartbeat (0.4 s), and the key-value round trips.
@@ -27,22 +27,6 @@ def cluster():
     nats, nodes = start_cluster()
     yield nats, nodes
     stop_cluster(nats, nodes)
-
-
-def collector(events: list):
-    def on_event(*args, details=None, **kwargs):
-        events.append((args, details))
-    return on_event
-
-
-async def until(condition, timeout: float = 5.0, what: str = "condition"):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_testament_of_a_killed_node_fires_once_on_the_others(cluster):
@@ -67,7 +51,7 @@ def test_testament_of_a_killed_node_fires_once_on_the_others(cluster):
         await asyncio.sleep(1.0)
         for events in got:
             assert len(events) == 1, events
-            args, details = events[0]
+            args, _kwargs, details = events[0]
             assert list(args) == ["gone"]
             assert details.publisher == leaver_id
         await close_all(*watchers)
