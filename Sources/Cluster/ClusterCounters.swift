@@ -20,7 +20,8 @@ public final class ClusterCounters: Sendable {
     public let nodesLost = Atomic<Int>(0)
     /// Testaments of a lost node's sessions this node published (it was the lowest live slot).
     public let testamentsFired = Atomic<Int>(0)
-    /// Testament list changes NATS did not take (kept on this node only until a reconnect).
+    /// Times a session's testament list became unreplicated: a write NATS did not take (retried
+    /// every second until one succeeds; the testaments fire meanwhile only if the session leaves).
     public let testamentsUnreplicated = Atomic<Int>(0)
     /// Stored testament lists that did not decode (removed unpublished).
     public let malformedTestaments = Atomic<Int>(0)

@@ -29,6 +29,9 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     public static let maxTrackedSessions = 100_000
     /// Compare-and-set attempts to take one key of a lost node whose read lagged its last write.
     static let takeAttempts = 3
+    /// How long after a failed write it is tried again (while NATS is down: one attempt per
+    /// interval, each failing at once).
+    static let retryInterval = TimeAmount.seconds(1)
 
     private struct Copy {
         let key: String
@@ -49,6 +52,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
         /// Lost slots whose keys could not be read: tried again after a reconnect.
         var unread: Set<Int> = []
         var lastWarning: NIODeadline?
+        var retryScheduled = false
     }
 
     let realm: Realm
@@ -171,29 +175,29 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
             } else {
                 failure = "the bucket is not bound"
             }
-            state.withLock { state in
-                guard state.copies[id] != nil else { return }
+            let newlyFailed = state.withLock { state -> Bool in
+                guard state.copies[id] != nil else { return false }
+                let before = state.copies[id]!.failed
                 state.copies[id]!.failed = failure != nil
                 if remove, failure == nil { state.copies[id]!.stored = false }
+                return failure != nil && !before
             }
-            if let failure { reportUnreplicated(session: id, why: failure) }
+            if let failure {
+                // Counted once per session until a write of it succeeds again; retried meanwhile.
+                if newlyFailed { reportUnreplicated(session: id, why: failure) }
+                scheduleRetry()
+            }
         }
     }
 
     /// After a reconnect: writes again the lists NATS did not take, and, `retryDelay` later, reads
     /// again the keys of the lost nodes that could not be read and are still silent.
     public func resync() {
-        let (sessions, slots) = state.withLock { state -> ([WampID], Set<Int>) in
-            var sessions: [WampID] = []
-            for (id, copy) in state.copies where copy.failed && !copy.writing {
-                state.copies[id]!.dirty = true
-                state.copies[id]!.writing = true
-                sessions.append(id)
-            }
+        rewriteFailed()
+        let slots = state.withLock { state -> Set<Int> in
             defer { state.unread = [] }
-            return (sessions, state.unread)
+            return state.unread
         }
-        for id in sessions { Task { await self.drain(id) } }
         guard !slots.isEmpty else { return }
         // This node may have been the one cut off: the nodes it declared lost meanwhile may be
         // alive. Their heartbeats show it within a node timeout; only those still silent then
@@ -202,6 +206,36 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
         Task {
             try? await Task.sleep(nanoseconds: UInt64(max(0, delay.nanoseconds)))
             for slot in slots.sorted() where !self.membership.liveSlots().contains(slot) { self.nodeLost(slot) }
+        }
+    }
+
+    /// Writes again the lists whose last write failed.
+    private func rewriteFailed() {
+        let sessions = state.withLock { state -> [WampID] in
+            state.retryScheduled = false
+            var sessions: [WampID] = []
+            for (id, copy) in state.copies where copy.failed && !copy.writing {
+                state.copies[id]!.dirty = true
+                state.copies[id]!.writing = true
+                sessions.append(id)
+            }
+            return sessions
+        }
+        for id in sessions { Task { await self.drain(id) } }
+    }
+
+    /// A failed write is tried again `retryInterval` later (one timer for all of them), so a
+    /// JetStream that answers a little after the reconnect still gets the lists.
+    private func scheduleRetry() {
+        let schedule = state.withLock { state -> Bool in
+            guard !state.retryScheduled else { return false }
+            state.retryScheduled = true
+            return true
+        }
+        guard schedule else { return }
+        Task {
+            try? await Task.sleep(nanoseconds: UInt64(Self.retryInterval.nanoseconds))
+            self.rewriteFailed()
         }
     }
 

@@ -28,7 +28,7 @@ extension WampRouter {
                        "Testaments of a lost node's sessions this node published (as the lowest live slot).", [],
                        counters.testamentsFired.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_testaments_unreplicated_total",
-                       "Testament list changes NATS did not take: kept on this node only until it reconnects.", [],
+                       "Times a session's testament list became unreplicated (a write NATS did not take; retried every second).", [],
                        counters.testamentsUnreplicated.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_malformed_testaments_total", "Stored testament lists that did not decode (removed unpublished).", [],
                        counters.malformedTestaments.load(ordering: .relaxed))

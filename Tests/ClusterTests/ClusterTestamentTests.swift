@@ -159,6 +159,25 @@ final class ClusterTestamentTests: XCTestCase {
         try await dieAndExpect(setup, events: 0)
     }
 
+    /// NATS unreachable: `add_testament` still succeeds, the list is counted as not replicated,
+    /// and it is written once NATS is back.
+    func testATestamentAddedWhileNATSIsDownIsStoredWhenItIsBack() async throws {
+        let node = try await TestNode.start("n1", servers: [server.url])
+        let (leaver, leaverPeer) = node.join()
+        server.stop()
+        try await eventually("disconnected") { !node.node.isConnected }
+        try await meta(node, leaver, leaverPeer, "wamp.session.add_testament", #"["com.example.gone", [1]]"#, request: 1)
+        XCTAssertTrue(leaverPeer.errors.isEmpty)
+        try await eventually("counted as not replicated") {
+            node.node.counters.testamentsUnreplicated.load(ordering: .relaxed) == 1
+        }
+        try server.start()
+        try await eventually("reconnected", timeout: .seconds(10)) { node.node.isConnected }
+        let kv = try await bucket(node)
+        try await waitForCount(kv, key(node, leaver), 1)
+        await node.node.stop()
+    }
+
     /// Two nodes that both believe they are the lowest live slot take the same keys: each list is
     /// published once.
     func testTwoNodesFiringTheSameLostSlotPublishEachListOnce() async throws {
