@@ -53,6 +53,8 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
         var unread: Set<Int> = []
         var lastWarning: NIODeadline?
         var retryScheduled = false
+        /// `stop()` was called: failed writes are not tried again.
+        var stopped = false
     }
 
     let realm: Realm
@@ -100,6 +102,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     /// Waits (at most twice the key-value timeout) for the writes in flight, such as the
     /// removals of the lists of the sessions that just left.
     public func stop() async {
+        state.withLock { $0.stopped = true }
         let deadline = NIODeadline.now() + timeout * 2
         while state.withLock({ $0.copies.values.contains { $0.writing } }), NIODeadline.now() < deadline {
             try? await Task.sleep(nanoseconds: 5_000_000)
@@ -213,6 +216,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     private func rewriteFailed() {
         let sessions = state.withLock { state -> [WampID] in
             state.retryScheduled = false
+            guard !state.stopped else { return [] }
             var sessions: [WampID] = []
             for (id, copy) in state.copies where copy.failed && !copy.writing {
                 state.copies[id]!.dirty = true
@@ -228,7 +232,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     /// JetStream that answers a little after the reconnect still gets the lists.
     private func scheduleRetry() {
         let schedule = state.withLock { state -> Bool in
-            guard !state.retryScheduled else { return false }
+            guard !state.retryScheduled, !state.stopped else { return false }
             state.retryScheduled = true
             return true
         }
@@ -267,9 +271,16 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
             return
         }
         var fired = 0
+        var untaken = 0
         for key in keys {
             guard let session = key.split(separator: ".").last.flatMap({ WampID($0) }) else { continue }
-            fired += await take(key, session: session, from: kv)
+            if let count = await take(key, session: session, from: kv) { fired += count } else { untaken += 1 }
+        }
+        if untaken > 0 {
+            state.withLock { _ = $0.unread.insert(slot) }
+            logger.error("testaments of a lost node not all taken; tried again after a reconnect", metadata: [
+                "slot": "\(slot)", "untaken": "\(untaken)",
+            ])
         }
         if fired > 0 {
             logger.notice("testaments of a lost node's sessions published", metadata: [
@@ -279,8 +290,8 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     }
 
     /// Publishes the list under `key` if this node is the one that removes it; returns how many
-    /// testaments it published.
-    private func take(_ key: String, session: WampID, from kv: NATSKeyValue) async -> Int {
+    /// testaments it published, nil when NATS did not answer (the key may still be there).
+    private func take(_ key: String, session: WampID, from kv: NATSKeyValue) async -> Int? {
         for _ in 0..<Self.takeAttempts {
             let entry: NATSKeyValueEntry?
             do {
@@ -290,8 +301,10 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
             } catch NATSKeyValueError.wrongRevision {
                 continue  // another node took it, or the read lagged: read again
             } catch {
-                logger.error("a lost node's testaments not taken", metadata: ["key": "\(key)", "error": "\(error)"])
-                return 0
+                if shouldWarn() {
+                    logger.warning("a lost node's testaments not taken", metadata: ["key": "\(key)", "error": "\(error)"])
+                }
+                return nil
             }
             guard let value = entry?.value else { return 0 }
             let testaments: SessionTestaments
