@@ -47,7 +47,7 @@ extension Realm {
     /// Publishes the testaments of a session this process never held, whose node died (the
     /// cluster found them in its store): as the session's own publications (its ID, authid and
     /// authrole, so `exclude_me`, disclosure and the lists apply as if it had published),
-    /// detached scope first. Returns how many the broker refused (each is logged).
+    /// detached scope first. Returns how many the broker refused (counted, logged as below).
     @discardableResult
     public func publishTestaments(ofDeparted testaments: SessionTestaments) -> Int {
         let departed = RealmSession(id: testaments.session, peer: DepartedPeer(), authid: testaments.authid,
@@ -56,18 +56,21 @@ extension Realm {
         return publish(testaments.detached + testaments.destroyed, from: departed)
     }
 
-    /// Returns how many the broker refused; each is logged (a testament has no one to answer).
+    /// Returns how many the broker refused or could not deliver to every subscriber. A testament
+    /// has no one to answer: each is counted with the unacknowledged publications refused, and
+    /// logged first, then once per 1,024 (a client could leave sessions in a loop).
     @discardableResult
     func publish(_ testaments: [Testament], from session: RealmSession) -> Int {
         var refused = 0
         for testament in testaments {
             let message = Publish(request: 1, options: testament.publishOptions, topic: testament.topic, payload: testament.payload)
-            if let why = broker.publish(message, from: session) {
-                refused += 1
-                logger.warning("testament not published", metadata: [
-                    "session": "\(session.id)", "topic": "\(LogText.quoted(testament.topic))", "why": "\(why)",
-                ])
-            }
+            guard let why = broker.publish(message, from: session) else { continue }
+            refused += 1
+            guard counters.add(.unacknowledgedPublishRefused) else { continue }
+            logger.notice("testament not published to every subscriber", metadata: [
+                "session": "\(session.id)", "topic": "\(LogText.quoted(testament.topic))", "why": "\(LogText.quoted(why))",
+                "refusedTotal": "\(counters.value(.unacknowledgedPublishRefused))",
+            ])
         }
         return refused
     }
