@@ -19,9 +19,9 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var maxRemoteInvocationsPerCaller = 10_000
     /// Registration directory changes in flight on this node (`--cluster-max-directory-changes`).
     public var maxDirectoryChangesInFlight = 1_000
-    /// Replicas of the cluster's JetStream buckets (node slots, registrations): 1 on one NATS
-    /// server; 3 on a NATS cluster of three or more, so the buckets outlive one server's loss
-    /// (`--cluster-kv-replicas`, 1...5).
+    /// Replicas of the cluster's JetStream buckets (node slots, registrations, testaments): 1 on
+    /// one NATS server; 3 on a NATS cluster of three or more, so the buckets outlive one server's
+    /// loss (`--cluster-kv-replicas`, 1...5).
     public var keyValueReplicas = 1
 
     public init(natsServers: [String], nodeName: String) {
