@@ -354,6 +354,7 @@ if Context.environment["WAMP_FUZZ"] == "1" {
         ("FuzzHTTPBridgeRequest", ["HTTPBridge", "RouterConfig", "WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAdminCredentials", ["AdminHTTP", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzClusterEventCodec", ["Cluster", "Realm", "WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzClusterTestamentCodec", ["Cluster", "Realm", "WampMessages", .product(name: "NIOCore", package: "swift-nio")]),
         ("FuzzAuthentication", [
             "WampAuth",
             "WampMessages",

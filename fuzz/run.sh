@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
-FUZZ_TARGETS="${FUZZ_TARGETS:-FuzzMessageDecoder FuzzMsgpackDecoder FuzzCBORDecoder FuzzWebSocketFrames FuzzPerMessageDeflate FuzzUpgradeNegotiation FuzzOriginPolicy FuzzAuthentication FuzzRawSocketFramer FuzzHTTPBridgeRequest FuzzAdminCredentials FuzzNATSParser FuzzClusterEventCodec}"
+FUZZ_TARGETS="${FUZZ_TARGETS:-FuzzMessageDecoder FuzzMsgpackDecoder FuzzCBORDecoder FuzzWebSocketFrames FuzzPerMessageDeflate FuzzUpgradeNegotiation FuzzOriginPolicy FuzzAuthentication FuzzRawSocketFramer FuzzHTTPBridgeRequest FuzzAdminCredentials FuzzNATSParser FuzzClusterEventCodec FuzzClusterTestamentCodec}"
 SCRATCH=.build-fuzz
 FUZZ_CONFIG="${FUZZ_CONFIG:-release}"
 FUZZ_WORK="${FUZZ_WORK:-$SCRATCH/work}"

@@ -19,9 +19,9 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var maxRemoteInvocationsPerCaller = 10_000
     /// Registration directory changes in flight on this node (`--cluster-max-directory-changes`).
     public var maxDirectoryChangesInFlight = 1_000
-    /// Replicas of the cluster's JetStream buckets (node slots, registrations): 1 on one NATS
-    /// server; 3 on a NATS cluster of three or more, so the buckets outlive one server's loss
-    /// (`--cluster-kv-replicas`, 1...5).
+    /// Replicas of the cluster's JetStream buckets (node slots, registrations, testaments): 1 on
+    /// one NATS server; 3 on a NATS cluster of three or more, so the buckets outlive one server's
+    /// loss (`--cluster-kv-replicas`, 1...5).
     public var keyValueReplicas = 1
     /// Acknowledged publications (and new subscription interests) that may wait for one NATS
     /// flush; one more is answered at once with an error, so a NATS server that reads slowly

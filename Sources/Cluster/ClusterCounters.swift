@@ -23,6 +23,13 @@ public final class ClusterCounters: Sendable {
     public let metaQueriesPartial = Atomic<Int>(0)
     /// Nodes declared dead (heartbeats missing for the node timeout).
     public let nodesLost = Atomic<Int>(0)
+    /// Testaments of a lost node's sessions this node published (it was the lowest live slot).
+    public let testamentsFired = Atomic<Int>(0)
+    /// Times a session's testament list became unreplicated: a write NATS did not take (retried
+    /// every second until one succeeds; the testaments fire meanwhile only if the session leaves).
+    public let testamentsUnreplicated = Atomic<Int>(0)
+    /// Stored testament lists that did not decode (removed unpublished).
+    public let malformedTestaments = Atomic<Int>(0)
     /// Times this node lost its slot and claimed one again.
     public let slotReclaims = Atomic<Int>(0)
 

@@ -116,13 +116,21 @@ public final class ClusterDealer: DealerCluster, Sendable {
     /// (Re)starts the watch of the realm's keys; returns once the initial values are applied.
     func watch(_ kv: NATSKeyValue) async throws {
         let loaded = connection.eventLoop.makePromise(of: Void.self)
-        let watcher = try await kv.watch(RegistrationRecord.keyPattern(realm: realm.name)) { [weak self] event in
-            switch event {
-            case .entry(let entry):
-                self?.apply(key: entry.key, revision: entry.revision, value: entry.operation == .put ? entry.value : nil)
-            case .initialValuesDone:
-                loaded.succeed()
+        let watcher: NATSKeyValueWatcher
+        do {
+            watcher = try await kv.watch(RegistrationRecord.keyPattern(realm: realm.name)) { [weak self] event in
+                switch event {
+                case .entry(let entry):
+                    self?.apply(key: entry.key, revision: entry.revision, value: entry.operation == .put ? entry.value : nil)
+                case .initialValuesDone:
+                    loaded.succeed()
+                }
             }
+        } catch {
+            // A promise left uncompleted is a leak (a trap in debug builds): a watch refused just
+            // after a reconnect, while JetStream is not back yet, must not bring the node down.
+            loaded.fail(error)
+            throw error
         }
         let previous = state.withLock { state in
             defer { state.watcher = watcher }

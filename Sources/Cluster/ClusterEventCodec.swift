@@ -52,11 +52,7 @@ package enum ClusterEventCodec {
         writeIDs(filter?.eligible, into: &buffer)
         writeStrings(filter?.eligibleAuthid, into: &buffer)
         writeStrings(filter?.eligibleAuthrole, into: &buffer)
-        for part in [payload.argumentsBytes, payload.argumentsKwBytes] {
-            guard var part else { continue }
-            buffer.writeInteger(UInt32(part.readableBytes))
-            buffer.writeBuffer(&part)
-        }
+        writeParts(payload, into: &buffer)
         return buffer
     }
 
@@ -97,12 +93,22 @@ package enum ClusterEventCodec {
 
     // MARK: Parts
 
-    private static func writeString(_ string: String, into buffer: inout ByteBuffer) {
+    /// The arguments, then the keyword arguments, those present (flags say which): a u32 length
+    /// and the publisher's bytes each.
+    static func writeParts(_ payload: Payload, into buffer: inout ByteBuffer) {
+        for part in [payload.argumentsBytes, payload.argumentsKwBytes] {
+            guard var part else { continue }
+            buffer.writeInteger(UInt32(part.readableBytes))
+            buffer.writeBuffer(&part)
+        }
+    }
+
+    static func writeString(_ string: String, into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt32(string.utf8.count))
         buffer.writeString(string)
     }
 
-    private static func writeOptional(_ string: String?, into buffer: inout ByteBuffer) {
+    static func writeOptional(_ string: String?, into buffer: inout ByteBuffer) {
         guard let string else {
             buffer.writeInteger(UInt8(0))
             return
@@ -131,18 +137,18 @@ package enum ClusterEventCodec {
         for string in strings { writeString(string, into: &buffer) }
     }
 
-    private static func readString(_ buffer: inout ByteBuffer) throws(Malformed) -> String {
+    static func readString(_ buffer: inout ByteBuffer) throws(Malformed) -> String {
         guard let length: UInt32 = buffer.readInteger(), Int(length) <= buffer.readableBytes,
               let string = buffer.readString(length: Int(length)) else { throw Malformed(reason: "truncated string") }
         return string
     }
 
-    private static func readOptional(_ buffer: inout ByteBuffer) throws(Malformed) -> String? {
+    static func readOptional(_ buffer: inout ByteBuffer) throws(Malformed) -> String? {
         guard let present: UInt8 = buffer.readInteger() else { throw Malformed(reason: "truncated optional") }
         return present == 0 ? nil : try readString(&buffer)
     }
 
-    private static func readCount(_ buffer: inout ByteBuffer, elementSize: Int) throws(Malformed) -> Int? {
+    static func readCount(_ buffer: inout ByteBuffer, elementSize: Int) throws(Malformed) -> Int? {
         guard let present: UInt8 = buffer.readInteger() else { throw Malformed(reason: "truncated list") }
         guard present != 0 else { return nil }
         // Each element takes at least `elementSize` bytes: a count the rest cannot hold is a lie.
@@ -169,7 +175,7 @@ package enum ClusterEventCodec {
         return strings
     }
 
-    private static func readPart(_ buffer: inout ByteBuffer) throws(Malformed) -> ByteBuffer {
+    static func readPart(_ buffer: inout ByteBuffer) throws(Malformed) -> ByteBuffer {
         guard let length: UInt32 = buffer.readInteger(), Int(length) <= buffer.readableBytes,
               let part = buffer.readSlice(length: Int(length)) else { throw Malformed(reason: "truncated payload") }
         return part

@@ -57,6 +57,9 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// The realms' cross-node RPC parts (`share(_:)`): told after a reconnect once the slot is
     /// held again, stopped before the connection closes.
     let dealers = NIOLockedValueBox<[ClusterDealer]>([])
+    /// The realms' testament keepers (`share(_:)`): their writes are waited for before the
+    /// connection closes, so a clean stop leaves no list behind for another node to fire.
+    let testamentKeepers = NIOLockedValueBox<[ClusterTestaments]>([])
     static let bucket = "wamp_nodes"
 
     /// `eventLoop`: the loop the NATS connection lives on (deliveries of other nodes' events run
@@ -175,6 +178,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// Frees the slot at once (so a restart can take it) and closes the connection.
     public func stop() async {
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.stop() }
+        for keeper in testamentKeepers.withLockedValue({ $0 }) { await keeper.stop() }
         let (ticker, kv, slot) = state.withLockedValue { state -> (RepeatedTask?, NATSKeyValue?, Int) in
             state.stopped = true
             defer { state.ticker = nil }

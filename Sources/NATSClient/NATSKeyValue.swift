@@ -168,15 +168,23 @@ public final class NATSKeyValue: Sendable {
         try await watch(pattern, headersOnly: false, onEvent: onEvent)
     }
 
-    /// The keys that have a value now (deleted and purged ones left out).
-    public func keys() async throws -> [String] {
+    /// The keys matching `pattern` (`>` for all; `*`, `>` as in subjects) that have a value now
+    /// (deleted and purged ones left out). Values are not fetched: memory is the keys'.
+    public func keys(matching pattern: String = ">") async throws -> [String] {
         let collected = KeyCollector()
         let done = api.connection.eventLoop.makePromise(of: Void.self)
-        let watcher = try await watch(">", headersOnly: true) { event in
-            switch event {
-            case .entry(let entry): collected.record(entry)
-            case .initialValuesDone: done.succeed()
+        let watcher: NATSKeyValueWatcher
+        do {
+            watcher = try await watch(pattern, headersOnly: true) { event in
+                switch event {
+                case .entry(let entry): collected.record(entry)
+                case .initialValuesDone: done.succeed()
+                }
             }
+        } catch {
+            // A promise left uncompleted is a leak (a trap in debug builds).
+            done.fail(error)
+            throw error
         }
         defer { Task { await watcher.stop() } }
         let timeout = api.connection.eventLoop.scheduleTask(in: api.timeout * 5) { done.fail(NATSError.timeout) }

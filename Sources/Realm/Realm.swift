@@ -9,6 +9,13 @@ public final class Realm: Sendable {
         let session: RealmSession
         var detachedTestaments: [Testament] = []
         var destroyedTestaments: [Testament] = []
+        /// Changes of the two lists so far (`SessionTestaments.change`).
+        var testamentChanges: UInt64 = 0
+
+        var testaments: SessionTestaments {
+            SessionTestaments(session: session.id, authid: session.authid, authrole: session.authrole,
+                              change: testamentChanges, detached: detachedTestaments, destroyed: destroyedTestaments)
+        }
     }
 
     public let name: String
@@ -18,7 +25,10 @@ public final class Realm: Sendable {
     public let limits: RealmLimits
     public let counters = RealmCounters()
     private let membership: MembershipOrder
-    private let sessions = Mutex<[WampID: SessionRecord]>([:])
+    let sessions = Mutex<[WampID: SessionRecord]>([:])
+    /// The cluster's copy of the testaments (nil alone); set once by `attach(testamentKeeper:)`
+    /// before any session joins, read without a lock after.
+    nonisolated(unsafe) private(set) var testamentKeeper: (any TestamentKeeper)?
     let logger: Logger
     /// False while the realm has no role table (the development default): the authorization
     /// check is then this one load. The table itself decides when it is true.
@@ -78,9 +88,11 @@ public final class Realm: Sendable {
         guard let record = sessions.withLock({ $0.removeValue(forKey: session.id) }) else { return }
         session.markLeft()
         session.authorizerDecisions.withLock { $0.removeAll() }
-        for testament in record.detachedTestaments + record.destroyedTestaments {
-            broker.publish(Publish(request: 1, options: testament.publishOptions, topic: testament.topic, payload: testament.payload),
-                           from: session)
+        publish(record.detachedTestaments + record.destroyedTestaments, from: session)
+        if let testamentKeeper, record.testamentChanges > 0 {
+            var testaments = record.testaments
+            testaments.change += 1
+            testamentKeeper.sessionLeft(testaments)
         }
         broker.removeSession(session.id)
         dealer.removeSession(session.id)
@@ -111,31 +123,10 @@ public final class Realm: Sendable {
 
     public func session(_ id: WampID) -> RealmSession? { sessions.withLock { $0[id]?.session } }
 
-    /// False when the session already holds `maxTestamentsPerSession` testaments.
-    func addTestament(_ testament: Testament, scope: Testament.Scope, for sessionID: WampID) -> Bool {
-        let limit = limits.maxTestamentsPerSession
-        return sessions.withLock { sessions in
-            guard let record = sessions[sessionID] else { return true }
-            guard record.detachedTestaments.count + record.destroyedTestaments.count < limit else { return false }
-            switch scope {
-            case .detached: sessions[sessionID]!.detachedTestaments.append(testament)
-            case .destroyed: sessions[sessionID]!.destroyedTestaments.append(testament)
-            }
-            return true
-        }
-    }
-
-    func flushTestaments(scope: Testament.Scope, for sessionID: WampID) -> Int {
-        sessions.withLock { sessions in
-            switch scope {
-            case .detached:
-                defer { sessions[sessionID]?.detachedTestaments = [] }
-                return sessions[sessionID]?.detachedTestaments.count ?? 0
-            case .destroyed:
-                defer { sessions[sessionID]?.destroyedTestaments = [] }
-                return sessions[sessionID]?.destroyedTestaments.count ?? 0
-            }
-        }
+    /// Keeps a copy of every session's testaments in `keeper` from now on. Call before any
+    /// session joins.
+    public func attach(testamentKeeper keeper: any TestamentKeeper) {
+        testamentKeeper = keeper
     }
 
     /// `SessionDetails` of the meta API (`wamp.session.on_join`, `wamp.session.get`).

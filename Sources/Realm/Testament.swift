@@ -7,4 +7,10 @@ public struct Testament: Sendable {
     public let topic: String
     public let payload: Payload
     public let publishOptions: JSONValue
+
+    public init(topic: String, payload: Payload, publishOptions: JSONValue) {
+        self.topic = topic
+        self.payload = payload
+        self.publishOptions = publishOptions
+    }
 }

@@ -30,6 +30,14 @@ extension WampRouter {
         scrape.counter("wamp_cluster_meta_queries_partial_total",
                        "Session meta queries answered without some live node, which the answer names in 'partial'.", [],
                        counters.metaQueriesPartial.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_testaments_fired_total",
+                       "Testaments of a lost node's sessions this node published (as the lowest live slot).", [],
+                       counters.testamentsFired.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_testaments_unreplicated_total",
+                       "Times a session's testament list became unreplicated (a write NATS did not take; retried every second).", [],
+                       counters.testamentsUnreplicated.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_malformed_testaments_total", "Stored testament lists that did not decode (removed unpublished).", [],
+                       counters.malformedTestaments.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_nodes_lost_total", "Nodes declared dead (no heartbeat within --cluster-node-timeout).", [],
                        counters.nodesLost.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_slot_reclaims_total", "Times this node lost its slot and claimed another.", [],

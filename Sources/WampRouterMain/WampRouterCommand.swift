@@ -216,7 +216,7 @@ struct WampRouterCommand: AsyncParsableCommand {
     var clusterMaxPendingFlushes: Int?
 
     @Option(name: .customLong("cluster-kv-replicas"),
-            help: "Replicas of the cluster's JetStream key-value buckets (node slots, registrations): 1 on one NATS server, 3 on a NATS cluster of three or more so they outlive a server's loss (1...5, default 1).")
+            help: "Replicas of the cluster's JetStream key-value buckets (node slots, registrations, testaments): 1 on one NATS server, 3 on a NATS cluster of three or more so they outlive a server's loss (1...5, default 1).")
     var clusterKVReplicas: Int?
 
     func validate() throws {

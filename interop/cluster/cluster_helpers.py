@@ -7,6 +7,7 @@ interop/reports); the NATS server's log is interop/reports/nats-server.log.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -134,3 +135,21 @@ def stop_cluster(nats, nodes) -> None:
                 stop_and_check(node)
     finally:
         nats.stop()
+
+
+def collector(events: list):
+    """An event handler that appends (args, kwargs, details) to `events`."""
+    def on_event(*args, details=None, **kwargs):
+        events.append((args, kwargs, details))
+    return on_event
+
+
+async def until(condition, timeout: float = 5.0, what: str = "condition"):
+    """Waits until `condition()` holds; fails the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

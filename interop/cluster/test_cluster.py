@@ -16,7 +16,7 @@ from autobahn.wamp.types import PublishOptions, SubscribeOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wamp"))
 
-from cluster_helpers import start_cluster, start_node, stop_cluster  # noqa: E402
+from cluster_helpers import collector, start_cluster, start_node, stop_cluster, until  # noqa: E402
 from conftest import stop_and_check  # noqa: E402
 from wamp_helpers import RawPeer, autobahn_session, close_all, run, unique  # noqa: E402
 
@@ -36,22 +36,6 @@ def health(node) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
-
-
-def collector(events: list):
-    def on_event(*args, details=None, **kwargs):
-        events.append((args, kwargs, details))
-    return on_event
-
-
-async def until(condition, timeout: float = 5.0, what: str = "condition"):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_health_says_connected(cluster):
