@@ -69,14 +69,15 @@ extension ClusterDealer {
     }
 
     public func calleeRemoved(_ sessionID: WampID, from registrations: [WampID], sessionLeft: Bool) {
-        let (node, keys, callers) = state.withLock { state -> (Int, [String], [RealmSession]) in
+        let (node, keys, callers) = state.withLock { state -> (Int, [(key: String, id: WampID)], [RealmSession]) in
+            let keys = registrations.compactMap { id in state.keyByID[id].map { (key: $0, id: id) } }
             guard state.local[sessionID] != nil else {
                 // A remote callee revoked here (`wamp.registration.remove_callee`): the directory
                 // loses it too (its node tells it, through the forwarded UNREGISTERED).
                 guard !sessionLeft, let remote = state.remoteCallees.keys.first(where: { $0.session == sessionID }) else {
                     return (slot, [], [])
                 }
-                return (remote.slot, registrations.compactMap { state.keyByID[$0] }, [])
+                return (remote.slot, keys, [])
             }
             var callers: [RealmSession] = []
             if sessionLeft {
@@ -91,23 +92,37 @@ extension ClusterDealer {
                     releaseHold(sessionID, in: &state)
                 }
             }
-            return (slot, registrations.compactMap { state.keyByID[$0] }, callers)
+            return (slot, keys, callers)
         }
         // The other nodes' stand-ins towards this callee go with it (and what the dealer kept for them).
         for caller in callers { dealer.removeSession(caller.id) }
-        cleanUp(keys) { $0.slot == node && $0.session == sessionID }
+        var ids: [String: WampID] = [:]
+        for (key, id) in keys { ids[key] = id }
+        let registrationIDs = ids
+        let dealer = self.dealer
+        // A leaving session's on_delete is the directory's to decide (Dealer.removeSession).
+        var deleted: (@Sendable (String) -> Void)?
+        if sessionLeft {
+            deleted = { key in
+                guard let id = registrationIDs[key] else { return }
+                dealer.publishRegistrationDeleted(session: sessionID, registration: id)
+            }
+        }
+        cleanUp(Array(ids.keys), deleted: deleted) { $0.slot == node && $0.session == sessionID }
     }
 
     /// Removes callees from keys in the background; counted in the changes in flight (which
     /// `stop` waits for) but never refused: a removal must not be lost to the bound. A removal
     /// that fails (NATS unreachable) leaves the callee to the next cleanup of its slot.
-    func cleanUp(_ keys: [String], matching: @escaping @Sendable (RegistrationRecord.Callee) -> Bool) {
+    /// `deleted` is called with each key whose removal deleted it.
+    func cleanUp(_ keys: [String], deleted: (@Sendable (String) -> Void)? = nil,
+                 matching: @escaping @Sendable (RegistrationRecord.Callee) -> Bool) {
         guard !keys.isEmpty else { return }
         state.withLock { $0.changesInFlight += 1 }
         Task {
             for key in keys {
                 do {
-                    try await removeCallees(from: key, matching: matching)
+                    if try await removeCallees(from: key, matching: matching) == true { deleted?(key) }
                 } catch {
                     logger.warning("a callee could not be removed from the registration directory", metadata: [
                         "key": "\(key)", "why": "\(error)",

@@ -199,6 +199,10 @@ public final class Dealer: Sendable {
 
     /// Returns the registrations the session was a callee of.
     private func removeSessionInOrder(_ sessionID: WampID, shared: Bool, into outbox: inout Outbox) -> [WampID] {
+        // In a cluster the directory, not this node's copy, knows whether the session was a
+        // registration's last callee (another node's callee may be leaving at the same moment):
+        // the cluster fires `on_delete` when its removal deletes the key.
+        let directoryDecidesDeletion = shared && cluster.withLock({ $0 }) != nil
         let (orphanedCallers, abandonedCallees, unregistered) = state.withLock { state in
             var unregistered: [(WampID, Bool)] = []
             for id in state.registrationsBySession[sessionID] ?? [] {
@@ -231,9 +235,20 @@ public final class Dealer: Sendable {
             }
         }
         for (registration, deleted) in unregistered {
-            publishUnregistered(session: sessionID, registration: registration, deleted: deleted, shared: shared, into: &outbox)
+            publishUnregistered(session: sessionID, registration: registration, deleted: deleted && !directoryDecidesDeletion,
+                                shared: shared, into: &outbox)
         }
         return unregistered.map(\.0)
+    }
+
+    /// `wamp.registration.on_delete` for a registration whose last callee, `session`, left: the
+    /// cluster's directory removal deleted it (see `removeSession`).
+    public func publishRegistrationDeleted(session: WampID, registration: WampID) {
+        membership.run { outbox in
+            meta?.publishMetaEvent(topic: "wamp.registration.on_delete", arguments: {
+                RawJSON(validatedText: "[\(session),\(registration)]")
+            }, shared: true, into: &outbox)
+        }
     }
 
     // MARK: Meta API support
