@@ -57,6 +57,9 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// The realms' cross-node RPC parts (`share(_:)`): told after a reconnect once the slot is
     /// held again, stopped before the connection closes.
     let dealers = NIOLockedValueBox<[ClusterDealer]>([])
+    /// The realms' relays: their subscriptions go back into the directory after a reconnect, and
+    /// a stop lets their directory changes finish.
+    let relaysToReassert = NIOLockedValueBox<[ClusterPubSub]>([])
     static let bucket = "wamp_nodes"
 
     /// `eventLoop`: the loop the NATS connection lives on (deliveries of other nodes' events run
@@ -173,6 +176,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Frees the slot at once (so a restart can take it) and closes the connection.
     public func stop() async {
+        for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.stop() }
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.stop() }
         let (ticker, kv, slot) = state.withLockedValue { state -> (RepeatedTask?, NATSKeyValue?, Int) in
             state.stopped = true
@@ -402,6 +406,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     private func afterReconnect() async {
         await restoreSlot()
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.reconnected() }
+        for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.reconnected() }
     }
 
     private func restoreSlot() async {

@@ -3,6 +3,7 @@ import NATSClient
 import NIOConcurrencyHelpers
 import NIOCore
 import Realm
+import Synchronization
 import WampMessages
 
 /// One realm's broker shared across the cluster's nodes (docs/cluster.md "Pub/sub"): the
@@ -26,20 +27,26 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         var subscription: NATSSubscription?
         var established = false
         var flushing = false
-        var waiters: [@Sendable (Bool) -> Void] = []
+        var waiters: [@Sendable (RelayedSubscription?) -> Void] = []
+        /// The cluster's subscription, once this node's slot is in its key.
+        var cluster: RelayedSubscription?
     }
 
     let realm: Realm
     let node: ClusterNode
+    let directory: ClusterSubscriptionDirectory
     private let interests = NIOLockedValueBox<[Key: Interest]>([:])
+    /// Leaves made by `drop` that may not have reached the directory's queue yet (for `stop`).
+    private let leavesStarting = Atomic<Int>(0)
     /// `wamp.<realm>.rt`, where retained publications go besides their topic's subject.
     private let retainedSubject: String
     /// Held for the node's life (NATS re-subscribes it after a reconnect).
     private var retainedSubscription: NATSSubscription?
 
-    public init(realm: Realm, node: ClusterNode) {
+    public init(realm: Realm, node: ClusterNode, limits: ClusterRPCLimits = ClusterRPCLimits()) {
         self.realm = realm
         self.node = node
+        self.directory = ClusterSubscriptionDirectory(realm: realm.name, node: node, limits: limits)
         self.retainedSubject = ClusterSubject.retained(realm: realm.name)
         // A reconnect re-subscribes every NATS subscription; flush so that interests made while
         // down become established.
@@ -55,42 +62,125 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         }
     }
 
+    /// Binds the subscription directory and takes this slot off the records an earlier life of
+    /// this node left (it has no subscriber yet); then the live node with the lowest slot takes
+    /// a lost node's slot off every record.
+    public func start() async throws {
+        try await directory.bind()
+        try await directory.removeSlotEverywhere(node.slot)
+        node.whenNodeLost { [weak self] lost in self?.nodeLost(lost) }
+    }
+
+    /// At shutdown, after the realm's sessions left: waits (at most twice the key-value timeout)
+    /// for the directory changes in flight, such as the removal of this node's slot.
+    public func stop() async {
+        let deadline = NIODeadline.now() + directory.limits.keyValueTimeout * 2
+        while directory.changesInFlight > 0 || leavesStarting.load(ordering: .relaxed) > 0, NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+    }
+
+    /// No `on_delete` fires for a subscription that ends with its node (as no meta event fires
+    /// for a lost node's registrations).
+    private func nodeLost(_ lost: Int) {
+        let mine = node.slot
+        guard node.liveSlots().allSatisfy({ $0 == lost || $0 > mine }) else { return }
+        Task { [self] in
+            do {
+                try await directory.removeSlotEverywhere(lost)
+            } catch {
+                node.logger.warning("a lost node's slot could not be taken off the subscription directory", metadata: [
+                    "slot": "\(lost)", "why": "\(error)",
+                ])
+            }
+        }
+    }
+
+    /// After a NATS reconnect (once the node holds its slot again): the other nodes may have
+    /// declared this one lost and taken its slot off the records, so each subscription this node
+    /// holds puts it back (one key-value round trip or two each), under the ID its subscribers
+    /// know where the key is gone. A key another node made anew meanwhile has another ID: the
+    /// local subscribers keep theirs (events still reach them, matched by topic), logged.
+    public func reconnected() async {
+        do {
+            try await directory.bind()
+        } catch {
+            node.logger.warning("the subscription directory could not be bound again", metadata: ["why": "\(error)"])
+            return
+        }
+        let held = interests.withLockedValue { interests in
+            interests.compactMap { key, interest in interest.cluster.map { (key, $0.id) } }
+        }
+        for (key, id) in held {
+            do {
+                let joined = try await directory.join(topic: key.topic, match: key.match, reuse: id) { [self] in
+                    interests.withLockedValue { $0[key]?.cluster?.id == id }
+                }
+                if let joined, joined.id != id {
+                    node.logger.warning("the cluster gave a subscription another ID while this node was away", metadata: [
+                        "topic": "\(LogText.quoted(key.topic))", "match": "\(key.match.rawValue)",
+                        "local": "\(id)", "cluster": "\(joined.id)",
+                    ])
+                }
+            } catch {
+                node.logger.warning("a subscription could not be put back in the subscription directory", metadata: [
+                    "topic": "\(LogText.quoted(key.topic))", "match": "\(key.match.rawValue)", "why": "\(error)",
+                ])
+            }
+        }
+    }
+
+    /// The cluster's subscription of (topic, match) as the directory holds it: its ID and the
+    /// slots of the nodes with subscribers (for tests and diagnostics).
+    package func directoryRecord(topic: String, match: MatchPolicy) async throws -> (id: WampID, slots: [Int])? {
+        try await directory.record(topic: topic, match: match).map { ($0.id, $0.slots) }
+    }
+
+    /// Takes `slot` off every record of the realm, as for a lost node (for tests).
+    package func removeFromDirectory(slot: Int) async throws {
+        try await directory.removeSlotEverywhere(slot)
+    }
+
     /// NATS subscriptions this realm holds (one per WAMP subscription with cluster interest).
     public var natsSubscriptionCount: Int { interests.withLockedValue { $0.count } }
 
     // MARK: BrokerRelay
 
-    public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (Bool) -> Void) {
+    public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (RelayedSubscription?) -> Void) {
         let key = Key(topic: topic, match: match)
-        enum Step { case ready, wait, subscribe, flush }
+        enum Step { case ready(RelayedSubscription), wait, subscribe, flush }
         // Every call takes a hold (released by `release`), also when NATS is down: then the NATS
         // subscription is registered anyway (the client sends it on reconnect) and the flush
-        // fails at once, so `ready` gets false.
+        // fails at once, so `ready` gets nil.
         let step = interests.withLockedValue { interests -> Step in
             guard var interest = interests[key] else { return .subscribe }
             interest.holds += 1
             defer { interests[key] = interest }
-            if interest.established { return .ready }
+            if interest.established, let cluster = interest.cluster { return .ready(cluster) }
             interest.waiters.append(ready)
             if interest.flushing { return .wait }
             interest.flushing = true
             return .flush
         }
         switch step {
-        case .ready: ready(true)
+        case .ready(let cluster): ready(cluster)
         case .wait: return
         case .flush: flush(key)
         case .subscribe: subscribe(key, holds: 1, ready: ready)
         }
     }
 
-    public func release(topic: String, match: MatchPolicy) { drop(Key(topic: topic, match: match)) }
+    public func release(topic: String, match: MatchPolicy, session: WampID) {
+        drop(Key(topic: topic, match: match), session: session)
+    }
 
     public func created(topic: String, match: MatchPolicy) {
         interests.withLockedValue { $0[Key(topic: topic, match: match)]?.holds += 1 }
     }
 
-    public func deleted(topic: String, match: MatchPolicy) { drop(Key(topic: topic, match: match)) }
+    public func deleted(topic: String, match: MatchPolicy, session: WampID) {
+        drop(Key(topic: topic, match: match), session: session)
+    }
 
     public func publish(_ publication: RelayedPublication, done: (@Sendable (String?) -> Void)?) {
         let subject = ClusterSubject.event(realm: realm.name, topic: publication.topic)
@@ -125,7 +215,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
 
     // MARK: NATS interest
 
-    private func subscribe(_ key: Key, holds: Int, ready: @escaping @Sendable (Bool) -> Void) {
+    private func subscribe(_ key: Key, holds: Int, ready: @escaping @Sendable (RelayedSubscription?) -> Void) {
         let (subject, needsFilter) = ClusterSubject.interest(realm: realm.name, topic: key.topic, match: key.match)
         let subscription: NATSSubscription
         do {
@@ -142,7 +232,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                     interests[key] = Interest(holds: holds, subscription: nil)
                 }
             }
-            ready(false)
+            ready(nil)
             return
         }
         let raced = interests.withLockedValue { interests -> Bool in
@@ -161,36 +251,77 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     }
 
     /// A PING/PONG after the SUB: the server has the interest, so a publish it receives later
-    /// reaches this node. Then the waiters learn.
+    /// reaches this node. Then this node's slot goes into the cluster's subscription (once per
+    /// interest), and the waiters learn its ID.
     private func flush(_ key: Key) {
         node.afterFlush { [self] error in
             guard error == nil else {
-                settle(key, ok: false)
+                settle(key, flushed: false, joined: nil)
                 return
             }
             // The server has the interest; the other nodes' servers learn of it before they see
             // the announcement (across a NATS cluster).
-            node.announceInterest { [self] in settle(key, ok: true) }
+            node.announceInterest { [self] in
+                if let cluster = interests.withLockedValue({ $0[key]?.cluster }) {
+                    settle(key, flushed: true, joined: cluster)
+                    return
+                }
+                Task { await join(key) }
+            }
         }
     }
 
-    /// The interest is established (`flushed`) or not; its waiters learn which.
-    private func settle(_ key: Key, ok flushed: Bool) {
-        let (waiters, ok) = interests.withLockedValue { interests -> ([@Sendable (Bool) -> Void], Bool) in
-            guard var interest = interests[key] else { return ([], false) }
+    /// One key-value round trip or two (read, then create or compare-and-set), made in turn with
+    /// this node's other changes of the key, so it never overtakes the removal of an earlier
+    /// interest in it.
+    private func join(_ key: Key) async {
+        do {
+            let joined = try await directory.join(topic: key.topic, match: key.match) { [self] in
+                interests.withLockedValue { $0[key] != nil }
+            }
+            settle(key, flushed: true, joined: joined.map { RelayedSubscription(id: $0.id, created: $0.created, isNew: $0.isNew) })
+        } catch {
+            node.logger.warning("a subscription could not join the cluster's subscription directory", metadata: [
+                "topic": "\(LogText.quoted(key.topic))", "match": "\(key.match.rawValue)", "why": "\(error)",
+            ])
+            settle(key, flushed: false, joined: nil)
+        }
+    }
+
+    /// The interest is established (`flushed` and in the cluster's subscription) or not; its
+    /// waiters learn which. Only the first waiter hears that this node made the subscription, so
+    /// `on_create` fires once.
+    private func settle(_ key: Key, flushed: Bool, joined: RelayedSubscription?) {
+        typealias Waiter = @Sendable (RelayedSubscription?) -> Void
+        let (waiters, cluster) = interests.withLockedValue { interests -> ([Waiter], RelayedSubscription?) in
+            guard var interest = interests[key] else { return ([], nil) }
             interest.flushing = false
-            let ok = flushed && interest.subscription != nil
+            var fresh: RelayedSubscription?
+            if let joined, interest.cluster == nil {
+                fresh = joined
+                interest.cluster = RelayedSubscription(id: joined.id, created: joined.created, isNew: false)
+            }
+            let ok = flushed && interest.subscription != nil && interest.cluster != nil
             if ok { interest.established = true }
             let waiters = interest.waiters
             interest.waiters = []
             interests[key] = interest
-            return (waiters, ok)
+            return (waiters, ok ? fresh ?? interest.cluster : nil)
         }
-        for waiter in waiters { waiter(ok) }
+        for (index, waiter) in waiters.enumerated() {
+            guard var given = cluster else {
+                waiter(nil)
+                continue
+            }
+            if index > 0 { given.isNew = false }
+            waiter(given)
+        }
     }
 
-    private func drop(_ key: Key) {
-        let gone = interests.withLockedValue { interests -> NATSSubscription?? in
+    /// Drops one hold; the interest goes with the last, and this node's slot leaves the cluster's
+    /// subscription (which `session` ends, firing on_delete here, if no other node holds it).
+    private func drop(_ key: Key, session: WampID) {
+        let gone = interests.withLockedValue { interests -> Interest? in
             guard var interest = interests[key] else { return nil }
             interest.holds -= 1
             guard interest.holds <= 0 else {
@@ -198,9 +329,24 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                 return nil
             }
             interests[key] = nil
-            return interest.subscription
+            return interest
         }
-        if let gone, let subscription = gone { node.connection.unsubscribe(subscription) }
+        guard let gone else { return }
+        if let subscription = gone.subscription { node.connection.unsubscribe(subscription) }
+        leavesStarting.add(1, ordering: .relaxed)
+        Task { [self] in
+            defer { leavesStarting.subtract(1, ordering: .relaxed) }
+            do {
+                if let deleted = try await directory.leave(topic: key.topic, match: key.match) {
+                    realm.broker.publishSubscriptionDeleted(session: session, subscription: deleted)
+                }
+            } catch {
+                // The slot stays in the key until this node reconnects or another node declares it lost.
+                node.logger.warning("a subscription could not leave the cluster's subscription directory", metadata: [
+                    "topic": "\(LogText.quoted(key.topic))", "match": "\(key.match.rawValue)", "why": "\(error)",
+                ])
+            }
+        }
     }
 
     private func establishPending() {
