@@ -6,28 +6,7 @@ import XCTest
 
 /// One subscription ID per (topic, match) cluster-wide, decided in the `wamp_subscriptions`
 /// bucket, and `on_create`/`on_delete` once for the cluster (docs/cluster.md "Pub/sub").
-final class ClusterSubscriptionIDTests: XCTestCase {
-    var server: NATSServerProcess!
-
-    override func setUp() async throws {
-        server = try NATSServerProcess()
-    }
-
-    override func tearDown() async throws {
-        server.stop()
-        server.removeStore()
-    }
-
-    private func nodes(_ count: Int) async throws -> [TestNode] {
-        var nodes: [TestNode] = []
-        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url])) }
-        return nodes
-    }
-
-    private func stop(_ nodes: [TestNode]) async {
-        for node in nodes { await node.node.stop() }
-    }
-
+final class ClusterSubscriptionIDTests: ClusterServerTestCase {
     private func record(_ node: TestNode, _ topic: String, _ match: MatchPolicy = .exact) async throws -> (id: WampID, slots: [Int])? {
         try await node.relays["r1"]!.directoryRecord(topic: topic, match: match)
     }

@@ -66,6 +66,30 @@ struct TestNode {
     }
 }
 
+/// A test with its own nats-server and helpers for nodes of one realm on it.
+class ClusterServerTestCase: XCTestCase {
+    var server: NATSServerProcess!
+
+    override func setUp() async throws {
+        server = try NATSServerProcess()
+    }
+
+    override func tearDown() async throws {
+        server.stop()
+        server.removeStore()
+    }
+
+    func nodes(_ count: Int) async throws -> [TestNode] {
+        var nodes: [TestNode] = []
+        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url])) }
+        return nodes
+    }
+
+    func stop(_ nodes: [TestNode]) async {
+        for node in nodes { await node.node.stop() }
+    }
+}
+
 /// Waits (up to 5 s) until `condition` holds.
 func eventually(_ what: String, timeout: Duration = .seconds(5), file: StaticString = #filePath, line: UInt = #line,
                 _ condition: () -> Bool) async throws {
