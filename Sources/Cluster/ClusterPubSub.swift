@@ -78,6 +78,15 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         while directory.changesInFlight > 0 || leavesStarting.load(ordering: .relaxed) > 0, NIODeadline.now() < deadline {
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
+        await directory.copy.stop()
+    }
+
+    public func clusterSubscriptions() -> [ClusterSubscriptionEntry] { directory.copy.entries }
+
+    public func clusterSubscription(id: WampID) -> ClusterSubscriptionEntry? { directory.copy.entry(id: id) }
+
+    public func clusterSubscription(topic: String, match: MatchPolicy) -> ClusterSubscriptionEntry? {
+        directory.copy.entry(key: directory.key(topic, match))
     }
 
     /// No `on_delete` fires for a subscription that ends with its node (as no meta event fires

@@ -47,6 +47,8 @@ final class ClusterSubscriptionDirectory: Sendable {
     let realm: String
     let node: ClusterNode
     let limits: ClusterRPCLimits
+    /// The realm's records as this node knows them (meta API).
+    let copy = ClusterSubscriptionCopy()
     private let state: NIOLockedValueBox<State>
 
     init(realm: String, node: ClusterNode, limits: ClusterRPCLimits) {
@@ -65,6 +67,7 @@ final class ClusterSubscriptionDirectory: Sendable {
         configuration.replicas = limits.keyValueReplicas
         let kv = try await NATSKeyValue.createOrBind(configuration, on: node.connection, timeout: limits.keyValueTimeout)
         state.withLockedValue { $0.kv = kv }
+        try await copy.watch(kv, realm: realm, timeout: limits.keyValueTimeout * 5, on: node.connection.eventLoop)
     }
 
     func key(_ topic: String, _ match: MatchPolicy) -> String {
@@ -90,18 +93,21 @@ final class ClusterSubscriptionDirectory: Sendable {
                     if var existing = record {
                         if !existing.slots.contains(slot) {
                             existing.slots.append(slot)
-                            _ = try await kv.update(key, existing.encoded(), revision: entry!.revision)
+                            let revision = try await kv.update(key, existing.encoded(), revision: entry!.revision)
+                            copy.apply(key: key, revision: revision, record: existing)
                         }
                         return Joined(id: existing.id, created: existing.created, isNew: false)
                     }
                     let fresh = SubscriptionRecord(id: reuse ?? nextID(), topic: topic, match: match.rawValue,
                                                    created: ClusterDealer.timestamp(), slots: [slot])
+                    let revision: UInt64
                     if let entry, entry.operation == .put {
                         // A value that does not decode: replaced, as a broken writer's.
-                        _ = try await kv.update(key, fresh.encoded(), revision: entry.revision)
+                        revision = try await kv.update(key, fresh.encoded(), revision: entry.revision)
                     } else {
-                        _ = try await kv.create(key, fresh.encoded())
+                        revision = try await kv.create(key, fresh.encoded())
                     }
+                    copy.apply(key: key, revision: revision, record: fresh)
                     return Joined(id: fresh.id, created: fresh.created, isNew: true)
                 } catch NATSKeyValueError.keyExists(_) {
                     continue
@@ -132,10 +138,12 @@ final class ClusterSubscriptionDirectory: Sendable {
             record.slots.removeAll(where: matching)
             do {
                 if record.slots.isEmpty {
-                    _ = try await kv.delete(key, revision: entry.revision)
+                    let revision = try await kv.delete(key, revision: entry.revision)
+                    copy.apply(key: key, revision: revision, record: nil)
                     return record.id
                 }
-                _ = try await kv.update(key, record.encoded(), revision: entry.revision)
+                let revision = try await kv.update(key, record.encoded(), revision: entry.revision)
+                copy.apply(key: key, revision: revision, record: record)
                 return nil
             } catch NATSKeyValueError.wrongRevision(_) {
                 continue

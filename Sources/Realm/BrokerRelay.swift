@@ -24,6 +24,12 @@ public protocol BrokerRelay: AnyObject, Sendable {
     /// The relay fires `on_delete` (through `Broker.publishSubscriptionDeleted`) if that ends the
     /// cluster's subscription.
     func deleted(topic: String, match: MatchPolicy, session: WampID)
+    /// The cluster's subscriptions as this node knows them (all nodes', for the meta API);
+    /// answered from memory, no round trip.
+    func clusterSubscriptions() -> [ClusterSubscriptionEntry]
+    /// One of them by ID, or by (topic, match); nil when this node knows none.
+    func clusterSubscription(id: WampID) -> ClusterSubscriptionEntry?
+    func clusterSubscription(topic: String, match: MatchPolicy) -> ClusterSubscriptionEntry?
     /// Shares a publication this node's broker has delivered locally. With `done`, the relay calls
     /// it once the publication is handed to the cluster (nil) or with why it could not be; for a
     /// retained publication, once every live node has stored it.
@@ -42,6 +48,22 @@ public struct RelayedSubscription: Sendable, Equatable {
         self.id = id
         self.created = created
         self.isNew = isNew
+    }
+}
+
+/// A subscription of some node of the cluster, as the meta API describes it (`wamp.subscription.get`
+/// without the subscribers, which are each node's own).
+public struct ClusterSubscriptionEntry: Sendable, Equatable {
+    public var id: WampID
+    public var topic: String
+    public var match: MatchPolicy
+    public var created: String
+
+    public init(id: WampID, topic: String, match: MatchPolicy, created: String) {
+        self.id = id
+        self.topic = topic
+        self.match = match
+        self.created = created
     }
 }
 
