@@ -116,6 +116,9 @@ public final class ClusterDealer: DealerCluster, Sendable {
     /// (Re)starts the watch of the realm's keys; returns once the initial values are applied.
     func watch(_ kv: NATSKeyValue) async throws {
         let loaded = connection.eventLoop.makePromise(of: Void.self)
+        // Completed on every way out: a watch that cannot be made must not leak the promise
+        // (NIO traps on a leaked one in debug builds; seen once in ClusterTests).
+        defer { loaded.fail(NATSError.closed) }
         let watcher = try await kv.watch(RegistrationRecord.keyPattern(realm: realm.name)) { [weak self] event in
             switch event {
             case .entry(let entry):

@@ -27,7 +27,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         var subscription: NATSSubscription?
         var established = false
         var flushing = false
-        var waiters: [@Sendable (RelayedSubscription?) -> Void] = []
+        var waiters: [@Sendable (RelayReadiness) -> Void] = []
         /// The cluster's subscription, once this node's slot is in its key.
         var cluster: RelayedSubscription?
     }
@@ -67,7 +67,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
 
     // MARK: BrokerRelay
 
-    public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (RelayedSubscription?) -> Void) {
+    public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (RelayReadiness) -> Void) {
         let key = Key(topic: topic, match: match)
         enum Step { case ready(RelayedSubscription), wait, subscribe, flush }
         // Every call takes a hold (released by `release`), also when NATS is down: then the NATS
@@ -84,7 +84,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
             return .flush
         }
         switch step {
-        case .ready(let cluster): ready(cluster)
+        case .ready(let cluster): ready(.ready(cluster))
         case .wait: return
         case .flush: flush(key)
         case .subscribe: subscribe(key, holds: 1, ready: ready)
@@ -136,7 +136,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
 
     // MARK: NATS interest
 
-    private func subscribe(_ key: Key, holds: Int, ready: @escaping @Sendable (RelayedSubscription?) -> Void) {
+    private func subscribe(_ key: Key, holds: Int, ready: @escaping @Sendable (RelayReadiness) -> Void) {
         let (subject, needsFilter) = ClusterSubject.interest(realm: realm.name, topic: key.topic, match: key.match)
         let subscription: NATSSubscription
         do {
@@ -153,7 +153,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                     interests[key] = Interest(holds: holds, subscription: nil)
                 }
             }
-            ready(nil)
+            ready(.refused(uri: ErrorURI.clusterUnavailable, message: "the cluster refused the subject of this topic"))
             return
         }
         let raced = interests.withLockedValue { interests -> Bool in
@@ -177,14 +177,14 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     private func flush(_ key: Key) {
         node.afterFlush { [self] error in
             guard error == nil else {
-                settle(key, flushed: false, joined: nil)
+                settle(key, joined: nil, refusal: Self.unreachable)
                 return
             }
             // The server has the interest; the other nodes' servers learn of it before they see
             // the announcement (across a NATS cluster).
             node.announceInterest { [self] in
                 if let cluster = interests.withLockedValue({ $0[key]?.cluster }) {
-                    settle(key, flushed: true, joined: cluster)
+                    settle(key, joined: cluster, refusal: nil)
                     return
                 }
                 Task { await join(key) }
@@ -196,24 +196,36 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     /// this node's other changes of the key, so it never overtakes the removal of an earlier
     /// interest in it.
     private func join(_ key: Key) async {
+        // Bounded like the registration directory's changes (leaves are never refused: a slot
+        // must not stay behind for the bound).
+        let limit = directory.limits.maxDirectoryChangesInFlight
+        guard directory.changesInFlight < limit else {
+            settle(key, joined: nil, refusal: (ErrorURI.limitExceeded,
+                "\(limit) subscription directory changes are in flight on this node, the most allowed (--cluster-max-directory-changes)"))
+            return
+        }
         do {
             let joined = try await directory.join(topic: key.topic, match: key.match) { [self] in
                 interests.withLockedValue { $0[key] != nil }
             }
-            settle(key, flushed: true, joined: joined.map { RelayedSubscription(id: $0.id, created: $0.created, isNew: $0.isNew) })
+            settle(key, joined: joined.map { RelayedSubscription(id: $0.id, created: $0.created, isNew: $0.isNew) }, refusal: nil)
         } catch {
             node.logger.warning("a subscription could not join the cluster's subscription directory", metadata: [
                 "topic": "\(LogText.quoted(key.topic))", "match": "\(key.match.rawValue)", "why": "\(error)",
             ])
-            settle(key, flushed: false, joined: nil)
+            settle(key, joined: nil, refusal: (ErrorURI.clusterUnavailable,
+                                               "the cluster's subscription directory cannot be reached: \(error)"))
         }
     }
 
-    /// The interest is established (`flushed` and in the cluster's subscription) or not; its
-    /// waiters learn which. Only the first waiter hears that this node made the subscription, so
-    /// `on_create` fires once.
-    private func settle(_ key: Key, flushed: Bool, joined: RelayedSubscription?) {
-        typealias Waiter = @Sendable (RelayedSubscription?) -> Void
+    static let unreachable = (ErrorURI.clusterUnavailable,
+                              "the cluster is unreachable, so other nodes' publications cannot reach a new subscription")
+
+    /// The interest is established (flushed and in the cluster's subscription) or not (`refusal`
+    /// says why); its waiters learn which. Only the first waiter hears that this node made the
+    /// subscription, so `on_create` fires once.
+    private func settle(_ key: Key, joined: RelayedSubscription?, refusal: (uri: String, message: String)?) {
+        typealias Waiter = @Sendable (RelayReadiness) -> Void
         let (waiters, cluster) = interests.withLockedValue { interests -> ([Waiter], RelayedSubscription?) in
             guard var interest = interests[key] else { return ([], nil) }
             interest.flushing = false
@@ -222,7 +234,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                 fresh = joined
                 interest.cluster = RelayedSubscription(id: joined.id, created: joined.created, isNew: false)
             }
-            let ok = flushed && interest.subscription != nil && interest.cluster != nil
+            let ok = refusal == nil && interest.subscription != nil && interest.cluster != nil
             if ok { interest.established = true }
             let waiters = interest.waiters
             interest.waiters = []
@@ -231,11 +243,12 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         }
         for (index, waiter) in waiters.enumerated() {
             guard var given = cluster else {
-                waiter(nil)
+                let (uri, message) = refusal ?? Self.unreachable
+                waiter(.refused(uri: uri, message: message))
                 continue
             }
             if index > 0 { given.isNew = false }
-            waiter(given)
+            waiter(.ready(given))
         }
     }
 

@@ -35,6 +35,8 @@ final class ClusterSubscriptionCopy: Sendable {
     /// (Re)starts the watch; returns once its initial values are applied.
     func watch(_ kv: NATSKeyValue, realm: String, timeout: TimeAmount, on loop: any EventLoop) async throws {
         let loaded = loop.makePromise(of: Void.self)
+        // A promise must be completed before it goes (NIO traps on a leaked one in debug builds).
+        defer { loaded.fail(NATSError.closed) }
         let watcher = try await kv.watch(SubscriptionRecord.keyPrefix(realm: realm) + ">") { [weak self] event in
             switch event {
             case .entry(let entry):

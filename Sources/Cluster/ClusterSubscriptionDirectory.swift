@@ -157,6 +157,8 @@ final class ClusterSubscriptionDirectory: Sendable {
         let kv = try kv()
         let found = NIOLockedValueBox<[(key: String, record: SubscriptionRecord)]>([])
         let done = node.connection.eventLoop.makePromise(of: Void.self)
+        // A promise must be completed before it goes (NIO traps on a leaked one in debug builds).
+        defer { done.fail(NATSError.closed) }
         let watcher = try await kv.watch(SubscriptionRecord.keyPrefix(realm: realm) + ">") { event in
             switch event {
             case .entry(let entry):

@@ -57,15 +57,14 @@ public final class Broker: Sendable {
             // Clustered, and the subscription may be new here: the broker takes the subscriber
             // only once other nodes' publications reach this node, so SUBSCRIBED means the very
             // next PUBLISH anywhere reaches it, and no local EVENT precedes SUBSCRIBED.
-            relay.prepare(topic: message.topic, match: match) { [self] cluster in
+            relay.prepare(topic: message.topic, match: match) { [self] readiness in
                 defer { relay.release(topic: message.topic, match: match, session: session.id) }
-                guard let cluster else {
-                    session.peer.send(.error(ErrorMessage(
-                        requestType: .subscribe, request: message.request, error: ErrorURI.clusterUnavailable,
-                        message: "the cluster is unreachable, so other nodes' publications cannot reach a new subscription")))
-                    return
+                switch readiness {
+                case .ready(let cluster):
+                    subscribeLocally(message, from: session, cluster: cluster)
+                case .refused(let uri, let why):
+                    session.peer.send(.error(ErrorMessage(requestType: .subscribe, request: message.request, error: uri, message: why)))
                 }
-                subscribeLocally(message, from: session, cluster: cluster)
             }
             return
         }

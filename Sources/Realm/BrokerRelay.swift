@@ -10,11 +10,11 @@ import WampMessages
 public protocol BrokerRelay: AnyObject, Sendable {
     /// Makes sure other nodes' publications to (topic, match) reach this node and learns the
     /// cluster's subscription for it, then calls `ready` (on any thread) with it once that interest
-    /// is established (the very next PUBLISH elsewhere reaches it), or with nil when it cannot be
-    /// (the cluster is unreachable). Each call holds the interest until
+    /// is established (the very next PUBLISH elsewhere reaches it), or with the error the SUBSCRIBE
+    /// gets (the cluster is unreachable, a bound). Each call holds the interest until
     /// `release(topic:match:session:)`, so a subscription being made cannot lose it to one being
     /// deleted.
-    func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (RelayedSubscription?) -> Void)
+    func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (RelayReadiness) -> Void)
     /// Ends the hold one `prepare` took; `session` is the one that subscribed (named by
     /// `on_delete` if this ends the cluster's subscription).
     func release(topic: String, match: MatchPolicy, session: WampID)
@@ -34,6 +34,13 @@ public protocol BrokerRelay: AnyObject, Sendable {
     /// it once the publication is handed to the cluster (nil) or with why it could not be; for a
     /// retained publication, once every live node has stored it.
     func publish(_ publication: RelayedPublication, done: (@Sendable (String?) -> Void)?)
+}
+
+/// What `BrokerRelay.prepare` answers.
+public enum RelayReadiness: Sendable, Equatable {
+    case ready(RelayedSubscription)
+    /// The SUBSCRIBE gets ERROR `uri` with `message`.
+    case refused(uri: String, message: String)
 }
 
 /// The cluster's subscription of one (topic, match): the same ID and creation time on every node.

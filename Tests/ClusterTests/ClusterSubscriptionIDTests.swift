@@ -145,6 +145,23 @@ final class ClusterSubscriptionIDTests: ClusterServerTestCase {
         await stop(nodes)
     }
 
+    /// A topic's first SUBSCRIBE on a node is one subscription directory change, bounded by
+    /// `--cluster-max-directory-changes` (0 here: every one refused, and said so).
+    func testTheDirectoryChangesInFlightAreBounded() async throws {
+        let node = try await TestNode.start("n1", servers: [server.url], maxDirectoryChanges: 0)
+        let (session, peer) = node.join()
+        node.realm.broker.subscribe(Subscribe(request: 7, options: .emptyObject, topic: "t.bounded"), from: session)
+        try await eventually("refused") { !peer.errors.isEmpty }
+        XCTAssertEqual(peer.errors.first?.error, ErrorURI.limitExceeded)
+        XCTAssertEqual(peer.errors.first?.request, 7)
+        let none = try await record(node, "t.bounded")
+        XCTAssertNil(none)
+        XCTAssertEqual(node.relays["r1"]!.natsSubscriptionCount, 0, "the refused SUBSCRIBE holds nothing")
+        // Meta topics stay on the node and need no change.
+        _ = try await node.subscribe(session, peer, Broker.MetaTopic.onCreate)
+        await stop([node])
+    }
+
     private func slots(_ node: TestNode, _ topic: String) async -> [Int]? {
         (try? await record(node, topic))?.slots
     }

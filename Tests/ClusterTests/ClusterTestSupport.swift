@@ -15,9 +15,11 @@ struct TestNode {
     let relays: [String: ClusterPubSub]
     var realm: Realm { realms.realm(named: "r1")! }
 
-    static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1)) async throws -> TestNode {
+    static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
+                      maxDirectoryChanges: Int? = nil) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
+        if let maxDirectoryChanges { configuration.maxDirectoryChangesInFlight = maxDirectoryChanges }
         configuration.ackTimeout = .seconds(2)
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                                    logger: Logger(label: "test.\(name)"))
