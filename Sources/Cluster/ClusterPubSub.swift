@@ -30,6 +30,9 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         var waiters: [@Sendable (RelayReadiness) -> Void] = []
         /// The cluster's subscription, once this node's slot is in its key.
         var cluster: RelayedSubscription?
+        /// A join of the directory was started for it: its slot may be in the key, so the last
+        /// hold's drop takes it out again (a refused one that never joined costs no round trip).
+        var joining = false
     }
 
     let realm: Realm
@@ -204,6 +207,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                 "\(limit) subscription directory changes are in flight on this node, the most allowed (--cluster-max-directory-changes)"))
             return
         }
+        interests.withLockedValue { $0[key]?.joining = true }
         do {
             let joined = try await directory.join(topic: key.topic, match: key.match) { [self] in
                 interests.withLockedValue { $0[key] != nil }
@@ -267,6 +271,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         }
         guard let gone else { return }
         if let subscription = gone.subscription { node.connection.unsubscribe(subscription) }
+        guard gone.joining || gone.cluster != nil else { return }
         leavesStarting.add(1, ordering: .relaxed)
         Task { [self] in
             defer { leavesStarting.subtract(1, ordering: .relaxed) }
