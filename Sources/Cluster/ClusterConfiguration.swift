@@ -23,6 +23,10 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// server; 3 on a NATS cluster of three or more, so the buckets outlive one server's loss
     /// (`--cluster-kv-replicas`, 1...5).
     public var keyValueReplicas = 1
+    /// Acknowledged publications (and new subscription interests) that may wait for one NATS
+    /// flush; one more is answered at once with an error, so a NATS server that reads slowly
+    /// cannot grow the node's memory without bound (`--cluster-max-pending-flushes`).
+    public var maxPendingFlushes = 65_536
 
     public init(natsServers: [String], nodeName: String) {
         self.natsServers = natsServers

@@ -11,11 +11,16 @@ public final class ClusterCounters: Sendable {
     public let eventsReceived = Atomic<Int>(0)
     /// Retained publications from other nodes stored here (`wamp.<realm>.rt`).
     public let retainedReceived = Atomic<Int>(0)
+    /// Retained events taken from another node's snapshot (at start and after a reconnect) for
+    /// topics this node had none for.
+    public let retainedFilled = Atomic<Int>(0)
     /// Publications a prefix subscription's wider NATS subscription brought that its string
     /// prefix does not match (the cost of prefix subscriptions across nodes).
     public let prefixFiltered = Atomic<Int>(0)
     /// NATS messages on an event subject that did not decode (dropped).
     public let malformedEvents = Atomic<Int>(0)
+    /// Session meta queries answered without some live node (named in the answer's `partial`).
+    public let metaQueriesPartial = Atomic<Int>(0)
     /// Nodes declared dead (heartbeats missing for the node timeout).
     public let nodesLost = Atomic<Int>(0)
     /// Times this node lost its slot and claimed one again.

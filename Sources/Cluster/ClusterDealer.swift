@@ -248,7 +248,9 @@ public final class ClusterDealer: DealerCluster, Sendable {
             for key in callers.keys { state.remoteCallers[key] = nil }
             return (Array(callees.values), Array(callers.values))
         }
-        for callee in callees { dealer.removeSession(callee.id) }
+        // Every live node removes the lost callees from its own copy and tells its own meta
+        // subscribers: shared, each subscriber would get one event per node.
+        for callee in callees { dealer.removeSession(callee.id, sharingMetaEvents: false) }
         for caller in callers { dealer.removeSession(caller.id) }
         let others = membership.liveSlots().filter { $0 != lost && $0 != slot }
         guard others.allSatisfy({ $0 > slot }) else { return }

@@ -2,8 +2,9 @@ import Realm
 
 extension ClusterNode {
     /// Shares every realm of `realms` through this node (call after `start()`, before any session
-    /// joins): IDs in this node's slot range, one `ClusterPubSub` per realm as its broker's relay
-    /// and one started `ClusterDealer` per realm (registrations in the cluster's directory, calls
+    /// joins): IDs in this node's slot range, one `ClusterPubSub` per realm as its broker's relay,
+    /// one `ClusterSessionQueries` per realm for its session meta API, and one started
+    /// `ClusterDealer` per realm (registrations in the cluster's directory, calls
     /// to callees on other nodes). A later slot change (after losing the slot) moves the IDs to the
     /// new range; `stop()` stops the dealers before it closes the connection.
     @discardableResult
@@ -18,6 +19,10 @@ extension ClusterNode {
             relaysToReassert.withLockedValue { $0.append(relay) }
             realm.broker.attach(relay: relay, slot: slot)
             relays[name] = relay
+            realm.attach(sessionCluster: ClusterSessionQueries(realm: realm, node: self))
+            // Before any session joins, so a get_retained subscriber here finds what was
+            // published before this node started. Bounded: the ack timeout per silent node.
+            await relay.fetchRetained()
             let dealer = ClusterDealer(realm: realm, membership: self, limits: ClusterRPCLimits(configuration),
                                        logger: logger)
             try await dealer.start()

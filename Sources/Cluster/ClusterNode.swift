@@ -133,13 +133,14 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         state.withLockedValue { $0.slotHandlers.append(handler) }
     }
 
-    /// Called with true/false as the NATS connection comes up or goes down.
     /// Calls `handler` with the slot of another node whose heartbeat shows its NATS connection
     /// dropped and came back since its last heartbeat (messages sent to it meanwhile may be lost).
     public func whenNodeReconnected(_ handler: @escaping @Sendable (Int) -> Void) {
         state.withLockedValue { $0.reconnectHandlers.append(handler) }
     }
 
+    /// Called with true/false as the NATS connection comes up or goes down (not for the first
+    /// connection, which `start()` makes).
     public func whenConnectionChanged(_ handler: @escaping @Sendable (Bool) -> Void) {
         state.withLockedValue { $0.stateHandlers.append(handler) }
     }
@@ -425,15 +426,11 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Calls `done` once the server has everything sent before this call (nil) or with the error.
     /// Flushes are coalesced: one PING answers every waiter queued before it was sent.
-    /// At most this many acknowledged publications (and new interests) wait for one flush; one
-    /// more is answered at once with `tooManyPendingFlushes` (a NATS server that reads slowly
-    /// must not grow the node's memory without bound).
-    static let maxPendingFlushes = 65_536
-
+    /// At most `configuration.maxPendingFlushes` waiters; one more gets `tooManyPendingFlushes` at once.
     func afterFlush(_ done: @escaping @Sendable (Error?) -> Void) {
         enum Step { case start, wait, refuse }
         let step = state.withLockedValue { state -> Step in
-            guard state.flushWaiters.count < Self.maxPendingFlushes else { return .refuse }
+            guard state.flushWaiters.count < configuration.maxPendingFlushes else { return .refuse }
             state.flushWaiters.append(done)
             guard !state.flushing else { return .wait }
             state.flushing = true
@@ -442,7 +439,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         switch step {
         case .start: flushRound()
         case .wait: break
-        case .refuse: done(ClusterError.tooManyPendingFlushes(limit: Self.maxPendingFlushes))
+        case .refuse: done(ClusterError.tooManyPendingFlushes(limit: configuration.maxPendingFlushes))
         }
     }
 

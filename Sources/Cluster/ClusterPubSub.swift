@@ -45,23 +45,47 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     private let retainedSubject: String
     /// Held for the node's life (NATS re-subscribes it after a reconnect).
     private var retainedSubscription: NATSSubscription?
+    let subjects: ClusterSubjects
+    /// Where other nodes ask for this node's retained events; moves with the node's slot.
+    private let snapshotSubscription = NIOLockedValueBox<NATSSubscription?>(nil)
 
     public init(realm: Realm, node: ClusterNode, limits: ClusterRPCLimits = ClusterRPCLimits()) {
         self.realm = realm
         self.node = node
         self.directory = ClusterSubscriptionDirectory(realm: realm.name, node: node, limits: limits)
         self.retainedSubject = ClusterSubject.retained(realm: realm.name)
+        self.subjects = ClusterSubjects(realm: realm.name)
         // A reconnect re-subscribes every NATS subscription; flush so that interests made while
-        // down become established.
+        // down become established. Retained events published while this node was away are asked
+        // of another node.
         node.whenConnectionChanged { [weak self] up in
-            if up { self?.establishPending() }
+            guard up, let self else { return }
+            self.establishPending()
+            Task { await self.fetchRetained() }
         }
+        listenForSnapshotRequests(slot: node.slot)
+        node.whenSlotChanged { [weak self] slot in self?.listenForSnapshotRequests(slot: slot) }
         do {
             retainedSubscription = try node.connection.subscribe(retainedSubject) { [weak self] message in
                 self?.receivedRetained(message)
             }
         } catch {
             node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(retainedSubject))", "error": "\(error)"])
+        }
+    }
+
+    private func listenForSnapshotRequests(slot: Int) {
+        guard slot > 0 else { return }
+        let subject = subjects.retainedSnapshots(slot)
+        do {
+            let subscription = try node.connection.subscribe(subject) { [weak self] message in self?.answerRetainedSnapshot(message) }
+            let previous = snapshotSubscription.withLockedValue { current in
+                defer { current = subscription }
+                return current
+            }
+            if let previous { node.connection.unsubscribe(previous) }
+        } catch {
+            node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(subject))", "error": "\(error)"])
         }
     }
 

@@ -12,8 +12,12 @@ struct ClusterSubjects: Sendable {
     func invocations(_ slot: Int) -> String { "wamp.node.\(slot).inv.\(realmToken)" }
     /// RESULT and ERROR towards a caller on node `slot`.
     func results(_ slot: Int) -> String { "wamp.node.\(slot).res.\(realmToken)" }
+    /// Requests for node `slot`'s retained events, answered on the asker's inbox.
+    func retainedSnapshots(_ slot: Int) -> String { "wamp.node.\(slot).rts.\(realmToken)" }
     /// Registration changes node `slot` must apply and acknowledge.
     func announcements(_ slot: Int) -> String { "wamp.node.\(slot).ann.\(realmToken)" }
+    /// Session meta queries node `slot` answers for its own sessions.
+    func metaQueries(_ slot: Int) -> String { "wamp.node.\(slot).meta.\(realmToken)" }
 
     /// The node a message comes from.
     static let node = "Wamp-Node"

@@ -127,21 +127,6 @@ extension Broker {
         return direct.sent
     }
 
-    /// A retained publication another node shared: stored as its topic's retained event here too,
-    /// so a `get_retained` subscriber on this node gets it (docs/cluster.md "Retained events").
-    /// Delivery to this node's subscribers comes separately, through `deliverRelayed`.
-    public func storeRelayedRetained(_ publication: RelayedPublication) {
-        guard publication.retain else { return }
-        let evicted = state.withLock { state -> Int in
-            let record = EventRecord(
-                sequence: state.nextSequence(), publication: publication.publication, topic: publication.topic,
-                timestamp: historyEnabled ? Timestamp.now() : "", payload: publication.payload, details: publication.details,
-                filter: publication.filter, publisher: publication.publisher, excludeMe: publication.excludeMe)
-            return state.retained.store(record, maxTopics: self.limits.maxRetainedTopics, maxBytes: self.limits.maxRetainedBytes)
-        }
-        if evicted > 0 { reportEvictions((retained: evicted, history: 0)) }
-    }
-
     /// Says (log, counter) which subscribers did not get a publication; the words are also the
     /// acknowledging publisher's ERROR message.
     private func undelivered(_ payloads: PublicationPayloads, publication: WampID, topic: String) -> String {
@@ -166,7 +151,7 @@ extension Broker {
         return why
     }
 
-    private func reportEvictions(_ evicted: (retained: Int, history: Int)) {
+    func reportEvictions(_ evicted: (retained: Int, history: Int)) {
         let retainedLine = counters.add(.retainedEvicted, evicted.retained)
         let historyLine = counters.add(.historyEvicted, evicted.history)
         guard retainedLine || historyLine else { return }
@@ -180,7 +165,10 @@ extension Broker {
 
     /// An EVENT from the router itself (meta events): no publisher, never retained or stored.
     /// When nobody subscribes to `topic` this costs one lock, one dictionary probe and a check for
-    /// pattern subscriptions; the arguments are built only when someone will receive them.
+    /// pattern subscriptions; the arguments are built only when someone will receive them. On a
+    /// clustered node a shared meta topic (`SharedMetaTopics`) also goes to the other nodes,
+    /// whose subscribers this node cannot see, so its arguments are always built; `shared` false
+    /// keeps an event every node fires for itself (a lost node's callees) on this node.
     ///
     /// Meta events fire under the membership order, so they go into its outbox; this form, with
     /// no outbox, sends at once and is only for callers that hold no routing lock.
@@ -192,16 +180,26 @@ extension Broker {
     }
 
     public func publishMeta(topic: String, arguments: @autoclosure () -> RawJSON,
-                            argumentsKw: @autoclosure () -> RawJSON? = nil, into outbox: inout Outbox) {
+                            argumentsKw: @autoclosure () -> RawJSON? = nil, shared: Bool = true, into outbox: inout Outbox) {
+        let relay = self.relay.flatMap { shared && SharedMetaTopics.contains(topic) ? $0 : nil }
         let targets = state.withLock { state -> Targets? in
-            guard let found = state.targets(topic) else { return nil }
+            guard let found = state.targets(topic) else {
+                return relay == nil ? nil : Targets(exact: nil, patterns: [], publication: state.ids.next())
+            }
             return Targets(exact: found.exact, patterns: found.patterns, publication: state.ids.next())
         }
         guard let targets else { return }
-        var payloads = PublicationPayloads(Payload(arguments: arguments(), argumentsKw: argumentsKw()))
+        let payload = Payload(arguments: arguments(), argumentsKw: argumentsKw())
+        var payloads = PublicationPayloads(payload)
         deliver(targets, topic: topic, payloads: &payloads,
                 details: EventDetails(), publisher: nil, excludeMe: false, filter: nil, into: &outbox)
         if payloads.anyUndelivered { _ = undelivered(payloads, publication: targets.publication, topic: topic) }
+        if let relay {
+            // The router is the publisher (ID 0, never a session's): nothing to exclude or disclose.
+            let relayed = RelayedPublication(publication: targets.publication, topic: topic, payload: payload, publisher: 0,
+                                             excludeMe: false)
+            outbox.run { relay.publish(relayed, done: nil) }
+        }
     }
 
     /// A PUBLISH carrying `ppt_*` options from a publisher that did not announce

@@ -72,8 +72,8 @@ public final class Broker: Sendable {
     }
 
     /// The match policy of a SUBSCRIBE the relay should know of; nil when it is refused anyway
-    /// (checked again by `subscribeInOrder`) or is for the router's own `wamp.*` meta events,
-    /// which stay on each node.
+    /// (checked again by `subscribeInOrder`) or is for a `wamp.*` topic that is none of the
+    /// router's meta events (those the nodes share: `SharedMetaTopics`).
     private func relayedMatch(_ message: Subscribe) -> MatchPolicy? {
         var match = MatchPolicy.exact
         if message.options.count > 0, message.options.contains("match") {
@@ -84,7 +84,7 @@ public final class Broker: Sendable {
         if message.options.count > 0, message.options.contains("get_retained"), message.options.bool("get_retained") == nil {
             return nil
         }
-        if message.topic.hasPrefix("wamp.") { return nil }
+        if message.topic.hasPrefix("wamp."), !SharedMetaTopics.reached(by: message.topic, match: match) { return nil }
         let valid = match == .wildcard ? uris.isValidWildcard(message.topic) : uris.isValid(message.topic)
         return valid ? match : nil
     }

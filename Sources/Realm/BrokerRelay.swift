@@ -116,6 +116,14 @@ public struct RelayedPublication: Sendable {
                   filter: options.filter, retain: options.retain)
     }
 
+    /// A stored retained event as it travels to a node that asks for a snapshot.
+    init(retained record: EventRecord) {
+        self.init(publication: record.publication, topic: record.topic, payload: record.payload, publisher: record.publisher ?? 0,
+                  excludeMe: record.excludeMe, disclosed: record.details.publisher != nil,
+                  disclosedAuthid: record.details.publisherAuthid, disclosedAuthrole: record.details.publisherAuthrole,
+                  passthru: record.details.passthru, filter: record.filter, retain: true)
+    }
+
     var details: EventDetails {
         var details = EventDetails()
         if disclosed {

@@ -189,15 +189,16 @@ public final class Dealer: Sendable {
 
     /// Removes a leaving session from its registrations and settles every call it was part of:
     /// its callers get `wamp.error.canceled`; callees of calls it made are interrupted if they
-    /// announced call canceling.
-    public func removeSession(_ sessionID: WampID) {
-        let registrations = membership.run { outbox in removeSessionInOrder(sessionID, into: &outbox) }
+    /// announced call canceling. `sharingMetaEvents` false: its `on_unregister`/`on_delete` stay
+    /// on this node (a lost node's callee, which every node removes from its own copy).
+    public func removeSession(_ sessionID: WampID, sharingMetaEvents: Bool = true) {
+        let registrations = membership.run { outbox in removeSessionInOrder(sessionID, shared: sharingMetaEvents, into: &outbox) }
         // Also without registrations: a REGISTER of this session may be in flight in the cluster.
         if let cluster = cluster.withLock({ $0 }) { cluster.calleeRemoved(sessionID, from: registrations, sessionLeft: true) }
     }
 
     /// Returns the registrations the session was a callee of.
-    private func removeSessionInOrder(_ sessionID: WampID, into outbox: inout Outbox) -> [WampID] {
+    private func removeSessionInOrder(_ sessionID: WampID, shared: Bool, into outbox: inout Outbox) -> [WampID] {
         let (orphanedCallers, abandonedCallees, unregistered) = state.withLock { state in
             var unregistered: [(WampID, Bool)] = []
             for id in state.registrationsBySession[sessionID] ?? [] {
@@ -230,7 +231,7 @@ public final class Dealer: Sendable {
             }
         }
         for (registration, deleted) in unregistered {
-            publishUnregistered(session: sessionID, registration: registration, deleted: deleted, into: &outbox)
+            publishUnregistered(session: sessionID, registration: registration, deleted: deleted, shared: shared, into: &outbox)
         }
         return unregistered.map(\.0)
     }
@@ -270,14 +271,15 @@ public final class Dealer: Sendable {
         return .interrupt(Interrupt(request: request, options: options))
     }
 
-    func publishUnregistered(session: WampID, registration: WampID, deleted: Bool, into outbox: inout Outbox) {
+    func publishUnregistered(session: WampID, registration: WampID, deleted: Bool, shared: Bool = true,
+                             into outbox: inout Outbox) {
         meta?.publishMetaEvent(topic: "wamp.registration.on_unregister", arguments: {
             RawJSON(validatedText: "[\(session),\(registration)]")
-        }, into: &outbox)
+        }, shared: shared, into: &outbox)
         if deleted {
             meta?.publishMetaEvent(topic: "wamp.registration.on_delete", arguments: {
                 RawJSON(validatedText: "[\(session),\(registration)]")
-            }, into: &outbox)
+            }, shared: shared, into: &outbox)
         }
     }
 

@@ -5,5 +5,13 @@ import WampMessages
 /// that an event nobody subscribes to costs a lookup and nothing else. Meta events are decided
 /// under the membership order, so their EVENTs go into its outbox rather than to the peers.
 public protocol MetaEventPublisher: Sendable {
-    func publishMetaEvent(topic: String, arguments: () -> RawJSON, into outbox: inout Outbox)
+    /// `shared`: false for an event every cluster node fires for itself (a lost node's callees
+    /// leaving each node's copy of the registrations), which the cluster must not carry again.
+    func publishMetaEvent(topic: String, arguments: () -> RawJSON, shared: Bool, into outbox: inout Outbox)
+}
+
+extension MetaEventPublisher {
+    public func publishMetaEvent(topic: String, arguments: () -> RawJSON, into outbox: inout Outbox) {
+        publishMetaEvent(topic: topic, arguments: arguments, shared: true, into: &outbox)
+    }
 }

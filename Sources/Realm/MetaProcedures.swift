@@ -23,6 +23,9 @@ struct MetaProcedures {
         }
         let arguments = message.payload.arguments?.parsed() ?? JSONValue.makeArray()
         let kwargs = message.payload.argumentsKw?.parsed() ?? JSONValue.makeObject()
+        if let cluster = realm.sessionCluster, gatherAcrossCluster(procedure, message, arguments: arguments, from: session, cluster: cluster) {
+            return
+        }
         do {
             let result = try answer(procedure, arguments: arguments, kwargs: kwargs, from: session)
             session.peer.send(.result(Result(request: message.request, details: .emptyObject, payload: result)))
@@ -178,12 +181,18 @@ struct MetaProcedures {
     // MARK: Argument helpers
 
     private func sessions(filteredBy filter: JSONValue?) throws(Failure) -> [RealmSession] {
-        guard let filter, !filter.isNull else { return realm.allSessions }
-        guard let roles = filter.stringArray else { throw Failure.argument("filter_authroles must be a list of strings") }
+        guard let roles = try authroles(filter) else { return realm.allSessions }
         return realm.allSessions.filter { roles.contains($0.authrole) }
     }
 
-    private func requireID(_ arguments: JSONValue, _ index: Int, _ name: String) throws(Failure) -> WampID {
+    /// The `filter_authroles` argument of `count`/`list`: nil for every session.
+    func authroles(_ filter: JSONValue?) throws(Failure) -> [String]? {
+        guard let filter, !filter.isNull else { return nil }
+        guard let roles = filter.stringArray else { throw Failure.argument("filter_authroles must be a list of strings") }
+        return roles
+    }
+
+    func requireID(_ arguments: JSONValue, _ index: Int, _ name: String) throws(Failure) -> WampID {
         guard let value = arguments.element(index)?.integerValue, WampIDRange.contains(value) else {
             throw Failure.argument("\(name) must be an ID")
         }

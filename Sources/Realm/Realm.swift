@@ -27,6 +27,9 @@ public final class Realm: Sendable {
     let internalCaller: InternalCaller
     /// The router's own caller in this realm (`callInternally`); never joined.
     let routerSession: RealmSession
+    /// The other nodes' sessions for the session meta API (nil alone); set once by
+    /// `attach(sessionCluster:)` before any session joins, read without a lock after.
+    nonisolated(unsafe) public private(set) var sessionCluster: (any SessionQueryCluster)?
 
     /// `roles`: the realm's role table, by role name; `nil` is the development default, in which
     /// every session may do everything and nothing is checked.
@@ -52,6 +55,12 @@ public final class Realm: Sendable {
                              counters: counters, logger: logger)
         self.dealer = Dealer(uris: uris, scheduler: scheduler, meta: broker, membership: membership, limits: limits,
                              counters: counters, logger: logger)
+    }
+
+    /// Answers `wamp.session.count`, `list` and `get` for every node of `cluster` from now on.
+    /// Call before any session joins.
+    public func attach(sessionCluster cluster: any SessionQueryCluster) {
+        sessionCluster = cluster
     }
 
     public func join(_ session: RealmSession) {

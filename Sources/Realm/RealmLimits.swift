@@ -20,7 +20,8 @@ public struct RealmLimits: Sendable, Equatable {
     /// Payload bytes of all stored history events in the realm; past it the oldest are evicted.
     public var maxHistoryBytes = 64 << 20
     /// Payload bytes one `wamp.subscription.get_events` answer, or the retained events one
-    /// SUBSCRIBE with `get_retained` delivers, may carry.
+    /// SUBSCRIBE with `get_retained` delivers, may carry; on a clustered node also the JSON list
+    /// of one `wamp.session.list` (cut there, and the answer says `truncated`).
     public var maxAnswerBytes = 4 << 20
     /// Payload bytes of a call to a `wamp.*` meta procedure, whose arguments the router parses
     /// (set from `--max-options-bytes`, the bound on everything the router builds a tree of).

@@ -36,6 +36,11 @@ struct RetainedEvents: Sendable {
         return evicted
     }
 
+    /// The `limit` oldest retained events, oldest first.
+    func oldestFirst(limit: Int) -> [EventRecord] {
+        Array(byTopic.values.sorted { $0.sequence < $1.sequence }.prefix(max(0, limit)))
+    }
+
     /// Retained events of every topic `policy`/`pattern` matches, in arrival order.
     func records(matching pattern: String, policy: MatchPolicy) -> [EventRecord] {
         if policy == .exact { return byTopic[pattern].map { [$0] } ?? [] }

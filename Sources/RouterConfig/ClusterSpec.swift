@@ -1,27 +1,40 @@
 import Cluster
 
 /// The router worker's `cluster` section (this router's own, not Crossbar's): the NATS servers
-/// and node settings `--cluster-nats`, `--node-name`, `--cluster-node-timeout` and
-/// `--cluster-ack-timeout` also set (flags win).
+/// and node settings the `--cluster-*` flags and `--node-name` also set (flags win, key by key).
 ///
 /// ```yaml
 /// cluster:
 ///   nats: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]
 ///   node_name: n1
-///   node_timeout: 5000   # milliseconds
-///   ack_timeout: 2000    # milliseconds
+///   node_timeout: 5000              # milliseconds, --cluster-node-timeout
+///   ack_timeout: 2000               # milliseconds, --cluster-ack-timeout
+///   kv_replicas: 3                  # --cluster-kv-replicas
+///   max_remote_invocations: 10000   # --cluster-max-remote-invocations
+///   max_directory_changes: 1000     # --cluster-max-directory-changes
+///   max_pending_flushes: 65536      # --cluster-max-pending-flushes
 /// ```
 public struct ClusterSpec: Sendable, Hashable {
     public var nats: [String]
     public var nodeName: String?
     public var nodeTimeoutMilliseconds: Int?
     public var ackTimeoutMilliseconds: Int?
+    public var keyValueReplicas: Int?
+    public var maxRemoteInvocations: Int?
+    public var maxDirectoryChanges: Int?
+    public var maxPendingFlushes: Int?
 
-    public init(nats: [String], nodeName: String? = nil, nodeTimeoutMilliseconds: Int? = nil, ackTimeoutMilliseconds: Int? = nil) {
+    public init(nats: [String], nodeName: String? = nil, nodeTimeoutMilliseconds: Int? = nil, ackTimeoutMilliseconds: Int? = nil,
+                keyValueReplicas: Int? = nil, maxRemoteInvocations: Int? = nil, maxDirectoryChanges: Int? = nil,
+                maxPendingFlushes: Int? = nil) {
         self.nats = nats
         self.nodeName = nodeName
         self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
         self.ackTimeoutMilliseconds = ackTimeoutMilliseconds
+        self.keyValueReplicas = keyValueReplicas
+        self.maxRemoteInvocations = maxRemoteInvocations
+        self.maxDirectoryChanges = maxDirectoryChanges
+        self.maxPendingFlushes = maxPendingFlushes
     }
 
     /// The node's configuration; `defaultName` when the section names no node.
@@ -29,6 +42,10 @@ public struct ClusterSpec: Sendable, Hashable {
         var configuration = ClusterConfiguration(natsServers: nats, nodeName: nodeName ?? defaultName)
         if let nodeTimeoutMilliseconds { configuration.nodeTimeout = .milliseconds(nodeTimeoutMilliseconds) }
         if let ackTimeoutMilliseconds { configuration.ackTimeout = .milliseconds(ackTimeoutMilliseconds) }
+        if let keyValueReplicas { configuration.keyValueReplicas = keyValueReplicas }
+        if let maxRemoteInvocations { configuration.maxRemoteInvocationsPerCaller = maxRemoteInvocations }
+        if let maxDirectoryChanges { configuration.maxDirectoryChangesInFlight = maxDirectoryChanges }
+        if let maxPendingFlushes { configuration.maxPendingFlushes = maxPendingFlushes }
         return configuration
     }
 
@@ -47,6 +64,13 @@ public struct ClusterSpec: Sendable, Hashable {
         }
         let nodeTimeout = map.int("node_timeout", in: 100...3_600_000, unit: " ms")
         let ackTimeout = map.int("ack_timeout", in: 10...600_000, unit: " ms")
-        return ClusterSpec(nats: nats, nodeName: name, nodeTimeoutMilliseconds: nodeTimeout, ackTimeoutMilliseconds: ackTimeout)
+        // The same ranges as the flags'.
+        let replicas = map.int("kv_replicas", in: 1...5)
+        let remoteInvocations = map.int("max_remote_invocations", in: 1...Int(Int32.max))
+        let directoryChanges = map.int("max_directory_changes", in: 1...Int(Int32.max))
+        let pendingFlushes = map.int("max_pending_flushes", in: 1...Int(Int32.max))
+        return ClusterSpec(nats: nats, nodeName: name, nodeTimeoutMilliseconds: nodeTimeout, ackTimeoutMilliseconds: ackTimeout,
+                           keyValueReplicas: replicas, maxRemoteInvocations: remoteInvocations, maxDirectoryChanges: directoryChanges,
+                           maxPendingFlushes: pendingFlushes)
     }
 }

@@ -19,11 +19,17 @@ extension WampRouter {
                        counters.eventsReceived.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_retained_received_total", "Retained publications from other nodes stored on this node.", [],
                        counters.retainedReceived.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_retained_filled_total",
+                       "Retained events taken from another node's snapshot (at start or after a reconnect) for topics this node had none for.", [],
+                       counters.retainedFilled.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_prefix_filtered_total",
                        "Publications a prefix subscription's wider NATS subscription brought that its prefix does not match.", [],
                        counters.prefixFiltered.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_malformed_events_total", "NATS messages on an event subject that did not decode (dropped).", [],
                        counters.malformedEvents.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_meta_queries_partial_total",
+                       "Session meta queries answered without some live node, which the answer names in 'partial'.", [],
+                       counters.metaQueriesPartial.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_nodes_lost_total", "Nodes declared dead (no heartbeat within --cluster-node-timeout).", [],
                        counters.nodesLost.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_slot_reclaims_total", "Times this node lost its slot and claimed another.", [],

@@ -211,6 +211,10 @@ struct WampRouterCommand: AsyncParsableCommand {
             help: "REGISTER/UNREGISTER changes of the cluster's registration directory in flight on this node; one more gets router.error.limit_exceeded (default 1000).")
     var clusterMaxDirectoryChanges: Int?
 
+    @Option(name: .customLong("cluster-max-pending-flushes"),
+            help: "Acknowledged publications (and new subscription interests) that may wait for NATS to confirm them; one more gets wamp.error.cluster_unavailable at once (default 65536).")
+    var clusterMaxPendingFlushes: Int?
+
     @Option(name: .customLong("cluster-kv-replicas"),
             help: "Replicas of the cluster's JetStream key-value buckets (node slots, registrations): 1 on one NATS server, 3 on a NATS cluster of three or more so they outlive a server's loss (1...5, default 1).")
     var clusterKVReplicas: Int?
@@ -222,7 +226,8 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let clusterNodeTimeout { try Self.checkSeconds(clusterNodeTimeout, flag: "--cluster-node-timeout") }
         if let clusterAckTimeout { try Self.checkSeconds(clusterAckTimeout, flag: "--cluster-ack-timeout") }
         for (value, flag) in [(clusterMaxRemoteInvocations, "--cluster-max-remote-invocations"),
-                              (clusterMaxDirectoryChanges, "--cluster-max-directory-changes")] {
+                              (clusterMaxDirectoryChanges, "--cluster-max-directory-changes"),
+                              (clusterMaxPendingFlushes, "--cluster-max-pending-flushes")] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
         if let clusterKVReplicas, !(1...5).contains(clusterKVReplicas) {
@@ -350,13 +355,17 @@ struct WampRouterCommand: AsyncParsableCommand {
     /// `--cluster-nats` and its companions; they also override the config file's `cluster` section.
     func applyClusterFlags(to configuration: inout RouterConfiguration) {
         if !clusterNats.isEmpty {
-            configuration.cluster = ClusterConfiguration(natsServers: clusterNats,
-                                                         nodeName: configuration.cluster?.nodeName ?? Self.defaultNodeName())
+            // The servers replace the file's; its other cluster settings stay unless flags say otherwise.
+            if configuration.cluster != nil {
+                configuration.cluster?.natsServers = clusterNats
+            } else {
+                configuration.cluster = ClusterConfiguration(natsServers: clusterNats, nodeName: Self.defaultNodeName())
+            }
         }
         guard var cluster = configuration.cluster else { return }
         if let nodeName {
             cluster.nodeName = nodeName
-        } else if clusterNats.isEmpty, configuration.file?.cluster?.nodeName == nil {
+        } else if configuration.file?.cluster?.nodeName == nil {
             cluster.nodeName = Self.defaultNodeName()
         }
         if let clusterNodeTimeout { cluster.nodeTimeout = .nanoseconds(Int64(clusterNodeTimeout * 1e9)) }
@@ -364,6 +373,7 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let clusterMaxRemoteInvocations { cluster.maxRemoteInvocationsPerCaller = clusterMaxRemoteInvocations }
         if let clusterMaxDirectoryChanges { cluster.maxDirectoryChangesInFlight = clusterMaxDirectoryChanges }
         if let clusterKVReplicas { cluster.keyValueReplicas = clusterKVReplicas }
+        if let clusterMaxPendingFlushes { cluster.maxPendingFlushes = clusterMaxPendingFlushes }
         configuration.cluster = cluster
     }
 

@@ -83,4 +83,31 @@ final class ClusterCodingTests: XCTestCase {
         XCTAssertEqual(password, "p:w")
         XCTAssertThrowsError(try ClusterNode.parseServers(["nats://"]))
     }
+
+    /// What one node sends another for the session meta API: round trip, and a node answers
+    /// nothing (so the asker names it as partial) to what does not parse.
+    func testSessionQueriesRoundTripAndWhatDoesNotParseGetsNoAnswer() {
+        for query in [SessionQuery.count(authroles: nil), .count(authroles: ["a", "b\"c"]), .list(authroles: []), .get(42)] {
+            XCTAssertEqual(SessionQuery(text: query.text), query, query.text)
+        }
+        let realm = Realm(name: "r1")
+        realm.join(RealmSession(id: 7, peer: RecordingPeer(), authid: "a", authrole: "guest"))
+        realm.join(RealmSession(id: 8, peer: RecordingPeer(), authid: "b", authrole: "user"))
+        for bad in ["", "[]", #"{"q":"kill"}"#, #"{"q":"get"}"#, #"{"q":"get","session":0}"#, #"{"q":"list","authroles":[1]}"#] {
+            XCTAssertNil(SessionQuery(text: bad), bad)
+            XCTAssertNil(realm.answerSessionQuery(bad, maxBytes: 1000), bad)
+        }
+        let count = realm.answerSessionQuery(SessionQuery.count(authroles: ["user"]).text, maxBytes: 1000)
+        XCTAssertEqual(JSONValue.parse(count ?? "")?.integer("count"), 1)
+        let list = realm.answerSessionQuery(SessionQuery.list(authroles: nil).text, maxBytes: 1000)
+        XCTAssertEqual(Set(JSONValue.parse(list ?? "")?.value("sessions")?.integerArray ?? []), [7, 8])
+        // Room for one ID in "[7]" (3 bytes) but not "[7,8]": the node says it cut its list.
+        let cut = JSONValue.parse(realm.answerSessionQuery(SessionQuery.list(authroles: nil).text, maxBytes: 4) ?? "")
+        XCTAssertEqual(cut?.value("sessions")?.integerArray?.count, 1)
+        XCTAssertEqual(cut?.bool("truncated"), true)
+        let get = realm.answerSessionQuery(SessionQuery.get(8).text, maxBytes: 1000)
+        XCTAssertEqual(JSONValue.parse(get ?? "")?.object("details")?.string("authid"), "b")
+        let none = realm.answerSessionQuery(SessionQuery.get(9).text, maxBytes: 1000)
+        XCTAssertNil(JSONValue.parse(none ?? "")?.object("details"))
+    }
 }

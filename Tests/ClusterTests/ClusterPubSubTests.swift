@@ -5,7 +5,7 @@ import WampMessages
 import XCTest
 
 /// Two or three realms, each with its own `ClusterNode`, against one real nats-server.
-final class ClusterPubSubTests: ClusterServerTestCase {
+final class ClusterPubSubTests: ClusterNodeTestCase {
     private func arguments(_ events: [Event]) -> [String] { events.map { $0.payload.arguments?.description ?? "-" } }
 
     func testExactPrefixAndWildcardReachAnotherNode() async throws {
@@ -173,6 +173,66 @@ final class ClusterPubSubTests: ClusterServerTestCase {
         try await eventually("retained event") { latePeer.events.count == 1 }
         XCTAssertEqual(arguments(latePeer.events), ["[2]"])
         await stop(nodes)
+    }
+
+    func testANodeThatStartsLaterHasTheRetainedEventsPublishedBefore() async throws {
+        let first = try await nodes(2)
+        let (publisher, publisherPeer) = first[0].join()
+        for (index, topic) in ["t.a", "t.b", "t.a"].enumerated() {
+            let request = WampID(index + 1)
+            first[0].publish(publisher, topic, request: request, options: #"{"retain": true, "acknowledge": true}"#, arguments: "[\(index)]")
+            try await eventually("PUBLISHED \(request)") {
+                publisherPeer.messages.contains { if case .published(let published) = $0 { published.request == request } else { false } }
+            }
+        }
+        let late = try await TestNode.start("n3", servers: [server.url])
+        // Taken from the lowest live slot's snapshot before `share` returned.
+        XCTAssertEqual(late.node.counters.retainedFilled.load(ordering: .relaxed), 2)
+        let (subscriber, peer) = late.join()
+        _ = try await late.subscribe(subscriber, peer, "t", match: "prefix", getRetained: true)
+        try await eventually("retained events") { peer.events.count == 2 }
+        XCTAssertEqual(Set(arguments(peer.events)), ["[1]", "[2]"], "each topic's latest, none replaced by an older one")
+        XCTAssertTrue(peer.events.allSatisfy { $0.details.bool("retained") == true })
+        await stop(first + [late])
+    }
+
+    func testASnapshotDoesNotReplaceARetainedEventThatCameLive() async throws {
+        let nodes = try await nodes(2)
+        let (publisher, publisherPeer) = nodes[0].join()
+        nodes[0].publish(publisher, "t.x", request: 1, options: #"{"retain": true, "acknowledge": true}"#, arguments: "[1]")
+        try await eventually("PUBLISHED") { publisherPeer.messages.contains { if case .published = $0 { true } else { false } } }
+        // What node 1 would get in a snapshot arriving late: an older event of a topic it has.
+        var older = RelayedPublication(publication: 99, topic: "t.x", payload: Payload(arguments: RawJSON("[0]")), publisher: 7)
+        older.retain = true
+        XCTAssertFalse(nodes[1].realm.broker.fillRetained(older))
+        var other = older
+        other.topic = "t.y"
+        XCTAssertTrue(nodes[1].realm.broker.fillRetained(other))
+        let (subscriber, peer) = nodes[1].join()
+        _ = try await nodes[1].subscribe(subscriber, peer, "t.x", getRetained: true)
+        try await eventually("retained event") { peer.events.count == 1 }
+        XCTAssertEqual(arguments(peer.events), ["[1]"])
+        await stop(nodes)
+    }
+
+    func testAcknowledgedPublicationsPastTheFlushBoundAreRefusedAtOnce() async throws {
+        let node = try await TestNode.start("n1", servers: [server.url]) { $0.maxPendingFlushes = 3 }
+        let (publisher, peer) = node.join()
+        // A server that answers no PING: the first acknowledged publication's flush stays in
+        // flight, three more wait for the next one, and the fifth is over the bound.
+        server.pause()
+        for request in 1...5 {
+            node.publish(publisher, "t.bound", request: WampID(request), options: #"{"acknowledge": true}"#)
+        }
+        try await eventually("the refusal") { !peer.errors.isEmpty }
+        XCTAssertEqual(peer.errors.map(\.request), [5])
+        XCTAssertEqual(peer.errors.first?.error, "wamp.error.cluster_unavailable")
+        server.resume()
+        try await eventually("the others PUBLISHED") {
+            peer.messages.filter { if case .published = $0 { true } else { false } }.count == 4
+        }
+        XCTAssertEqual(peer.errors.count, 1)
+        await node.node.stop()
     }
 
     func testSubscribedMeansTheNextPublishElsewhereArrives() async throws {

@@ -4,7 +4,7 @@ import WampMessages
 import XCTest
 
 /// `wamp.subscription.list/lookup/match/get` answer with every node's subscriptions.
-final class ClusterSubscriptionMetaTests: ClusterServerTestCase {
+final class ClusterSubscriptionMetaTests: ClusterNodeTestCase {
     func testTheMetaQueriesSeeAnotherNodesSubscriptions() async throws {
         let nodes = try await nodes(2)
         let (session, peer) = nodes[0].join()

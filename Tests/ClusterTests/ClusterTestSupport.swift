@@ -16,15 +16,16 @@ struct TestNode {
     var realm: Realm { realms.realm(named: "r1")! }
 
     static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
-                      maxDirectoryChanges: Int? = nil) async throws -> TestNode {
+                      limits: RealmLimits = RealmLimits(),
+                      configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
-        if let maxDirectoryChanges { configuration.maxDirectoryChangesInFlight = maxDirectoryChanges }
         configuration.ackTimeout = .seconds(2)
+        configure(&configuration)
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                                    logger: Logger(label: "test.\(name)"))
         try await node.start()
-        let realms = RealmRegistry(realmNames: ["r1"])
+        let realms = RealmRegistry(realmNames: ["r1"], limits: limits)
         let relays = try await node.share(realms)
         return TestNode(node: node, realms: realms, relays: relays)
     }
@@ -68,8 +69,8 @@ struct TestNode {
     }
 }
 
-/// A test with its own nats-server and helpers for nodes of one realm on it.
-class ClusterServerTestCase: XCTestCase {
+/// A nats-server of the test's own for each test, and the nodes the test starts on it.
+class ClusterNodeTestCase: XCTestCase {
     var server: NATSServerProcess!
 
     override func setUp() async throws {
@@ -89,6 +90,14 @@ class ClusterServerTestCase: XCTestCase {
 
     func stop(_ nodes: [TestNode]) async {
         for node in nodes { await node.node.stop() }
+    }
+
+    /// Nodes n1...n`count`, returned once each knows every other as live.
+    func liveNodes(_ count: Int, limits: RealmLimits = RealmLimits()) async throws -> [TestNode] {
+        var nodes: [TestNode] = []
+        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url], limits: limits)) }
+        try await eventually("every node live to every other") { nodes.allSatisfy { $0.node.liveSlots().count == count - 1 } }
+        return nodes
     }
 }
 

@@ -51,6 +51,16 @@ public final class NATSServerProcess: @unchecked Sendable {
         throw NSError(domain: "NATSServerProcess", code: 2, userInfo: [NSLocalizedDescriptionKey: "nats-server did not listen on \(port)"])
     }
 
+    /// SIGSTOP: the server keeps its sockets but answers nothing (not even PONG) until `resume()`,
+    /// as one that reads slowly or hangs.
+    public func pause() {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGSTOP) }
+    }
+
+    public func resume() {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGCONT) }
+    }
+
     /// SIGTERM, and a bounded wait (SIGKILL after 5 s).
     public func stop() {
         guard let process else { return }

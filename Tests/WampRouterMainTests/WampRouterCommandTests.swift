@@ -80,13 +80,15 @@ final class WampRouterCommandClusterTests: XCTestCase {
 
         try WampRouterCommand.parse(["--cluster-nats", "nats://a:4222", "--cluster-nats", "nats://b:4223", "--node-name", "n-1",
                                      "--cluster-node-timeout", "3", "--cluster-ack-timeout", "0.5", "--cluster-kv-replicas", "3",
-                                     "--cluster-max-remote-invocations", "7", "--cluster-max-directory-changes", "9"]).applyFlags(to: &configuration)
+                                     "--cluster-max-remote-invocations", "7", "--cluster-max-directory-changes", "9",
+                                     "--cluster-max-pending-flushes", "11"]).applyFlags(to: &configuration)
         let cluster = try XCTUnwrap(configuration.cluster)
         XCTAssertEqual(cluster.natsServers, ["nats://a:4222", "nats://b:4223"])
         XCTAssertEqual(cluster.nodeName, "n-1")
         XCTAssertEqual(cluster.nodeTimeout, .seconds(3))
         XCTAssertEqual(cluster.ackTimeout, .milliseconds(500))
         XCTAssertEqual(cluster.keyValueReplicas, 3)
+        XCTAssertEqual(cluster.maxPendingFlushes, 11)
         let limits = ClusterRPCLimits(cluster)
         XCTAssertEqual(limits.keyValueReplicas, 3)
         XCTAssertEqual(limits.maxPendingInvocationsPerRemoteCaller, 7)
@@ -96,6 +98,18 @@ final class WampRouterCommandClusterTests: XCTestCase {
         configuration = RouterConfiguration()
         try WampRouterCommand.parse(["--cluster-nats", "nats://a"]).applyFlags(to: &configuration)
         XCTAssertNil(ClusterConfiguration.problem(withNodeName: configuration.cluster!.nodeName), "the host-name default is a valid node name")
+
+        // --cluster-nats replaces the file's servers and keeps its other settings.
+        configuration = RouterConfiguration()
+        var fromFile = ClusterConfiguration(natsServers: ["nats://file"], nodeName: "file-node")
+        fromFile.nodeTimeout = .seconds(9)
+        fromFile.keyValueReplicas = 3
+        configuration.cluster = fromFile
+        try WampRouterCommand.parse(["--cluster-nats", "nats://flag", "--cluster-ack-timeout", "1"]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.cluster?.natsServers, ["nats://flag"])
+        XCTAssertEqual(configuration.cluster?.nodeTimeout, .seconds(9))
+        XCTAssertEqual(configuration.cluster?.keyValueReplicas, 3)
+        XCTAssertEqual(configuration.cluster?.ackTimeout, .seconds(1))
     }
 
     func testClusterFlagsAreChecked() {
@@ -107,5 +121,6 @@ final class WampRouterCommandClusterTests: XCTestCase {
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-kv-replicas", "6"]))
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-remote-invocations", "0"]))
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-directory-changes", "-3"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-pending-flushes", "0"]))
     }
 }

@@ -110,6 +110,17 @@ def start_node(nats, name: str, extra_args=()):
     return router
 
 
+def cluster_fixture():
+    """A test module's `cluster` fixture (`cluster = cluster_fixture()`): one nats-server and
+    nodes n1...n3 for the whole module, stopped (and their shutdown checked) after it."""
+    @pytest.fixture(scope="module")
+    def cluster():
+        nats, nodes = start_cluster()
+        yield nats, nodes
+        stop_cluster(nats, nodes)
+    return cluster
+
+
 def start_cluster():
     nats = NATSServer()
     return nats, [start_node(nats, f"n{index}") for index in (1, 2, 3)]

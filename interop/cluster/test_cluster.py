@@ -16,7 +16,8 @@ from autobahn.wamp.types import PublishOptions, SubscribeOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "wamp"))
 
-from cluster_helpers import start_cluster, stop_cluster  # noqa: E402
+from cluster_helpers import start_cluster, start_node, stop_cluster  # noqa: E402
+from conftest import stop_and_check  # noqa: E402
 from wamp_helpers import RawPeer, autobahn_session, close_all, run, unique  # noqa: E402
 
 PUBLISH, PUBLISHED = 16, 17
@@ -165,6 +166,35 @@ def test_retained_event_across_nodes(cluster):
         await close_all(publisher, *sessions)
 
     run(scenario())
+
+
+def test_retained_event_on_a_node_that_starts_later(cluster):
+    """A node started after a retained publication gets it from a live node's snapshot before it
+    takes sessions, so its first get_retained SUBSCRIBE has it."""
+    nats, nodes = cluster
+    topic = unique("com.kept.late")
+
+    async def publish():
+        publisher = await autobahn_session(nodes[1].url)
+        await publisher.publish(topic, "older", options=PublishOptions(acknowledge=True, retain=True))
+        await publisher.publish(topic, "kept", k=2, options=PublishOptions(acknowledge=True, retain=True))
+        await close_all(publisher)
+
+    run(publish())
+    late = start_node(nats, "n4")
+    try:
+        async def subscribe():
+            got = []
+            session = await autobahn_session(late.url, serializers="msgpack")
+            await session.subscribe(collector(got), topic, options=SubscribeOptions(get_retained=True, details=True))
+            await until(lambda: len(got) == 1, what="the retained event on the node that started later")
+            assert got[0][0] == ("kept",) and got[0][1] == {"k": 2}, got
+            assert got[0][2].retained is True
+            await close_all(session)
+
+        run(subscribe())
+    finally:
+        stop_and_check(late)
 
 
 def test_node_killed_mid_traffic(cluster):

@@ -1,0 +1,79 @@
+import WampMessages
+
+extension MetaProcedures {
+    /// `wamp.session.count`, `list` and `get` on a clustered node: this node's sessions and,
+    /// by scatter-gather, every other live node's (docs/cluster.md "Sessions and the meta API").
+    /// The answer says which nodes did not answer in time (`partial`) and whether the list
+    /// reached `maxAnswerBytes` (`truncated`: the count stays exact). False when `procedure` is
+    /// answered by this node alone (a `get` of a session on this node, anything else).
+    func gatherAcrossCluster(_ procedure: MetaProcedure, _ message: Call, arguments: JSONValue, from session: RealmSession,
+                             cluster: any SessionQueryCluster) -> Bool {
+        let query: SessionQuery
+        do {
+            switch procedure {
+            case .sessionCount: query = .count(authroles: try authroles(arguments.element(0)))
+            case .sessionList: query = .list(authroles: try authroles(arguments.element(0)))
+            case .sessionGet:
+                let id = try requireID(arguments, 0, "session")
+                if realm.session(id) != nil { return false }
+                query = .get(id)
+            default: return false
+            }
+        } catch {
+            session.peer.send(.error(ErrorMessage(requestType: .call, request: message.request, error: error.uri, message: error.message)))
+            return true
+        }
+        let maxBytes = realm.limits.maxAnswerBytes
+        let local = realm.localAnswer(query, maxBytes: maxBytes)
+        let request = message.request
+        let peer = session.peer
+        let accepted = cluster.gather(query) { answers, silent in
+            var merged = local
+            var partial = silent
+            for (node, text) in answers {
+                guard let answer = SessionQuery.Answer(text: text) else {
+                    partial.append(node)
+                    continue
+                }
+                merged.add(answer, maxBytes: maxBytes)
+            }
+            peer.send(Self.gathered(query, merged, partial: partial.sorted(), request: request))
+        }
+        if !accepted {
+            realm.counters.add(.limitRefusals)
+            peer.send(.error(ErrorMessage(requestType: .call, request: request, error: ErrorURI.limitExceeded,
+                                          message: "too many session meta queries wait for the other nodes; try again")))
+        }
+        return true
+    }
+
+    private static func gathered(_ query: SessionQuery, _ answer: SessionQuery.Answer, partial: [String],
+                                 request: WampID) -> WampMessage {
+        let kwargs = JSONValue.makeObject()
+        if !partial.isEmpty {
+            let names = JSONValue.makeArray()
+            for name in partial { names.append(string: name) }
+            kwargs.set("partial", names)
+        }
+        switch query {
+        case .count:
+            return result(request, "[\(answer.count)]", kwargs)
+        case .list:
+            if answer.truncated { kwargs.set("truncated", bool: true) }
+            return result(request, "[\(answer.sessions)]", kwargs)
+        case .get(let id):
+            if let details = answer.details { return result(request, "[\(details)]", kwargs) }
+            let why = partial.isEmpty ? "no session \(id) on any node"
+                : "no session \(id) on the nodes that answered; \(partial.joined(separator: ", ")) did not answer in time"
+            let details = JSONValue.makeObject()
+            details.set("message", string: why)
+            return .error(ErrorMessage(requestType: .call, request: request, details: details, error: ErrorURI.noSuchSession,
+                                       payload: Payload(arguments: nil, argumentsKw: kwargs.count > 0 ? RawJSON(kwargs) : nil)))
+        }
+    }
+
+    private static func result(_ request: WampID, _ arguments: String, _ kwargs: JSONValue) -> WampMessage {
+        .result(Result(request: request, details: .emptyObject,
+                       payload: Payload(arguments: RawJSON(validatedText: arguments), argumentsKw: kwargs.count > 0 ? RawJSON(kwargs) : nil)))
+    }
+}

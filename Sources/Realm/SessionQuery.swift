@@ -1,0 +1,132 @@
+import WampMessages
+
+/// `wamp.session.count`, `list` or `get` as a clustered node asks the other nodes
+/// (docs/cluster.md "Sessions and the meta API"). Each node answers for its own sessions; query
+/// and answer travel as JSON text, so the cluster carries them without knowing what they mean.
+public enum SessionQuery: Sendable, Equatable {
+    /// `authroles` nil: every session.
+    case count(authroles: [String]?)
+    case list(authroles: [String]?)
+    case get(WampID)
+
+    public var text: String {
+        let object = JSONValue.makeObject()
+        switch self {
+        case .count(let roles):
+            object.set("q", string: "count")
+            Self.set(roles, in: object)
+        case .list(let roles):
+            object.set("q", string: "list")
+            Self.set(roles, in: object)
+        case .get(let id):
+            object.set("q", string: "get")
+            object.set("session", integer: Int64(id))
+        }
+        return object.jsonText
+    }
+
+    private static func set(_ roles: [String]?, in object: JSONValue) {
+        guard let roles else { return }
+        let array = JSONValue.makeArray()
+        for role in roles { array.append(string: role) }
+        object.set("authroles", array)
+    }
+
+    public init?(text: String) {
+        guard let object = JSONValue.parse(text), object.isObject, let kind = object.string("q") else { return nil }
+        var roles: [String]?
+        if let value = object.value("authroles") {
+            guard let list = value.stringArray else { return nil }
+            roles = list
+        }
+        switch kind {
+        case "count": self = .count(authroles: roles)
+        case "list": self = .list(authroles: roles)
+        case "get":
+            guard let id = object.integer("session"), WampIDRange.contains(id) else { return nil }
+            self = .get(WampID(id))
+        default: return nil
+        }
+    }
+
+    /// One node's answer, or several merged.
+    struct Answer: Sendable, Equatable {
+        var count = 0
+        var sessions: [WampID] = []
+        /// The list stopped at its byte bound (some sessions are not in it).
+        var truncated = false
+        /// `SessionDetails` of the session asked for, as JSON text; nil when it is not there.
+        var details: String?
+
+        init() {}
+
+        var text: String {
+            let object = JSONValue.makeObject()
+            object.set("count", integer: Int64(count))
+            let array = JSONValue.makeArray()
+            for id in sessions { array.append(integer: Int64(id)) }
+            object.set("sessions", array)
+            if truncated { object.set("truncated", bool: true) }
+            if let details, let value = JSONValue.parse(details) { object.set("details", value) }
+            return object.jsonText
+        }
+
+        init?(text: String) {
+            guard let object = JSONValue.parse(text), object.isObject, let count = object.integer("count"), count >= 0,
+                  let ids = object.value("sessions")?.integerArray, ids.allSatisfy({ WampIDRange.contains($0) }) else { return nil }
+            self.count = Int(count)
+            sessions = ids.map { WampID($0) }
+            truncated = object.bool("truncated") ?? false
+            if let details = object.value("details") {
+                guard details.isObject else { return nil }
+                self.details = details.jsonText
+            }
+        }
+
+        /// Adds `other`'s sessions while the list's JSON text stays within `maxBytes`.
+        mutating func add(_ other: Answer, maxBytes: Int) {
+            count += other.count
+            truncated = truncated || other.truncated
+            details = details ?? other.details
+            var bytes = Self.listBytes(sessions)
+            for id in other.sessions {
+                bytes += Self.bytes(id)
+                guard bytes <= maxBytes else {
+                    truncated = true
+                    break
+                }
+                sessions.append(id)
+            }
+        }
+
+        /// Bytes the IDs take in a JSON list: digits and a separator each, and the brackets.
+        static func listBytes(_ ids: [WampID]) -> Int {
+            ids.reduce(2) { $0 + bytes($1) }
+        }
+
+        private static func bytes(_ id: WampID) -> Int { String(id).utf8.count + 1 }
+    }
+}
+
+extension Realm {
+    /// This node's answer to another node's `SessionQuery` text; nil when it does not parse.
+    /// `maxBytes` bounds the session list (the cluster's message size and `maxAnswerBytes`).
+    public func answerSessionQuery(_ text: String, maxBytes: Int) -> String? {
+        SessionQuery(text: text).map { localAnswer($0, maxBytes: maxBytes).text }
+    }
+
+    func localAnswer(_ query: SessionQuery, maxBytes: Int) -> SessionQuery.Answer {
+        var answer = SessionQuery.Answer()
+        switch query {
+        case .count(let roles):
+            answer.count = allSessions.filter { session in roles.map { $0.contains(session.authrole) } ?? true }.count
+        case .list(let roles):
+            var found = SessionQuery.Answer()
+            found.sessions = allSessions.filter { session in roles.map { $0.contains(session.authrole) } ?? true }.map(\.id)
+            answer.add(found, maxBytes: maxBytes)
+        case .get(let id):
+            answer.details = session(id).map { Realm.sessionDetails($0).jsonText }
+        }
+        return answer
+    }
+}

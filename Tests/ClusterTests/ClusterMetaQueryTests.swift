@@ -1,0 +1,114 @@
+import Cluster
+import NATSTestSupport
+import Realm
+import WampMessages
+import XCTest
+
+/// The session and registration meta API answered for the whole cluster by the node asked.
+final class ClusterMetaQueryTests: ClusterNodeTestCase {
+    private func ids(_ answer: MetaAnswer) -> Set<Int64> {
+        Set(JSONValue.parse(answer.arguments ?? "[]")?.element(0)?.integerArray ?? [])
+    }
+
+    func testSessionCountListAndGetAnswerForEveryNode() async throws {
+        let nodes = try await liveNodes(3)
+        let (asker, askerPeer) = nodes[0].join(authrole: "admin")
+        let (second, _) = nodes[1].join(authrole: "user")
+        let (third, _) = nodes[2].join(authid: "third", authrole: "user")
+        let (guest, _) = nodes[2].join(authrole: "guest")
+
+        let count = try await nodes[0].meta(asker, askerPeer, "wamp.session.count")
+        XCTAssertEqual(count.arguments, "[4]")
+        XCTAssertNil(count.kwargs, "every node answered")
+        let users = try await nodes[0].meta(asker, askerPeer, "wamp.session.count", args: #"[["user"]]"#)
+        XCTAssertEqual(users.arguments, "[2]")
+        let list = try await nodes[0].meta(asker, askerPeer, "wamp.session.list")
+        XCTAssertEqual(ids(list), Set([asker, second, third, guest].map { Int64($0.id) }))
+        let guests = try await nodes[0].meta(asker, askerPeer, "wamp.session.list", args: #"[["guest"]]"#)
+        XCTAssertEqual(ids(guests), [Int64(guest.id)])
+
+        let details = try await nodes[0].meta(asker, askerPeer, "wamp.session.get", args: "[\(third.id)]")
+        let object = JSONValue.parse(details.arguments ?? "[]")?.element(0)
+        XCTAssertEqual(object?.integer("session"), Int64(third.id))
+        XCTAssertEqual(object?.string("authid"), "third")
+        XCTAssertEqual(object?.string("authrole"), "user")
+        let missing = try await nodes[0].meta(asker, askerPeer, "wamp.session.get", args: "[12345]")
+        XCTAssertEqual(missing.error, ErrorURI.noSuchSession)
+        XCTAssertNil(missing.kwargs)
+        let bad = try await nodes[0].meta(asker, askerPeer, "wamp.session.count", args: "[7]")
+        XCTAssertEqual(bad.error, ErrorURI.invalidArgument)
+
+        // A change shows in the very next query (each node answers from its live table).
+        nodes[2].realm.leave(guest)
+        let after = try await nodes[0].meta(asker, askerPeer, "wamp.session.count")
+        XCTAssertEqual(after.arguments, "[3]")
+        for node in nodes { await node.node.stop() }
+    }
+
+    func testANodeThatDoesNotAnswerIsNamedAsPartial() async throws {
+        let nodes = try await liveNodes(3)
+        let (asker, askerPeer) = nodes[0].join()
+        _ = nodes[1].join()
+        let (third, _) = nodes[2].join()
+        nodes[2].sessionQueries.stopAnswering()
+
+        let count = try await nodes[0].meta(asker, askerPeer, "wamp.session.count")
+        XCTAssertEqual(count.arguments, "[2]")
+        XCTAssertEqual(count.kwargs?.value("partial")?.stringArray, ["n3"])
+        let get = try await nodes[0].meta(asker, askerPeer, "wamp.session.get", args: "[\(third.id)]")
+        XCTAssertEqual(get.error, ErrorURI.noSuchSession)
+        XCTAssertEqual(get.kwargs?.value("partial")?.stringArray, ["n3"])
+        XCTAssertEqual(nodes[0].node.counters.metaQueriesPartial.load(ordering: .relaxed), 2)
+        // The node that stopped answering still answers its own callers, for the cluster.
+        let (local, localPeer) = nodes[2].join()
+        let fromThird = try await nodes[2].meta(local, localPeer, "wamp.session.count")
+        XCTAssertEqual(fromThird.arguments, "[4]")
+        for node in nodes { await node.node.stop() }
+    }
+
+    func testAGatheredListStopsAtTheAnswerBoundAndSaysSo() async throws {
+        var limits = RealmLimits()
+        // Room for two of these IDs (13 or 14 digits: slot 1 or 2 in the top bits) in a JSON list, not three.
+        limits.maxAnswerBytes = 40
+        let nodes = try await liveNodes(2, limits: limits)
+        let (asker, askerPeer) = nodes[0].join()
+        for _ in 0..<3 { _ = nodes[1].join() }
+        let list = try await nodes[0].meta(asker, askerPeer, "wamp.session.list")
+        XCTAssertEqual(ids(list).count, 2)
+        XCTAssertTrue(ids(list).contains(Int64(asker.id)), "this node's own sessions come first")
+        XCTAssertEqual(list.kwargs?.bool("truncated"), true)
+        let count = try await nodes[0].meta(asker, askerPeer, "wamp.session.count")
+        XCTAssertEqual(count.arguments, "[4]", "the count is not bounded by the list")
+        for node in nodes { await node.node.stop() }
+    }
+
+    /// Every node's dealer holds every registration, with remote callees under their real
+    /// session IDs, so the registration meta API answers for the cluster from any node.
+    func testRegistrationMetaAPIAnswersForTheClusterFromAnyNode() async throws {
+        let nodes = try await liveNodes(3)
+        let (asker, askerPeer) = nodes[0].join()
+        let (second, secondPeer) = nodes[1].join()
+        let (third, thirdPeer) = nodes[2].join()
+        let id = try await nodes[1].register(second, secondPeer, "com.meta.shared", options: #"{"invoke":"roundrobin"}"#)
+        _ = try await nodes[2].register(third, thirdPeer, "com.meta.shared", options: #"{"invoke":"roundrobin"}"#)
+
+        let list = try await nodes[0].meta(asker, askerPeer, "wamp.registration.list")
+        XCTAssertEqual(list.arguments, #"[{"exact":[\#(id)],"prefix":[],"wildcard":[]}]"#)
+        let lookup = try await nodes[0].meta(asker, askerPeer, "wamp.registration.lookup", args: #"["com.meta.shared"]"#)
+        XCTAssertEqual(lookup.arguments, "[\(id)]")
+        let match = try await nodes[0].meta(asker, askerPeer, "wamp.registration.match", args: #"["com.meta.shared"]"#)
+        XCTAssertEqual(match.arguments, "[\(id)]")
+        let get = try await nodes[0].meta(asker, askerPeer, "wamp.registration.get", args: "[\(id)]")
+        XCTAssertEqual(JSONValue.parse(get.arguments ?? "[]")?.element(0)?.string("uri"), "com.meta.shared")
+        let callees = try await nodes[0].meta(asker, askerPeer, "wamp.registration.list_callees", args: "[\(id)]")
+        XCTAssertEqual(ids(callees), [Int64(second.id), Int64(third.id)])
+        let countCallees = try await nodes[0].meta(asker, askerPeer, "wamp.registration.count_callees", args: "[\(id)]")
+        XCTAssertEqual(countCallees.arguments, "[2]")
+        // A callee that leaves on its node is gone from the answers elsewhere.
+        nodes[2].realm.leave(third)
+        try await eventually("the callee gone on node 1") { nodes[0].realm.dealer.calleeIDs(of: id) == [second.id] }
+        let after = try await nodes[0].meta(asker, askerPeer, "wamp.registration.list_callees", args: "[\(id)]")
+        XCTAssertEqual(ids(after), [Int64(second.id)])
+        for node in nodes { await node.node.stop() }
+    }
+}
