@@ -16,7 +16,9 @@ extension ClusterNode {
         var relays: [String: ClusterPubSub] = [:]
         for name in realms.realmNames {
             guard let realm = realms.realm(named: name) else { continue }
-            let relay = ClusterPubSub(realm: realm, node: self)
+            let relay = ClusterPubSub(realm: realm, node: self, limits: ClusterRPCLimits(configuration))
+            try await relay.start()
+            relaysToReassert.withLockedValue { $0.append(relay) }
             realm.broker.attach(relay: relay, slot: slot)
             relays[name] = relay
             realm.attach(sessionCluster: ClusterSessionQueries(realm: realm, node: self))

@@ -60,6 +60,9 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// The realms' testament keepers (`share(_:)`): their writes are waited for before the
     /// connection closes, so a clean stop leaves no list behind for another node to fire.
     let testamentKeepers = NIOLockedValueBox<[ClusterTestaments]>([])
+    /// The realms' relays: their subscriptions go back into the directory after a reconnect, and
+    /// a stop lets their directory changes finish.
+    let relaysToReassert = NIOLockedValueBox<[ClusterPubSub]>([])
     static let bucket = "wamp_nodes"
 
     /// `eventLoop`: the loop the NATS connection lives on (deliveries of other nodes' events run
@@ -177,6 +180,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Frees the slot at once (so a restart can take it) and closes the connection.
     public func stop() async {
+        for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.stop() }
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.stop() }
         for keeper in testamentKeepers.withLockedValue({ $0 }) { await keeper.stop() }
         let (ticker, kv, slot) = state.withLockedValue { state -> (RepeatedTask?, NATSKeyValue?, Int) in
@@ -407,6 +411,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     private func afterReconnect() async {
         await restoreSlot()
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.reconnected() }
+        for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.reconnected() }
     }
 
     private func restoreSlot() async {

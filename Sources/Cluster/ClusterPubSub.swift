@@ -3,6 +3,7 @@ import NATSClient
 import NIOConcurrencyHelpers
 import NIOCore
 import Realm
+import Synchronization
 import WampMessages
 
 /// One realm's broker shared across the cluster's nodes (docs/cluster.md "Pub/sub"): the
@@ -15,23 +16,31 @@ import WampMessages
 /// NATS subscription, never back to this node (the connection has echo off). A retained
 /// publication also goes to the realm's retained subject, which every node listens to.
 public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
-    private struct Key: Hashable {
+    struct Key: Hashable {
         let topic: String
         let match: MatchPolicy
     }
 
-    private struct Interest {
+    struct Interest {
         var holds = 0
         /// nil when NATS refused the subject (the hold still counts, so holds stay balanced).
         var subscription: NATSSubscription?
         var established = false
         var flushing = false
-        var waiters: [@Sendable (Bool) -> Void] = []
+        var waiters: [@Sendable (RelayReadiness) -> Void] = []
+        /// The cluster's subscription, once this node's slot is in its key.
+        var cluster: RelayedSubscription?
+        /// A join of the directory was started for it: its slot may be in the key, so the last
+        /// hold's drop takes it out again (a refused one that never joined costs no round trip).
+        var joining = false
     }
 
     let realm: Realm
     let node: ClusterNode
-    private let interests = NIOLockedValueBox<[Key: Interest]>([:])
+    let directory: ClusterSubscriptionDirectory
+    let interests = NIOLockedValueBox<[Key: Interest]>([:])
+    /// Leaves made by `drop` that may not have reached the directory's queue yet (for `stop`).
+    let leavesStarting = Atomic<Int>(0)
     /// `wamp.<realm>.rt`, where retained publications go besides their topic's subject.
     private let retainedSubject: String
     /// Held for the node's life (NATS re-subscribes it after a reconnect).
@@ -40,9 +49,10 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     /// Where other nodes ask for this node's retained events; moves with the node's slot.
     private let snapshotSubscription = NIOLockedValueBox<NATSSubscription?>(nil)
 
-    public init(realm: Realm, node: ClusterNode) {
+    public init(realm: Realm, node: ClusterNode, limits: ClusterRPCLimits = ClusterRPCLimits()) {
         self.realm = realm
         self.node = node
+        self.directory = ClusterSubscriptionDirectory(realm: realm.name, node: node, limits: limits)
         self.retainedSubject = ClusterSubject.retained(realm: realm.name)
         self.subjects = ClusterSubjects(realm: realm.name)
         // A reconnect re-subscribes every NATS subscription; flush so that interests made while
@@ -84,37 +94,41 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
 
     // MARK: BrokerRelay
 
-    public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (Bool) -> Void) {
+    public func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (RelayReadiness) -> Void) {
         let key = Key(topic: topic, match: match)
-        enum Step { case ready, wait, subscribe, flush }
+        enum Step { case ready(RelayedSubscription), wait, subscribe, flush }
         // Every call takes a hold (released by `release`), also when NATS is down: then the NATS
         // subscription is registered anyway (the client sends it on reconnect) and the flush
-        // fails at once, so `ready` gets false.
+        // fails at once, so `ready` gets nil.
         let step = interests.withLockedValue { interests -> Step in
             guard var interest = interests[key] else { return .subscribe }
             interest.holds += 1
             defer { interests[key] = interest }
-            if interest.established { return .ready }
+            if interest.established, let cluster = interest.cluster { return .ready(cluster) }
             interest.waiters.append(ready)
             if interest.flushing { return .wait }
             interest.flushing = true
             return .flush
         }
         switch step {
-        case .ready: ready(true)
+        case .ready(let cluster): ready(.ready(cluster))
         case .wait: return
         case .flush: flush(key)
         case .subscribe: subscribe(key, holds: 1, ready: ready)
         }
     }
 
-    public func release(topic: String, match: MatchPolicy) { drop(Key(topic: topic, match: match)) }
+    public func release(topic: String, match: MatchPolicy, session: WampID) {
+        drop(Key(topic: topic, match: match), session: session)
+    }
 
     public func created(topic: String, match: MatchPolicy) {
         interests.withLockedValue { $0[Key(topic: topic, match: match)]?.holds += 1 }
     }
 
-    public func deleted(topic: String, match: MatchPolicy) { drop(Key(topic: topic, match: match)) }
+    public func deleted(topic: String, match: MatchPolicy, session: WampID) {
+        drop(Key(topic: topic, match: match), session: session)
+    }
 
     public func publish(_ publication: RelayedPublication, done: (@Sendable (String?) -> Void)?) {
         let subject = ClusterSubject.event(realm: realm.name, topic: publication.topic)
@@ -149,7 +163,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
 
     // MARK: NATS interest
 
-    private func subscribe(_ key: Key, holds: Int, ready: @escaping @Sendable (Bool) -> Void) {
+    private func subscribe(_ key: Key, holds: Int, ready: @escaping @Sendable (RelayReadiness) -> Void) {
         let (subject, needsFilter) = ClusterSubject.interest(realm: realm.name, topic: key.topic, match: key.match)
         let subscription: NATSSubscription
         do {
@@ -166,7 +180,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                     interests[key] = Interest(holds: holds, subscription: nil)
                 }
             }
-            ready(false)
+            ready(.refused(uri: ErrorURI.clusterUnavailable, message: "the cluster refused the subject of this topic"))
             return
         }
         let raced = interests.withLockedValue { interests -> Bool in
@@ -185,36 +199,91 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     }
 
     /// A PING/PONG after the SUB: the server has the interest, so a publish it receives later
-    /// reaches this node. Then the waiters learn.
+    /// reaches this node. Then this node's slot goes into the cluster's subscription (once per
+    /// interest), and the waiters learn its ID.
     private func flush(_ key: Key) {
         node.afterFlush { [self] error in
             guard error == nil else {
-                settle(key, ok: false)
+                settle(key, joined: nil, refusal: Self.unreachable)
                 return
             }
             // The server has the interest; the other nodes' servers learn of it before they see
             // the announcement (across a NATS cluster).
-            node.announceInterest { [self] in settle(key, ok: true) }
+            node.announceInterest { [self] in
+                if let cluster = interests.withLockedValue({ $0[key]?.cluster }) {
+                    settle(key, joined: cluster, refusal: nil)
+                    return
+                }
+                Task { await join(key) }
+            }
         }
     }
 
-    /// The interest is established (`flushed`) or not; its waiters learn which.
-    private func settle(_ key: Key, ok flushed: Bool) {
-        let (waiters, ok) = interests.withLockedValue { interests -> ([@Sendable (Bool) -> Void], Bool) in
-            guard var interest = interests[key] else { return ([], false) }
+    /// One key-value round trip or two (read, then create or compare-and-set), made in turn with
+    /// this node's other changes of the key, so it never overtakes the removal of an earlier
+    /// interest in it.
+    private func join(_ key: Key) async {
+        // Bounded like the registration directory's changes (leaves are never refused: a slot
+        // must not stay behind for the bound).
+        let limit = directory.limits.maxDirectoryChangesInFlight
+        guard directory.changesInFlight < limit else {
+            settle(key, joined: nil, refusal: (ErrorURI.limitExceeded,
+                "\(limit) subscription directory changes are in flight on this node, the most allowed (--cluster-max-directory-changes)"))
+            return
+        }
+        interests.withLockedValue { $0[key]?.joining = true }
+        do {
+            let joined = try await directory.join(topic: key.topic, match: key.match) { [self] in
+                interests.withLockedValue { $0[key] != nil }
+            }
+            settle(key, joined: joined.map { RelayedSubscription(id: $0.id, created: $0.created, isNew: $0.isNew) }, refusal: nil)
+        } catch {
+            node.logger.warning("a subscription could not join the cluster's subscription directory", metadata: [
+                "topic": "\(LogText.quoted(key.topic))", "match": "\(key.match.rawValue)", "why": "\(error)",
+            ])
+            settle(key, joined: nil, refusal: (ErrorURI.clusterUnavailable,
+                                               "the cluster's subscription directory cannot be reached: \(error)"))
+        }
+    }
+
+    static let unreachable = (ErrorURI.clusterUnavailable,
+                              "the cluster is unreachable, so other nodes' publications cannot reach a new subscription")
+
+    /// The interest is established (flushed and in the cluster's subscription) or not (`refusal`
+    /// says why); its waiters learn which. Only the first waiter hears that this node made the
+    /// subscription, so `on_create` fires once.
+    private func settle(_ key: Key, joined: RelayedSubscription?, refusal: (uri: String, message: String)?) {
+        typealias Waiter = @Sendable (RelayReadiness) -> Void
+        let (waiters, cluster) = interests.withLockedValue { interests -> ([Waiter], RelayedSubscription?) in
+            guard var interest = interests[key] else { return ([], nil) }
             interest.flushing = false
-            let ok = flushed && interest.subscription != nil
+            var fresh: RelayedSubscription?
+            if let joined, interest.cluster == nil {
+                fresh = joined
+                interest.cluster = RelayedSubscription(id: joined.id, created: joined.created, isNew: false)
+            }
+            let ok = refusal == nil && interest.subscription != nil && interest.cluster != nil
             if ok { interest.established = true }
             let waiters = interest.waiters
             interest.waiters = []
             interests[key] = interest
-            return (waiters, ok)
+            return (waiters, ok ? fresh ?? interest.cluster : nil)
         }
-        for waiter in waiters { waiter(ok) }
+        for (index, waiter) in waiters.enumerated() {
+            guard var given = cluster else {
+                let (uri, message) = refusal ?? Self.unreachable
+                waiter(.refused(uri: uri, message: message))
+                continue
+            }
+            if index > 0 { given.isNew = false }
+            waiter(.ready(given))
+        }
     }
 
-    private func drop(_ key: Key) {
-        let gone = interests.withLockedValue { interests -> NATSSubscription?? in
+    /// Drops one hold; the interest goes with the last, and this node's slot leaves the cluster's
+    /// subscription (which `session` ends, firing on_delete here, if no other node holds it).
+    private func drop(_ key: Key, session: WampID) {
+        let gone = interests.withLockedValue { interests -> Interest? in
             guard var interest = interests[key] else { return nil }
             interest.holds -= 1
             guard interest.holds <= 0 else {
@@ -222,9 +291,25 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                 return nil
             }
             interests[key] = nil
-            return interest.subscription
+            return interest
         }
-        if let gone, let subscription = gone { node.connection.unsubscribe(subscription) }
+        guard let gone else { return }
+        if let subscription = gone.subscription { node.connection.unsubscribe(subscription) }
+        guard gone.joining || gone.cluster != nil else { return }
+        leavesStarting.add(1, ordering: .relaxed)
+        Task { [self] in
+            defer { leavesStarting.subtract(1, ordering: .relaxed) }
+            do {
+                if let deleted = try await directory.leave(topic: key.topic, match: key.match) {
+                    realm.broker.publishSubscriptionDeleted(session: session, subscription: deleted)
+                }
+            } catch {
+                // The slot stays in the key until this node reconnects or another node declares it lost.
+                node.logger.warning("a subscription could not leave the cluster's subscription directory", metadata: [
+                    "topic": "\(LogText.quoted(key.topic))", "match": "\(key.match.rawValue)", "why": "\(error)",
+                ])
+            }
+        }
     }
 
     private func establishPending() {

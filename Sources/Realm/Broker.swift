@@ -57,19 +57,18 @@ public final class Broker: Sendable {
             // Clustered, and the subscription may be new here: the broker takes the subscriber
             // only once other nodes' publications reach this node, so SUBSCRIBED means the very
             // next PUBLISH anywhere reaches it, and no local EVENT precedes SUBSCRIBED.
-            relay.prepare(topic: message.topic, match: match) { [self] ready in
-                defer { relay.release(topic: message.topic, match: match) }
-                guard ready else {
-                    session.peer.send(.error(ErrorMessage(
-                        requestType: .subscribe, request: message.request, error: ErrorURI.clusterUnavailable,
-                        message: "the cluster is unreachable, so other nodes' publications cannot reach a new subscription")))
-                    return
+            relay.prepare(topic: message.topic, match: match) { [self] readiness in
+                defer { relay.release(topic: message.topic, match: match, session: session.id) }
+                switch readiness {
+                case .ready(let cluster):
+                    subscribeLocally(message, from: session, cluster: cluster)
+                case .refused(let uri, let why):
+                    session.peer.send(.error(ErrorMessage(requestType: .subscribe, request: message.request, error: uri, message: why)))
                 }
-                subscribeLocally(message, from: session)
             }
             return
         }
-        subscribeLocally(message, from: session)
+        subscribeLocally(message, from: session, cluster: nil)
     }
 
     /// The match policy of a SUBSCRIBE the relay should know of; nil when it is refused anyway
@@ -81,13 +80,18 @@ public final class Broker: Sendable {
             guard let value = message.options.string("match"), let policy = MatchPolicy(rawValue: value) else { return nil }
             match = policy
         }
+        // Refused anyway: no key-value change for it.
+        if message.options.count > 0, message.options.contains("get_retained"), message.options.bool("get_retained") == nil {
+            return nil
+        }
         if message.topic.hasPrefix("wamp."), !SharedMetaTopics.reached(by: message.topic, match: match) { return nil }
         let valid = match == .wildcard ? uris.isValidWildcard(message.topic) : uris.isValid(message.topic)
         return valid ? match : nil
     }
 
-    private func subscribeLocally(_ message: Subscribe, from session: RealmSession) {
-        let skipped = membership.run { outbox in subscribeInOrder(message, from: session, into: &outbox) }
+    /// `cluster`: the cluster's subscription of the topic (clustered, not a meta topic).
+    private func subscribeLocally(_ message: Subscribe, from session: RealmSession, cluster: RelayedSubscription?) {
+        let skipped = membership.run { outbox in subscribeInOrder(message, from: session, cluster: cluster, into: &outbox) }
         if skipped > 0, counters.add(.retainedNotDelivered, skipped) {
             logger.warning("retained events not delivered: answer bound reached", metadata: [
                 "session": "\(session.id)", "topic": "\(LogText.quoted(message.topic))", "skipped": "\(skipped)",
@@ -98,7 +102,16 @@ public final class Broker: Sendable {
     }
 
     /// Returns how many retained events were left out for the answer bound.
-    private func subscribeInOrder(_ message: Subscribe, from session: RealmSession, into outbox: inout Outbox) -> Int {
+    private func subscribeInOrder(_ message: Subscribe, from session: RealmSession, cluster: RelayedSubscription?,
+                                  into outbox: inout Outbox) -> Int {
+        if let cluster, cluster.isNew {
+            // This node made the cluster's subscription: on_create fires here, once for the
+            // cluster, even if this SUBSCRIBE is refused below (the relay then deletes it again,
+            // and on_delete follows).
+            let details = Broker.subscriptionDetails(id: cluster.id, created: cluster.created, topic: message.topic,
+                                                     match: relayedMatch(message) ?? .exact)
+            publishMeta(topic: MetaTopic.onCreate, arguments: Broker.pairArguments(session.id, details), into: &outbox)
+        }
         var match = MatchPolicy.exact
         var getRetained = false
         if message.options.count > 0 {
@@ -131,6 +144,7 @@ public final class Broker: Sendable {
         let maxSubscriptions = limits.maxSubscriptionsPerSession
         let maxAnswerBytes = limits.maxAnswerBytes
         var created = false
+        var idTaken = false
         let decision = state.withLock { state -> (WampID, [MetaEvent], [EventRecord], skipped: Int)? in
             var meta: [MetaEvent] = []
             let id: WampID
@@ -143,12 +157,23 @@ public final class Broker: Sendable {
                     meta.append(.subscribed(session: session.id, subscription: id))
                 }
             } else {
-                id = state.newSubscriptionID()
-                let subscription = Subscription(id: id, topic: topic, match: match, created: Timestamp.now(),
-                                                subscribers: [session.id: session])
+                if let cluster {
+                    // Drawn by some node for the cluster; a local (meta topic) subscription
+                    // holding the same ID is a collision this node must not merge.
+                    guard state.subscriptions[cluster.id] == nil else {
+                        idTaken = true
+                        return nil
+                    }
+                    id = cluster.id
+                } else {
+                    id = state.newSubscriptionID()
+                }
+                let subscription = Subscription(id: id, topic: topic, match: match, created: cluster?.created ?? Timestamp.now(),
+                                                subscribers: [session.id: session], clustered: cluster != nil)
                 state.setTable(match, topic, id)
                 state.subscriptions[id] = subscription
-                meta.append(.created(session: session.id, subscription: subscription))
+                // A clustered subscription's on_create fired above, on the node that made it.
+                if cluster == nil { meta.append(.created(session: session.id, subscription: subscription)) }
                 meta.append(.subscribed(session: session.id, subscription: id))
                 created = true
             }
@@ -168,13 +193,21 @@ public final class Broker: Sendable {
             }
             return (id, meta, retained, skipped)
         }
+        if idTaken, let cluster {
+            logger.error("cluster subscription ID already used by a local subscription", metadata: [
+                "subscription": "\(cluster.id)", "topic": "\(LogText.quoted(topic))",
+            ])
+            refuseSubscribe(message, session, ErrorURI.clusterUnavailable,
+                            "the cluster's subscription ID \(cluster.id) is taken on this node", into: &outbox)
+            return 0
+        }
         guard let (subscriptionID, meta, retained, skipped) = decision else {
             counters.add(.limitRefusals)
             refuseSubscribe(message, session, ErrorURI.limitExceeded,
                             "this session holds \(maxSubscriptions) subscriptions, the most allowed (--max-subscriptions)", into: &outbox)
             return 0
         }
-        if created, let relay {
+        if created, cluster != nil, let relay {
             let policy = match
             outbox.run { relay.created(topic: topic, match: policy) }
         }
@@ -283,37 +316,6 @@ public final class Broker: Sendable {
         return result
     }
 
-    // MARK: Subscriptions Meta API data
-
-    /// `wamp.subscription.list`.
-    public func subscriptionLists() -> (exact: [WampID], prefix: [WampID], wildcard: [WampID]) {
-        state.withLock { (Array($0.exact.values), Array($0.prefix.values), Array($0.wildcard.values)) }
-    }
-
-    /// `wamp.subscription.lookup`: the subscription managing `topic` under `match`.
-    public func lookup(topic: String, match: MatchPolicy = .exact) -> WampID? {
-        state.withLock { $0.table(match)[topic] }
-    }
-
-    /// `wamp.subscription.match`: every subscription a publication to `topic` would reach
-    /// (exact first, then prefix, then wildcard).
-    public func matchingSubscriptions(topic: String) -> [WampID] {
-        state.withLock { state in
-            guard let found = state.targets(topic) else { return [] }
-            return (found.exact.map { [$0.id] } ?? []) + found.patterns.map(\.id)
-        }
-    }
-
-    /// `wamp.subscription.get`.
-    public func info(_ subscription: WampID) -> SubscriptionInfo? {
-        state.withLock { $0.subscriptions[subscription]?.info }
-    }
-
-    /// `wamp.subscription.list_subscribers` / `count_subscribers`.
-    public func subscribers(of subscription: WampID) -> [WampID]? {
-        state.withLock { $0.subscriptions[subscription].map { Array($0.subscribers.keys) } }
-    }
-
     public var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
     /// Payload bytes held for retained events and for event history (metrics gauges).
     public var storedEventBytes: (retained: Int, history: Int) { state.withLock { ($0.retained.bytes, $0.history.bytes) } }
@@ -336,8 +338,12 @@ public final class Broker: Sendable {
                 publishMeta(topic: MetaTopic.onSubscribe, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
             case .unsubscribed(let session, let subscription):
                 publishMeta(topic: MetaTopic.onUnsubscribe, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
-            case .deleted(let session, let subscription, let topic, let match):
-                if let relay { outbox.run { relay.deleted(topic: topic, match: match) } }
+            case .deleted(let session, let subscription, let topic, let match, let clustered):
+                if clustered, let relay {
+                    // on_delete fires on the node whose removal ends the cluster's subscription.
+                    outbox.run { relay.deleted(topic: topic, match: match, session: session) }
+                    continue
+                }
                 publishMeta(topic: MetaTopic.onDelete, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
             }
         }
@@ -349,12 +355,24 @@ public final class Broker: Sendable {
 
     /// `SubscriptionDetails` of the meta API: `{id, created, uri, match}`.
     static func subscriptionDetails(_ subscription: Subscription) -> String {
+        subscriptionDetails(id: subscription.id, created: subscription.created, topic: subscription.topic, match: subscription.match)
+    }
+
+    static func subscriptionDetails(id: WampID, created: String, topic: String, match: MatchPolicy) -> String {
         let details = JSONValue.makeObject()
-        details.set("id", integer: Int64(subscription.id))
-        details.set("created", string: subscription.created)
-        details.set("uri", string: subscription.topic)
-        details.set("match", string: subscription.match.rawValue)
+        details.set("id", integer: Int64(id))
+        details.set("created", string: created)
+        details.set("uri", string: topic)
+        details.set("match", string: match.rawValue)
         return details.jsonText
+    }
+
+    /// `on_delete` of a cluster's subscription, fired by the relay on the node whose removal
+    /// ended it (after this node's own subscription went, and its `on_unsubscribe`).
+    public func publishSubscriptionDeleted(session: WampID, subscription: WampID) {
+        membership.run { outbox in
+            publishMeta(topic: MetaTopic.onDelete, arguments: Broker.pairArguments(session, "\(subscription)"), into: &outbox)
+        }
     }
 
     // MARK: Refusals

@@ -8,22 +8,70 @@ import WampMessages
 /// The broker calls it outside every routing lock (through the membership order's outbox for
 /// `created`/`deleted`, so they arrive in the order the subscriptions changed).
 public protocol BrokerRelay: AnyObject, Sendable {
-    /// Makes sure other nodes' publications to (topic, match) reach this node, then calls
-    /// `ready` (on any thread): true once that interest is established (the very next PUBLISH
-    /// elsewhere reaches it), false when it cannot be (the cluster is unreachable). Each call
-    /// holds the interest until `release(topic:match:)`, so a subscription being made cannot
-    /// lose it to one being deleted.
-    func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (Bool) -> Void)
-    /// Ends the hold one `prepare` took.
-    func release(topic: String, match: MatchPolicy)
+    /// Makes sure other nodes' publications to (topic, match) reach this node and learns the
+    /// cluster's subscription for it, then calls `ready` (on any thread) with it once that interest
+    /// is established (the very next PUBLISH elsewhere reaches it), or with the error the SUBSCRIBE
+    /// gets (the cluster is unreachable, a bound). Each call holds the interest until
+    /// `release(topic:match:session:)`, so a subscription being made cannot lose it to one being
+    /// deleted.
+    func prepare(topic: String, match: MatchPolicy, ready: @escaping @Sendable (RelayReadiness) -> Void)
+    /// Ends the hold one `prepare` took; `session` is the one that subscribed (named by
+    /// `on_delete` if this ends the cluster's subscription).
+    func release(topic: String, match: MatchPolicy, session: WampID)
     /// The broker has a subscription for (topic, match) now: it holds the interest until `deleted`.
     func created(topic: String, match: MatchPolicy)
-    /// The broker's subscription for (topic, match) is gone.
-    func deleted(topic: String, match: MatchPolicy)
+    /// The broker's subscription for (topic, match) is gone (`session` was its last subscriber).
+    /// The relay fires `on_delete` (through `Broker.publishSubscriptionDeleted`) if that ends the
+    /// cluster's subscription.
+    func deleted(topic: String, match: MatchPolicy, session: WampID)
+    /// The cluster's subscriptions as this node knows them (all nodes', for the meta API);
+    /// answered from memory, no round trip.
+    func clusterSubscriptions() -> [ClusterSubscriptionEntry]
+    /// One of them by ID, or by (topic, match); nil when this node knows none.
+    func clusterSubscription(id: WampID) -> ClusterSubscriptionEntry?
+    func clusterSubscription(topic: String, match: MatchPolicy) -> ClusterSubscriptionEntry?
     /// Shares a publication this node's broker has delivered locally. With `done`, the relay calls
     /// it once the publication is handed to the cluster (nil) or with why it could not be; for a
     /// retained publication, once every live node has stored it.
     func publish(_ publication: RelayedPublication, done: (@Sendable (String?) -> Void)?)
+}
+
+/// What `BrokerRelay.prepare` answers.
+public enum RelayReadiness: Sendable, Equatable {
+    case ready(RelayedSubscription)
+    /// The SUBSCRIBE gets ERROR `uri` with `message`.
+    case refused(uri: String, message: String)
+}
+
+/// The cluster's subscription of one (topic, match): the same ID and creation time on every node.
+public struct RelayedSubscription: Sendable, Equatable {
+    public var id: WampID
+    /// ISO 8601 UTC with milliseconds, as the meta API's `created`.
+    public var created: String
+    /// This node made it for the cluster: the broker fires `on_create` (once for the cluster).
+    public var isNew: Bool
+
+    public init(id: WampID, created: String, isNew: Bool) {
+        self.id = id
+        self.created = created
+        self.isNew = isNew
+    }
+}
+
+/// A subscription of some node of the cluster, as the meta API describes it (`wamp.subscription.get`
+/// without the subscribers, which are each node's own).
+public struct ClusterSubscriptionEntry: Sendable, Equatable {
+    public var id: WampID
+    public var topic: String
+    public var match: MatchPolicy
+    public var created: String
+
+    public init(id: WampID, topic: String, match: MatchPolicy, created: String) {
+        self.id = id
+        self.topic = topic
+        self.match = match
+        self.created = created
+    }
 }
 
 /// A publication as it travels between nodes: what the receiving node's broker needs to apply

@@ -19,6 +19,8 @@ extension Broker {
         let match: MatchPolicy
         let created: String
         var subscribers: [WampID: RealmSession]
+        /// Its ID is the cluster's (`BrokerRelay.prepare`): on_create/on_delete are the cluster's.
+        var clustered = false
     }
 
     /// What a routing decision yields: the subscriptions to deliver to and the publication ID.
@@ -33,7 +35,7 @@ extension Broker {
         case created(session: WampID, subscription: Subscription)
         case subscribed(session: WampID, subscription: WampID)
         case unsubscribed(session: WampID, subscription: WampID)
-        case deleted(session: WampID, subscription: WampID, topic: String, match: MatchPolicy)
+        case deleted(session: WampID, subscription: WampID, topic: String, match: MatchPolicy, clustered: Bool)
     }
 
     struct State {
@@ -118,7 +120,7 @@ extension Broker {
                 subscriptions[subscriptionID] = nil
                 setTable(subscription.match, subscription.topic, nil)
                 meta.append(.deleted(session: sessionID, subscription: subscriptionID, topic: subscription.topic,
-                                     match: subscription.match))
+                                     match: subscription.match, clustered: subscription.clustered))
             }
             return (session, meta)
         }

@@ -6,16 +6,6 @@ import XCTest
 
 /// Two or three realms, each with its own `ClusterNode`, against one real nats-server.
 final class ClusterPubSubTests: ClusterNodeTestCase {
-    private func nodes(_ count: Int) async throws -> [TestNode] {
-        var nodes: [TestNode] = []
-        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url])) }
-        return nodes
-    }
-
-    private func stop(_ nodes: [TestNode]) async {
-        for node in nodes { await node.node.stop() }
-    }
-
     private func arguments(_ events: [Event]) -> [String] { events.map { $0.payload.arguments?.description ?? "-" } }
 
     func testExactPrefixAndWildcardReachAnotherNode() async throws {

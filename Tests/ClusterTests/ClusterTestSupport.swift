@@ -82,6 +82,16 @@ class ClusterNodeTestCase: XCTestCase {
         server.removeStore()
     }
 
+    func nodes(_ count: Int) async throws -> [TestNode] {
+        var nodes: [TestNode] = []
+        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url])) }
+        return nodes
+    }
+
+    func stop(_ nodes: [TestNode]) async {
+        for node in nodes { await node.node.stop() }
+    }
+
     /// Nodes n1...n`count`, returned once each knows every other as live.
     func liveNodes(_ count: Int, limits: RealmLimits = RealmLimits()) async throws -> [TestNode] {
         var nodes: [TestNode] = []
