@@ -9,24 +9,7 @@ import XCTest
 /// Testaments that outlive their node (`ClusterTestaments`, `wamp_testaments`): three realms with
 /// their own `ClusterNode` on one nats-server. A node "dies" by losing its NATS connection
 /// without a word: its sessions never leave, its heartbeats stop, the others declare it lost.
-final class ClusterTestamentTests: XCTestCase {
-    var server: NATSServerProcess!
-
-    override func setUp() async throws {
-        server = try NATSServerProcess()
-    }
-
-    override func tearDown() async throws {
-        server.stop()
-        server.removeStore()
-    }
-
-    private func nodes(_ count: Int) async throws -> [TestNode] {
-        var nodes: [TestNode] = []
-        for index in 1...count { nodes.append(try await TestNode.start("n\(index)", servers: [server.url])) }
-        try await eventually("all live") { nodes.allSatisfy { $0.node.liveSlots().count == count - 1 } }
-        return nodes
-    }
+final class ClusterTestamentTests: ClusterNodeTestCase {
 
     private func bucket(_ node: TestNode) async throws -> NATSKeyValue {
         try await NATSKeyValue.createOrBind(NATSKeyValueConfiguration(bucket: ClusterTestaments.bucket), on: node.node.connection)
@@ -73,7 +56,7 @@ final class ClusterTestamentTests: XCTestCase {
     private func keepers(_ node: TestNode) -> [ClusterTestaments] { node.node.testamentKeepers.withLockedValue { $0 } }
 
     func testATestamentOfALostNodeFiresOnceOnEveryOtherNodeAsItsSessionsPublication() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         let (leaver, leaverPeer) = nodes[0].join(authid: "leaver", authrole: "worker")
         let (bob, bobPeer) = nodes[1].join(authid: "bob")
         let (carol, carolPeer) = nodes[2].join(authid: "carol")
@@ -119,7 +102,7 @@ final class ClusterTestamentTests: XCTestCase {
     }
 
     private func oneTestament() async throws -> OneTestament {
-        let nodes = try await nodes(2)
+        let nodes = try await liveNodes(2)
         let (leaver, leaverPeer) = nodes[0].join()
         let (bob, bobPeer) = nodes[1].join(authid: "bob")
         _ = try await nodes[1].subscribe(bob, bobPeer, "com.example.gone")
@@ -181,7 +164,7 @@ final class ClusterTestamentTests: XCTestCase {
     /// Two nodes that both believe they are the lowest live slot take the same keys: each list is
     /// published once.
     func testTwoNodesFiringTheSameLostSlotPublishEachListOnce() async throws {
-        let nodes = try await nodes(3)
+        let nodes = try await liveNodes(3)
         let (bob, bobPeer) = nodes[2].join(authid: "bob")
         _ = try await nodes[2].subscribe(bob, bobPeer, "com.example.gone")
         var sessions: [RealmSession] = []
