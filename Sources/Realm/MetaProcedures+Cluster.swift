@@ -1,15 +1,16 @@
 import WampMessages
 
 extension MetaProcedures {
-    /// `wamp.session.count`, `list` and `get` on a clustered node: this node's sessions and,
-    /// by scatter-gather, every other live node's (docs/cluster.md "Sessions and the meta API").
+    /// `wamp.session.count`, `list` and `get`, and `wamp.subscription.list_subscribers` and
+    /// `count_subscribers`, on a clustered node: this node's sessions and, by scatter-gather,
+    /// every other live node's (docs/cluster.md "Sessions and the meta API").
     /// The answer says which nodes did not answer in time (`partial`) and whether the list
     /// reached `maxAnswerBytes` (`truncated`: the count stays exact). False when `procedure` is
     /// answered by this node alone (a `get` of a session on this node, anything else).
     func gatherAcrossCluster(_ procedure: MetaProcedure, _ message: Call, arguments: JSONValue, from session: RealmSession,
                              cluster: any SessionQueryCluster) -> Bool {
         let query: SessionQuery
-        do {
+        do throws(Failure) {
             switch procedure {
             case .sessionCount: query = .count(authroles: try authroles(arguments.element(0)))
             case .sessionList: query = .list(authroles: try authroles(arguments.element(0)))
@@ -17,6 +18,13 @@ extension MetaProcedures {
                 let id = try requireID(arguments, 0, "session")
                 if realm.session(id) != nil { return false }
                 query = .get(id)
+            case .subscriptionListSubscribers, .subscriptionCountSubscribers:
+                // Known to this node, or to the cluster's subscription directory it copies.
+                let subscription = try requireID(arguments, 0, "subscription")
+                guard realm.broker.info(subscription) != nil else {
+                    throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
+                }
+                query = .subscribers(subscription, countOnly: procedure == .subscriptionCountSubscribers)
             default: return false
             }
         } catch {
@@ -58,9 +66,11 @@ extension MetaProcedures {
         switch query {
         case .count:
             return result(request, "[\(answer.count)]", kwargs)
-        case .list:
+        case .list, .subscribers(_, countOnly: false):
             if answer.truncated { kwargs.set("truncated", bool: true) }
             return result(request, "[\(answer.sessions)]", kwargs)
+        case .subscribers(_, countOnly: true):
+            return result(request, "[\(answer.count)]", kwargs)
         case .get(let id):
             if let details = answer.details { return result(request, "[\(details)]", kwargs) }
             let why = partial.isEmpty ? "no session \(id) on any node"

@@ -1,13 +1,16 @@
 import WampMessages
 
-/// `wamp.session.count`, `list` or `get` as a clustered node asks the other nodes
-/// (docs/cluster.md "Sessions and the meta API"). Each node answers for its own sessions; query
-/// and answer travel as JSON text, so the cluster carries them without knowing what they mean.
+/// `wamp.session.count`, `list` or `get`, or `wamp.subscription.list_subscribers` or
+/// `count_subscribers`, as a clustered node asks the other nodes (docs/cluster.md "Sessions and
+/// the meta API"). Each node answers for its own sessions; query and answer travel as JSON text,
+/// so the cluster carries them without knowing what they mean.
 public enum SessionQuery: Sendable, Equatable {
     /// `authroles` nil: every session.
     case count(authroles: [String]?)
     case list(authroles: [String]?)
     case get(WampID)
+    /// The sessions subscribed to a subscription (one ID cluster-wide); `countOnly`: the number.
+    case subscribers(WampID, countOnly: Bool)
 
     public var text: String {
         let object = JSONValue.makeObject()
@@ -21,6 +24,9 @@ public enum SessionQuery: Sendable, Equatable {
         case .get(let id):
             object.set("q", string: "get")
             object.set("session", integer: Int64(id))
+        case .subscribers(let id, let countOnly):
+            object.set("q", string: countOnly ? "count_subscribers" : "subscribers")
+            object.set("subscription", integer: Int64(id))
         }
         return object.jsonText
     }
@@ -45,6 +51,9 @@ public enum SessionQuery: Sendable, Equatable {
         case "get":
             guard let id = object.integer("session"), WampIDRange.contains(id) else { return nil }
             self = .get(WampID(id))
+        case "subscribers", "count_subscribers":
+            guard let id = object.integer("subscription"), WampIDRange.contains(id) else { return nil }
+            self = .subscribers(WampID(id), countOnly: kind == "count_subscribers")
         default: return nil
         }
     }
@@ -126,6 +135,15 @@ extension Realm {
             answer.add(found, maxBytes: maxBytes)
         case .get(let id):
             answer.details = session(id).map { Realm.sessionDetails($0).jsonText }
+        case .subscribers(let id, let countOnly):
+            let subscribers = broker.subscribers(of: id) ?? []
+            answer.count = subscribers.count
+            if !countOnly {
+                var found = SessionQuery.Answer()
+                found.sessions = subscribers
+                answer.add(found, maxBytes: maxBytes)
+                answer.count = subscribers.count
+            }
         }
         return answer
     }

@@ -87,13 +87,15 @@ final class ClusterCodingTests: XCTestCase {
     /// What one node sends another for the session meta API: round trip, and a node answers
     /// nothing (so the asker names it as partial) to what does not parse.
     func testSessionQueriesRoundTripAndWhatDoesNotParseGetsNoAnswer() {
-        for query in [SessionQuery.count(authroles: nil), .count(authroles: ["a", "b\"c"]), .list(authroles: []), .get(42)] {
+        for query in [SessionQuery.count(authroles: nil), .count(authroles: ["a", "b\"c"]), .list(authroles: []), .get(42),
+                      .subscribers(7, countOnly: false), .subscribers(8, countOnly: true)] {
             XCTAssertEqual(SessionQuery(text: query.text), query, query.text)
         }
         let realm = Realm(name: "r1")
         realm.join(RealmSession(id: 7, peer: RecordingPeer(), authid: "a", authrole: "guest"))
         realm.join(RealmSession(id: 8, peer: RecordingPeer(), authid: "b", authrole: "user"))
-        for bad in ["", "[]", #"{"q":"kill"}"#, #"{"q":"get"}"#, #"{"q":"get","session":0}"#, #"{"q":"list","authroles":[1]}"#] {
+        for bad in ["", "[]", #"{"q":"kill"}"#, #"{"q":"get"}"#, #"{"q":"get","session":0}"#, #"{"q":"list","authroles":[1]}"#,
+                    #"{"q":"subscribers"}"#, #"{"q":"count_subscribers","subscription":-1}"#] {
             XCTAssertNil(SessionQuery(text: bad), bad)
             XCTAssertNil(realm.answerSessionQuery(bad, maxBytes: 1000), bad)
         }

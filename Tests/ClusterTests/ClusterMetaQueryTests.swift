@@ -45,6 +45,40 @@ final class ClusterMetaQueryTests: ClusterNodeTestCase {
         for node in nodes { await node.node.stop() }
     }
 
+    func testSubscribersOfASubscriptionAreListedAndCountedForEveryNode() async throws {
+        let nodes = try await liveNodes(3)
+        var subscribers: [RealmSession] = []
+        var subscription: WampID = 0
+        for node in nodes {
+            let (session, peer) = node.join()
+            subscription = try await node.subscribe(session, peer, "com.meta.subscribed")
+            subscribers.append(session)
+        }
+        let (second, secondPeer) = nodes[1].join()
+        _ = try await nodes[1].subscribe(second, secondPeer, "com.meta.subscribed")
+        subscribers.append(second)
+        let (asker, askerPeer) = nodes[0].join()
+
+        let list = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.list_subscribers", args: "[\(subscription)]")
+        XCTAssertEqual(ids(list), Set(subscribers.map { Int64($0.id) }))
+        XCTAssertNil(list.kwargs, "every node answered")
+        let count = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.count_subscribers", args: "[\(subscription)]")
+        XCTAssertEqual(count.arguments, "[4]")
+        let missing = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.count_subscribers", args: "[12345]")
+        XCTAssertEqual(missing.error, ErrorURI.noSuchSubscription)
+
+        // A node that has no subscriber of its own asks the others too.
+        let (far, farPeer) = nodes[2].join()
+        nodes[2].realm.leave(subscribers[2])
+        let fromThird = try await nodes[2].meta(far, farPeer, "wamp.subscription.count_subscribers", args: "[\(subscription)]")
+        XCTAssertEqual(fromThird.arguments, "[3]")
+        nodes[1].sessionQueries.stopAnswering()
+        let partial = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.list_subscribers", args: "[\(subscription)]")
+        XCTAssertEqual(ids(partial), [Int64(subscribers[0].id)])
+        XCTAssertEqual(partial.kwargs?.value("partial")?.stringArray, ["n2"])
+        for node in nodes { await node.node.stop() }
+    }
+
     func testANodeThatDoesNotAnswerIsNamedAsPartial() async throws {
         let nodes = try await liveNodes(3)
         let (asker, askerPeer) = nodes[0].join()

@@ -59,3 +59,27 @@ def test_on_join_on_another_node_and_count_of_all_nodes(cluster):
         await close_all(watcher, second)
 
     run(scenario())
+
+
+def test_one_subscription_id_and_its_subscribers_on_every_node(cluster):
+    """Subscribers of one topic on two other nodes: the node asked knows the cluster's
+    subscription ID (lookup) and lists and counts the subscribers of every node."""
+    _nats, nodes = cluster
+    topic = "com.meta.subscribers"
+
+    async def scenario():
+        asker = await autobahn_session(nodes[0].url)
+        others = [await autobahn_session(nodes[1].url, serializers="msgpack"),
+                  await autobahn_session(nodes[2].url, serializers="cbor")]
+        ids = [(await session.subscribe(lambda *args: None, topic)).id for session in others]
+        assert ids[0] == ids[1], ids
+
+        async def known():
+            return await asker.call("wamp.subscription.lookup", topic) == ids[0]
+        await until(known, what="the cluster's subscription ID on the node without subscribers")
+        listed = await asker.call("wamp.subscription.list_subscribers", ids[0])
+        assert sorted(listed) == sorted(session._session_id for session in others)
+        assert await asker.call("wamp.subscription.count_subscribers", ids[0]) == 2
+        await close_all(asker, *others)
+
+    run(scenario())
