@@ -1,14 +1,14 @@
 import WampMessages
 
 extension MetaProcedures {
-    /// `wamp.session.count`, `list` and `get`, and `wamp.subscription.list_subscribers` and
-    /// `count_subscribers`, on a clustered node: this node's sessions and, by scatter-gather,
+    /// `wamp.session.count`, `list`, `get` and `kill*`, and `wamp.subscription.list_subscribers`
+    /// and `count_subscribers`, on a clustered node: this node's sessions and, by scatter-gather,
     /// every other live node's (docs/cluster.md "Sessions and the meta API").
     /// The answer says which nodes did not answer in time (`partial`) and whether the list
     /// reached `maxAnswerBytes` (`truncated`: the count stays exact). False when `procedure` is
     /// answered by this node alone (a `get` of a session on this node, anything else).
-    func gatherAcrossCluster(_ procedure: MetaProcedure, _ message: Call, arguments: JSONValue, from session: RealmSession,
-                             cluster: any SessionQueryCluster) -> Bool {
+    func gatherAcrossCluster(_ procedure: MetaProcedure, _ message: Call, arguments: JSONValue, kwargs: JSONValue,
+                             from session: RealmSession, cluster: any SessionQueryCluster) -> Bool {
         let query: SessionQuery
         do throws(Failure) {
             switch procedure {
@@ -25,6 +25,22 @@ extension MetaProcedures {
                     throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
                 }
                 query = .subscribers(subscription, countOnly: procedure == .subscriptionCountSubscribers)
+            case .sessionKill:
+                let id = try requireID(arguments, 0, "session")
+                let (reason, text) = try killReason(kwargs)
+                // The caller itself, or a session of this node: answered here alone.
+                if id == session.id || realm.session(id) != nil { return false }
+                query = .kill(.session(id), except: session.id, reason: reason, message: text)
+            case .sessionKillByAuthid, .sessionKillByAuthrole:
+                guard let name = arguments.element(0)?.stringValue else {
+                    throw Failure.argument(procedure == .sessionKillByAuthid ? "authid must be a string" : "authrole must be a string")
+                }
+                let (reason, text) = try killReason(kwargs)
+                query = .kill(procedure == .sessionKillByAuthid ? .authid(name) : .authrole(name), except: session.id,
+                              reason: reason, message: text)
+            case .sessionKillAll:
+                let (reason, text) = try killReason(kwargs)
+                query = .kill(.all, except: session.id, reason: reason, message: text)
             default: return false
             }
         } catch {
@@ -66,24 +82,33 @@ extension MetaProcedures {
         switch query {
         case .count:
             return result(request, "[\(answer.count)]", kwargs)
-        case .list, .subscribers(_, countOnly: false):
+        case .list, .subscribers(_, countOnly: false), .kill(.authid, _, _, _):
             if answer.truncated { kwargs.set("truncated", bool: true) }
             return result(request, "[\(answer.sessions)]", kwargs)
-        case .subscribers(_, countOnly: true):
+        case .subscribers(_, countOnly: true), .kill(.authrole, _, _, _), .kill(.all, _, _, _):
             return result(request, "[\(answer.count)]", kwargs)
+        case .kill(.session(let id), _, _, _):
+            if answer.count > 0 { return result(request, nil, kwargs) }
+            return noSuchSession("no other session \(id)", partial: partial, request: request, kwargs: kwargs)
         case .get(let id):
             if let details = answer.details { return result(request, "[\(details)]", kwargs) }
-            let why = partial.isEmpty ? "no session \(id) on any node"
-                : "no session \(id) on the nodes that answered; \(partial.joined(separator: ", ")) did not answer in time"
-            let details = JSONValue.makeObject()
-            details.set("message", string: why)
-            return .error(ErrorMessage(requestType: .call, request: request, details: details, error: ErrorURI.noSuchSession,
-                                       payload: Payload(arguments: nil, argumentsKw: kwargs.count > 0 ? RawJSON(kwargs) : nil)))
+            return noSuchSession("no session \(id)", partial: partial, request: request, kwargs: kwargs)
         }
     }
 
-    private static func result(_ request: WampID, _ arguments: String, _ kwargs: JSONValue) -> WampMessage {
+    /// ERROR `wamp.error.no_such_session`, naming the nodes that did not answer.
+    private static func noSuchSession(_ what: String, partial: [String], request: WampID, kwargs: JSONValue) -> WampMessage {
+        let why = partial.isEmpty ? "\(what) on any node"
+            : "\(what) on the nodes that answered; \(partial.joined(separator: ", ")) did not answer in time"
+        let details = JSONValue.makeObject()
+        details.set("message", string: why)
+        return .error(ErrorMessage(requestType: .call, request: request, details: details, error: ErrorURI.noSuchSession,
+                                   payload: Payload(arguments: nil, argumentsKw: kwargs.count > 0 ? RawJSON(kwargs) : nil)))
+    }
+
+    private static func result(_ request: WampID, _ arguments: String?, _ kwargs: JSONValue) -> WampMessage {
         .result(Result(request: request, details: .emptyObject,
-                       payload: Payload(arguments: RawJSON(validatedText: arguments), argumentsKw: kwargs.count > 0 ? RawJSON(kwargs) : nil)))
+                       payload: Payload(arguments: arguments.map { RawJSON(validatedText: $0) },
+                                        argumentsKw: kwargs.count > 0 ? RawJSON(kwargs) : nil)))
     }
 }

@@ -23,7 +23,8 @@ struct MetaProcedures {
         }
         let arguments = message.payload.arguments?.parsed() ?? JSONValue.makeArray()
         let kwargs = message.payload.argumentsKw?.parsed() ?? JSONValue.makeObject()
-        if let cluster = realm.sessionCluster, gatherAcrossCluster(procedure, message, arguments: arguments, from: session, cluster: cluster) {
+        if let cluster = realm.sessionCluster, gatherAcrossCluster(procedure, message, arguments: arguments, kwargs: kwargs, from: session,
+                                                                         cluster: cluster) {
             return
         }
         do {
@@ -220,7 +221,7 @@ struct MetaProcedures {
         arguments.element(2)?.stringValue ?? kwargs.string("reason")
     }
 
-    private func killReason(_ kwargs: JSONValue) throws(Failure) -> (String, String?) {
+    func killReason(_ kwargs: JSONValue) throws(Failure) -> (String, String?) {
         let reason = kwargs.string("reason") ?? ErrorURI.killed
         guard realm.uris.isValid(reason) else { throw Failure(uri: ErrorURI.invalidURI, message: "reason '\(reason)' is not a valid URI") }
         return (reason, kwargs.string("message"))

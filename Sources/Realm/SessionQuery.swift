@@ -11,6 +11,25 @@ public enum SessionQuery: Sendable, Equatable {
     case get(WampID)
     /// The sessions subscribed to a subscription (one ID cluster-wide); `countOnly`: the number.
     case subscribers(WampID, countOnly: Bool)
+    /// `wamp.session.kill*`: each node ends its sessions `target` names, except the caller.
+    case kill(KillTarget, except: WampID, reason: String, message: String?)
+
+    /// The sessions a kill procedure ends.
+    public enum KillTarget: Sendable, Equatable {
+        case session(WampID)
+        case authid(String)
+        case authrole(String)
+        case all
+
+        func names(_ session: RealmSession) -> Bool {
+            switch self {
+            case .session(let id): session.id == id
+            case .authid(let authid): session.authid == authid
+            case .authrole(let authrole): session.authrole == authrole
+            case .all: true
+            }
+        }
+    }
 
     public var text: String {
         let object = JSONValue.makeObject()
@@ -27,6 +46,17 @@ public enum SessionQuery: Sendable, Equatable {
         case .subscribers(let id, let countOnly):
             object.set("q", string: countOnly ? "count_subscribers" : "subscribers")
             object.set("subscription", integer: Int64(id))
+        case .kill(let target, let except, let reason, let message):
+            object.set("q", string: "kill")
+            switch target {
+            case .session(let id): object.set("session", integer: Int64(id))
+            case .authid(let authid): object.set("authid", string: authid)
+            case .authrole(let authrole): object.set("authrole", string: authrole)
+            case .all: object.set("all", bool: true)
+            }
+            object.set("except", integer: Int64(except))
+            object.set("reason", string: reason)
+            if let message { object.set("message", string: message) }
         }
         return object.jsonText
     }
@@ -54,6 +84,27 @@ public enum SessionQuery: Sendable, Equatable {
         case "subscribers", "count_subscribers":
             guard let id = object.integer("subscription"), WampIDRange.contains(id) else { return nil }
             self = .subscribers(WampID(id), countOnly: kind == "count_subscribers")
+        case "kill":
+            guard let except = object.integer("except"), WampIDRange.contains(except), let reason = object.string("reason") else { return nil }
+            let target: KillTarget
+            if let id = object.integer("session") {
+                guard WampIDRange.contains(id) else { return nil }
+                target = .session(WampID(id))
+            } else if let authid = object.string("authid") {
+                target = .authid(authid)
+            } else if let authrole = object.string("authrole") {
+                target = .authrole(authrole)
+            } else if object.bool("all") == true {
+                target = .all
+            } else {
+                return nil
+            }
+            var message: String?
+            if let value = object.value("message") {
+                guard let text = value.stringValue else { return nil }
+                message = text
+            }
+            self = .kill(target, except: WampID(except), reason: reason, message: message)
         default: return nil
         }
     }
@@ -144,6 +195,14 @@ extension Realm {
                 answer.add(found, maxBytes: maxBytes)
                 answer.count = subscribers.count
             }
+        case .kill(let target, let except, let reason, let message):
+            // The reason was checked as a URI where the procedure was called.
+            let victims = allSessions.filter { $0.id != except && target.names($0) }
+            for victim in victims { victim.peer.kill(reason: reason, message: message) }
+            var killed = SessionQuery.Answer()
+            killed.sessions = victims.map(\.id)
+            answer.add(killed, maxBytes: maxBytes)
+            answer.count = victims.count
         }
         return answer
     }

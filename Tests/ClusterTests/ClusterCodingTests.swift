@@ -88,7 +88,10 @@ final class ClusterCodingTests: XCTestCase {
     /// nothing (so the asker names it as partial) to what does not parse.
     func testSessionQueriesRoundTripAndWhatDoesNotParseGetsNoAnswer() {
         for query in [SessionQuery.count(authroles: nil), .count(authroles: ["a", "b\"c"]), .list(authroles: []), .get(42),
-                      .subscribers(7, countOnly: false), .subscribers(8, countOnly: true)] {
+                      .subscribers(7, countOnly: false), .subscribers(8, countOnly: true),
+                      .kill(.session(9), except: 1, reason: "wamp.close.killed", message: "bye"),
+                      .kill(.authid("a"), except: 1, reason: "r.x", message: nil), .kill(.authrole("b"), except: 2, reason: "r.y", message: nil),
+                      .kill(.all, except: 3, reason: "r.z", message: nil)] {
             XCTAssertEqual(SessionQuery(text: query.text), query, query.text)
         }
         let realm = Realm(name: "r1")

@@ -79,6 +79,36 @@ final class ClusterMetaQueryTests: ClusterNodeTestCase {
         for node in nodes { await node.node.stop() }
     }
 
+    func testKillProceduresReachTheSessionsOfEveryNode() async throws {
+        let nodes = try await liveNodes(3)
+        let (asker, askerPeer) = nodes[0].join(authid: "ops", authrole: "admin")
+        let (far, farPeer) = nodes[2].join(authid: "far", authrole: "user")
+        let (twin1, twin1Peer) = nodes[1].join(authid: "twin", authrole: "user")
+        let (twin2, twin2Peer) = nodes[2].join(authid: "twin", authrole: "guest")
+        let (own, ownPeer) = nodes[0].join(authid: "own", authrole: "guest")
+
+        let killed = try await nodes[0].meta(asker, askerPeer, "wamp.session.kill", args: "[\(far.id)]")
+        XCTAssertNil(killed.error)
+        XCTAssertEqual(farPeer.kills, [ErrorURI.killed])
+        let missing = try await nodes[0].meta(asker, askerPeer, "wamp.session.kill", args: "[12345]")
+        XCTAssertEqual(missing.error, ErrorURI.noSuchSession)
+
+        let twins = try await nodes[0].meta(asker, askerPeer, "wamp.session.kill_by_authid", args: #"["twin"]"#)
+        XCTAssertEqual(ids(twins), [Int64(twin1.id), Int64(twin2.id)])
+        XCTAssertEqual(twin1Peer.kills.count + twin2Peer.kills.count, 2)
+        // Sessions that were killed stay joined in this test (their peers do not close), so the
+        // role count sees them too: one guest on node 3 (twin2) and one on node 1 (own).
+        let guests = try await nodes[0].meta(asker, askerPeer, "wamp.session.kill_by_authrole", args: #"["guest"]"#)
+        XCTAssertEqual(guests.arguments, "[2]")
+        XCTAssertEqual(ownPeer.kills.count, 1)
+        let all = try await nodes[1].meta(twin1, twin1Peer, "wamp.session.kill_all", args: "[]")
+        XCTAssertEqual(all.arguments, "[4]", "everyone but the caller, on three nodes")
+        XCTAssertTrue(askerPeer.kills.contains(ErrorURI.killed))
+        XCTAssertEqual(twin1Peer.kills.count, 1, "the caller is not killed")
+        _ = (own, twin2)
+        for node in nodes { await node.node.stop() }
+    }
+
     func testANodeThatDoesNotAnswerIsNamedAsPartial() async throws {
         let nodes = try await liveNodes(3)
         let (asker, askerPeer) = nodes[0].join()

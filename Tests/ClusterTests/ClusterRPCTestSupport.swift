@@ -56,7 +56,10 @@ final class RecordingPeer: Peer {
     init(serialization: WampSerialization = .json) { self.serialization = serialization }
 
     func send(_ message: EncodedMessage) { received.withLock { $0.append(message) } }
-    func kill(reason: String, message: String?) {}
+    private let killedWith = Mutex<[String]>([])
+    func kill(reason: String, message: String?) { killedWith.withLock { $0.append(reason) } }
+    /// The reasons the router gave for ending this session (`wamp.session.kill*`).
+    var kills: [String] { killedWith.withLock { $0 } }
 
     var messages: [WampMessage] { received.withLock { $0.map { try! $0.serialization.decode($0.bytes) } } }
     func clear() { received.withLock { $0.removeAll() } }
