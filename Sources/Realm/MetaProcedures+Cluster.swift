@@ -1,8 +1,8 @@
 import WampMessages
 
 extension MetaProcedures {
-    /// `wamp.session.count`, `list`, `get` and `kill*`, and `wamp.subscription.list_subscribers`
-    /// and `count_subscribers`, on a clustered node: this node's sessions and, by scatter-gather,
+    /// `wamp.session.count`, `list`, `get` and `kill*`, and `wamp.subscription.list_subscribers`,
+    /// `count_subscribers` and `remove_subscriber`, on a clustered node: this node's sessions and, by scatter-gather,
     /// every other live node's (docs/cluster.md "Sessions and the meta API").
     /// The answer says which nodes did not answer in time (`partial`) and whether the list
     /// reached `maxAnswerBytes` (`truncated`: the count stays exact). False when `procedure` is
@@ -25,6 +25,15 @@ extension MetaProcedures {
                     throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
                 }
                 query = .subscribers(subscription, countOnly: procedure == .subscriptionCountSubscribers)
+            case .subscriptionRemoveSubscriber:
+                let subscription = try requireID(arguments, 0, "subscription")
+                let subscriber = try requireID(arguments, 1, "subscriber")
+                guard realm.broker.info(subscription) != nil else {
+                    throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
+                }
+                // A subscriber of this node: answered here alone.
+                if realm.session(subscriber) != nil { return false }
+                query = .removeSubscriber(subscriber, subscription: subscription, reason: removalReason(arguments, kwargs))
             case .sessionKill:
                 let id = try requireID(arguments, 0, "session")
                 let (reason, text) = try killReason(kwargs)
@@ -90,6 +99,10 @@ extension MetaProcedures {
         case .kill(.session(let id), _, _, _):
             if answer.count > 0 { return result(request, nil, kwargs) }
             return noSuchSession("no other session \(id)", partial: partial, request: request, kwargs: kwargs)
+        case .removeSubscriber(let session, let subscription, _):
+            if answer.count > 0 { return result(request, nil, kwargs) }
+            return noSuchSession("session \(session) is not a subscriber of \(subscription)", partial: partial, request: request,
+                                 kwargs: kwargs)
         case .get(let id):
             if let details = answer.details { return result(request, "[\(details)]", kwargs) }
             return noSuchSession("no session \(id)", partial: partial, request: request, kwargs: kwargs)

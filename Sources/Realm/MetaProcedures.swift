@@ -217,7 +217,7 @@ struct MetaProcedures {
     }
 
     /// `remove_callee` / `remove_subscriber` take the reason third, or as a keyword.
-    private func removalReason(_ arguments: JSONValue, _ kwargs: JSONValue) -> String? {
+    func removalReason(_ arguments: JSONValue, _ kwargs: JSONValue) -> String? {
         arguments.element(2)?.stringValue ?? kwargs.string("reason")
     }
 

@@ -13,6 +13,8 @@ public enum SessionQuery: Sendable, Equatable {
     case subscribers(WampID, countOnly: Bool)
     /// `wamp.session.kill*`: each node ends its sessions `target` names, except the caller.
     case kill(KillTarget, except: WampID, reason: String, message: String?)
+    /// `wamp.subscription.remove_subscriber`: the node that has the subscriber removes it.
+    case removeSubscriber(WampID, subscription: WampID, reason: String?)
 
     /// The sessions a kill procedure ends.
     public enum KillTarget: Sendable, Equatable {
@@ -57,6 +59,11 @@ public enum SessionQuery: Sendable, Equatable {
             object.set("except", integer: Int64(except))
             object.set("reason", string: reason)
             if let message { object.set("message", string: message) }
+        case .removeSubscriber(let session, let subscription, let reason):
+            object.set("q", string: "remove_subscriber")
+            object.set("session", integer: Int64(session))
+            object.set("subscription", integer: Int64(subscription))
+            if let reason { object.set("reason", string: reason) }
         }
         return object.jsonText
     }
@@ -105,6 +112,15 @@ public enum SessionQuery: Sendable, Equatable {
                 message = text
             }
             self = .kill(target, except: WampID(except), reason: reason, message: message)
+        case "remove_subscriber":
+            guard let session = object.integer("session"), WampIDRange.contains(session),
+                  let subscription = object.integer("subscription"), WampIDRange.contains(subscription) else { return nil }
+            var reason: String?
+            if let value = object.value("reason") {
+                guard let text = value.stringValue else { return nil }
+                reason = text
+            }
+            self = .removeSubscriber(WampID(session), subscription: WampID(subscription), reason: reason)
         default: return nil
         }
     }
@@ -203,6 +219,8 @@ extension Realm {
             killed.sessions = victims.map(\.id)
             answer.add(killed, maxBytes: maxBytes)
             answer.count = victims.count
+        case .removeSubscriber(let session, let subscription, let reason):
+            answer.count = broker.removeSubscriber(session, from: subscription, reason: reason) ? 1 : 0
         }
         return answer
     }

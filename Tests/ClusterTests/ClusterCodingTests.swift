@@ -91,7 +91,8 @@ final class ClusterCodingTests: XCTestCase {
                       .subscribers(7, countOnly: false), .subscribers(8, countOnly: true),
                       .kill(.session(9), except: 1, reason: "wamp.close.killed", message: "bye"),
                       .kill(.authid("a"), except: 1, reason: "r.x", message: nil), .kill(.authrole("b"), except: 2, reason: "r.y", message: nil),
-                      .kill(.all, except: 3, reason: "r.z", message: nil)] {
+                      .kill(.all, except: 3, reason: "r.z", message: nil),
+                      .removeSubscriber(4, subscription: 5, reason: nil), .removeSubscriber(4, subscription: 5, reason: "r.w")] {
             XCTAssertEqual(SessionQuery(text: query.text), query, query.text)
         }
         let realm = Realm(name: "r1")

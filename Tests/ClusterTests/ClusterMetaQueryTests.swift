@@ -72,6 +72,15 @@ final class ClusterMetaQueryTests: ClusterNodeTestCase {
         nodes[2].realm.leave(subscribers[2])
         let fromThird = try await nodes[2].meta(far, farPeer, "wamp.subscription.count_subscribers", args: "[\(subscription)]")
         XCTAssertEqual(fromThird.arguments, "[3]")
+        // remove_subscriber reaches the node that has the subscriber.
+        let removed = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.remove_subscriber",
+                                              args: "[\(subscription), \(second.id)]")
+        XCTAssertNil(removed.error)
+        let again = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.remove_subscriber",
+                                            args: "[\(subscription), \(second.id)]")
+        XCTAssertEqual(again.error, ErrorURI.noSuchSession)
+        let afterRemoval = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.count_subscribers", args: "[\(subscription)]")
+        XCTAssertEqual(afterRemoval.arguments, "[2]")
         nodes[1].sessionQueries.stopAnswering()
         let partial = try await nodes[0].meta(asker, askerPeer, "wamp.subscription.list_subscribers", args: "[\(subscription)]")
         XCTAssertEqual(ids(partial), [Int64(subscribers[0].id)])
