@@ -302,15 +302,30 @@ public final class Broker: Sendable {
             return (subscription, state.history.records(matching: subscription.topic, policy: subscription.match))
         }
         guard let (subscription, records) = found else { return nil }
+        return Self.storedEvents(records, subscription: subscription.id, match: subscription.match, limit: limit, reverse: reverse,
+                                 visibleTo: caller)
+    }
+
+    /// Clustered: the history this node keeps for a subscription of the cluster, also when this
+    /// node has no subscriber of it (its topic and match from the relay's copy of the directory).
+    public func historyOfClusterSubscription(_ subscription: WampID, visibleTo caller: RealmSession) -> [StoredEvent]? {
+        if let local = history(subscription: subscription, visibleTo: caller) { return local }
+        guard let entry = relay?.clusterSubscription(id: subscription) else { return nil }
+        let records = state.withLock { $0.history.records(matching: entry.topic, policy: entry.match) }
+        return Self.storedEvents(records, subscription: entry.id, match: entry.match, limit: nil, reverse: false, visibleTo: caller)
+    }
+
+    private static func storedEvents(_ records: [EventRecord], subscription: WampID, match: MatchPolicy, limit: Int?, reverse: Bool,
+                                     visibleTo caller: RealmSession?) -> [StoredEvent] {
         var result: [StoredEvent] = []
         let ordered = reverse ? Array(records.reversed()) : records
         for record in ordered {
             if let limit, result.count >= limit { break }
             if let caller, let filter = record.filter, !filter.admits(caller) { continue }
             result.append(StoredEvent(
-                subscription: subscription.id, publication: record.publication, topic: record.topic,
+                subscription: subscription, publication: record.publication, topic: record.topic,
                 timestamp: record.timestamp,
-                details: record.details.make(topic: subscription.match == .exact ? nil : record.topic),
+                details: record.details.make(topic: match == .exact ? nil : record.topic),
                 payload: record.payload))
         }
         return result

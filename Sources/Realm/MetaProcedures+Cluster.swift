@@ -2,7 +2,7 @@ import WampMessages
 
 extension MetaProcedures {
     /// `wamp.session.count`, `list`, `get` and `kill*`, and `wamp.subscription.list_subscribers`,
-    /// `count_subscribers` and `remove_subscriber`, on a clustered node: this node's sessions and, by scatter-gather,
+    /// `count_subscribers`, `remove_subscriber` and `get_events`, on a clustered node: this node's sessions and, by scatter-gather,
     /// every other live node's (docs/cluster.md "Sessions and the meta API").
     /// The answer says which nodes did not answer in time (`partial`) and whether the list
     /// reached `maxAnswerBytes` (`truncated`: the count stays exact). False when `procedure` is
@@ -10,6 +10,7 @@ extension MetaProcedures {
     func gatherAcrossCluster(_ procedure: MetaProcedure, _ message: Call, arguments: JSONValue, kwargs: JSONValue,
                              from session: RealmSession, cluster: any SessionQueryCluster) -> Bool {
         let query: SessionQuery
+        var historyQuery: HistoryQuery?
         do throws(Failure) {
             switch procedure {
             case .sessionCount: query = .count(authroles: try authroles(arguments.element(0)))
@@ -34,6 +35,13 @@ extension MetaProcedures {
                 // A subscriber of this node: answered here alone.
                 if realm.session(subscriber) != nil { return false }
                 query = .removeSubscriber(subscriber, subscription: subscription, reason: removalReason(arguments, kwargs))
+            case .subscriptionGetEvents:
+                let subscription = try requireID(arguments, 0, "subscription")
+                guard realm.broker.info(subscription) != nil else {
+                    throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
+                }
+                historyQuery = try HistoryQuery(kwargs)
+                query = .history(subscription, caller: session.id, authid: session.authid, authrole: session.authrole)
             case .sessionKill:
                 let id = try requireID(arguments, 0, "session")
                 let (reason, text) = try killReason(kwargs)
@@ -60,6 +68,9 @@ extension MetaProcedures {
         let local = realm.localAnswer(query, maxBytes: maxBytes)
         let request = message.request
         let peer = session.peer
+        let reverse = kwargs.bool("reverse") ?? false
+        let counters = realm.counters
+        let history = historyQuery
         let accepted = cluster.gather(query) { answers, silent in
             var merged = local
             var partial = silent
@@ -70,7 +81,12 @@ extension MetaProcedures {
                 }
                 merged.add(answer, maxBytes: maxBytes)
             }
-            peer.send(Self.gathered(query, merged, partial: partial.sorted(), request: request))
+            if let history {
+                peer.send(Self.gatheredHistory(merged, history, reverse: reverse, partial: partial.sorted(), request: request,
+                                               maxBytes: maxBytes, counters: counters))
+            } else {
+                peer.send(Self.gathered(query, merged, partial: partial.sorted(), request: request))
+            }
         }
         if !accepted {
             realm.counters.add(.limitRefusals)
@@ -82,12 +98,7 @@ extension MetaProcedures {
 
     private static func gathered(_ query: SessionQuery, _ answer: SessionQuery.Answer, partial: [String],
                                  request: WampID) -> WampMessage {
-        let kwargs = JSONValue.makeObject()
-        if !partial.isEmpty {
-            let names = JSONValue.makeArray()
-            for name in partial { names.append(string: name) }
-            kwargs.set("partial", names)
-        }
+        let kwargs = partialKwargs(partial)
         switch query {
         case .count:
             return result(request, "[\(answer.count)]", kwargs)
@@ -103,10 +114,49 @@ extension MetaProcedures {
             if answer.count > 0 { return result(request, nil, kwargs) }
             return noSuchSession("session \(session) is not a subscriber of \(subscription)", partial: partial, request: request,
                                  kwargs: kwargs)
+        case .history:
+            // Answered by `gatheredHistory`, which also has the query's filters.
+            return result(request, "[[]]", kwargs)
         case .get(let id):
             if let details = answer.details { return result(request, "[\(details)]", kwargs) }
             return noSuchSession("no session \(id)", partial: partial, request: request, kwargs: kwargs)
         }
+    }
+
+    /// `get_events` across the nodes: every node's events of the subscription in timestamp order
+    /// (each node's own order where the milliseconds tie), then the query's filters and limit,
+    /// as on one node. A node's part over its answer bound, or the whole over `maxBytes`, is
+    /// refused as on one node.
+    private static func gatheredHistory(_ answer: SessionQuery.Answer, _ query: HistoryQuery, reverse: Bool, partial: [String],
+                                        request: WampID, maxBytes: Int, counters: RealmCounters) -> WampMessage {
+        let kwargs = partialKwargs(partial)
+        var items: [(index: Int, event: StoredEvent)] = []
+        for (index, text) in answer.events.enumerated() {
+            if let item = HistoryItem(text: text) { items.append((index, item.event)) }
+        }
+        items.sort { first, second in
+            first.event.timestamp == second.event.timestamp ? first.index < second.index : first.event.timestamp < second.event.timestamp
+        }
+        var events = items.map(\.event)
+        if reverse { events.reverse() }
+        let text = "[" + query.apply(to: events) + "]"
+        guard !answer.truncated, text.utf8.count <= maxBytes else {
+            counters.add(.limitRefusals)
+            return .error(ErrorMessage(requestType: .call, request: request, error: ErrorURI.limitExceeded, message:
+                "the events asked for take more than one answer may carry (\(maxBytes), --max-answer-bytes); ask for fewer with 'limit' or a time range"))
+        }
+        return result(request, text, kwargs)
+    }
+
+    /// `{"partial": [node names]}`, or an empty object when every node answered.
+    private static func partialKwargs(_ partial: [String]) -> JSONValue {
+        let kwargs = JSONValue.makeObject()
+        if !partial.isEmpty {
+            let names = JSONValue.makeArray()
+            for name in partial { names.append(string: name) }
+            kwargs.set("partial", names)
+        }
+        return kwargs
     }
 
     /// ERROR `wamp.error.no_such_session`, naming the nodes that did not answer.

@@ -15,6 +15,9 @@ public enum SessionQuery: Sendable, Equatable {
     case kill(KillTarget, except: WampID, reason: String, message: String?)
     /// `wamp.subscription.remove_subscriber`: the node that has the subscriber removes it.
     case removeSubscriber(WampID, subscription: WampID, reason: String?)
+    /// `wamp.subscription.get_events`: each node's history of the subscription, as the caller
+    /// (ID, authid, authrole: the black- and whitelists) may see it.
+    case history(WampID, caller: WampID, authid: String, authrole: String)
 
     /// The sessions a kill procedure ends.
     public enum KillTarget: Sendable, Equatable {
@@ -64,6 +67,12 @@ public enum SessionQuery: Sendable, Equatable {
             object.set("session", integer: Int64(session))
             object.set("subscription", integer: Int64(subscription))
             if let reason { object.set("reason", string: reason) }
+        case .history(let subscription, let caller, let authid, let authrole):
+            object.set("q", string: "history")
+            object.set("subscription", integer: Int64(subscription))
+            object.set("caller", integer: Int64(caller))
+            object.set("authid", string: authid)
+            object.set("authrole", string: authrole)
         }
         return object.jsonText
     }
@@ -121,6 +130,11 @@ public enum SessionQuery: Sendable, Equatable {
                 reason = text
             }
             self = .removeSubscriber(WampID(session), subscription: WampID(subscription), reason: reason)
+        case "history":
+            guard let subscription = object.integer("subscription"), WampIDRange.contains(subscription),
+                  let caller = object.integer("caller"), WampIDRange.contains(caller),
+                  let authid = object.string("authid"), let authrole = object.string("authrole") else { return nil }
+            self = .history(WampID(subscription), caller: WampID(caller), authid: authid, authrole: authrole)
         default: return nil
         }
     }
@@ -133,6 +147,8 @@ public enum SessionQuery: Sendable, Equatable {
         var truncated = false
         /// `SessionDetails` of the session asked for, as JSON text; nil when it is not there.
         var details: String?
+        /// Stored events (`get_events`), each as `HistoryItem` JSON text, in each node's order.
+        var events: [String] = []
 
         init() {}
 
@@ -144,6 +160,11 @@ public enum SessionQuery: Sendable, Equatable {
             object.set("sessions", array)
             if truncated { object.set("truncated", bool: true) }
             if let details, let value = JSONValue.parse(details) { object.set("details", value) }
+            if !events.isEmpty {
+                let list = JSONValue.makeArray()
+                for item in events { if let value = JSONValue.parse(item) { list.append(value) } }
+                object.set("events", list)
+            }
             return object.jsonText
         }
 
@@ -157,6 +178,15 @@ public enum SessionQuery: Sendable, Equatable {
                 guard details.isObject else { return nil }
                 self.details = details.jsonText
             }
+            if let events = object.value("events") {
+                guard events.isArray else { return nil }
+                var index = 0
+                while let item = events.element(index) {
+                    guard item.isObject else { return nil }
+                    self.events.append(item.jsonText)
+                    index += 1
+                }
+            }
         }
 
         /// Adds `other`'s sessions while the list's JSON text stays within `maxBytes`.
@@ -164,6 +194,7 @@ public enum SessionQuery: Sendable, Equatable {
             count += other.count
             truncated = truncated || other.truncated
             details = details ?? other.details
+            events += other.events
             var bytes = Self.listBytes(sessions)
             for id in other.sessions {
                 bytes += Self.bytes(id)
@@ -221,6 +252,19 @@ extension Realm {
             answer.count = victims.count
         case .removeSubscriber(let session, let subscription, let reason):
             answer.count = broker.removeSubscriber(session, from: subscription, reason: reason) ? 1 : 0
+        case .history(let subscription, let caller, let authid, let authrole):
+            let asker = RealmSession(id: caller, peer: DepartedPeer(), authid: authid, authrole: authrole)
+            var bytes = 2
+            for event in broker.historyOfClusterSubscription(subscription, visibleTo: asker) ?? [] {
+                let item = HistoryItem(event).text
+                bytes += item.utf8.count + 1
+                guard bytes <= maxBytes else {
+                    answer.truncated = true
+                    break
+                }
+                answer.events.append(item)
+            }
+            answer.count = answer.events.count
         }
         return answer
     }

@@ -92,7 +92,8 @@ final class ClusterCodingTests: XCTestCase {
                       .kill(.session(9), except: 1, reason: "wamp.close.killed", message: "bye"),
                       .kill(.authid("a"), except: 1, reason: "r.x", message: nil), .kill(.authrole("b"), except: 2, reason: "r.y", message: nil),
                       .kill(.all, except: 3, reason: "r.z", message: nil),
-                      .removeSubscriber(4, subscription: 5, reason: nil), .removeSubscriber(4, subscription: 5, reason: "r.w")] {
+                      .removeSubscriber(4, subscription: 5, reason: nil), .removeSubscriber(4, subscription: 5, reason: "r.w"),
+                      .history(6, caller: 7, authid: "a\"b", authrole: "r")] {
             XCTAssertEqual(SessionQuery(text: query.text), query, query.text)
         }
         let realm = Realm(name: "r1")

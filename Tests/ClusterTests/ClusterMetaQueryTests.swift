@@ -118,6 +118,46 @@ final class ClusterMetaQueryTests: ClusterNodeTestCase {
         for node in nodes { await node.node.stop() }
     }
 
+    func testGetEventsMergesTheHistoryOfEveryNode() async throws {
+        var nodes: [TestNode] = []
+        for index in 1...3 {
+            nodes.append(try await TestNode.start("n\(index)", servers: [server.url], eventHistory: [(prefix: "com.hist", limit: 10)]))
+        }
+        try await eventually("every node live to every other") { nodes.allSatisfy { $0.node.liveSlots().count == 2 } }
+        let (subscriber, subscriberPeer) = nodes[2].join()
+        let subscription = try await nodes[2].subscribe(subscriber, subscriberPeer, "com.hist.t")
+        let publishers = [nodes[0].join(), nodes[1].join()]
+        for (index, node) in [0, 1, 0].enumerated() {
+            nodes[node].publish(publishers[node].0, "com.hist.t", request: WampID(index + 1), options: #"{"acknowledge": true}"#,
+                                arguments: "[\(index)]")
+            _ = await publishers[node].1.wait("PUBLISHED \(index + 1)", { $0.messages.filter {
+                if case .published(let published) = $0 { published.request == WampID(index + 1) } else { false } } })
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let values = { (answer: MetaAnswer) -> [Int64] in
+            let list = JSONValue.parse(answer.arguments ?? "[]")?.element(0)
+            var found: [Int64] = []
+            var index = 0
+            while let event = list?.element(index) {
+                if let value = event.value("args")?.element(0)?.integerValue { found.append(value) }
+                index += 1
+            }
+            return found
+        }
+        // Node 3 made none of the publications; it answers with every node's, in publication order.
+        let all = try await nodes[2].meta(subscriber, subscriberPeer, "wamp.subscription.get_events", args: "[\(subscription)]")
+        XCTAssertEqual(values(all), [0, 1, 2])
+        XCTAssertNil(all.kwargs)
+        let two = try await nodes[2].meta(subscriber, subscriberPeer, "wamp.subscription.get_events",
+                                          args: "[\(subscription)]", kwargs: #"{"reverse": true, "limit": 2}"#)
+        XCTAssertEqual(values(two), [2, 1])
+        nodes[1].sessionQueries.stopAnswering()
+        let partial = try await nodes[2].meta(subscriber, subscriberPeer, "wamp.subscription.get_events", args: "[\(subscription)]")
+        XCTAssertEqual(values(partial), [0, 2])
+        XCTAssertEqual(partial.kwargs?.value("partial")?.stringArray, ["n2"])
+        for node in nodes { await node.node.stop() }
+    }
+
     func testANodeThatDoesNotAnswerIsNamedAsPartial() async throws {
         let nodes = try await liveNodes(3)
         let (asker, askerPeer) = nodes[0].join()

@@ -28,10 +28,11 @@ enum MetaAnswer {
 
 extension TestNode {
     /// Calls a meta procedure from `session` and waits (up to 10 s) for its answer.
-    func meta(_ session: RealmSession, _ peer: RecordingPeer, _ procedure: String, args: String = "[]",
+    func meta(_ session: RealmSession, _ peer: RecordingPeer, _ procedure: String, args: String = "[]", kwargs: String? = nil,
               file: StaticString = #filePath, line: UInt = #line) async throws -> MetaAnswer {
         let request = WampID.random(in: 1...1_000_000_000)
-        try realm.call(Call(request: request, options: .emptyObject, procedure: procedure, payload: Payload(arguments: RawJSON(args)!)),
+        try realm.call(Call(request: request, options: .emptyObject, procedure: procedure,
+                            payload: Payload(arguments: RawJSON(args)!, argumentsKw: kwargs.flatMap { RawJSON($0) })),
                        from: session)
         for _ in 0..<1000 {
             for message in peer.messages {

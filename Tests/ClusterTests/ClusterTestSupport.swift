@@ -16,7 +16,7 @@ struct TestNode {
     var realm: Realm { realms.realm(named: "r1")! }
 
     static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
-                      limits: RealmLimits = RealmLimits(),
+                      limits: RealmLimits = RealmLimits(), eventHistory: [(prefix: String, limit: Int)] = [],
                       configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
@@ -25,7 +25,7 @@ struct TestNode {
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                                    logger: Logger(label: "test.\(name)"))
         try await node.start()
-        let realms = RealmRegistry(realmNames: ["r1"], limits: limits)
+        let realms = RealmRegistry(realmNames: ["r1"], eventHistory: eventHistory, limits: limits)
         let relays = try await node.share(realms)
         return TestNode(node: node, realms: realms, relays: relays)
     }
