@@ -33,14 +33,17 @@ extension ClusterPubSub {
         directory.copy.entry(key: directory.key(topic, match))
     }
 
-    /// No `on_delete` fires for a subscription that ends with its node (as no meta event fires
-    /// for a lost node's registrations).
+    /// A subscription that ends with its node (the lost node held its last subscribers) gets
+    /// its `on_delete` from the node that deletes its key, once for the cluster; the session in
+    /// it is 0, as the subscribers that ended it are not known here.
     private func nodeLost(_ lost: Int) {
         let mine = node.slot
         guard node.liveSlots().allSatisfy({ $0 == lost || $0 > mine }) else { return }
         Task { [self] in
             do {
-                try await directory.removeSlotEverywhere(lost)
+                for subscription in try await directory.removeSlotEverywhere(lost) {
+                    realm.broker.publishSubscriptionDeleted(session: 0, subscription: subscription)
+                }
             } catch {
                 node.logger.warning("a lost node's slot could not be taken off the subscription directory", metadata: [
                     "slot": "\(lost)", "why": "\(error)",

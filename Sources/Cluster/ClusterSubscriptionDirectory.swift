@@ -186,11 +186,15 @@ final class ClusterSubscriptionDirectory: Sendable {
         return SubscriptionRecord.decode(entry.value)
     }
 
-    /// Takes `lost` off every record of the realm that names it.
-    func removeSlotEverywhere(_ lost: Int) async throws {
+    /// Takes `lost` off every record of the realm that names it; returns the IDs of the
+    /// subscriptions that ended with it (their keys deleted).
+    @discardableResult
+    func removeSlotEverywhere(_ lost: Int) async throws -> [WampID] {
+        var ended: [WampID] = []
         for (key, record) in try await records() where record.slots.contains(lost) {
-            try await serially(key) { [self] in _ = try await removeSlots(from: key) { $0 == lost } }
+            if let id = try await serially(key, { [self] in try await removeSlots(from: key) { $0 == lost } }) { ended.append(id) }
         }
+        return ended
     }
 
     /// Changes queued or running on this node (for a stop that lets them finish).

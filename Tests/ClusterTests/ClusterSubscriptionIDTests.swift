@@ -97,8 +97,13 @@ final class ClusterSubscriptionIDTests: ClusterNodeTestCase {
             let (session, peer) = node.join()
             _ = try await node.subscribe(session, peer, "t.lost")
         }
+        var watchers: [(peer: RecordingPeer, subscription: WampID)] = []
+        for node in nodes.prefix(2) {
+            let (watcher, watcherPeer) = node.join()
+            watchers.append((watcherPeer, try await node.subscribe(watcher, watcherPeer, "wamp.subscription.on_delete")))
+        }
         let (only, onlyPeer) = nodes[2].join()
-        _ = try await nodes[2].subscribe(only, onlyPeer, "t.lost.only")
+        let onlyID = try await nodes[2].subscribe(only, onlyPeer, "t.lost.only")
         let slots = nodes.map(\.node.slot)
         let before = await self.slots(nodes[0], "t.lost")
         XCTAssertEqual(before, slots)
@@ -109,6 +114,18 @@ final class ClusterSubscriptionIDTests: ClusterNodeTestCase {
         }
         // A subscription only the lost node held goes with its slot.
         try await eventuallyAsync("its own key removed", timeout: .seconds(3)) { await self.slots(nodes[0], "t.lost.only") == nil }
+        // Its on_delete once for the cluster, from the node that deleted the key (session 0:
+        // the subscribers that ended it were the lost node's).
+        for watcher in watchers {
+            try await eventually("on_delete of the lost node's subscription") {
+                watcher.peer.events.contains { $0.subscription == watcher.subscription }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        for watcher in watchers {
+            let deletes = watcher.peer.events.filter { $0.subscription == watcher.subscription }
+            XCTAssertEqual(deletes.map { $0.payload.arguments?.description }, ["[0,\(onlyID)]"])
+        }
         await stop(Array(nodes.prefix(2)))
     }
 
