@@ -244,11 +244,7 @@ public final class Dealer: Sendable {
     /// `wamp.registration.on_delete` for a registration whose last callee, `session`, left: the
     /// cluster's directory removal deleted it (see `removeSession`).
     public func publishRegistrationDeleted(session: WampID, registration: WampID) {
-        membership.run { outbox in
-            meta?.publishMetaEvent(topic: "wamp.registration.on_delete", arguments: {
-                RawJSON(validatedText: "[\(session),\(registration)]")
-            }, shared: true, into: &outbox)
-        }
+        membership.run { outbox in publishDeleted(session: session, registration: registration, shared: true, into: &outbox) }
     }
 
     // MARK: Meta API support
@@ -291,11 +287,13 @@ public final class Dealer: Sendable {
         meta?.publishMetaEvent(topic: "wamp.registration.on_unregister", arguments: {
             RawJSON(validatedText: "[\(session),\(registration)]")
         }, shared: shared, into: &outbox)
-        if deleted {
-            meta?.publishMetaEvent(topic: "wamp.registration.on_delete", arguments: {
-                RawJSON(validatedText: "[\(session),\(registration)]")
-            }, shared: shared, into: &outbox)
-        }
+        if deleted { publishDeleted(session: session, registration: registration, shared: shared, into: &outbox) }
+    }
+
+    private func publishDeleted(session: WampID, registration: WampID, shared: Bool, into outbox: inout Outbox) {
+        meta?.publishMetaEvent(topic: "wamp.registration.on_delete", arguments: {
+            RawJSON(validatedText: "[\(session),\(registration)]")
+        }, shared: shared, into: &outbox)
     }
 
     func refuse(_ message: Register, _ error: String, _ reason: String, to session: RealmSession, into outbox: inout Outbox) {
