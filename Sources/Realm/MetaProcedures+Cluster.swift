@@ -2,8 +2,8 @@ import WampMessages
 
 extension MetaProcedures {
     /// `wamp.session.count`, `list`, `get` and `kill*`, and `wamp.subscription.list_subscribers`,
-    /// `count_subscribers`, `remove_subscriber` and `get_events`, on a clustered node: this node's sessions and, by scatter-gather,
-    /// every other live node's (docs/cluster.md "Sessions and the meta API").
+    /// `count_subscribers`, `remove_subscriber` and `get_events`, on a clustered node: this
+    /// node's sessions and, by scatter-gather, every other live node's (docs/cluster.md "Sessions and the meta API").
     /// The answer says which nodes did not answer in time (`partial`) and whether the list
     /// reached `maxAnswerBytes` (`truncated`: the count stays exact). False when `procedure` is
     /// answered by this node alone (a `get` of a session on this node, anything else).
@@ -19,27 +19,18 @@ extension MetaProcedures {
                 let id = try requireID(arguments, 0, "session")
                 if realm.session(id) != nil { return false }
                 query = .get(id)
+            // A subscription known to this node, or to the cluster's subscription directory it copies.
             case .subscriptionListSubscribers, .subscriptionCountSubscribers:
-                // Known to this node, or to the cluster's subscription directory it copies.
-                let subscription = try requireID(arguments, 0, "subscription")
-                guard realm.broker.info(subscription) != nil else {
-                    throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
-                }
+                let subscription = try requireSubscription(arguments).id
                 query = .subscribers(subscription, countOnly: procedure == .subscriptionCountSubscribers)
             case .subscriptionRemoveSubscriber:
-                let subscription = try requireID(arguments, 0, "subscription")
+                let subscription = try requireSubscription(arguments).id
                 let subscriber = try requireID(arguments, 1, "subscriber")
-                guard realm.broker.info(subscription) != nil else {
-                    throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
-                }
                 // A subscriber of this node: answered here alone.
                 if realm.session(subscriber) != nil { return false }
                 query = .removeSubscriber(subscriber, subscription: subscription, reason: removalReason(arguments, kwargs))
             case .subscriptionGetEvents:
-                let subscription = try requireID(arguments, 0, "subscription")
-                guard realm.broker.info(subscription) != nil else {
-                    throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(subscription)")
-                }
+                let subscription = try requireSubscription(arguments).id
                 historyQuery = try HistoryQuery(kwargs)
                 query = .history(subscription, caller: session.id, authid: session.authid, authrole: session.authrole)
             case .sessionKill:
@@ -65,14 +56,15 @@ extension MetaProcedures {
             return true
         }
         let maxBytes = realm.limits.maxAnswerBytes
-        let local = realm.localAnswer(query, maxBytes: maxBytes)
+        let realm = self.realm
         let request = message.request
         let peer = session.peer
         let reverse = kwargs.bool("reverse") ?? false
         let counters = realm.counters
         let history = historyQuery
         let accepted = cluster.gather(query) { answers, silent in
-            var merged = local
+            // This node's part once the query is admitted, so a refused kill ends no session here.
+            var merged = realm.localAnswer(query, maxBytes: maxBytes)
             var partial = silent
             for (node, text) in answers {
                 guard let answer = SessionQuery.Answer(text: text) else {

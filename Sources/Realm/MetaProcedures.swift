@@ -208,7 +208,7 @@ struct MetaProcedures {
         return registration
     }
 
-    private func requireSubscription(_ arguments: JSONValue) throws(Failure) -> SubscriptionInfo {
+    func requireSubscription(_ arguments: JSONValue) throws(Failure) -> SubscriptionInfo {
         let id = try requireID(arguments, 0, "subscription")
         guard let subscription = realm.broker.info(id) else {
             throw Failure(uri: ErrorURI.noSuchSubscription, message: "no subscription \(id)")
