@@ -99,7 +99,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         enum Step { case ready(RelayedSubscription), wait, subscribe, flush }
         // Every call takes a hold (released by `release`), also when NATS is down: then the NATS
         // subscription is registered anyway (the client sends it on reconnect) and the flush
-        // fails at once, so `ready` gets nil.
+        // fails at once, so `ready` gets a refusal.
         let step = interests.withLockedValue { interests -> Step in
             guard var interest = interests[key] else { return .subscribe }
             interest.holds += 1

@@ -6,7 +6,7 @@ import WampMessages
 /// One registration in the `wamp_registrations` bucket (key `reg.<realm>.<procedure>.<match>`,
 /// realm and procedure hex-encoded so any URI is one key token): its cluster-wide ID, policies
 /// and callees in registration order. JSON, so an operator can read it with `nats kv get`.
-struct RegistrationRecord: Codable, Equatable, Sendable {
+struct RegistrationRecord: KeyValueJSONRecord, Equatable, Sendable {
     struct Callee: Codable, Equatable, Sendable {
         /// The node's slot.
         var slot: Int
@@ -47,14 +47,9 @@ struct RegistrationRecord: Codable, Equatable, Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    func encoded() -> ByteBuffer {
-        // Encoding plain strings and integers cannot fail.
-        ByteBuffer(bytes: (try? JSONEncoder().encode(self)) ?? Data())
-    }
-
     /// nil for bytes that are not a record (a hostile or broken writer): the key is ignored.
     static func decode(_ buffer: ByteBuffer) -> RegistrationRecord? {
-        guard let record = try? JSONDecoder().decode(RegistrationRecord.self, from: Data(buffer.readableBytesView)),
+        guard let record = decodedJSON(buffer),
               MatchPolicy(rawValue: record.match) != nil, InvokePolicy(rawValue: record.invoke) != nil,
               record.id >= 1, record.id <= WampIDRange.max,
               record.callees.allSatisfy({ (1...1023).contains($0.slot) && WampSerialization(rawValue: $0.serialization) != nil })

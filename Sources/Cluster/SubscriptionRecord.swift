@@ -7,7 +7,7 @@ import WampMessages
 /// realm and topic hex-encoded as registrations are): the cluster-wide ID that every node's
 /// broker uses for (topic, match), and the slots of the nodes that have local subscribers. JSON,
 /// so an operator can read it with `nats kv get`.
-struct SubscriptionRecord: Codable, Equatable, Sendable {
+struct SubscriptionRecord: KeyValueJSONRecord, Equatable, Sendable {
     var id: UInt64
     var topic: String
     var match: String
@@ -24,14 +24,9 @@ struct SubscriptionRecord: Codable, Equatable, Sendable {
 
     static func keyPrefix(realm: String) -> String { "sub.\(RegistrationRecord.hex(realm))." }
 
-    func encoded() -> ByteBuffer {
-        // Encoding plain strings and integers cannot fail.
-        ByteBuffer(bytes: (try? JSONEncoder().encode(self)) ?? Data())
-    }
-
     /// nil for bytes that are not a record (a hostile or broken writer): treated as no record.
     static func decode(_ buffer: ByteBuffer) -> SubscriptionRecord? {
-        guard let record = try? JSONDecoder().decode(SubscriptionRecord.self, from: Data(buffer.readableBytesView)),
+        guard let record = decodedJSON(buffer),
               MatchPolicy(rawValue: record.match) != nil, record.id >= 1, record.id <= WampIDRange.max,
               record.slots.allSatisfy({ (1...1023).contains($0) })
         else { return nil }
