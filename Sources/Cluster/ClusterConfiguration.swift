@@ -27,6 +27,15 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// flush; one more is answered at once with an error, so a NATS server that reads slowly
     /// cannot grow the node's memory without bound (`--cluster-max-pending-flushes`).
     public var maxPendingFlushes = 65_536
+    /// How long a removed key's delete marker stays in the cluster's buckets, and its tombstone
+    /// in each node's copy, before the sweep removes it: longer than any watch takes to deliver
+    /// a change (`--cluster-tombstone-grace`). A node cut off from NATS for longer finds, when
+    /// it comes back, keys that vanished without a marker, and drops them from its copies.
+    public var tombstoneGrace: Duration = .seconds(300)
+    /// How often the node with the lowest live slot sweeps the buckets for delete markers older
+    /// than `tombstoneGrace` (`--cluster-sweep-interval`). Each sweep reads every key's header
+    /// once (no values).
+    public var sweepInterval: Duration = .seconds(60)
 
     public init(natsServers: [String], nodeName: String) {
         self.natsServers = natsServers

@@ -30,6 +30,9 @@ public final class ClusterCounters: Sendable {
     public let testamentsUnreplicated = Atomic<Int>(0)
     /// Stored testament lists that did not decode (removed unpublished).
     public let malformedTestaments = Atomic<Int>(0)
+    /// Delete markers this node's sweeps removed from the directory buckets (it had the lowest
+    /// live slot; `ClusterKeyValueSweeper`).
+    public let deleteMarkersRemoved = Atomic<Int>(0)
     /// Times this node lost its slot and claimed one again.
     public let slotReclaims = Atomic<Int>(0)
 

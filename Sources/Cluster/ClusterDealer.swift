@@ -1,5 +1,6 @@
 import Logging
 import NATSClient
+import NIOConcurrencyHelpers
 import NIOCore
 import Realm
 import Synchronization
@@ -45,6 +46,7 @@ public final class ClusterDealer: DealerCluster, Sendable {
 
     struct State {
         var known: [String: Known] = [:]
+        var tombstones: KeyValueTombstones
         var keyByID: [WampID: String] = [:]
         /// Remote callees, and in how many registrations each is.
         var remoteCallees: [NodeSession: RealmSession] = [:]
@@ -80,7 +82,8 @@ public final class ClusterDealer: DealerCluster, Sendable {
         logger[metadataKey: "realm"] = "\(realm.name)"
         self.logger = logger
         self.subjects = ClusterSubjects(realm: realm.name)
-        self.state = Mutex(State(nextIDCounter: UInt64.random(in: 1..<(1 << 42))))
+        self.state = Mutex(State(tombstones: KeyValueTombstones(grace: limits.tombstoneGrace),
+                                 nextIDCounter: UInt64.random(in: 1..<(1 << 42))))
     }
 
     var connection: NATSConnection { membership.connection }
@@ -118,11 +121,20 @@ public final class ClusterDealer: DealerCluster, Sendable {
         let loaded = connection.eventLoop.makePromise(of: Void.self)
         let watcher: NATSKeyValueWatcher
         do {
+            let lastRevision = try await kv.status().lastRevision
+            // The initial pass's keys; nil once it is over (later entries need no record).
+            let delivered = NIOLockedValueBox<Set<String>?>([])
             watcher = try await kv.watch(RegistrationRecord.keyPattern(realm: realm.name)) { [weak self] event in
                 switch event {
                 case .entry(let entry):
+                    delivered.withLockedValue { _ = $0?.insert(entry.key) }
                     self?.apply(key: entry.key, revision: entry.revision, value: entry.operation == .put ? entry.value : nil)
                 case .initialValuesDone:
+                    let keys = delivered.withLockedValue { keys in
+                        defer { keys = nil }
+                        return keys ?? []
+                    }
+                    self?.forget(keysNotIn: keys, upTo: lastRevision)
                     loaded.succeed()
                 }
             }
@@ -168,6 +180,7 @@ public final class ClusterDealer: DealerCluster, Sendable {
 
     /// Puts one key's entry (nil value: deleted) into the dealer unless this node already has a
     /// newer revision of it. Runs for the watch, for announcements and for this node's own writes.
+    /// A deleted key's revision is kept for the tombstone grace only (`KeyValueTombstones`).
     func apply(key: String, revision: UInt64, value: ByteBuffer?) {
         let record = value.flatMap(RegistrationRecord.decode)
         if value != nil && record == nil {
@@ -175,23 +188,47 @@ public final class ClusterDealer: DealerCluster, Sendable {
         }
         state.withLock { state in
             if let known = state.known[key], known.revision >= revision { return }
-            let old = state.known[key]?.record
-            state.known[key] = Known(revision: revision, record: record)
-            if let old, old.id != record?.id {
-                state.keyByID[old.id] = nil
-                dealer.applyClusterRegistration(snapshot(of: old, callees: []))
+            replace(key, with: Known(revision: revision, record: record), in: &state)
+            let now = NIODeadline.now()
+            if record == nil { state.tombstones.add(key, revision: revision, at: now) }
+            for (key, revision) in state.tombstones.expire(at: now) {
+                if let known = state.known[key], known.revision == revision, known.record == nil { state.known[key] = nil }
             }
-            if let record { state.keyByID[record.id] = key }
-            var callees: [RealmSession] = []
-            for callee in record?.callees ?? [] {
-                if let session = resolve(callee, in: &state) { callees.append(session) }
-            }
-            if let record { dealer.applyClusterRegistration(snapshot(of: record, callees: callees)) }
-            // New uses first, so a callee in both the old and the new list is not forgotten.
-            retain(remote: record.map { remoteNodeSessions($0) } ?? [], in: &state)
-            release(remote: old.map { remoteNodeSessions($0) } ?? [], in: &state)
         }
     }
+
+    /// Drops the keys a new watch did not deliver although they are older than the bucket's
+    /// last revision when it started: their markers were swept while this node was away.
+    func forget(keysNotIn delivered: Set<String>, upTo lastRevision: UInt64) {
+        state.withLock { state in
+            let gone = state.known.filter { !delivered.contains($0.key) && $0.value.revision <= lastRevision }.keys
+            for key in gone { replace(key, with: nil, in: &state) }
+        }
+    }
+
+    /// Makes `known` this node's view of `key` (nil: not held at all) and the dealer's with it.
+    private func replace(_ key: String, with known: Known?, in state: inout State) {
+        let record = known?.record
+        let old = state.known[key]?.record
+        state.known[key] = known
+        if let old, old.id != record?.id {
+            state.keyByID[old.id] = nil
+            dealer.applyClusterRegistration(snapshot(of: old, callees: []))
+        }
+        if let record { state.keyByID[record.id] = key }
+        var callees: [RealmSession] = []
+        for callee in record?.callees ?? [] {
+            if let session = resolve(callee, in: &state) { callees.append(session) }
+        }
+        if let record { dealer.applyClusterRegistration(snapshot(of: record, callees: callees)) }
+        // New uses first, so a callee in both the old and the new list is not forgotten.
+        retain(remote: record.map { remoteNodeSessions($0) } ?? [], in: &state)
+        release(remote: old.map { remoteNodeSessions($0) } ?? [], in: &state)
+    }
+
+    /// Keys this node's copy of the directory holds, live or deleted within the tombstone grace
+    /// (for tests of that bound).
+    package var directoryCopyKeyCount: Int { state.withLock { $0.known.count } }
 
     func snapshot(of record: RegistrationRecord, callees: [RealmSession]) -> ClusterRegistrationSnapshot {
         ClusterRegistrationSnapshot(

@@ -8,7 +8,8 @@ extension ClusterNode {
     /// other nodes), and one started `ClusterTestaments` per realm as its testament keeper
     /// (testaments in `wamp_testaments`, fired by another node when this one dies). A later slot
     /// change (after losing the slot) moves the IDs to the new range; `stop()` stops the dealers
-    /// and waits for the testament writes before it closes the connection.
+    /// and waits for the testament writes before it closes the connection. It also starts the
+    /// sweep of old delete markers (`ClusterKeyValueSweeper`), which runs on the lowest live slot.
     @discardableResult
     public func share(_ realms: RealmRegistry) async throws -> [String: ClusterPubSub] {
         let slot = self.slot
@@ -42,6 +43,20 @@ extension ClusterNode {
             whenConnectionChanged { [weak testaments] up in if up { testaments?.resync() } }
         }
         whenSlotChanged { slot in realms.useClusterSlot(slot) }
+        let sweeper = ClusterKeyValueSweeper(node: self, grace: Self.timeAmount(configuration.tombstoneGrace),
+                                             interval: Self.timeAmount(configuration.sweepInterval))
+        sweeper.start()
+        self.sweeper.withLockedValue { $0 = sweeper }
         return relays
+    }
+
+    /// The realms' cross-node RPC parts (for tests and diagnostics).
+    package var sharedDealers: [ClusterDealer] { dealers.withLockedValue { $0 } }
+
+    /// Sweeps the buckets for old delete markers now, whichever slot this node has (for tests
+    /// and diagnostics); returns how many were removed.
+    package func sweepDeleteMarkers() async -> Int {
+        guard let sweeper = sweeper.withLockedValue({ $0 }) else { return 0 }
+        return await sweeper.sweep()
     }
 }

@@ -64,6 +64,8 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// a stop lets their directory changes finish.
     let relaysToReassert = NIOLockedValueBox<[ClusterPubSub]>([])
     static let bucket = "wamp_nodes"
+    /// Removes old delete markers while this node has the lowest live slot; made by `share(_:)`.
+    let sweeper = NIOLockedValueBox<ClusterKeyValueSweeper?>(nil)
 
     /// `eventLoop`: the loop the NATS connection lives on (deliveries of other nodes' events run
     /// there). Throws for a server URL that does not parse.
@@ -180,6 +182,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Frees the slot at once (so a restart can take it) and closes the connection.
     public func stop() async {
+        sweeper.withLockedValue { $0 }?.stop()
         for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.stop() }
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.stop() }
         for keeper in testamentKeepers.withLockedValue({ $0 }) { await keeper.stop() }

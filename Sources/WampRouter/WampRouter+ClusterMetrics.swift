@@ -36,6 +36,9 @@ extension WampRouter {
         scrape.counter("wamp_cluster_testaments_unreplicated_total",
                        "Times a session's testament list became unreplicated (a write NATS did not take; retried every second).", [],
                        counters.testamentsUnreplicated.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_delete_markers_removed_total",
+                       "Delete markers older than the tombstone grace this node's sweeps removed from the directory buckets.", [],
+                       counters.deleteMarkersRemoved.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_malformed_testaments_total", "Stored testament lists that did not decode (removed unpublished).", [],
                        counters.malformedTestaments.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_nodes_lost_total", "Nodes declared dead (no heartbeat within --cluster-node-timeout).", [],

@@ -112,3 +112,15 @@ func eventually(_ what: String, timeout: Duration = .seconds(5), file: StaticStr
     }
     XCTFail("timed out waiting for \(what)", file: file, line: line)
 }
+
+/// Waits (up to 5 s) until the asynchronous `condition` holds.
+func eventuallyAsync(_ what: String, timeout: Duration = .seconds(5), file: StaticString = #filePath, line: UInt = #line,
+                     _ condition: () async -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    XCTFail("timed out waiting for \(what)", file: file, line: line)
+}

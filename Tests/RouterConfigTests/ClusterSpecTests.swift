@@ -36,4 +36,15 @@ final class ClusterSpecTests: XCTestCase {
         XCTAssertTrue(found.contains("cluster.max_directory_changes"), found)
         XCTAssertFalse(problems(nodeConfig(router: #""cluster": {"node_name": "n1"}"#)).isEmpty)
     }
+
+    func testTheDeleteMarkerSweepSettings() throws {
+        let file = parsedFile(nodeConfig(router: #""cluster": {"nats": ["nats://h"], "tombstone_grace": 45000, "sweep_interval": 5000}"#))
+        let configuration = try XCTUnwrap(file?.cluster).configuration(defaultName: "host")
+        XCTAssertEqual(configuration.tombstoneGrace, .seconds(45))
+        XCTAssertEqual(configuration.sweepInterval, .seconds(5))
+        let found = problems(nodeConfig(router: #""cluster": {"nats": ["nats://h"], "tombstone_grace": 10, "sweep_interval": "often"}"#))
+            .map(\.description).joined(separator: "\n")
+        XCTAssertTrue(found.contains("cluster.tombstone_grace"), found)
+        XCTAssertTrue(found.contains("cluster.sweep_interval"), found)
+    }
 }

@@ -123,4 +123,20 @@ final class WampRouterCommandClusterTests: XCTestCase {
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-directory-changes", "-3"]))
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-pending-flushes", "0"]))
     }
+
+    func testTheDeleteMarkerSweepFlags() throws {
+        var configuration = RouterConfiguration()
+        try WampRouterCommand.parse(["--cluster-nats", "nats://a"]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.cluster?.tombstoneGrace, .seconds(300))
+        XCTAssertEqual(configuration.cluster?.sweepInterval, .seconds(60))
+        try WampRouterCommand.parse(["--cluster-nats", "nats://a", "--cluster-tombstone-grace", "30",
+                                     "--cluster-sweep-interval", "2.5"]).applyFlags(to: &configuration)
+        let cluster = try XCTUnwrap(configuration.cluster)
+        XCTAssertEqual(cluster.tombstoneGrace, .seconds(30))
+        XCTAssertEqual(cluster.sweepInterval, .milliseconds(2500))
+        XCTAssertEqual(ClusterRPCLimits(cluster).tombstoneGrace, .seconds(30), "the copies use the same grace")
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-tombstone-grace", "0.5"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-sweep-interval", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-sweep-interval", "nan"]))
+    }
 }
