@@ -3,7 +3,8 @@ import Realm
 extension ClusterNode {
     /// Shares every realm of `realms` through this node (call after `start()`, before any session
     /// joins): IDs in this node's slot range, one `ClusterPubSub` per realm as its broker's relay,
-    /// one `ClusterSessionQueries` per realm for its session meta API, one started
+    /// one `ClusterSessionQueries` per realm for its session meta API and one
+    /// `ClusterSessionRoster` (other nodes' sessions, for their `on_leave` when a node dies), one started
     /// `ClusterDealer` per realm (registrations in the cluster's directory, calls to callees on
     /// other nodes), and one started `ClusterTestaments` per realm as its testament keeper
     /// (testaments in `wamp_testaments`, fired by another node when this one dies). A later slot
@@ -23,6 +24,9 @@ extension ClusterNode {
             realm.broker.attach(relay: relay, slot: slot)
             relays[name] = relay
             realm.attach(sessionCluster: ClusterSessionQueries(realm: realm, node: self))
+            let roster = ClusterSessionRoster(realm: realm, node: self, limit: ClusterTestaments.maxTrackedSessions)
+            try await roster.start()
+            rosters.withLockedValue { $0.append(roster) }
             // Before any session joins, so a get_retained subscriber here finds what was
             // published before this node started. Bounded: the ack timeout per silent node.
             await relay.fetchRetained()

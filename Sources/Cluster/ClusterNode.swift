@@ -64,6 +64,8 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// a stop lets their directory changes finish.
     let relaysToReassert = NIOLockedValueBox<[ClusterPubSub]>([])
     static let bucket = "wamp_nodes"
+    /// The realms' rosters of other nodes' sessions (`share(_:)`), stopped with the node.
+    let rosters = NIOLockedValueBox<[ClusterSessionRoster]>([])
     /// Removes old delete markers while this node has the lowest live slot; made by `share(_:)`.
     let sweeper = NIOLockedValueBox<ClusterKeyValueSweeper?>(nil)
 
@@ -183,6 +185,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// Frees the slot at once (so a restart can take it) and closes the connection.
     public func stop() async {
         sweeper.withLockedValue { $0 }?.stop()
+        for roster in rosters.withLockedValue({ $0 }) { roster.stop() }
         for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.stop() }
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.stop() }
         for keeper in testamentKeepers.withLockedValue({ $0 }) { await keeper.stop() }
