@@ -277,9 +277,15 @@ public final class ClusterDealer: DealerCluster, Sendable {
 
     /// Another node is dead: its callees leave every registration here (their pending calls end
     /// with `wamp.error.canceled`), its callers' calls here are interrupted; the live node with
-    /// the lowest slot removes its callees from the bucket.
+    /// the lowest slot removes its callees from the bucket and publishes their `on_unregister` and
+    /// `on_delete` for the cluster. The others remove them without a word: a node may learn of the
+    /// loss from the lowest node's directory change before its own heartbeat check, and then has
+    /// nothing left to tell, so events fired by every node for its own subscribers would reach
+    /// some subscribers and not others.
     func nodeLost(_ lost: Int) {
-        let (callees, callers) = state.withLock { state -> ([RealmSession], [RealmSession]) in
+        let others = membership.liveSlots().filter { $0 != lost && $0 != slot }
+        let lowest = others.allSatisfy { $0 > slot }
+        let (callees, callers, ended) = state.withLock { state -> ([RealmSession], [RealmSession], [String: (WampID, WampID)]) in
             state.lostSlots.insert(lost)
             let callees = state.remoteCallees.filter { $0.key.slot == lost }
             for key in callees.keys {
@@ -288,15 +294,22 @@ public final class ClusterDealer: DealerCluster, Sendable {
             }
             let callers = state.remoteCallers.filter { $0.key.slot == lost }
             for key in callers.keys { state.remoteCallers[key] = nil }
-            return (Array(callees.values), Array(callers.values))
+            // The registration and one lost callee of each key that names one: what its
+            // on_delete says should the removal delete the key.
+            var ended: [String: (WampID, WampID)] = [:]
+            for (key, known) in state.known {
+                guard let record = known.record, let callee = record.callees.first(where: { $0.slot == lost }) else { continue }
+                ended[key] = (record.id, callee.session)
+            }
+            return (Array(callees.values), Array(callers.values), ended)
         }
-        // Every live node removes the lost callees from its own copy and tells its own meta
-        // subscribers: shared, each subscriber would get one event per node.
-        for callee in callees { dealer.removeSession(callee.id, sharingMetaEvents: false) }
+        for callee in callees { dealer.removeSession(callee.id, publishingMetaEvents: lowest) }
         for caller in callers { dealer.removeSession(caller.id) }
-        let others = membership.liveSlots().filter { $0 != lost && $0 != slot }
-        guard others.allSatisfy({ $0 > slot }) else { return }
-        let keys = stale(slot: lost)
-        cleanUp(keys) { $0.slot == lost }
+        guard lowest else { return }
+        let dealer = self.dealer
+        cleanUp(Array(ended.keys), deleted: { key in
+            guard let (registration, session) = ended[key] else { return }
+            dealer.publishRegistrationDeleted(session: session, registration: registration)
+        }) { $0.slot == lost }
     }
 }
