@@ -27,6 +27,14 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// flush; one more is answered at once with an error, so a NATS server that reads slowly
     /// cannot grow the node's memory without bound (`--cluster-max-pending-flushes`).
     public var maxPendingFlushes = 65_536
+    /// Session meta queries (`wamp.session.count/list/get`, kills) of one realm that may wait for
+    /// the other nodes' answers at once; one more gets `router.error.limit_exceeded` (each holds
+    /// a NATS request per live node; `--cluster-max-meta-queries`).
+    public var maxMetaQueriesInFlight = 64
+    /// Sessions of one realm whose testaments this node replicates to `wamp_testaments`; one more
+    /// session's testaments stay on this node only (logged, counted), so they are not fired
+    /// should this node die (`--cluster-max-tracked-sessions`).
+    public var maxTrackedSessions = 100_000
 
     public init(natsServers: [String], nodeName: String) {
         self.natsServers = natsServers
