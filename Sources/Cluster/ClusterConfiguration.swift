@@ -36,6 +36,16 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// than `tombstoneGrace` (`--cluster-sweep-interval`). Each sweep reads every key's header
     /// once (no values).
     public var sweepInterval: Duration = .seconds(60)
+    /// Session meta queries (`wamp.session.count/list/get`, kills) of one realm that may wait for
+    /// the other nodes' answers at once; one more gets `router.error.limit_exceeded` (each holds
+    /// a NATS request per live node; `--cluster-max-meta-queries`).
+    public var maxMetaQueriesInFlight = 64
+    /// Sessions of one realm whose testaments this node replicates to `wamp_testaments`; one more
+    /// session's testaments stay on this node only (logged, counted), so they are not fired
+    /// should this node die. Also the most sessions of other nodes this node's roster of a realm
+    /// holds (for their `on_leave` when their node dies; `ClusterSessionRoster`)
+    /// (`--cluster-max-tracked-sessions`).
+    public var maxTrackedSessions = 100_000
 
     public init(natsServers: [String], nodeName: String) {
         self.natsServers = natsServers

@@ -11,9 +11,9 @@ import WampMessages
 /// Construct one per realm on a clustered node, after the node has its membership (slot and
 /// connection) and before the realm takes sessions: `ClusterDealer(realm:membership:)`, then
 /// `try await start()` (binds the `wamp_registrations` bucket, subscribes to this node's
-/// invocation, result and announcement subjects, loads every registration of the realm through a
-/// key-value watch, removes the callees an earlier life of this slot left in it, then attaches
-/// itself to the realm's dealer). `stop()` at shutdown, after the realm's sessions left and before
+/// invocation, result and announcement subjects, which a slot change moves to the new slot's,
+/// loads every registration of the realm through a key-value watch, removes the callees an
+/// earlier life of this slot left in it, then attaches itself to the realm's dealer). `stop()` at shutdown, after the realm's sessions left and before
 /// the connection closes: waits (at most twice `keyValueTimeout`) for the directory changes in
 /// flight, such as the removal of the callees that just left, then detaches from the dealer and
 /// ends the subscriptions and the watch. `reconnected()` on every `reconnected` event of the
@@ -60,7 +60,12 @@ public final class ClusterDealer: DealerCluster, Sendable {
         var nextIDCounter: UInt64
         var kv: NATSKeyValue?
         var watcher: NATSKeyValueWatcher?
-        var subscriptions: [NATSSubscription] = []
+        /// The slots this node held before its current one: an entry naming one of them and a
+        /// local session is that session's, left from before the slot change.
+        var formerSlots: Set<Int> = []
+        /// A re-assertion of the held registrations runs, and whether another was asked meanwhile.
+        var reasserting = false
+        var reassertAgain = false
         var stopped = false
     }
 
@@ -70,6 +75,8 @@ public final class ClusterDealer: DealerCluster, Sendable {
     let logger: Logger
     let subjects: ClusterSubjects
     let state: Mutex<State>
+    /// This slot's invocation, result and announcement subjects; they move with a slot change.
+    let listening: SlotSubscriptions
     /// Announcements some live node did not acknowledge in time (for metrics and tests).
     let unacknowledged = Atomic<Int>(0)
 
@@ -84,10 +91,13 @@ public final class ClusterDealer: DealerCluster, Sendable {
         self.subjects = ClusterSubjects(realm: realm.name)
         self.state = Mutex(State(tombstones: KeyValueTombstones(grace: limits.tombstoneGrace),
                                  nextIDCounter: UInt64.random(in: 1..<(1 << 42))))
+        self.listening = SlotSubscriptions(connection: membership.connection)
     }
 
     var connection: NATSConnection { membership.connection }
     var slot: Int { membership.slot }
+    /// The slot as it is when a stand-in sends (see `OwnSlotHeaders`).
+    var ownSlot: @Sendable () -> Int { { [membership] in membership.slot } }
     var dealer: Dealer { realm.dealer }
 
     // MARK: Lifecycle
@@ -97,18 +107,12 @@ public final class ClusterDealer: DealerCluster, Sendable {
         configuration.history = 1
         configuration.replicas = limits.keyValueReplicas
         let kv = try await NATSKeyValue.createOrBind(configuration, on: connection, timeout: limits.keyValueTimeout)
-        let subscriptions = try [
-            connection.subscribe(subjects.invocations(slot)) { [weak self] in self?.received(invocation: $0) },
-            connection.subscribe(subjects.results(slot)) { [weak self] in self?.received(result: $0) },
-            connection.subscribe(subjects.announcements(slot)) { [weak self] in self?.received(announcement: $0) },
-        ]
-        state.withLock {
-            $0.kv = kv
-            $0.subscriptions = subscriptions
-        }
+        try listening.listen(slot: slot, slotSubjects(slot))
+        state.withLock { $0.kv = kv }
         try await connection.flush()
         try await watch(kv)
         membership.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
+        membership.whenSlotChanged { [weak self] slot in self?.slotChanged(to: slot) }
         // Callees under this slot are from an earlier life of this node (it has no session yet):
         // they go before this node takes any, so no call waits on a session that is gone.
         let mine = slot
@@ -167,12 +171,12 @@ public final class ClusterDealer: DealerCluster, Sendable {
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
         dealer.detachCluster()
-        let (subscriptions, watcher) = state.withLock { state in
+        let watcher = state.withLock { state in
             state.stopped = true
-            defer { state.subscriptions = []; state.watcher = nil }
-            return (state.subscriptions, state.watcher)
+            defer { state.watcher = nil }
+            return state.watcher
         }
-        for subscription in subscriptions { connection.unsubscribe(subscription) }
+        listening.stop()
         await watcher?.stop()
     }
 
@@ -245,12 +249,14 @@ public final class ClusterDealer: DealerCluster, Sendable {
     /// stand-in (made on first sight); nil for a local session that is gone or a lost node's.
     private func resolve(_ callee: RegistrationRecord.Callee, in state: inout State) -> RealmSession? {
         if callee.slot == slot { return state.local[callee.session]?.session }
+        // Until `reassertHeld` moved it to the current slot, not a stand-in towards this node.
+        if state.formerSlots.contains(callee.slot), let local = state.local[callee.session] { return local.session }
         if state.lostSlots.contains(callee.slot) { return nil }
         let key = NodeSession(slot: callee.slot, session: callee.session)
         if let existing = state.remoteCallees[key] { return existing }
         let peer = RemoteCalleePeer(
             slot: callee.slot, calleeID: callee.session, serialization: WampSerialization(rawValue: callee.serialization) ?? .json,
-            maxMessageSize: callee.maxMessageSize, ownSlot: slot, subjects: subjects, connection: connection,
+            maxMessageSize: callee.maxMessageSize, ownSlot: ownSlot, subjects: subjects, connection: connection,
             headerAllowance: limits.headerAllowance
         ) { [weak self] unsent in self?.unsent(unsent, to: key) }
         let session = RealmSession(remoteID: callee.session, peer: peer, features: PeerFeatures(rawValue: callee.features))
@@ -287,11 +293,15 @@ public final class ClusterDealer: DealerCluster, Sendable {
         let lowest = others.allSatisfy { $0 > slot }
         let (callees, callers, ended) = state.withLock { state -> ([RealmSession], [RealmSession], [String: (WampID, WampID)]) in
             state.lostSlots.insert(lost)
-            let callees = state.remoteCallees.filter { $0.key.slot == lost }
+            var callees = state.remoteCallees.filter { $0.key.slot == lost }
             for key in callees.keys {
                 state.remoteCallees[key] = nil
                 state.remoteUse[key] = nil
             }
+            // A callee whose node changed slot is known under its new one too, by the same ID:
+            // the dealer keeps it (its pending calls are answered from the new slot).
+            let moved = Set(state.remoteCallees.keys.map(\.session))
+            callees = callees.filter { !moved.contains($0.key.session) }
             let callers = state.remoteCallers.filter { $0.key.slot == lost }
             for key in callers.keys { state.remoteCallers[key] = nil }
             // The registration and one lost callee of each key that names one: what its

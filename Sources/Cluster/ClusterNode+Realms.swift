@@ -8,7 +8,8 @@ extension ClusterNode {
     /// `ClusterDealer` per realm (registrations in the cluster's directory, calls to callees on
     /// other nodes), and one started `ClusterTestaments` per realm as its testament keeper
     /// (testaments in `wamp_testaments`, fired by another node when this one dies). A later slot
-    /// change (after losing the slot) moves the IDs to the new range; `stop()` stops the dealers
+    /// change (after losing the slot) moves the IDs to the new range, and each part's
+    /// `wamp.node.<slot>` subjects and directory entries to the new slot; `stop()` stops the dealers
     /// and waits for the testament writes before it closes the connection. It also starts the
     /// sweep of old delete markers (`ClusterKeyValueSweeper`), which runs on the lowest live slot.
     @discardableResult
@@ -24,7 +25,7 @@ extension ClusterNode {
             realm.broker.attach(relay: relay, slot: slot)
             relays[name] = relay
             realm.attach(sessionCluster: ClusterSessionQueries(realm: realm, node: self))
-            let roster = ClusterSessionRoster(realm: realm, node: self, limit: ClusterTestaments.maxTrackedSessions)
+            let roster = ClusterSessionRoster(realm: realm, node: self, limit: configuration.maxTrackedSessions)
             try await roster.start()
             rosters.withLockedValue { $0.append(roster) }
             // Before any session joins, so a get_retained subscriber here finds what was
@@ -40,6 +41,7 @@ extension ClusterNode {
             let nodeTimeout = Self.timeAmount(configuration.nodeTimeout).nanoseconds
             let testaments = ClusterTestaments(realm: realm, membership: self, counters: counters,
                                                replicas: configuration.keyValueReplicas,
+                                               maxTrackedSessions: configuration.maxTrackedSessions,
                                                timeout: Self.timeAmount(configuration.ackTimeout),
                                                retryDelay: .nanoseconds(nodeTimeout * 6 / 5), logger: logger)
             try await testaments.start()

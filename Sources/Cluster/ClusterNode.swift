@@ -415,7 +415,22 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// The server may have restarted (a memory bucket is gone): bind again, then keep the slot.
     private func afterReconnect() async {
+        // One slot claim at a time: a tick's refresh running beside this one (the bucket a
+        // restarted server lost makes both claim) would find the key its twin just created,
+        // take it for another node's and claim another slot. A refresh ends within its
+        // key-value timeouts; past that bound this one goes ahead anyway.
+        let deadline = NIODeadline.now() + Self.timeAmount(configuration.ackTimeout) * 5
+        var claiming = false
+        while !claiming, NIODeadline.now() < deadline {
+            claiming = state.withLockedValue { state -> Bool in
+                guard !state.ticking else { return false }
+                state.ticking = true
+                return true
+            }
+            if !claiming { try? await Task.sleep(nanoseconds: 10_000_000) }
+        }
         await restoreSlot()
+        if claiming { state.withLockedValue { $0.ticking = false } }
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.reconnected() }
         for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.reconnected() }
     }

@@ -15,6 +15,8 @@ import Cluster
 ///   max_pending_flushes: 65536      # --cluster-max-pending-flushes
 ///   tombstone_grace: 300000         # milliseconds, --cluster-tombstone-grace
 ///   sweep_interval: 60000           # milliseconds, --cluster-sweep-interval
+///   max_meta_queries: 64            # --cluster-max-meta-queries
+///   max_tracked_sessions: 100000    # --cluster-max-tracked-sessions
 /// ```
 public struct ClusterSpec: Sendable, Hashable {
     public var nats: [String]
@@ -27,10 +29,13 @@ public struct ClusterSpec: Sendable, Hashable {
     public var maxPendingFlushes: Int?
     public var tombstoneGraceMilliseconds: Int?
     public var sweepIntervalMilliseconds: Int?
+    public var maxMetaQueries: Int?
+    public var maxTrackedSessions: Int?
 
     public init(nats: [String], nodeName: String? = nil, nodeTimeoutMilliseconds: Int? = nil, ackTimeoutMilliseconds: Int? = nil,
                 keyValueReplicas: Int? = nil, maxRemoteInvocations: Int? = nil, maxDirectoryChanges: Int? = nil,
-                maxPendingFlushes: Int? = nil, tombstoneGraceMilliseconds: Int? = nil, sweepIntervalMilliseconds: Int? = nil) {
+                maxPendingFlushes: Int? = nil, tombstoneGraceMilliseconds: Int? = nil, sweepIntervalMilliseconds: Int? = nil,
+                maxMetaQueries: Int? = nil, maxTrackedSessions: Int? = nil) {
         self.nats = nats
         self.nodeName = nodeName
         self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
@@ -41,6 +46,8 @@ public struct ClusterSpec: Sendable, Hashable {
         self.maxPendingFlushes = maxPendingFlushes
         self.tombstoneGraceMilliseconds = tombstoneGraceMilliseconds
         self.sweepIntervalMilliseconds = sweepIntervalMilliseconds
+        self.maxMetaQueries = maxMetaQueries
+        self.maxTrackedSessions = maxTrackedSessions
     }
 
     /// The node's configuration; `defaultName` when the section names no node.
@@ -54,6 +61,8 @@ public struct ClusterSpec: Sendable, Hashable {
         if let maxPendingFlushes { configuration.maxPendingFlushes = maxPendingFlushes }
         if let tombstoneGraceMilliseconds { configuration.tombstoneGrace = .milliseconds(tombstoneGraceMilliseconds) }
         if let sweepIntervalMilliseconds { configuration.sweepInterval = .milliseconds(sweepIntervalMilliseconds) }
+        if let maxMetaQueries { configuration.maxMetaQueriesInFlight = maxMetaQueries }
+        if let maxTrackedSessions { configuration.maxTrackedSessions = maxTrackedSessions }
         return configuration
     }
 
@@ -79,9 +88,11 @@ public struct ClusterSpec: Sendable, Hashable {
         let pendingFlushes = map.int("max_pending_flushes", in: 1...Int(Int32.max))
         let tombstoneGrace = map.int("tombstone_grace", in: 1_000...1_000_000_000, unit: " ms")
         let sweepInterval = map.int("sweep_interval", in: 1_000...1_000_000_000, unit: " ms")
+        let metaQueries = map.int("max_meta_queries", in: 1...Int(Int32.max))
+        let trackedSessions = map.int("max_tracked_sessions", in: 1...Int(Int32.max))
         return ClusterSpec(nats: nats, nodeName: name, nodeTimeoutMilliseconds: nodeTimeout, ackTimeoutMilliseconds: ackTimeout,
                            keyValueReplicas: replicas, maxRemoteInvocations: remoteInvocations, maxDirectoryChanges: directoryChanges,
                            maxPendingFlushes: pendingFlushes, tombstoneGraceMilliseconds: tombstoneGrace,
-                           sweepIntervalMilliseconds: sweepInterval)
+                           sweepIntervalMilliseconds: sweepInterval, maxMetaQueries: metaQueries, maxTrackedSessions: trackedSessions)
     }
 }

@@ -215,6 +215,14 @@ struct WampRouterCommand: AsyncParsableCommand {
             help: "Acknowledged publications (and new subscription interests) that may wait for NATS to confirm them; one more gets wamp.error.cluster_unavailable at once (default 65536).")
     var clusterMaxPendingFlushes: Int?
 
+    @Option(name: .customLong("cluster-max-meta-queries"),
+            help: "Session meta queries (wamp.session.count/list/get, kills) of one realm that may wait for the other nodes' answers at once; one more gets router.error.limit_exceeded (default 64).")
+    var clusterMaxMetaQueries: Int?
+
+    @Option(name: .customLong("cluster-max-tracked-sessions"),
+            help: "Sessions of one realm whose testaments this node replicates to the cluster; one more session's testaments are not replicated (logged), so they do not fire should this node die; also the most sessions of other nodes tracked per realm for their on_leave when their node dies (default 100000).")
+    var clusterMaxTrackedSessions: Int?
+
     @Option(name: .customLong("cluster-kv-replicas"),
             help: "Replicas of the cluster's JetStream key-value buckets (node slots, registrations, testaments): 1 on one NATS server, 3 on a NATS cluster of three or more so they outlive a server's loss (1...5, default 1).")
     var clusterKVReplicas: Int?
@@ -240,7 +248,9 @@ struct WampRouterCommand: AsyncParsableCommand {
         }
         for (value, flag) in [(clusterMaxRemoteInvocations, "--cluster-max-remote-invocations"),
                               (clusterMaxDirectoryChanges, "--cluster-max-directory-changes"),
-                              (clusterMaxPendingFlushes, "--cluster-max-pending-flushes")] {
+                              (clusterMaxPendingFlushes, "--cluster-max-pending-flushes"),
+                              (clusterMaxMetaQueries, "--cluster-max-meta-queries"),
+                              (clusterMaxTrackedSessions, "--cluster-max-tracked-sessions")] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
         if let clusterKVReplicas, !(1...5).contains(clusterKVReplicas) {
@@ -389,6 +399,8 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let clusterMaxPendingFlushes { cluster.maxPendingFlushes = clusterMaxPendingFlushes }
         if let clusterTombstoneGrace { cluster.tombstoneGrace = .nanoseconds(Int64(clusterTombstoneGrace * 1e9)) }
         if let clusterSweepInterval { cluster.sweepInterval = .nanoseconds(Int64(clusterSweepInterval * 1e9)) }
+        if let clusterMaxMetaQueries { cluster.maxMetaQueriesInFlight = clusterMaxMetaQueries }
+        if let clusterMaxTrackedSessions { cluster.maxTrackedSessions = clusterMaxTrackedSessions }
         configuration.cluster = cluster
     }
 

@@ -17,13 +17,13 @@ struct TestNode {
 
     static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
                       limits: RealmLimits = RealmLimits(), eventHistory: [(prefix: String, limit: Int)] = [],
-                      configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
+                      logger: Logger? = nil, configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
         configuration.ackTimeout = .seconds(2)
         configure(&configuration)
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
-                                   logger: Logger(label: "test.\(name)"))
+                                   logger: logger ?? Logger(label: "test.\(name)"))
         try await node.start()
         let realms = RealmRegistry(realmNames: ["r1"], eventHistory: eventHistory, limits: limits)
         let relays = try await node.share(realms)
