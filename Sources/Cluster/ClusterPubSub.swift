@@ -150,7 +150,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                 // A round trip to every live node after the retained message: each has stored it
                 // when it answers (messages from one connection arrive in order), so the very next
                 // get_retained on any node sees it.
-                node.announceInterest { done(nil) }
+                node.roundTripToLiveNodes { done(nil) }
             } else {
                 done(nil)
             }
@@ -205,7 +205,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
             }
             // The server has the interest; the other nodes' servers learn of it before they see
             // the announcement (across a NATS cluster).
-            node.announceInterest { [self] in
+            node.roundTripToLiveNodes { [self] in
                 if let cluster = interests.withLockedValue({ $0[key]?.cluster }) {
                     settle(key, joined: cluster, refusal: nil)
                     return
