@@ -11,13 +11,8 @@ final class ClusterLostCalleeEventTests: ClusterNodeTestCase {
     /// declares the node lost itself: it must not be the one that tells its subscribers.
     func testASubscriberHearsOfALostCalleeOnceWhenTheDirectoryChangeComesFirst() async throws {
         let nodes = try await liveNodes(3)
-        var subscribers: [(peer: RecordingPeer, unregister: WampID, delete: WampID)] = []
-        for node in [nodes[0], nodes[2]] {
-            let (session, peer) = node.join()
-            let unregister = try await node.subscribe(session, peer, "wamp.registration.on_unregister")
-            let delete = try await node.subscribe(session, peer, "wamp.registration.on_delete")
-            subscribers.append((peer, unregister, delete))
-        }
+        var subscribers: [RegistrationRemovalSubscriber] = []
+        for node in [nodes[0], nodes[2]] { subscribers.append(try await node.subscribeToRegistrationRemovals()) }
         let (callee, calleePeer) = nodes[1].join()
         let id = try await nodes[1].register(callee, calleePeer, "com.meta.lost.first")
         try await eventually("n3 knows the registration") {
