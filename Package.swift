@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "WampMessages", "Realm", "NATSClient",
+                "WampMessages", "Realm", "NATSClient", "MessageTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -27,6 +27,25 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// flush; one more is answered at once with an error, so a NATS server that reads slowly
     /// cannot grow the node's memory without bound (`--cluster-max-pending-flushes`).
     public var maxPendingFlushes = 65_536
+    /// How long a removed key's delete marker stays in the cluster's buckets, and its tombstone
+    /// in each node's copy, before the sweep removes it: longer than any watch takes to deliver
+    /// a change (`--cluster-tombstone-grace`). A node cut off from NATS for longer finds, when
+    /// it comes back, keys that vanished without a marker, and drops them from its copies.
+    public var tombstoneGrace: Duration = .seconds(300)
+    /// How often the node with the lowest live slot sweeps the buckets for delete markers older
+    /// than `tombstoneGrace` (`--cluster-sweep-interval`). Each sweep reads every key's header
+    /// once (no values).
+    public var sweepInterval: Duration = .seconds(60)
+    /// Session meta queries (`wamp.session.count/list/get`, kills) of one realm that may wait for
+    /// the other nodes' answers at once; one more gets `router.error.limit_exceeded` (each holds
+    /// a NATS request per live node; `--cluster-max-meta-queries`).
+    public var maxMetaQueriesInFlight = 64
+    /// Sessions of one realm whose testaments this node replicates to `wamp_testaments`; one more
+    /// session's testaments stay on this node only (logged, counted), so they are not fired
+    /// should this node die. Also the most sessions of other nodes this node's roster of a realm
+    /// holds (for their `on_leave` when their node dies; `ClusterSessionRoster`)
+    /// (`--cluster-max-tracked-sessions`).
+    public var maxTrackedSessions = 100_000
 
     public init(natsServers: [String], nodeName: String) {
         self.natsServers = natsServers

@@ -30,6 +30,14 @@ public final class ClusterCounters: Sendable {
     public let testamentsUnreplicated = Atomic<Int>(0)
     /// Stored testament lists that did not decode (removed unpublished).
     public let malformedTestaments = Atomic<Int>(0)
+    /// Delete markers this node's sweeps removed from the directory buckets (it had the lowest
+    /// live slot; `ClusterKeyValueSweeper`).
+    public let deleteMarkersRemoved = Atomic<Int>(0)
+    /// Sessions of lost nodes whose `on_leave` this node published (it was the lowest live slot).
+    public let lostSessionsLeft = Atomic<Int>(0)
+    /// Other nodes' sessions this node did not track, its roster being full: they get no
+    /// `on_leave` from here if their node dies.
+    public let sessionsUntracked = Atomic<Int>(0)
     /// Times this node lost its slot and claimed one again.
     public let slotReclaims = Atomic<Int>(0)
 

@@ -50,11 +50,11 @@ extension ClusterDealer {
             return completion(.refused(uri: ErrorURI.limitExceeded, message:
                 "\(limits.maxDirectoryChangesInFlight) registration changes are in flight on this node, the most allowed"))
         }
-        let me = NodeSession(slot: slot, session: session.id)
+        let mine = isLocal(session.id)
         Task {
             let outcome: ClusterUnregisterOutcome
             do {
-                let deleted = try await removeCallees(from: key) { $0.slot == me.slot && $0.session == me.session }
+                let deleted = try await removeCallees(from: key, matching: mine)
                 outcome = .unregistered(deleted: deleted ?? false)
                 state.withLock { state in
                     state.local[session.id]?.held[key] = nil
@@ -69,7 +69,7 @@ extension ClusterDealer {
     }
 
     public func calleeRemoved(_ sessionID: WampID, from registrations: [WampID], sessionLeft: Bool) {
-        let (node, keys, callers) = state.withLock { state -> (Int, [(key: String, id: WampID)], [RealmSession]) in
+        let (node, keys, callers) = state.withLock { state -> (Int?, [(key: String, id: WampID)], [RealmSession]) in
             let keys = registrations.compactMap { id in state.keyByID[id].map { (key: $0, id: id) } }
             guard state.local[sessionID] != nil else {
                 // A remote callee revoked here (`wamp.registration.remove_callee`): the directory
@@ -92,7 +92,7 @@ extension ClusterDealer {
                     releaseHold(sessionID, in: &state)
                 }
             }
-            return (slot, keys, callers)
+            return (nil, keys, callers)
         }
         // The other nodes' stand-ins towards this callee go with it (and what the dealer kept for them).
         for caller in callers { dealer.removeSession(caller.id) }
@@ -108,7 +108,14 @@ extension ClusterDealer {
                 dealer.publishRegistrationDeleted(session: sessionID, registration: id)
             }
         }
-        cleanUp(Array(ids.keys), deleted: deleted) { $0.slot == node && $0.session == sessionID }
+        // nil: a local session, also under a slot this node held before.
+        let matching: @Sendable (RegistrationRecord.Callee) -> Bool
+        if let node {
+            matching = { $0.slot == node && $0.session == sessionID }
+        } else {
+            matching = isLocal(sessionID)
+        }
+        cleanUp(Array(ids.keys), deleted: deleted, matching: matching)
     }
 
     /// Removes callees from keys in the background; counted in the changes in flight (which
@@ -184,7 +191,7 @@ extension ClusterDealer {
                 await announce(key: key, revision: revision, value: value)
                 if state.withLock({ $0.local[session.id] == nil }) {
                     // The session left while this was decided: take it out again.
-                    _ = try? await removeCallees(from: key) { $0.slot == self.slot && $0.session == session.id }
+                    _ = try? await removeCallees(from: key, matching: isLocal(session.id))
                     return .refused(uri: ErrorURI.canceled, message: "the session left")
                 }
                 return .registered(record!.id, created: created)

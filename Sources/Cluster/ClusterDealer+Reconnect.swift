@@ -5,8 +5,9 @@ import WampMessages
 /// After NATS comes back: core NATS kept nothing for this node, and while it was away the other
 /// nodes may have declared it lost and removed its callees from the directory.
 extension ClusterDealer {
-    /// Call on the connection's `reconnected` event (after the node holds its slot again): the
-    /// watch is made anew (its consumer may be gone with the server), and each registration this
+    /// Call on the connection's `reconnected` event (after the node holds its slot again, or
+    /// another one: `ClusterNode` calls the slot handlers first, so `slotChanged(to:)` has moved
+    /// the subjects and the entries here go under the new slot): the watch is made anew (its consumer may be gone with the server), and each registration this
     /// node's sessions hold is put back under its ID where it went missing. One whose procedure
     /// another node took meanwhile (another ID, or a policy that does not admit this callee) is
     /// revoked from its local callee: UNREGISTERED with reason `wamp.error.procedure_already_exists`.
@@ -18,6 +19,11 @@ extension ClusterDealer {
         } catch {
             logger.warning("the registration watch could not be made again", metadata: ["why": "\(error)"])
         }
+        await reassertHeld(kv)
+    }
+
+    /// One pass of `reassertHeld`: each held registration, with its callee under the current slot.
+    func reassertHeldOnce(_ kv: NATSKeyValue) async {
         let held = state.withLock { state in
             state.local.values.flatMap { callee in callee.held.map { (key: $0.key, request: $0.value.0, id: $0.value.1) } }
         }
@@ -39,17 +45,22 @@ extension ClusterDealer {
     private func reassert(_ request: ClusterRegisterRequest, id: WampID, key: String, kv: NATSKeyValue) async throws -> Bool {
         let session = request.session
         let me = storedCallee(session)
+        let mine = isLocal(session.id)
         for _ in 0..<limits.maxCompareAndSetAttempts {
             let entry = try await kv.get(key)
             var record = entry.flatMap { $0.operation == .put ? RegistrationRecord.decode($0.value) : nil }
-            if let existing = record, existing.callees.contains(where: { $0.slot == slot && $0.session == session.id }) {
+            if let existing = record, existing.callees.filter(mine).map(\.slot) == [me.slot] {
                 return existing.id == id
             }
             do {
                 let revision: UInt64
                 if var existing = record {
-                    guard existing.id == id, existing.invoke != InvokePolicy.single.rawValue else { return false }
-                    existing.callees.append(me)
+                    // Under a former slot it is still this registration's callee: it moves (in
+                    // its place) to the current slot, also in a single-callee registration.
+                    let place = existing.callees.firstIndex(where: mine)
+                    guard existing.id == id, place != nil || existing.invoke != InvokePolicy.single.rawValue else { return false }
+                    existing.callees.removeAll(where: mine)
+                    existing.callees.insert(me, at: place ?? existing.callees.count)
                     record = existing
                     revision = try await kv.update(key, existing.encoded(), revision: entry!.revision)
                 } else {

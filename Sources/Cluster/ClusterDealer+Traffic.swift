@@ -34,7 +34,7 @@ extension ClusterDealer {
             if let existing = state.remoteCallers[key] { return existing }
             guard let local = state.local[callee]?.session else { return nil }
             let peer = RemoteCallerPeer(callerSlot: callerSlot, calleeID: callee, serialization: local.peer.serialization,
-                                        ownSlot: slot, subjects: subjects, connection: connection,
+                                        ownSlot: ownSlot, subjects: subjects, connection: connection,
                                         headerAllowance: limits.headerAllowance)
             // Above WAMP's ID range: never a real session's ID, unique per (node, callee).
             let id = (1 << 63) | (UInt64(callerSlot) << 53) | callee
@@ -52,7 +52,7 @@ extension ClusterDealer {
         case .invocation(let invocation):
             guard let caller = remoteCaller(slot: node, callee: callee) else {
                 // The callee left this node: answer with a stand-in that is not kept.
-                let peer = RemoteCallerPeer(callerSlot: node, calleeID: callee, serialization: .json, ownSlot: slot,
+                let peer = RemoteCallerPeer(callerSlot: node, calleeID: callee, serialization: .json, ownSlot: ownSlot,
                                             subjects: subjects, connection: connection, headerAllowance: limits.headerAllowance)
                 peer.send(.error(ErrorMessage(requestType: .call, request: invocation.request, error: ErrorURI.noSuchProcedure,
                                               message: "the callee is no longer on its node")))
@@ -79,8 +79,13 @@ extension ClusterDealer {
 
     func received(result message: NATSMessage) {
         guard let (node, callee, decoded) = decode(message) else { return }
-        let key = NodeSession(slot: node, session: callee)
-        guard let session = state.withLock({ $0.remoteCallees[key] }) else { return }
+        // A callee whose node changed slot answers from the new one, maybe before this node
+        // applied the moved entry: the same session (IDs are unique) under its old slot then.
+        guard let (key, session) = state.withLock({ state -> (NodeSession, RealmSession)? in
+            let key = NodeSession(slot: node, session: callee)
+            if let session = state.remoteCallees[key] { return (key, session) }
+            return state.remoteCallees.first { $0.key.session == callee }.map { ($0.key, $0.value) }
+        }) else { return }
         switch decoded {
         case .result(let result):
             do {
@@ -127,15 +132,20 @@ extension ClusterDealer {
     /// finds no pending call and is dropped. Called on this node's disconnect and when another
     /// node's heartbeat shows it reconnected.
     public func connectionInterrupted(slots: Set<Int>?) {
+        endCallsAtOtherNodes(slots: slots, why: slots == nil
+            ? "this node's cluster connection dropped while the call was at another node; it may or may not have run"
+            : "the callee's node lost its cluster connection while the call was there; it may or may not have run")
+    }
+
+    /// Ends the calls pending at the remote callees of `slots` (all when nil) with ERROR
+    /// `wamp.error.canceled` saying `why`.
+    func endCallsAtOtherNodes(slots: Set<Int>?, why: String) {
         let callees = state.withLock { state in
             state.remoteCallees.filter { slots?.contains($0.key.slot) ?? true }.map(\.value)
         }
         var ended = 0
         for callee in callees {
             for request in dealer.pendingInvocationRequests(callee: callee.id) {
-                let why = slots == nil
-                    ? "this node's cluster connection dropped while the call was at another node; it may or may not have run"
-                    : "the callee's node lost its cluster connection while the call was there; it may or may not have run"
                 if dealer.invocationError(ErrorMessage(requestType: .invocation, request: request, error: ErrorURI.canceled,
                                                        message: why), from: callee) {
                     ended += 1

@@ -16,4 +16,7 @@ public protocol ClusterMembership: AnyObject, Sendable {
     /// Calls `handler` (on any thread, never under a routing lock) with the slot of each node
     /// that is declared dead from now on.
     func whenNodeLost(_ handler: @escaping @Sendable (Int) -> Void)
+    /// Calls `handler` (on any thread, no lock held) with the new slot when this node had to
+    /// claim another one: what listens on `wamp.node.<slot>.…` or stores the slot moves with it.
+    func whenSlotChanged(_ handler: @escaping @Sendable (Int) -> Void)
 }

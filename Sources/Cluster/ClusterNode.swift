@@ -45,11 +45,8 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         var stateHandlers: [@Sendable (Bool) -> Void] = []
         var ticker: RepeatedTask?
         var heartbeatSubscription: NATSSubscription?
-        /// `wamp.node.<slot>.sub`, where other nodes announce new interest (see `announceInterest`).
+        /// `wamp.node.<slot>.sub`, where other nodes announce new interest (see `roundTripToLiveNodes`).
         var announcementSubscription: NATSSubscription?
-        /// Acknowledged publications waiting for the next flush, and whether one is in flight.
-        var flushWaiters: [@Sendable (Error?) -> Void] = []
-        var flushing = false
         var lastUnsharedLog: NIODeadline?
     }
 
@@ -64,6 +61,12 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     /// a stop lets their directory changes finish.
     let relaysToReassert = NIOLockedValueBox<[ClusterPubSub]>([])
     static let bucket = "wamp_nodes"
+    /// Acknowledged publications waiting for NATS to confirm them.
+    let flushes: ClusterFlushes
+    /// The realms' rosters of other nodes' sessions (`share(_:)`), stopped with the node.
+    let rosters = NIOLockedValueBox<[ClusterSessionRoster]>([])
+    /// Removes old delete markers while this node has the lowest live slot; made by `share(_:)`.
+    let sweeper = NIOLockedValueBox<ClusterKeyValueSweeper?>(nil)
 
     /// `eventLoop`: the loop the NATS connection lives on (deliveries of other nodes' events run
     /// there). Throws for a server URL that does not parse.
@@ -85,34 +88,8 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
         self.connection = NATSConnection(configuration: nats, eventLoop: eventLoop, logger: logger) { event in
             box.node?.connectionEvent(event)
         }
+        self.flushes = ClusterFlushes(connection: connection, limit: configuration.maxPendingFlushes)
         box.node = self
-    }
-
-    /// `nats://[user:password@]host:port` each; credentials (the first given) go to CONNECT,
-    /// never into a log.
-    package static func parseServers(_ urls: [String]) throws -> ([NATSServerAddress], String?, String?) {
-        var user: String?
-        var password: String?
-        var servers: [NATSServerAddress] = []
-        for url in urls {
-            var rest = Substring(url)
-            if rest.hasPrefix("nats://") { rest = rest.dropFirst(7) }
-            if let at = rest.lastIndex(of: "@") {
-                let credentials = rest[..<at]
-                rest = rest[rest.index(after: at)...]
-                if user == nil {
-                    if let colon = credentials.firstIndex(of: ":") {
-                        user = String(credentials[..<colon]).removingPercentEncoding
-                        password = String(credentials[credentials.index(after: colon)...]).removingPercentEncoding
-                    } else {
-                        user = String(credentials).removingPercentEncoding
-                    }
-                }
-            }
-            servers.append(try NATSServerAddress(String(rest)))
-        }
-        guard !servers.isEmpty else { throw NATSError.invalidServerAddress("") }
-        return (servers, user, password)
     }
 
     // MARK: ClusterMembership
@@ -180,6 +157,8 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// Frees the slot at once (so a restart can take it) and closes the connection.
     public func stop() async {
+        sweeper.withLockedValue { $0 }?.stop()
+        for roster in rosters.withLockedValue({ $0 }) { roster.stop() }
         for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.stop() }
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.stop() }
         for keeper in testamentKeepers.withLockedValue({ $0 }) { await keeper.stop() }
@@ -262,7 +241,7 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
     static func announcementSubject(_ slot: Int) -> String { "wamp.node.\(slot).sub" }
 
     /// Answers other nodes' announcements on this slot's subject (the answer is all they need:
-    /// see `announceInterest`).
+    /// see `roundTripToLiveNodes`).
     private func listenForAnnouncements(slot: Int) {
         let connection = self.connection
         let subscription = try? connection.subscribe(Self.announcementSubject(slot)) { message in
@@ -274,34 +253,6 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
             return state.announcementSubscription
         }
         if let previous { connection.unsubscribe(previous) }
-    }
-
-    /// Tells every node this one believes alive that it has new interest, and calls `done` once
-    /// each has answered or `--cluster-ack-timeout` passed (docs/cluster.md "The very next
-    /// request on any other node sees it"). Across the servers of a NATS cluster, interest
-    /// travels between servers asynchronously, but in order with the messages behind it: an
-    /// announcement that reached node B went through B's server after this node's SUB, so B's
-    /// server knows the interest and B's next PUBLISH reaches this node. A node that does not
-    /// answer in time is logged; its heartbeats decide whether it is alive.
-    func announceInterest(_ done: @escaping @Sendable () -> Void) {
-        let slots = liveSlots()
-        guard !slots.isEmpty else {
-            done()
-            return
-        }
-        let timeout = Self.timeAmount(configuration.ackTimeout)
-        let futures = slots.map { slot in
-            connection.requestFuture(Self.announcementSubject(slot), payload: ByteBuffer(), timeout: timeout)
-                .map { _ in nil as Int? }
-                .recover { _ in slot }
-        }
-        EventLoopFuture.whenAllComplete(futures, on: connection.eventLoop).whenComplete { [logger] results in
-            let silent = (try? results.get())?.compactMap { try? $0.get() }.compactMap { $0 } ?? []
-            if !silent.isEmpty {
-                logger.warning("cluster nodes did not answer an interest announcement in time", metadata: ["slots": "\(silent)"])
-            }
-            done()
-        }
     }
 
     // MARK: Heartbeats and liveness
@@ -409,7 +360,22 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     /// The server may have restarted (a memory bucket is gone): bind again, then keep the slot.
     private func afterReconnect() async {
+        // One slot claim at a time: a tick's refresh running beside this one (the bucket a
+        // restarted server lost makes both claim) would find the key its twin just created,
+        // take it for another node's and claim another slot. A refresh ends within its
+        // key-value timeouts; past that bound this one goes ahead anyway.
+        let deadline = NIODeadline.now() + Self.timeAmount(configuration.ackTimeout) * 5
+        var claiming = false
+        while !claiming, NIODeadline.now() < deadline {
+            claiming = state.withLockedValue { state -> Bool in
+                guard !state.ticking else { return false }
+                state.ticking = true
+                return true
+            }
+            if !claiming { try? await Task.sleep(nanoseconds: 10_000_000) }
+        }
         await restoreSlot()
+        if claiming { state.withLockedValue { $0.ticking = false } }
         for dealer in dealers.withLockedValue({ $0 }) { await dealer.reconnected() }
         for relay in relaysToReassert.withLockedValue({ $0 }) { await relay.reconnected() }
     }
@@ -428,43 +394,10 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 
     // MARK: Acknowledged publications
 
-    /// Calls `done` once the server has everything sent before this call (nil) or with the error.
-    /// Flushes are coalesced: one PING answers every waiter queued before it was sent.
-    /// At most `configuration.maxPendingFlushes` waiters; one more gets `tooManyPendingFlushes` at once.
+    /// Calls `done` once the server has everything sent before this call (nil) or with the error
+    /// (`ClusterFlushes`: coalesced, at most `configuration.maxPendingFlushes` waiting).
     func afterFlush(_ done: @escaping @Sendable (Error?) -> Void) {
-        enum Step { case start, wait, refuse }
-        let step = state.withLockedValue { state -> Step in
-            guard state.flushWaiters.count < configuration.maxPendingFlushes else { return .refuse }
-            state.flushWaiters.append(done)
-            guard !state.flushing else { return .wait }
-            state.flushing = true
-            return .start
-        }
-        switch step {
-        case .start: flushRound()
-        case .wait: break
-        case .refuse: done(ClusterError.tooManyPendingFlushes(limit: configuration.maxPendingFlushes))
-        }
-    }
-
-    private func flushRound() {
-        let waiters = state.withLockedValue { state -> [@Sendable (Error?) -> Void] in
-            defer { state.flushWaiters = [] }
-            return state.flushWaiters
-        }
-        Task {
-            var failure: Error?
-            do { try await connection.flush() } catch { failure = error }
-            for waiter in waiters { waiter(failure) }
-            let again = state.withLockedValue { state -> Bool in
-                if state.flushWaiters.isEmpty {
-                    state.flushing = false
-                    return false
-                }
-                return true
-            }
-            if again { flushRound() }
-        }
+        flushes.afterFlush(done)
     }
 
     /// Logs at most one line per 10 s about publications that stayed on this node.
@@ -488,18 +421,4 @@ public final class ClusterNode: ClusterMembership, @unchecked Sendable {
 /// The node as the NATS connection's event callback sees it (set once, before any event).
 private final class WeakNode: @unchecked Sendable {
     weak var node: ClusterNode?
-}
-
-public enum ClusterError: Error, Equatable, CustomStringConvertible {
-    case unreachable(String)
-    case noFreeSlot
-    case tooManyPendingFlushes(limit: Int)
-
-    public var description: String {
-        switch self {
-        case .unreachable(let why): "cluster unreachable: \(why)"
-        case .noFreeSlot: "all 1023 cluster slots are taken"
-        case .tooManyPendingFlushes(let limit): "\(limit) publications already wait for NATS to confirm"
-        }
-    }
 }

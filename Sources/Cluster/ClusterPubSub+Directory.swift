@@ -92,6 +92,10 @@ extension ClusterPubSub {
         try await directory.record(topic: topic, match: match).map { ($0.id, $0.slots) }
     }
 
+    /// Keys this node's copy of the directory holds, live or deleted within the tombstone grace
+    /// (for tests of that bound).
+    package var directoryCopyKeyCount: Int { directory.copy.keyCount }
+
     /// Takes `slot` off every record of the realm, as for a lost node (for tests).
     package func removeFromDirectory(slot: Int) async throws {
         try await directory.removeSlotEverywhere(slot)

@@ -47,7 +47,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
     private var retainedSubscription: NATSSubscription?
     let subjects: ClusterSubjects
     /// Where other nodes ask for this node's retained events; moves with the node's slot.
-    private let snapshotSubscription = NIOLockedValueBox<NATSSubscription?>(nil)
+    private let snapshotSubscription: SlotSubscriptions
 
     public init(realm: Realm, node: ClusterNode, limits: ClusterRPCLimits = ClusterRPCLimits()) {
         self.realm = realm
@@ -55,6 +55,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         self.directory = ClusterSubscriptionDirectory(realm: realm.name, node: node, limits: limits)
         self.retainedSubject = ClusterSubject.retained(realm: realm.name)
         self.subjects = ClusterSubjects(realm: realm.name)
+        self.snapshotSubscription = SlotSubscriptions(connection: node.connection)
         // A reconnect re-subscribes every NATS subscription; flush so that interests made while
         // down become established. Retained events published while this node was away are asked
         // of another node.
@@ -78,12 +79,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
         guard slot > 0 else { return }
         let subject = subjects.retainedSnapshots(slot)
         do {
-            let subscription = try node.connection.subscribe(subject) { [weak self] message in self?.answerRetainedSnapshot(message) }
-            let previous = snapshotSubscription.withLockedValue { current in
-                defer { current = subscription }
-                return current
-            }
-            if let previous { node.connection.unsubscribe(previous) }
+            try snapshotSubscription.listen(slot: slot, [(subject, { @Sendable [weak self] message in self?.answerRetainedSnapshot(message) })])
         } catch {
             node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(subject))", "error": "\(error)"])
         }
@@ -154,7 +150,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
                 // A round trip to every live node after the retained message: each has stored it
                 // when it answers (messages from one connection arrive in order), so the very next
                 // get_retained on any node sees it.
-                node.announceInterest { done(nil) }
+                node.roundTripToLiveNodes { done(nil) }
             } else {
                 done(nil)
             }
@@ -209,7 +205,7 @@ public final class ClusterPubSub: BrokerRelay, @unchecked Sendable {
             }
             // The server has the interest; the other nodes' servers learn of it before they see
             // the announcement (across a NATS cluster).
-            node.announceInterest { [self] in
+            node.roundTripToLiveNodes { [self] in
                 if let cluster = interests.withLockedValue({ $0[key]?.cluster }) {
                     settle(key, joined: cluster, refusal: nil)
                     return

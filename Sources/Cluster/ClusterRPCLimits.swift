@@ -23,16 +23,21 @@ public struct ClusterRPCLimits: Sendable, Equatable {
     public var headerAllowance = 512
     /// Replicas of the registration bucket (`--cluster-kv-replicas`).
     public var keyValueReplicas = 1
+    /// How long a node's copies of the directories remember a deleted key
+    /// (`--cluster-tombstone-grace`; `KeyValueTombstones`).
+    public var tombstoneGrace: TimeAmount = .minutes(5)
 
     public init() {}
 
     /// The node's `--cluster-ack-timeout`, `--cluster-max-remote-invocations`,
-    /// `--cluster-max-directory-changes` and `--cluster-kv-replicas`; the defaults for the rest.
+    /// `--cluster-max-directory-changes`, `--cluster-kv-replicas` and `--cluster-tombstone-grace`;
+    /// the defaults for the rest.
     public init(_ configuration: ClusterConfiguration) {
         let (seconds, attoseconds) = configuration.ackTimeout.components
         ackTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         maxPendingInvocationsPerRemoteCaller = configuration.maxRemoteInvocationsPerCaller
         maxDirectoryChangesInFlight = configuration.maxDirectoryChangesInFlight
         keyValueReplicas = configuration.keyValueReplicas
+        tombstoneGrace = ClusterNode.timeAmount(configuration.tombstoneGrace)
     }
 }

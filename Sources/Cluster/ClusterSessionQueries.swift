@@ -1,4 +1,5 @@
 import Logging
+import MessageTransport
 import NATSClient
 import NIOConcurrencyHelpers
 import NIOCore
@@ -10,18 +11,17 @@ import Realm
 /// its own sessions. The wait is bounded by `--cluster-ack-timeout`; a node that does not answer
 /// in time (or has no subscriber there) is named to the caller and logged, never left out silently.
 public final class ClusterSessionQueries: SessionQueryCluster, @unchecked Sendable {
-    /// Queries of this realm waiting for other nodes at once; one more is refused with
-    /// `router.error.limit_exceeded` (each holds a NATS request per live node, and NATS bounds
-    /// those per connection too).
-    public static let maxQueriesInFlight = 64
     /// What one node's answer may take below NATS's `max_payload` (the reply's own framing).
     static let replyAllowance = 512
 
     let realm: Realm
     let node: ClusterNode
     private let subjects: ClusterSubjects
-    private let subscription = NIOLockedValueBox<NATSSubscription?>(nil)
+    private let listening: SlotSubscriptions
     private let inFlight = NIOLockedValueBox(0)
+    /// One warning per interval about partial answers: a dead node and a client polling
+    /// `wamp.session.list` would otherwise make one line per query (the counter counts each).
+    private let partialLog = NIOLockedValueBox(LogThrottle(interval: .seconds(10)))
 
     /// Starts answering other nodes' queries on this node's slot (and on the next one after a
     /// slot change).
@@ -29,6 +29,7 @@ public final class ClusterSessionQueries: SessionQueryCluster, @unchecked Sendab
         self.realm = realm
         self.node = node
         self.subjects = ClusterSubjects(realm: realm.name)
+        self.listening = SlotSubscriptions(connection: node.connection)
         listen(slot: node.slot)
         node.whenSlotChanged { [weak self] slot in self?.listen(slot: slot) }
     }
@@ -36,25 +37,16 @@ public final class ClusterSessionQueries: SessionQueryCluster, @unchecked Sendab
     /// Stops answering: other nodes then name this one in their answers' `partial` (tests use it
     /// to stand for a node that does not answer in time).
     public func stopAnswering() {
-        if let previous = subscription.withLockedValue({ state -> NATSSubscription? in
-            defer { state = nil }
-            return state
-        }) {
-            node.connection.unsubscribe(previous)
-        }
+        listening.stop()
     }
 
     private func listen(slot: Int) {
         let subject = subjects.metaQueries(slot)
-        let made: NATSSubscription?
         do {
-            made = try node.connection.subscribe(subject) { [weak self] message in self?.answer(message) }
+            try listening.listen(slot: slot, [(subject, { @Sendable [weak self] message in self?.answer(message) })])
         } catch {
             node.logger.error("cluster subscription refused", metadata: ["subject": "\(LogText.quoted(subject))", "error": "\(error)"])
-            made = nil
         }
-        stopAnswering()
-        subscription.withLockedValue { $0 = made }
     }
 
     private func answer(_ message: NATSMessage) {
@@ -79,7 +71,8 @@ public final class ClusterSessionQueries: SessionQueryCluster, @unchecked Sendab
     public func gather(_ query: SessionQuery,
                        done: @escaping @Sendable (_ answers: [(node: String, answer: String)], _ silent: [String]) -> Void) -> Bool {
         let admitted = inFlight.withLockedValue { count -> Bool in
-            guard count < Self.maxQueriesInFlight else { return false }
+            // Each holds a NATS request per live node (NATS bounds those per connection too).
+            guard count < node.configuration.maxMetaQueriesInFlight else { return false }
             count += 1
             return true
         }
@@ -105,8 +98,11 @@ public final class ClusterSessionQueries: SessionQueryCluster, @unchecked Sendab
             inFlight.withLockedValue { $0 -= 1 }
             if !silent.isEmpty {
                 node.counters.metaQueriesPartial.wrappingAdd(1, ordering: .relaxed)
-                node.logger.warning("cluster nodes did not answer a session meta query in time; the answer names them as partial",
-                                    metadata: ["nodes": "\(silent)", "realm": "\(realm.name)"])
+                if let partials = partialLog.withLockedValue({ $0.note(now: .now()) }) {
+                    let held = partials > 1 ? " (and \(partials - 1) more since the last such line, not logged)" : ""
+                    node.logger.warning("cluster nodes did not answer a session meta query in time; the answer names them as partial\(held)",
+                                        metadata: ["nodes": "\(silent)", "realm": "\(realm.name)", "suppressed": "\(partials - 1)"])
+                }
             }
             done(answers, silent)
         }

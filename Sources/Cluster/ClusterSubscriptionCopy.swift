@@ -8,7 +8,8 @@ import WampMessages
 /// `wamp.subscription.list/lookup/match/get` across the cluster: a key-value watch of
 /// `sub.<realm hex>.>` plus this node's own writes as it makes them (so its own changes show at
 /// once; other nodes' changes within the watch's delivery delay). An entry is applied only when
-/// its revision is newer than the one held.
+/// its revision is newer than the one held; a deleted key's revision is held for the tombstone
+/// grace only (`KeyValueTombstones`).
 final class ClusterSubscriptionCopy: Sendable {
     private struct Known {
         var revision: UInt64
@@ -18,18 +19,42 @@ final class ClusterSubscriptionCopy: Sendable {
     private struct State {
         var known: [String: Known] = [:]
         var keyByID: [WampID: String] = [:]
+        var tombstones: KeyValueTombstones
         var watcher: NATSKeyValueWatcher?
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
+
+    init(tombstoneGrace: TimeAmount) {
+        state = NIOLockedValueBox(State(tombstones: KeyValueTombstones(grace: tombstoneGrace)))
+    }
 
     func apply(key: String, revision: UInt64, record: SubscriptionRecord?) {
         state.withLockedValue { state in
             if let known = state.known[key], known.revision >= revision { return }
-            if let old = state.known[key]?.record, state.keyByID[old.id] == key { state.keyByID[old.id] = nil }
-            state.known[key] = Known(revision: revision, record: record)
-            if let record { state.keyByID[record.id] = key }
+            Self.replace(key, with: Known(revision: revision, record: record), in: &state)
+            let now = NIODeadline.now()
+            if record == nil { state.tombstones.add(key, revision: revision, at: now) }
+            for (key, revision) in state.tombstones.expire(at: now) {
+                if let known = state.known[key], known.revision == revision, known.record == nil { state.known[key] = nil }
+            }
         }
+    }
+
+    /// Keys this copy holds that a new watch did not deliver although they are older than the
+    /// bucket's last revision when it started: their delete markers were removed by a sweep
+    /// while this node was away, so nothing else would ever say they are gone.
+    private func forget(keysNotIn delivered: Set<String>, upTo lastRevision: UInt64) {
+        state.withLockedValue { state in
+            let gone = state.known.filter { !delivered.contains($0.key) && $0.value.revision <= lastRevision }.keys
+            for key in gone { Self.replace(key, with: nil, in: &state) }
+        }
+    }
+
+    private static func replace(_ key: String, with known: Known?, in state: inout State) {
+        if let old = state.known[key]?.record, state.keyByID[old.id] == key { state.keyByID[old.id] = nil }
+        state.known[key] = known
+        if let record = known?.record { state.keyByID[record.id] = key }
     }
 
     /// (Re)starts the watch; returns once its initial values are applied.
@@ -37,12 +62,21 @@ final class ClusterSubscriptionCopy: Sendable {
         let loaded = loop.makePromise(of: Void.self)
         // A promise must be completed before it goes (NIO traps on a leaked one in debug builds).
         defer { loaded.fail(NATSError.closed) }
+        let lastRevision = try await kv.status().lastRevision
+        // The initial pass's keys; nil once it is over (later entries need no record).
+        let delivered = NIOLockedValueBox<Set<String>?>([])
         let watcher = try await kv.watch(SubscriptionRecord.keyPrefix(realm: realm) + ">") { [weak self] event in
             switch event {
             case .entry(let entry):
                 let record = entry.operation == .put ? SubscriptionRecord.decode(entry.value) : nil
+                delivered.withLockedValue { _ = $0?.insert(entry.key) }
                 self?.apply(key: entry.key, revision: entry.revision, record: record)
             case .initialValuesDone:
+                let keys = delivered.withLockedValue { keys in
+                    defer { keys = nil }
+                    return keys ?? []
+                }
+                self?.forget(keysNotIn: keys, upTo: lastRevision)
                 loaded.succeed()
             }
         }
@@ -63,6 +97,9 @@ final class ClusterSubscriptionCopy: Sendable {
         }
         await watcher?.stop()
     }
+
+    /// Keys held, live or deleted within the grace (for tests of the bound).
+    var keyCount: Int { state.withLockedValue { $0.known.count } }
 
     var entries: [ClusterSubscriptionEntry] {
         state.withLockedValue { state in state.known.values.compactMap { $0.record.flatMap(Self.entry) } }

@@ -48,13 +48,14 @@ final class ClusterSubscriptionDirectory: Sendable {
     let node: ClusterNode
     let limits: ClusterRPCLimits
     /// The realm's records as this node knows them (meta API).
-    let copy = ClusterSubscriptionCopy()
+    let copy: ClusterSubscriptionCopy
     private let state: NIOLockedValueBox<State>
 
     init(realm: String, node: ClusterNode, limits: ClusterRPCLimits) {
         self.realm = realm
         self.node = node
         self.limits = limits
+        self.copy = ClusterSubscriptionCopy(tombstoneGrace: limits.tombstoneGrace)
         self.state = NIOLockedValueBox(State(nextIDCounter: UInt64.random(in: 1..<(1 << 42))))
     }
 
@@ -154,30 +155,10 @@ final class ClusterSubscriptionDirectory: Sendable {
 
     /// The realm's records now (a short watch): for the cleanup of a lost or earlier slot.
     func records() async throws -> [(key: String, record: SubscriptionRecord)] {
-        let kv = try kv()
-        let found = NIOLockedValueBox<[(key: String, record: SubscriptionRecord)]>([])
-        let done = node.connection.eventLoop.makePromise(of: Void.self)
-        // A promise must be completed before it goes (NIO traps on a leaked one in debug builds).
-        defer { done.fail(NATSError.closed) }
-        let watcher = try await kv.watch(SubscriptionRecord.keyPrefix(realm: realm) + ">") { event in
-            switch event {
-            case .entry(let entry):
-                guard entry.operation == .put, let record = SubscriptionRecord.decode(entry.value) else { return }
-                found.withLockedValue { $0.append((entry.key, record)) }
-            case .initialValuesDone:
-                done.succeed()
-            }
+        try await kv().latestEntries(matching: SubscriptionRecord.keyPrefix(realm: realm) + ">").compactMap { entry in
+            guard entry.operation == .put, let record = SubscriptionRecord.decode(entry.value) else { return nil }
+            return (entry.key, record)
         }
-        let timeout = node.connection.eventLoop.scheduleTask(in: limits.keyValueTimeout * 5) { done.fail(NATSError.timeout) }
-        defer { timeout.cancel() }
-        do {
-            try await done.futureResult.get()
-        } catch {
-            await watcher.stop()
-            throw error
-        }
-        await watcher.stop()
-        return found.withLockedValue { $0 }
     }
 
     /// The record of (topic, match) now, nil when there is none.

@@ -24,9 +24,6 @@ import WampMessages
 /// latest list is written again when the connection is back.
 public final class ClusterTestaments: TestamentKeeper, Sendable {
     static let bucket = "wamp_testaments"
-    /// Sessions whose copy this node tracks at most (those holding testaments, plus those whose
-    /// last write waits for NATS); one more is not replicated (logged, counted).
-    public static let maxTrackedSessions = 100_000
     /// Compare-and-set attempts to take one key of a lost node whose read lagged its last write.
     static let takeAttempts = 3
     /// How long after a failed write it is tried again (while NATS is down: one attempt per
@@ -62,6 +59,9 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     let counters: ClusterCounters
     let logger: Logger
     private let replicas: Int
+    /// Sessions whose copy this node tracks at most (those holding testaments, plus those whose
+    /// last write waits for NATS); one more is not replicated (logged, counted).
+    let maxTrackedSessions: Int
     private let timeout: TimeAmount
     /// How long after a reconnect the lost slots whose keys could not be read are looked at again.
     private let retryDelay: TimeAmount
@@ -69,11 +69,13 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     private let state = Mutex(State())
 
     public init(realm: Realm, membership: any ClusterMembership, counters: ClusterCounters, replicas: Int = 1,
-                timeout: TimeAmount = .seconds(2), retryDelay: TimeAmount = .seconds(6), logger: Logger = Logger(label: "wamp-router.cluster.testaments")) {
+                maxTrackedSessions: Int = 100_000, timeout: TimeAmount = .seconds(2), retryDelay: TimeAmount = .seconds(6),
+                logger: Logger = Logger(label: "wamp-router.cluster.testaments")) {
         self.realm = realm
         self.membership = membership
         self.counters = counters
         self.replicas = replicas
+        self.maxTrackedSessions = maxTrackedSessions
         self.timeout = timeout
         self.retryDelay = retryDelay
         self.realmToken = RegistrationRecord.hex(realm.name)
@@ -133,7 +135,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
             }
             // Nothing written for it yet: a session leaving or emptied has nothing to remove.
             guard !left, !testaments.isEmpty else { return .none }
-            guard state.copies.count < Self.maxTrackedSessions else { return .refuse }
+            guard state.copies.count < maxTrackedSessions else { return .refuse }
             let key = Self.key(slot: membership.slot, realmToken: realmToken, session: id)
             state.copies[id] = Copy(key: key, latest: testaments, left: false)
             return .write
@@ -142,7 +144,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
         case .none: return
         case .write: Task { await self.drain(id) }
         case .refuse:
-            reportUnreplicated(session: id, why: "this node already tracks \(Self.maxTrackedSessions) sessions' testaments")
+            reportUnreplicated(session: id, why: "this node already tracks \(maxTrackedSessions) sessions' testaments")
         }
     }
 

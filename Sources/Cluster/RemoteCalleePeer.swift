@@ -12,13 +12,14 @@ final class RemoteCalleePeer: Peer {
     let serialization: WampSerialization
     private let calleeMaxMessageSize: Int
     private let subject: String
-    private let headers: NATSHeaders
+    private let headers: OwnSlotHeaders
     private let connection: NATSConnection
     private let headerAllowance: Int
     /// Called (on any thread, no lock held) with a message that could not be published.
     private let onUnsent: @Sendable (EncodedMessage) -> Void
 
-    init(slot: Int, calleeID: WampID, serialization: WampSerialization, maxMessageSize: Int, ownSlot: Int,
+    /// `ownSlot`: this node's slot at the time of each message (the caller's answers go there).
+    init(slot: Int, calleeID: WampID, serialization: WampSerialization, maxMessageSize: Int, ownSlot: @escaping @Sendable () -> Int,
          subjects: ClusterSubjects, connection: NATSConnection, headerAllowance: Int,
          onUnsent: @escaping @Sendable (EncodedMessage) -> Void) {
         self.slot = slot
@@ -26,7 +27,7 @@ final class RemoteCalleePeer: Peer {
         self.serialization = serialization
         self.calleeMaxMessageSize = maxMessageSize
         self.subject = subjects.invocations(slot)
-        self.headers = ClusterSubjects.headers(node: ownSlot, callee: calleeID, serialization: serialization.rawValue)
+        self.headers = OwnSlotHeaders(calleeID: calleeID, serialization: serialization, ownSlot: ownSlot)
         self.connection = connection
         self.headerAllowance = headerAllowance
         self.onUnsent = onUnsent
@@ -41,7 +42,7 @@ final class RemoteCalleePeer: Peer {
 
     func send(_ message: EncodedMessage) {
         do {
-            try connection.publish(subject, payload: message.bytes, headers: headers)
+            try connection.publish(subject, payload: message.bytes, headers: headers.current)
         } catch {
             onUnsent(message)
         }
@@ -57,15 +58,17 @@ final class RemoteCalleePeer: Peer {
 final class RemoteCallerPeer: Peer {
     let serialization: WampSerialization
     private let subject: String
-    private let headers: NATSHeaders
+    private let headers: OwnSlotHeaders
     private let connection: NATSConnection
     private let headerAllowance: Int
 
-    init(callerSlot: Int, calleeID: WampID, serialization: WampSerialization, ownSlot: Int, subjects: ClusterSubjects,
-         connection: NATSConnection, headerAllowance: Int) {
+    /// `ownSlot`: this node's slot at the time of each message (the caller's node knows this
+    /// node's callee under it).
+    init(callerSlot: Int, calleeID: WampID, serialization: WampSerialization, ownSlot: @escaping @Sendable () -> Int,
+         subjects: ClusterSubjects, connection: NATSConnection, headerAllowance: Int) {
         self.serialization = serialization
         self.subject = subjects.results(callerSlot)
-        self.headers = ClusterSubjects.headers(node: ownSlot, callee: calleeID, serialization: serialization.rawValue)
+        self.headers = OwnSlotHeaders(calleeID: calleeID, serialization: serialization, ownSlot: ownSlot)
         self.connection = connection
         self.headerAllowance = headerAllowance
     }
@@ -78,7 +81,7 @@ final class RemoteCallerPeer: Peer {
     /// A result lost while NATS is down: the caller's node ends the call by its timeout, or with
     /// `wamp.error.canceled` when it declares this node lost.
     func send(_ message: EncodedMessage) {
-        try? connection.publish(subject, payload: message.bytes, headers: headers)
+        try? connection.publish(subject, payload: message.bytes, headers: headers.current)
     }
 
     func kill(reason: String, message: String?) {}

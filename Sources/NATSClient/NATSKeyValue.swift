@@ -14,7 +14,7 @@ public final class NATSKeyValue: Sendable {
     let subjectPrefix: String
     let api: NATSJetStreamAPI
 
-    private init(bucket: String, api: NATSJetStreamAPI) {
+    init(bucket: String, api: NATSJetStreamAPI) {
         self.bucket = bucket
         self.streamName = "KV_" + bucket
         self.subjectPrefix = "$KV." + bucket + "."
@@ -171,26 +171,32 @@ public final class NATSKeyValue: Sendable {
     /// The keys matching `pattern` (`>` for all; `*`, `>` as in subjects) that have a value now
     /// (deleted and purged ones left out). Values are not fetched: memory is the keys'.
     public func keys(matching pattern: String = ">") async throws -> [String] {
-        let collected = KeyCollector()
+        try await latestEntries(matching: pattern, headersOnly: true).filter { $0.operation == .put }.map(\.key).sorted()
+    }
+
+    /// The latest entry of every key matching `pattern`, markers included, as a short watch's
+    /// initial values; `headersOnly` leaves the values out (empty).
+    public func latestEntries(matching pattern: String = ">", headersOnly: Bool = false) async throws -> [NATSKeyValueEntry] {
+        let latest = NIOLockedValueBox<[String: NATSKeyValueEntry]>([:])
         let done = api.connection.eventLoop.makePromise(of: Void.self)
-        let watcher: NATSKeyValueWatcher
-        do {
-            watcher = try await watch(pattern, headersOnly: true) { event in
-                switch event {
-                case .entry(let entry): collected.record(entry)
-                case .initialValuesDone: done.succeed()
-                }
+        // A promise must be completed before it goes (NIO traps on a leaked one in debug builds).
+        defer { done.fail(NATSError.closed) }
+        let watcher = try await watch(pattern, headersOnly: headersOnly) { event in
+            switch event {
+            case .entry(let entry): latest.withLockedValue { $0[entry.key] = entry }
+            case .initialValuesDone: done.succeed()
             }
+        }
+        let timeout = api.connection.eventLoop.scheduleTask(in: api.timeout * 5) { done.fail(NATSError.timeout) }
+        defer { timeout.cancel() }
+        do {
+            try await done.futureResult.get()
         } catch {
-            // A promise left uncompleted is a leak (a trap in debug builds).
-            done.fail(error)
+            await watcher.stop()
             throw error
         }
-        defer { Task { await watcher.stop() } }
-        let timeout = api.connection.eventLoop.scheduleTask(in: api.timeout * 5) { done.fail(NATSError.timeout) }
-        try await done.futureResult.get()
-        timeout.cancel()
-        return collected.keys
+        await watcher.stop()
+        return Array(latest.withLockedValue { $0 }.values)
     }
 
     func watch(
@@ -209,18 +215,11 @@ public final class NATSKeyValue: Sendable {
     }
 
     /// Maps JetStream API errors not handled more precisely to `NATSKeyValueError.jetStream`.
-    private func jetStream<T>(_ body: () async throws -> T) async throws -> T {
+    func jetStream<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as NATSJetStreamError {
             throw NATSKeyValueError.jetStream(error)
         }
     }
-}
-
-/// Keys seen by `keys()`'s watcher; the last entry of a key decides whether it counts.
-private final class KeyCollector: Sendable {
-    private let box = NIOLockedValueBox<[String: Bool]>([:])
-    func record(_ entry: NATSKeyValueEntry) { box.withLockedValue { $0[entry.key] = entry.operation == .put } }
-    var keys: [String] { box.withLockedValue { $0.filter(\.value).map(\.key).sorted() } }
 }

@@ -28,12 +28,16 @@ public struct NATSKeyValueEntry: Sendable, Equatable {
     public var value: ByteBuffer
     public var revision: UInt64
     public var operation: Operation
+    /// When the server stored it, in nanoseconds since 1970 by the server's clock; known for
+    /// entries a watch delivers (nil from `get`). What a sweep of old delete markers goes by.
+    public var created: UInt64?
 
-    public init(key: String, value: ByteBuffer, revision: UInt64, operation: Operation) {
+    public init(key: String, value: ByteBuffer, revision: UInt64, operation: Operation, created: UInt64? = nil) {
         self.key = key
         self.value = value
         self.revision = revision
         self.operation = operation
+        self.created = created
     }
 
     static func operation(of headers: NATSHeaders?) -> Operation {

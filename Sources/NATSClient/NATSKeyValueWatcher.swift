@@ -162,7 +162,7 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
         let key = String(message.subject.dropFirst(kv.subjectPrefix.count))
         onEvent(.entry(NATSKeyValueEntry(
             key: key, value: message.payload, revision: metadata.streamSequence,
-            operation: NATSKeyValueEntry.operation(of: message.headers))))
+            operation: NATSKeyValueEntry.operation(of: message.headers), created: metadata.timestamp)))
         if metadata.pending == 0 { finishInitial() }
     }
 
@@ -198,13 +198,17 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
     /// The numbers in a JetStream delivery's reply subject:
     /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`,
     /// or the newer form with domain and account hash before the stream (and a token after).
-    static func ackMetadata(_ subject: String) -> (streamSequence: UInt64, consumerSequence: UInt64, pending: UInt64)? {
+    /// `<time>` is the stored message's timestamp, nanoseconds since 1970.
+    static func ackMetadata(_ subject: String)
+        -> (streamSequence: UInt64, consumerSequence: UInt64, pending: UInt64, timestamp: UInt64)?
+    {
         let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
         guard tokens.count >= 9, tokens[0] == "$JS", tokens[1] == "ACK" else { return nil }
         let base = tokens.count == 9 ? 2 : 4
         guard tokens.count >= base + 7,
-            let stream = UInt64(tokens[base + 3]), let consumer = UInt64(tokens[base + 4]), let pending = UInt64(tokens[base + 6])
+            let stream = UInt64(tokens[base + 3]), let consumer = UInt64(tokens[base + 4]),
+            let timestamp = UInt64(tokens[base + 5]), let pending = UInt64(tokens[base + 6])
         else { return nil }
-        return (stream, consumer, pending)
+        return (stream, consumer, pending, timestamp)
     }
 }

@@ -189,20 +189,23 @@ public final class Dealer: Sendable {
 
     /// Removes a leaving session from its registrations and settles every call it was part of:
     /// its callers get `wamp.error.canceled`; callees of calls it made are interrupted if they
-    /// announced call canceling. `sharingMetaEvents` false: its `on_unregister`/`on_delete` stay
-    /// on this node (a lost node's callee, which every node removes from its own copy).
-    public func removeSession(_ sessionID: WampID, sharingMetaEvents: Bool = true) {
-        let registrations = membership.run { outbox in removeSessionInOrder(sessionID, shared: sharingMetaEvents, into: &outbox) }
+    /// announced call canceling. `publishingMetaEvents` false: no `on_unregister`/`on_delete`
+    /// from this node (a lost node's callee, which every node removes from its own copy while
+    /// the lowest live node publishes its events for the whole cluster).
+    public func removeSession(_ sessionID: WampID, publishingMetaEvents: Bool = true) {
+        let registrations = membership.run { outbox in
+            removeSessionInOrder(sessionID, publishing: publishingMetaEvents, into: &outbox)
+        }
         // Also without registrations: a REGISTER of this session may be in flight in the cluster.
         if let cluster = cluster.withLock({ $0 }) { cluster.calleeRemoved(sessionID, from: registrations, sessionLeft: true) }
     }
 
     /// Returns the registrations the session was a callee of.
-    private func removeSessionInOrder(_ sessionID: WampID, shared: Bool, into outbox: inout Outbox) -> [WampID] {
+    private func removeSessionInOrder(_ sessionID: WampID, publishing: Bool, into outbox: inout Outbox) -> [WampID] {
         // In a cluster the directory, not this node's copy, knows whether the session was a
         // registration's last callee (another node's callee may be leaving at the same moment):
         // the cluster fires `on_delete` when its removal deletes the key.
-        let directoryDecidesDeletion = shared && cluster.withLock({ $0 }) != nil
+        let directoryDecidesDeletion = cluster.withLock({ $0 }) != nil
         let (orphanedCallers, abandonedCallees, unregistered) = state.withLock { state in
             var unregistered: [(WampID, Bool)] = []
             for id in state.registrationsBySession[sessionID] ?? [] {
@@ -234,9 +237,9 @@ public final class Dealer: Sendable {
                 outbox.send(Dealer.interrupt(request: request, mode: .killnowait, reason: ErrorURI.canceled), to: pending.callee.peer)
             }
         }
-        for (registration, deleted) in unregistered {
+        for (registration, deleted) in unregistered where publishing {
             publishUnregistered(session: sessionID, registration: registration, deleted: deleted && !directoryDecidesDeletion,
-                                shared: shared, into: &outbox)
+                                shared: true, into: &outbox)
         }
         return unregistered.map(\.0)
     }

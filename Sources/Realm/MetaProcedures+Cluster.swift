@@ -106,8 +106,9 @@ extension MetaProcedures {
             if answer.count > 0 { return result(request, nil, kwargs) }
             return noSuchSession("session \(session) is not a subscriber of \(subscription)", partial: partial, request: request,
                                  kwargs: kwargs)
-        case .history:
-            // Answered by `gatheredHistory`, which also has the query's filters.
+        case .history, .roster:
+            // History: answered by `gatheredHistory`, which also has the query's filters. Roster:
+            // asked by the cluster itself, never by a meta procedure.
             return result(request, "[[]]", kwargs)
         case .get(let id):
             if let details = answer.details { return result(request, "[\(details)]", kwargs) }

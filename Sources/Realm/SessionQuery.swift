@@ -18,6 +18,9 @@ public enum SessionQuery: Sendable, Equatable {
     /// `wamp.subscription.get_events`: each node's history of the subscription, as the caller
     /// (ID, authid, authrole: the black- and whitelists) may see it.
     case history(WampID, caller: WampID, authid: String, authrole: String)
+    /// Every session with its authid and authrole: how a node that starts learns the others'
+    /// sessions, to fire their `on_leave` should their node die.
+    case roster
 
     /// The sessions a kill procedure ends.
     public enum KillTarget: Sendable, Equatable {
@@ -73,6 +76,8 @@ public enum SessionQuery: Sendable, Equatable {
             object.set("caller", integer: Int64(caller))
             object.set("authid", string: authid)
             object.set("authrole", string: authrole)
+        case .roster:
+            object.set("q", string: "roster")
         }
         return object.jsonText
     }
@@ -135,22 +140,25 @@ public enum SessionQuery: Sendable, Equatable {
                   let caller = object.integer("caller"), WampIDRange.contains(caller),
                   let authid = object.string("authid"), let authrole = object.string("authrole") else { return nil }
             self = .history(WampID(subscription), caller: WampID(caller), authid: authid, authrole: authrole)
+        case "roster": self = .roster
         default: return nil
         }
     }
 
     /// One node's answer, or several merged.
-    struct Answer: Sendable, Equatable {
+    package struct Answer: Sendable, Equatable {
         var count = 0
         var sessions: [WampID] = []
         /// The list stopped at its byte bound (some sessions are not in it).
-        var truncated = false
+        package var truncated = false
         /// `SessionDetails` of the session asked for, as JSON text; nil when it is not there.
         var details: String?
         /// Stored events (`get_events`), each as `HistoryItem` JSON text, in each node's order.
         var events: [String] = []
+        /// `roster`: the sessions with their authid and authrole.
+        package var members: [SessionMember] = []
 
-        init() {}
+        package init() {}
 
         var text: String {
             let object = JSONValue.makeObject()
@@ -165,10 +173,15 @@ public enum SessionQuery: Sendable, Equatable {
                 for item in events { if let value = JSONValue.parse(item) { list.append(value) } }
                 object.set("events", list)
             }
+            if !members.isEmpty {
+                let list = JSONValue.makeArray()
+                for member in members { list.append(member.json) }
+                object.set("roster", list)
+            }
             return object.jsonText
         }
 
-        init?(text: String) {
+        package init?(text: String) {
             guard let object = JSONValue.parse(text), object.isObject, let count = object.integer("count"), count >= 0,
                   let ids = object.value("sessions")?.integerArray, ids.allSatisfy({ WampIDRange.contains($0) }) else { return nil }
             self.count = Int(count)
@@ -184,6 +197,15 @@ public enum SessionQuery: Sendable, Equatable {
                 while let item = events.element(index) {
                     guard item.isObject else { return nil }
                     self.events.append(item.jsonText)
+                    index += 1
+                }
+            }
+            if let roster = object.value("roster") {
+                guard roster.isArray else { return nil }
+                var index = 0
+                while let item = roster.element(index) {
+                    guard let member = SessionMember(item) else { return nil }
+                    members.append(member)
                     index += 1
                 }
             }
@@ -265,6 +287,18 @@ extension Realm {
                 answer.events.append(item)
             }
             answer.count = answer.events.count
+        case .roster:
+            var bytes = 2
+            for session in allSessions {
+                let member = SessionMember(id: session.id, authid: session.authid, authrole: session.authrole)
+                bytes += member.json.jsonText.utf8.count + 1
+                guard bytes <= maxBytes else {
+                    answer.truncated = true
+                    break
+                }
+                answer.members.append(member)
+            }
+            answer.count = answer.members.count
         }
         return answer
     }

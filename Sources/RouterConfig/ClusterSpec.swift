@@ -13,6 +13,10 @@ import Cluster
 ///   max_remote_invocations: 10000   # --cluster-max-remote-invocations
 ///   max_directory_changes: 1000     # --cluster-max-directory-changes
 ///   max_pending_flushes: 65536      # --cluster-max-pending-flushes
+///   tombstone_grace: 300000         # milliseconds, --cluster-tombstone-grace
+///   sweep_interval: 60000           # milliseconds, --cluster-sweep-interval
+///   max_meta_queries: 64            # --cluster-max-meta-queries
+///   max_tracked_sessions: 100000    # --cluster-max-tracked-sessions
 /// ```
 public struct ClusterSpec: Sendable, Hashable {
     public var nats: [String]
@@ -23,10 +27,15 @@ public struct ClusterSpec: Sendable, Hashable {
     public var maxRemoteInvocations: Int?
     public var maxDirectoryChanges: Int?
     public var maxPendingFlushes: Int?
+    public var tombstoneGraceMilliseconds: Int?
+    public var sweepIntervalMilliseconds: Int?
+    public var maxMetaQueries: Int?
+    public var maxTrackedSessions: Int?
 
     public init(nats: [String], nodeName: String? = nil, nodeTimeoutMilliseconds: Int? = nil, ackTimeoutMilliseconds: Int? = nil,
                 keyValueReplicas: Int? = nil, maxRemoteInvocations: Int? = nil, maxDirectoryChanges: Int? = nil,
-                maxPendingFlushes: Int? = nil) {
+                maxPendingFlushes: Int? = nil, tombstoneGraceMilliseconds: Int? = nil, sweepIntervalMilliseconds: Int? = nil,
+                maxMetaQueries: Int? = nil, maxTrackedSessions: Int? = nil) {
         self.nats = nats
         self.nodeName = nodeName
         self.nodeTimeoutMilliseconds = nodeTimeoutMilliseconds
@@ -35,6 +44,10 @@ public struct ClusterSpec: Sendable, Hashable {
         self.maxRemoteInvocations = maxRemoteInvocations
         self.maxDirectoryChanges = maxDirectoryChanges
         self.maxPendingFlushes = maxPendingFlushes
+        self.tombstoneGraceMilliseconds = tombstoneGraceMilliseconds
+        self.sweepIntervalMilliseconds = sweepIntervalMilliseconds
+        self.maxMetaQueries = maxMetaQueries
+        self.maxTrackedSessions = maxTrackedSessions
     }
 
     /// The node's configuration; `defaultName` when the section names no node.
@@ -46,6 +59,10 @@ public struct ClusterSpec: Sendable, Hashable {
         if let maxRemoteInvocations { configuration.maxRemoteInvocationsPerCaller = maxRemoteInvocations }
         if let maxDirectoryChanges { configuration.maxDirectoryChangesInFlight = maxDirectoryChanges }
         if let maxPendingFlushes { configuration.maxPendingFlushes = maxPendingFlushes }
+        if let tombstoneGraceMilliseconds { configuration.tombstoneGrace = .milliseconds(tombstoneGraceMilliseconds) }
+        if let sweepIntervalMilliseconds { configuration.sweepInterval = .milliseconds(sweepIntervalMilliseconds) }
+        if let maxMetaQueries { configuration.maxMetaQueriesInFlight = maxMetaQueries }
+        if let maxTrackedSessions { configuration.maxTrackedSessions = maxTrackedSessions }
         return configuration
     }
 
@@ -69,8 +86,13 @@ public struct ClusterSpec: Sendable, Hashable {
         let remoteInvocations = map.int("max_remote_invocations", in: 1...Int(Int32.max))
         let directoryChanges = map.int("max_directory_changes", in: 1...Int(Int32.max))
         let pendingFlushes = map.int("max_pending_flushes", in: 1...Int(Int32.max))
+        let tombstoneGrace = map.int("tombstone_grace", in: 1_000...1_000_000_000, unit: " ms")
+        let sweepInterval = map.int("sweep_interval", in: 1_000...1_000_000_000, unit: " ms")
+        let metaQueries = map.int("max_meta_queries", in: 1...Int(Int32.max))
+        let trackedSessions = map.int("max_tracked_sessions", in: 1...Int(Int32.max))
         return ClusterSpec(nats: nats, nodeName: name, nodeTimeoutMilliseconds: nodeTimeout, ackTimeoutMilliseconds: ackTimeout,
                            keyValueReplicas: replicas, maxRemoteInvocations: remoteInvocations, maxDirectoryChanges: directoryChanges,
-                           maxPendingFlushes: pendingFlushes)
+                           maxPendingFlushes: pendingFlushes, tombstoneGraceMilliseconds: tombstoneGrace,
+                           sweepIntervalMilliseconds: sweepInterval, maxMetaQueries: metaQueries, maxTrackedSessions: trackedSessions)
     }
 }

@@ -36,6 +36,15 @@ extension WampRouter {
         scrape.counter("wamp_cluster_testaments_unreplicated_total",
                        "Times a session's testament list became unreplicated (a write NATS did not take; retried every second).", [],
                        counters.testamentsUnreplicated.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_lost_sessions_left_total",
+                       "Sessions of lost nodes whose wamp.session.on_leave this node published (as the lowest live slot).", [],
+                       counters.lostSessionsLeft.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_sessions_untracked_total",
+                       "Other nodes' sessions this node did not track (its roster was full); they get no on_leave from here if their node dies.", [],
+                       counters.sessionsUntracked.load(ordering: .relaxed))
+        scrape.counter("wamp_cluster_delete_markers_removed_total",
+                       "Delete markers older than the tombstone grace this node's sweeps removed from the directory buckets.", [],
+                       counters.deleteMarkersRemoved.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_malformed_testaments_total", "Stored testament lists that did not decode (removed unpublished).", [],
                        counters.malformedTestaments.load(ordering: .relaxed))
         scrape.counter("wamp_cluster_nodes_lost_total", "Nodes declared dead (no heartbeat within --cluster-node-timeout).", [],

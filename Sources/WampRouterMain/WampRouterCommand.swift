@@ -215,9 +215,25 @@ struct WampRouterCommand: AsyncParsableCommand {
             help: "Acknowledged publications (and new subscription interests) that may wait for NATS to confirm them; one more gets wamp.error.cluster_unavailable at once (default 65536).")
     var clusterMaxPendingFlushes: Int?
 
+    @Option(name: .customLong("cluster-max-meta-queries"),
+            help: "Session meta queries (wamp.session.count/list/get, kills) of one realm that may wait for the other nodes' answers at once; one more gets router.error.limit_exceeded (default 64).")
+    var clusterMaxMetaQueries: Int?
+
+    @Option(name: .customLong("cluster-max-tracked-sessions"),
+            help: "Sessions of one realm whose testaments this node replicates to the cluster; one more session's testaments are not replicated (logged), so they do not fire should this node die; also the most sessions of other nodes tracked per realm for their on_leave when their node dies (default 100000).")
+    var clusterMaxTrackedSessions: Int?
+
     @Option(name: .customLong("cluster-kv-replicas"),
             help: "Replicas of the cluster's JetStream key-value buckets (node slots, registrations, testaments): 1 on one NATS server, 3 on a NATS cluster of three or more so they outlive a server's loss (1...5, default 1).")
     var clusterKVReplicas: Int?
+
+    @Option(name: .customLong("cluster-tombstone-grace"),
+            help: "Seconds a removed registration's, subscription's or testament's delete marker stays in the cluster's buckets (and its tombstone in each node's copy) before the lowest live node sweeps it away; at least 1 (default 300).")
+    var clusterTombstoneGrace: Double?
+
+    @Option(name: .customLong("cluster-sweep-interval"),
+            help: "Seconds between the lowest live node's sweeps of delete markers older than the tombstone grace; at least 1 (default 60).")
+    var clusterSweepInterval: Double?
 
     func validate() throws {
         if let nodeName, let problem = ClusterConfiguration.problem(withNodeName: nodeName) {
@@ -225,9 +241,16 @@ struct WampRouterCommand: AsyncParsableCommand {
         }
         if let clusterNodeTimeout { try Self.checkSeconds(clusterNodeTimeout, flag: "--cluster-node-timeout") }
         if let clusterAckTimeout { try Self.checkSeconds(clusterAckTimeout, flag: "--cluster-ack-timeout") }
+        for (value, flag) in [(clusterTombstoneGrace, "--cluster-tombstone-grace"), (clusterSweepInterval, "--cluster-sweep-interval")] {
+            guard let value else { continue }
+            try Self.checkSeconds(value, flag: flag)
+            if value < 1 { throw ValidationError("\(flag) must be at least 1 second, got \(value)") }
+        }
         for (value, flag) in [(clusterMaxRemoteInvocations, "--cluster-max-remote-invocations"),
                               (clusterMaxDirectoryChanges, "--cluster-max-directory-changes"),
-                              (clusterMaxPendingFlushes, "--cluster-max-pending-flushes")] {
+                              (clusterMaxPendingFlushes, "--cluster-max-pending-flushes"),
+                              (clusterMaxMetaQueries, "--cluster-max-meta-queries"),
+                              (clusterMaxTrackedSessions, "--cluster-max-tracked-sessions")] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
         if let clusterKVReplicas, !(1...5).contains(clusterKVReplicas) {
@@ -374,6 +397,10 @@ struct WampRouterCommand: AsyncParsableCommand {
         if let clusterMaxDirectoryChanges { cluster.maxDirectoryChangesInFlight = clusterMaxDirectoryChanges }
         if let clusterKVReplicas { cluster.keyValueReplicas = clusterKVReplicas }
         if let clusterMaxPendingFlushes { cluster.maxPendingFlushes = clusterMaxPendingFlushes }
+        if let clusterTombstoneGrace { cluster.tombstoneGrace = .nanoseconds(Int64(clusterTombstoneGrace * 1e9)) }
+        if let clusterSweepInterval { cluster.sweepInterval = .nanoseconds(Int64(clusterSweepInterval * 1e9)) }
+        if let clusterMaxMetaQueries { cluster.maxMetaQueriesInFlight = clusterMaxMetaQueries }
+        if let clusterMaxTrackedSessions { cluster.maxTrackedSessions = clusterMaxTrackedSessions }
         configuration.cluster = cluster
     }
 

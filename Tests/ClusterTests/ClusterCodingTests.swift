@@ -117,4 +117,27 @@ final class ClusterCodingTests: XCTestCase {
         let none = realm.answerSessionQuery(SessionQuery.get(9).text, maxBytes: 1000)
         XCTAssertNil(JSONValue.parse(none ?? "")?.object("details"))
     }
+
+    func testARosterAnswerNamesEachSessionWithAuthidAndAuthroleWithinItsBound() throws {
+        XCTAssertEqual(SessionQuery(text: SessionQuery.roster.text), .roster)
+        let realm = Realm(name: "r1")
+        realm.join(RealmSession(id: 7, peer: RecordingPeer(), authid: "a\"x", authrole: "guest"))
+        realm.join(RealmSession(id: 8, peer: RecordingPeer(), authid: "b", authrole: "user"))
+        let text = try XCTUnwrap(realm.answerSessionQuery(SessionQuery.roster.text, maxBytes: 1000))
+        let answer = try XCTUnwrap(SessionQuery.Answer(text: text))
+        XCTAssertEqual(Set(answer.members.map(\.id)), [7, 8])
+        XCTAssertEqual(answer.members.first { $0.id == 7 }, SessionMember(id: 7, authid: "a\"x", authrole: "guest"))
+        XCTAssertFalse(answer.truncated)
+        // Room for either member (with its separator and the brackets) in the list, not for both.
+        let cut = try XCTUnwrap(SessionQuery.Answer(text: realm.answerSessionQuery(SessionQuery.roster.text, maxBytes: 22) ?? ""))
+        XCTAssertEqual(cut.members.count, 1)
+        XCTAssertTrue(cut.truncated)
+        XCTAssertNil(SessionQuery.Answer(text: #"{"count":1,"sessions":[],"roster":[[0,"a","b"]]}"#), "an ID out of range")
+        XCTAssertNil(SessionQuery.Answer(text: #"{"count":1,"sessions":[],"roster":[[5,"a"]]}"#))
+        // on_join's details and on_leave's arguments name a session the same way.
+        XCTAssertEqual(SessionMember(JSONValue.parse(#"{"session":5,"authid":"a","authrole":"r","authmethod":"x"}"#)!),
+                       SessionMember(id: 5, authid: "a", authrole: "r"))
+        XCTAssertEqual(SessionMember(JSONValue.parse(#"[5,"a","r"]"#)!), SessionMember(id: 5, authid: "a", authrole: "r"))
+        XCTAssertNil(SessionMember(JSONValue.parse(#""5""#)!))
+    }
 }

@@ -83,17 +83,12 @@ final class ClusterMetaEventTests: ClusterNodeTestCase {
         for node in nodes { await node.node.stop() }
     }
 
-    /// Every node removes a lost node's callees from its own copy and tells only its own meta
-    /// subscribers, so each gets one `on_unregister` and one `on_delete`, not one per node.
+    /// Every node removes a lost node's callees from its own copy and the lowest live node tells
+    /// the cluster, so each subscriber gets one `on_unregister` and one `on_delete`, not one per node.
     func testALostNodesCalleeLeavesWithOneEventPerSubscriber() async throws {
         let nodes = try await liveNodes(3)
-        var subscribers: [(peer: RecordingPeer, unregister: WampID, delete: WampID)] = []
-        for node in [nodes[0], nodes[2]] {
-            let (session, peer) = node.join()
-            let unregister = try await node.subscribe(session, peer, "wamp.registration.on_unregister")
-            let delete = try await node.subscribe(session, peer, "wamp.registration.on_delete")
-            subscribers.append((peer, unregister, delete))
-        }
+        var subscribers: [RegistrationRemovalSubscriber] = []
+        for node in [nodes[0], nodes[2]] { subscribers.append(try await node.subscribeToRegistrationRemovals()) }
         let (callee, calleePeer) = nodes[1].join()
         let id = try await nodes[1].register(callee, calleePeer, "com.meta.lost")
         XCTAssertEqual(nodes[0].realm.dealer.lookup(procedure: "com.meta.lost", match: .exact), id)

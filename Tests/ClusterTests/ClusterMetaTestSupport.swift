@@ -55,6 +55,20 @@ extension TestNode {
     }
 
     var sessionQueries: ClusterSessionQueries { realm.sessionCluster as! ClusterSessionQueries }
+
+    /// A session on this node subscribed to `on_unregister` and `on_delete` of registrations.
+    func subscribeToRegistrationRemovals() async throws -> RegistrationRemovalSubscriber {
+        let (session, peer) = join()
+        let unregister = try await subscribe(session, peer, "wamp.registration.on_unregister")
+        let delete = try await subscribe(session, peer, "wamp.registration.on_delete")
+        return RegistrationRemovalSubscriber(peer: peer, unregister: unregister, delete: delete)
+    }
+}
+
+struct RegistrationRemovalSubscriber {
+    let peer: RecordingPeer
+    let unregister: WampID
+    let delete: WampID
 }
 
 /// The events one peer got on `topic` (a pattern subscription's details name it; an exact one's

@@ -28,6 +28,9 @@ final class FixedMembership: ClusterMembership {
 
     func whenNodeLost(_ handler: @escaping @Sendable (Int) -> Void) { handlers.withLock { $0.append(handler) } }
 
+    /// The slot is the test's and never changes.
+    func whenSlotChanged(_ handler: @escaping @Sendable (Int) -> Void) {}
+
     func declareAlive(_ slot: Int) { live.withLock { $0.append(slot) } }
 
     func declareLost(_ lost: Int) {

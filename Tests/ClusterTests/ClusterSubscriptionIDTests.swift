@@ -187,15 +187,3 @@ final class ClusterSubscriptionIDTests: ClusterNodeTestCase {
         (try? await record(node, topic))?.slots
     }
 }
-
-/// `eventually` for a condition that needs a round trip.
-private func eventuallyAsync(_ what: String, timeout: Duration = .seconds(5), file: StaticString = #filePath, line: UInt = #line,
-                             _ condition: () async -> Bool) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    XCTFail("timed out waiting for \(what)", file: file, line: line)
-}

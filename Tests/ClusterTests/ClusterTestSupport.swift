@@ -17,13 +17,13 @@ struct TestNode {
 
     static func start(_ name: String, servers: [String], timeout: Duration = .seconds(1),
                       limits: RealmLimits = RealmLimits(), eventHistory: [(prefix: String, limit: Int)] = [],
-                      configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
+                      logger: Logger? = nil, configure: (inout ClusterConfiguration) -> Void = { _ in }) async throws -> TestNode {
         var configuration = ClusterConfiguration(natsServers: servers, nodeName: name)
         configuration.nodeTimeout = timeout
         configuration.ackTimeout = .seconds(2)
         configure(&configuration)
         let node = try ClusterNode(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
-                                   logger: Logger(label: "test.\(name)"))
+                                   logger: logger ?? Logger(label: "test.\(name)"))
         try await node.start()
         let realms = RealmRegistry(realmNames: ["r1"], eventHistory: eventHistory, limits: limits)
         let relays = try await node.share(realms)
@@ -109,6 +109,18 @@ func eventually(_ what: String, timeout: Duration = .seconds(5), file: StaticStr
     while clock.now < deadline {
         if condition() { return }
         try await Task.sleep(for: .milliseconds(10))
+    }
+    XCTFail("timed out waiting for \(what)", file: file, line: line)
+}
+
+/// Waits (up to 5 s) until the asynchronous `condition` holds.
+func eventuallyAsync(_ what: String, timeout: Duration = .seconds(5), file: StaticString = #filePath, line: UInt = #line,
+                     _ condition: () async -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
     }
     XCTFail("timed out waiting for \(what)", file: file, line: line)
 }

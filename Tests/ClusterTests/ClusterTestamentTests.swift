@@ -55,6 +55,22 @@ final class ClusterTestamentTests: ClusterNodeTestCase {
 
     private func keepers(_ node: TestNode) -> [ClusterTestaments] { node.node.testamentKeepers.withLockedValue { $0 } }
 
+    /// `--cluster-max-tracked-sessions` reaches the keeper: past it a session's testaments stay
+    /// on its node (counted), the first one's are replicated.
+    func testSessionsPastTheTrackedBoundAreNotReplicated() async throws {
+        let node = try await TestNode.start("n1", servers: [server.url]) { $0.maxTrackedSessions = 1 }
+        let (first, firstPeer) = node.join()
+        let (second, secondPeer) = node.join()
+        try await meta(node, first, firstPeer, "wamp.session.add_testament", "[\"com.example.gone\", [1]]", request: 1)
+        try await meta(node, second, secondPeer, "wamp.session.add_testament", "[\"com.example.gone\", [2]]", request: 1)
+        let kv = try await bucket(node)
+        try await waitForKey(kv, key(node, first), present: true)
+        XCTAssertEqual(node.node.counters.testamentsUnreplicated.load(ordering: .relaxed), 1)
+        let stored = try await kv.keys(matching: key(node, second))
+        XCTAssertEqual(stored, [])
+        await node.node.stop()
+    }
+
     func testATestamentOfALostNodeFiresOnceOnEveryOtherNodeAsItsSessionsPublication() async throws {
         let nodes = try await liveNodes(3)
         let (leaver, leaverPeer) = nodes[0].join(authid: "leaver", authrole: "worker")

@@ -9,9 +9,11 @@ final class NATSKeyValueUnitTests: XCTestCase {
         XCTAssertEqual(old?.streamSequence, 42)
         XCTAssertEqual(old?.consumerSequence, 7)
         XCTAssertEqual(old?.pending, 3)
+        XCTAssertEqual(old?.timestamp, 1_700_000_000)
         let new = NATSKeyValueWatcher.ackMetadata("$JS.ACK.domain.hash.KV_b.c1.1.42.7.1700000000.0.token")
         XCTAssertEqual(new?.streamSequence, 42)
         XCTAssertEqual(new?.pending, 0)
+        XCTAssertEqual(new?.timestamp, 1_700_000_000)
         XCTAssertNil(NATSKeyValueWatcher.ackMetadata("$JS.ACK.KV_b.c1.1.x.7.1.0"))
         XCTAssertNil(NATSKeyValueWatcher.ackMetadata("_INBOX.a.b.c.d.e.f.g.h"))
     }

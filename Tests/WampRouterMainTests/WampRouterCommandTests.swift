@@ -81,7 +81,8 @@ final class WampRouterCommandClusterTests: XCTestCase {
         try WampRouterCommand.parse(["--cluster-nats", "nats://a:4222", "--cluster-nats", "nats://b:4223", "--node-name", "n-1",
                                      "--cluster-node-timeout", "3", "--cluster-ack-timeout", "0.5", "--cluster-kv-replicas", "3",
                                      "--cluster-max-remote-invocations", "7", "--cluster-max-directory-changes", "9",
-                                     "--cluster-max-pending-flushes", "11"]).applyFlags(to: &configuration)
+                                     "--cluster-max-pending-flushes", "11", "--cluster-max-meta-queries", "13",
+                                     "--cluster-max-tracked-sessions", "17"]).applyFlags(to: &configuration)
         let cluster = try XCTUnwrap(configuration.cluster)
         XCTAssertEqual(cluster.natsServers, ["nats://a:4222", "nats://b:4223"])
         XCTAssertEqual(cluster.nodeName, "n-1")
@@ -89,6 +90,8 @@ final class WampRouterCommandClusterTests: XCTestCase {
         XCTAssertEqual(cluster.ackTimeout, .milliseconds(500))
         XCTAssertEqual(cluster.keyValueReplicas, 3)
         XCTAssertEqual(cluster.maxPendingFlushes, 11)
+        XCTAssertEqual(cluster.maxMetaQueriesInFlight, 13)
+        XCTAssertEqual(cluster.maxTrackedSessions, 17)
         let limits = ClusterRPCLimits(cluster)
         XCTAssertEqual(limits.keyValueReplicas, 3)
         XCTAssertEqual(limits.maxPendingInvocationsPerRemoteCaller, 7)
@@ -122,5 +125,23 @@ final class WampRouterCommandClusterTests: XCTestCase {
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-remote-invocations", "0"]))
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-directory-changes", "-3"]))
         XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-pending-flushes", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-meta-queries", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-max-tracked-sessions", "-1"]))
+    }
+
+    func testTheDeleteMarkerSweepFlags() throws {
+        var configuration = RouterConfiguration()
+        try WampRouterCommand.parse(["--cluster-nats", "nats://a"]).applyFlags(to: &configuration)
+        XCTAssertEqual(configuration.cluster?.tombstoneGrace, .seconds(300))
+        XCTAssertEqual(configuration.cluster?.sweepInterval, .seconds(60))
+        try WampRouterCommand.parse(["--cluster-nats", "nats://a", "--cluster-tombstone-grace", "30",
+                                     "--cluster-sweep-interval", "2.5"]).applyFlags(to: &configuration)
+        let cluster = try XCTUnwrap(configuration.cluster)
+        XCTAssertEqual(cluster.tombstoneGrace, .seconds(30))
+        XCTAssertEqual(cluster.sweepInterval, .milliseconds(2500))
+        XCTAssertEqual(ClusterRPCLimits(cluster).tombstoneGrace, .seconds(30), "the copies use the same grace")
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-tombstone-grace", "0.5"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-sweep-interval", "0"]))
+        XCTAssertThrowsError(try WampRouterCommand.parse(["--cluster-sweep-interval", "nan"]))
     }
 }

@@ -1,0 +1,169 @@
+import Logging
+import NATSClient
+import NIOConcurrencyHelpers
+import NIOCore
+import Realm
+import WampMessages
+
+/// The other nodes' sessions of one realm, so that a node that dies still has its sessions'
+/// `wamp.session.on_leave` fired (docs/cluster.md "Sessions and the meta API").
+///
+/// Learned from the `on_join` and `on_leave` every node publishes on NATS for each session (one
+/// NATS subscription per topic and node, whether or not anyone here subscribes to them), and at
+/// start from a `roster` query to every live node for the sessions that joined before. When a
+/// node is lost, every node drops that node's sessions from its roster, and the node with the
+/// lowest live slot publishes their `on_leave` as shared meta events, so every meta subscriber in
+/// the cluster gets each once. The roster holds at most `limit` sessions; one more is not tracked
+/// and its `on_leave` will not fire if its node dies (logged and counted, never silent).
+final class ClusterSessionRoster: Sendable {
+    private struct State {
+        var bySlot: [Int: [WampID: SessionMember]] = [:]
+        var count = 0
+        var subscriptions: [NATSSubscription] = []
+        var lastOverflowLog: NIODeadline?
+    }
+
+    static let joinTopic = "wamp.session.on_join"
+    static let leaveTopic = "wamp.session.on_leave"
+
+    private let realm: Realm
+    private let node: ClusterNode
+    private let limit: Int
+    private let state = NIOLockedValueBox(State())
+
+    init(realm: Realm, node: ClusterNode, limit: Int) {
+        self.realm = realm
+        self.node = node
+        self.limit = limit
+    }
+
+    /// Listens for joins and leaves, then asks the live nodes for their sessions so far.
+    func start() async throws {
+        let subscriptions = try [Self.joinTopic, Self.leaveTopic].map { topic in
+            try node.connection.subscribe(ClusterSubject.event(realm: realm.name, topic: topic)) { [weak self] message in
+                self?.received(message, joined: topic == Self.joinTopic)
+            }
+        }
+        state.withLockedValue { $0.subscriptions = subscriptions }
+        try await node.connection.flush()
+        node.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
+        await fill()
+    }
+
+    func stop() {
+        let subscriptions = state.withLockedValue { state in
+            defer { state.subscriptions = [] }
+            return state.subscriptions
+        }
+        for subscription in subscriptions { node.connection.unsubscribe(subscription) }
+    }
+
+    /// Sessions tracked (for tests and diagnostics).
+    var count: Int { state.withLockedValue { $0.count } }
+
+    func members(slot: Int) -> [SessionMember] {
+        state.withLockedValue { $0.bySlot[slot].map { Array($0.values) } ?? [] }
+    }
+
+    // MARK: Learning
+
+    private func received(_ message: NATSMessage, joined: Bool) {
+        guard let publication = try? ClusterEventCodec.decode(message.payload),
+              let arguments = publication.payload.arguments?.parsed(), let first = arguments.element(0) else { return }
+        if joined {
+            guard let member = SessionMember(first) else { return }
+            add(member)
+        } else {
+            guard let member = SessionMember(arguments) else { return }
+            remove(member.id)
+        }
+    }
+
+    /// The sessions of the nodes live now (their answers to a `roster` query); those that join
+    /// meanwhile arrive as `on_join` as well, which only sets the same entry again.
+    private func fill() async {
+        guard let cluster = realm.sessionCluster else { return }
+        let answered = NIOLockedValueBox<[(node: String, answer: String)]?>(nil)
+        let done = node.connection.eventLoop.makePromise(of: Void.self)
+        let admitted = cluster.gather(.roster) { answers, silent in
+            answered.withLockedValue { $0 = answers }
+            if !silent.isEmpty {
+                self.node.logger.warning("nodes did not tell their sessions in time; their on_leave will not fire here if they die",
+                                         metadata: ["nodes": "\(silent)", "realm": "\(self.realm.name)"])
+            }
+            done.succeed()
+        }
+        guard admitted else {
+            done.succeed()
+            return
+        }
+        try? await done.futureResult.get()
+        for reply in answered.withLockedValue({ $0 }) ?? [] {
+            let name = reply.node
+            guard let answer = SessionQuery.Answer(text: reply.answer) else { continue }
+            if answer.truncated {
+                node.logger.warning("a node's session roster did not fit one answer; the rest will not get on_leave if it dies",
+                                    metadata: ["node": "\(name)", "realm": "\(realm.name)"])
+            }
+            for member in answer.members { add(member) }
+        }
+    }
+
+    private func add(_ member: SessionMember) {
+        let slot = IDGenerator.slot(of: member.id)
+        guard slot != node.slot, slot > 0 else { return }
+        let overflowed = state.withLockedValue { state -> Bool in
+            if state.bySlot[slot]?[member.id] != nil {
+                state.bySlot[slot]![member.id] = member
+                return false
+            }
+            guard state.count < limit else { return true }
+            state.bySlot[slot, default: [:]][member.id] = member
+            state.count += 1
+            return false
+        }
+        if overflowed { reportOverflow() }
+    }
+
+    private func remove(_ id: WampID) {
+        let slot = IDGenerator.slot(of: id)
+        state.withLockedValue { state in
+            guard state.bySlot[slot]?.removeValue(forKey: id) != nil else { return }
+            state.count -= 1
+            if state.bySlot[slot]?.isEmpty == true { state.bySlot[slot] = nil }
+        }
+    }
+
+    private func reportOverflow() {
+        node.counters.sessionsUntracked.wrappingAdd(1, ordering: .relaxed)
+        let now = NIODeadline.now()
+        let log = state.withLockedValue { state -> Bool in
+            if let last = state.lastOverflowLog, now - last < .seconds(10) { return false }
+            state.lastOverflowLog = now
+            return true
+        }
+        guard log else { return }
+        node.logger.warning("this node tracks as many other nodes' sessions as it may; a session not tracked gets no on_leave if its node dies",
+                            metadata: ["limit": "\(limit)", "realm": "\(realm.name)"])
+    }
+
+    // MARK: A node dies
+
+    /// Drops the lost node's sessions; the lowest live node fires their `on_leave` for the cluster.
+    func nodeLost(_ lost: Int) {
+        let members = state.withLockedValue { state -> [SessionMember] in
+            guard let members = state.bySlot.removeValue(forKey: lost) else { return [] }
+            state.count -= members.count
+            return Array(members.values)
+        }
+        let others = node.liveSlots().filter { $0 != lost && $0 != node.slot }
+        guard !members.isEmpty, others.allSatisfy({ $0 > node.slot }) else { return }
+        for member in members.sorted(by: { $0.id < $1.id }) {
+            realm.broker.publishMeta(topic: Self.leaveTopic, arguments: RawJSON(member.json))
+        }
+        node.counters.lostSessionsLeft.wrappingAdd(members.count, ordering: .relaxed)
+        node.logger.notice("the sessions of a lost node left: their on_leave was published", metadata: [
+            "slot": "\(lost)", "sessions": "\(members.count)", "realm": "\(realm.name)",
+        ])
+    }
+}

@@ -1,0 +1,58 @@
+import NIOCore
+import Realm
+import WampMessages
+import XCTest
+
+@testable import Cluster
+
+/// A node that dies still has its sessions leave (`ClusterSessionRoster`): every meta subscriber
+/// in the cluster gets one `wamp.session.on_leave` per session of the dead node, published by the
+/// lowest live node, including sessions that joined before the other nodes started.
+final class ClusterLostSessionLeaveTests: ClusterNodeTestCase {
+    private func leaves(_ peer: RecordingPeer, _ subscription: WampID) -> [String] {
+        peer.events.filter { $0.subscription == subscription }.map { $0.payload.arguments?.description ?? "-" }
+    }
+
+    private func roster(_ node: TestNode) -> ClusterSessionRoster { node.node.rosters.withLockedValue { $0 }[0] }
+
+    func testTheSessionsOfALostNodeLeaveOnceForTheCluster() async throws {
+        let first = try await TestNode.start("n1", servers: [server.url])
+        let (early, _) = first.join(authid: "alice", authrole: "worker")
+        let (brief, _) = first.join(authid: "brief", authrole: "worker")
+        // n2 and n3 start after those joined: they learn them from n1's answer to their roster query.
+        var nodes = [first]
+        for name in ["n2", "n3"] { nodes.append(try await TestNode.start(name, servers: [server.url])) }
+        try await eventually("every node live to every other") { nodes.allSatisfy { $0.node.liveSlots().count == 2 } }
+        let (late, _) = first.join(authid: "carol", authrole: "clerk")
+        var watchers: [(RecordingPeer, WampID)] = []
+        for node in nodes[1...] {
+            let (meta, metaPeer) = node.join()
+            watchers.append((metaPeer, try await node.subscribe(meta, metaPeer, "wamp.session.on_leave")))
+        }
+        first.realm.leave(brief)
+        try await eventually("the normal leave, once per subscriber") { watchers.allSatisfy { self.leaves($0.0, $0.1).count == 1 } }
+        for node in nodes[1...] {
+            try await eventually("\(node.node.nodeName) tracks n1's two sessions") { self.roster(node).members(slot: first.node.slot).count == 2 }
+        }
+
+        await first.node.connection.close()  // dies without a word: its sessions never leave
+        try await eventually("on_leave for both sessions", timeout: .seconds(8)) {
+            watchers.allSatisfy { self.leaves($0.0, $0.1).count == 3 }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let expected = [#"[\#(brief.id),"brief","worker"]"#, #"[\#(early.id),"alice","worker"]"#, #"[\#(late.id),"carol","clerk"]"#]
+        for (peer, subscription) in watchers {
+            XCTAssertEqual(leaves(peer, subscription).sorted(), expected.sorted(), "each once, with authid and authrole")
+        }
+        let survivors = Array(nodes[1...])
+        let lowest = survivors.min { $0.node.slot < $1.node.slot }!
+        let other = survivors.max { $0.node.slot < $1.node.slot }!
+        XCTAssertEqual(lowest.node.counters.lostSessionsLeft.load(ordering: .relaxed), 2)
+        XCTAssertEqual(other.node.counters.lostSessionsLeft.load(ordering: .relaxed), 0, "one node publishes them")
+        for node in survivors {
+            XCTAssertEqual(roster(node).members(slot: first.node.slot), [], "the lost node's sessions are forgotten")
+            XCTAssertEqual(roster(node).count, 1, "the other survivor's meta session stays")
+        }
+        for node in survivors { await node.node.stop() }
+    }
+}
