@@ -47,6 +47,8 @@ final class ClusterSessionRoster: Sendable {
         state.withLockedValue { $0.subscriptions = subscriptions }
         try await node.connection.flush()
         node.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
+        node.whenNodeReconnected { [weak self] slot in Task { await self?.resync(slots: [slot]) } }
+        node.whenConnectionChanged { [weak self] up in if up { Task { await self?.resync(slots: nil) } } }
         await fill()
     }
 
@@ -82,7 +84,21 @@ final class ClusterSessionRoster: Sendable {
     /// The sessions of the nodes live now (their answers to a `roster` query); those that join
     /// meanwhile arrive as `on_join` as well, which only sets the same entry again.
     private func fill() async {
+        await resync(slots: nil)
+    }
+
+    /// Asks the live nodes for their sessions again and, for each node of `slots` (nil: every
+    /// node) that answers, drops the sessions this roster held before asking that its answer no
+    /// longer names: they left while their `on_leave` could not reach this node. For a NATS
+    /// outage, of this node (`slots` nil) or of another (its heartbeat shows a new connection
+    /// epoch): the meta events sent meanwhile may be lost. A session that joins while the
+    /// question is out is not dropped: only those held before it was asked are candidates.
+    func resync(slots: Set<Int>?) async {
         guard let cluster = realm.sessionCluster else { return }
+        let nodes = Dictionary(node.liveNodes().map { ($0.name, $0.slot) }, uniquingKeysWith: { first, _ in first })
+        let before = state.withLockedValue { state in
+            state.bySlot.filter { slots?.contains($0.key) ?? true }.mapValues { Set($0.keys) }
+        }
         let answered = NIOLockedValueBox<[(node: String, answer: String)]?>(nil)
         let done = node.connection.eventLoop.makePromise(of: Void.self)
         let admitted = cluster.gather(.roster) { answers, silent in
@@ -99,17 +115,20 @@ final class ClusterSessionRoster: Sendable {
         }
         try? await done.futureResult.get()
         for reply in answered.withLockedValue({ $0 }) ?? [] {
-            let name = reply.node
             guard let answer = SessionQuery.Answer(text: reply.answer) else { continue }
             if answer.truncated {
                 node.logger.warning("a node's session roster did not fit one answer; the rest will not get on_leave if it dies",
-                                    metadata: ["node": "\(name)", "realm": "\(realm.name)"])
+                                    metadata: ["node": "\(reply.node)", "realm": "\(realm.name)"])
             }
             for member in answer.members { add(member) }
+            // A cut answer does not say who left; a node whose slot is not known cannot be matched.
+            guard !answer.truncated, let slot = nodes[reply.node], let held = before[slot] else { continue }
+            let named = Set(answer.members.map(\.id))
+            for id in held.subtracting(named) { remove(id) }
         }
     }
 
-    private func add(_ member: SessionMember) {
+    func add(_ member: SessionMember) {
         let slot = IDGenerator.slot(of: member.id)
         guard slot != node.slot, slot > 0 else { return }
         let overflowed = state.withLockedValue { state -> Bool in

@@ -55,4 +55,26 @@ final class ClusterLostSessionLeaveTests: ClusterNodeTestCase {
         }
         for node in survivors { await node.node.stop() }
     }
+
+    /// After an outage the roster asks again and drops the sessions whose on_leave it missed.
+    func testAResyncDropsTheSessionsWhoseLeaveWasMissed() async throws {
+        let nodes = try await liveNodes(2)
+        let (alice, _) = nodes[0].join(authid: "alice")
+        let (bob, _) = nodes[0].join(authid: "bob")
+        let watcher = roster(nodes[1])
+        let slot = nodes[0].node.slot
+        try await eventually("n2 tracks n1's sessions") { watcher.members(slot: slot).count == 2 }
+        // One that left while its on_leave could not reach n2 (a NATS outage) stays in the roster.
+        let ghost = SessionMember(id: (UInt64(slot) << 43) | 12_345, authid: "ghost", authrole: "anonymous")
+        watcher.add(ghost)
+        XCTAssertEqual(watcher.members(slot: slot).count, 3)
+        await watcher.resync(slots: [slot + 500])
+        XCTAssertTrue(watcher.members(slot: slot).contains(ghost), "another node's resync leaves n1's sessions alone")
+        await watcher.resync(slots: [slot])
+        XCTAssertEqual(Set(watcher.members(slot: slot).map(\.id)), [alice.id, bob.id], "the missed leave is dropped, the rest stay")
+        watcher.add(ghost)
+        await watcher.resync(slots: nil)
+        XCTAssertEqual(Set(watcher.members(slot: slot).map(\.id)), [alice.id, bob.id], "after this node's own outage: every node")
+        await stop(nodes)
+    }
 }
