@@ -18,9 +18,12 @@ import WampMessages
 final class ClusterSessionRoster: Sendable {
     private struct State {
         var bySlot: [Int: [WampID: SessionMember]] = [:]
+        var slotOf: [WampID: Int] = [:]
         var count = 0
         var subscriptions: [NATSSubscription] = []
         var lastOverflowLog: NIODeadline?
+        /// This node's slot as the roster last knew it (for the move announcement).
+        var ownSlot = 0
     }
 
     static let joinTopic = "wamp.session.on_join"
@@ -29,24 +32,36 @@ final class ClusterSessionRoster: Sendable {
     private let realm: Realm
     private let node: ClusterNode
     private let limit: Int
+    private let subjects: ClusterSubjects
     private let state = NIOLockedValueBox(State())
 
     init(realm: Realm, node: ClusterNode, limit: Int) {
         self.realm = realm
         self.node = node
         self.limit = limit
+        self.subjects = ClusterSubjects(realm: realm.name)
     }
 
     /// Listens for joins and leaves, then asks the live nodes for their sessions so far.
     func start() async throws {
-        let subscriptions = try [Self.joinTopic, Self.leaveTopic].map { topic in
+        var subscriptions = try [Self.joinTopic, Self.leaveTopic].map { topic in
             try node.connection.subscribe(ClusterSubject.event(realm: realm.name, topic: topic)) { [weak self] message in
                 self?.received(message, joined: topic == Self.joinTopic)
             }
         }
-        state.withLockedValue { $0.subscriptions = subscriptions }
+        subscriptions.append(try node.connection.subscribe(subjects.slotMoves) { [weak self] message in
+            self?.receivedSlotMove(message)
+        })
+        let slot = node.slot
+        state.withLockedValue {
+            $0.subscriptions = subscriptions
+            $0.ownSlot = slot
+        }
         try await node.connection.flush()
         node.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
+        node.whenSlotChanged { [weak self] slot in self?.announceSlotMove(to: slot) }
+        node.whenNodeReconnected { [weak self] slot in Task { await self?.resync(slots: [slot]) } }
+        node.whenConnectionChanged { [weak self] up in if up { Task { await self?.resync(slots: nil) } } }
         await fill()
     }
 
@@ -72,7 +87,8 @@ final class ClusterSessionRoster: Sendable {
               let arguments = publication.payload.arguments?.parsed(), let first = arguments.element(0) else { return }
         if joined {
             guard let member = SessionMember(first) else { return }
-            add(member)
+            // The router published it, with an ID drawn in its node's slot at that moment.
+            add(member, slot: IDGenerator.slot(of: publication.publication))
         } else {
             guard let member = SessionMember(arguments) else { return }
             remove(member.id)
@@ -82,7 +98,21 @@ final class ClusterSessionRoster: Sendable {
     /// The sessions of the nodes live now (their answers to a `roster` query); those that join
     /// meanwhile arrive as `on_join` as well, which only sets the same entry again.
     private func fill() async {
+        await resync(slots: nil)
+    }
+
+    /// Asks the live nodes for their sessions again and, for each node of `slots` (nil: every
+    /// node) that answers, drops the sessions this roster held before asking that its answer no
+    /// longer names: they left while their `on_leave` could not reach this node. For a NATS
+    /// outage, of this node (`slots` nil) or of another (its heartbeat shows a new connection
+    /// epoch): the meta events sent meanwhile may be lost. A session that joins while the
+    /// question is out is not dropped: only those held before it was asked are candidates.
+    func resync(slots: Set<Int>?) async {
         guard let cluster = realm.sessionCluster else { return }
+        let nodes = Dictionary(node.liveNodes().map { ($0.name, $0.slot) }, uniquingKeysWith: { first, _ in first })
+        let before = state.withLockedValue { state in
+            state.bySlot.filter { slots?.contains($0.key) ?? true }.mapValues { Set($0.keys) }
+        }
         let answered = NIOLockedValueBox<[(node: String, answer: String)]?>(nil)
         let done = node.connection.eventLoop.makePromise(of: Void.self)
         let admitted = cluster.gather(.roster) { answers, silent in
@@ -99,26 +129,32 @@ final class ClusterSessionRoster: Sendable {
         }
         try? await done.futureResult.get()
         for reply in answered.withLockedValue({ $0 }) ?? [] {
-            let name = reply.node
             guard let answer = SessionQuery.Answer(text: reply.answer) else { continue }
             if answer.truncated {
                 node.logger.warning("a node's session roster did not fit one answer; the rest will not get on_leave if it dies",
-                                    metadata: ["node": "\(name)", "realm": "\(realm.name)"])
+                                    metadata: ["node": "\(reply.node)", "realm": "\(realm.name)"])
             }
-            for member in answer.members { add(member) }
+            let slot = nodes[reply.node]
+            for member in answer.members { add(member, slot: slot ?? IDGenerator.slot(of: member.id)) }
+            // A cut answer does not say who left; a node whose slot is not known cannot be matched.
+            guard !answer.truncated, let slot, let held = before[slot] else { continue }
+            let named = Set(answer.members.map(\.id))
+            for id in held.subtracting(named) { remove(id) }
         }
     }
 
-    private func add(_ member: SessionMember) {
-        let slot = IDGenerator.slot(of: member.id)
-        guard slot != node.slot, slot > 0 else { return }
+    /// Files `member` under `slot`, its node's slot when this node heard of it (a session's ID
+    /// keeps the slot it was drawn in, which its node may have left since).
+    func add(_ member: SessionMember, slot: Int) {
+        guard slot != node.slot, (1...1023).contains(slot) else { return }
         let overflowed = state.withLockedValue { state -> Bool in
-            if state.bySlot[slot]?[member.id] != nil {
-                state.bySlot[slot]![member.id] = member
+            if let filed = state.slotOf[member.id] {
+                state.bySlot[filed]![member.id] = member
                 return false
             }
             guard state.count < limit else { return true }
             state.bySlot[slot, default: [:]][member.id] = member
+            state.slotOf[member.id] = slot
             state.count += 1
             return false
         }
@@ -126,9 +162,9 @@ final class ClusterSessionRoster: Sendable {
     }
 
     private func remove(_ id: WampID) {
-        let slot = IDGenerator.slot(of: id)
         state.withLockedValue { state in
-            guard state.bySlot[slot]?.removeValue(forKey: id) != nil else { return }
+            guard let slot = state.slotOf.removeValue(forKey: id) else { return }
+            state.bySlot[slot]?[id] = nil
             state.count -= 1
             if state.bySlot[slot]?.isEmpty == true { state.bySlot[slot] = nil }
         }
@@ -147,12 +183,39 @@ final class ClusterSessionRoster: Sendable {
                             metadata: ["limit": "\(limit)", "realm": "\(realm.name)"])
     }
 
+    // MARK: A node moves to another slot
+
+    /// This node had to claim another slot while its sessions live on: the others must not take
+    /// the old slot's silence (declared lost a node timeout later) for their leaving. Core NATS,
+    /// at most once: if it is lost, those sessions get an `on_leave` although they live on.
+    private func announceSlotMove(to slot: Int) {
+        let previous = state.withLockedValue { state -> Int in
+            defer { state.ownSlot = slot }
+            return state.ownSlot
+        }
+        guard previous > 0, previous != slot else { return }
+        try? node.connection.publish(subjects.slotMoves, payload: ByteBuffer(string: "\(previous) \(slot)"))
+    }
+
+    /// Files the sessions of a node that moved under its new slot.
+    func receivedSlotMove(_ message: NATSMessage) {
+        let parts = String(buffer: message.payload).split(separator: " ").compactMap { Int($0) }
+        guard parts.count == 2, (1...1023).contains(parts[0]), (1...1023).contains(parts[1]), parts[0] != parts[1] else { return }
+        let (old, new) = (parts[0], parts[1])
+        state.withLockedValue { state in
+            guard let moved = state.bySlot.removeValue(forKey: old) else { return }
+            for id in moved.keys { state.slotOf[id] = new }
+            state.bySlot[new, default: [:]].merge(moved) { _, latest in latest }
+        }
+    }
+
     // MARK: A node dies
 
     /// Drops the lost node's sessions; the lowest live node fires their `on_leave` for the cluster.
     func nodeLost(_ lost: Int) {
         let members = state.withLockedValue { state -> [SessionMember] in
             guard let members = state.bySlot.removeValue(forKey: lost) else { return [] }
+            for id in members.keys { state.slotOf[id] = nil }
             state.count -= members.count
             return Array(members.values)
         }

@@ -18,6 +18,8 @@ struct ClusterSubjects: Sendable {
     func announcements(_ slot: Int) -> String { "wamp.node.\(slot).ann.\(realmToken)" }
     /// Session meta queries node `slot` answers for its own sessions.
     func metaQueries(_ slot: Int) -> String { "wamp.node.\(slot).meta.\(realmToken)" }
+    /// "<old slot> <new slot>" from a node that had to claim another slot while its sessions live on.
+    var slotMoves: String { "wamp.nodes.moved.\(realmToken)" }
 
     /// The node a message comes from.
     static let node = "Wamp-Node"

@@ -31,7 +31,10 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
     static let retryInterval = TimeAmount.seconds(1)
 
     private struct Copy {
-        let key: String
+        var key: String
+        /// Keys of earlier slots of this node that may still hold the list: removed once the
+        /// current key is written (`slotChanged(to:)`).
+        var formerKeys: [String] = []
         var latest: SessionTestaments
         var left: Bool
         /// `latest` is not written yet.
@@ -98,6 +101,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
         state.withLock { $0.kv = kv }
         await fire(slot: membership.slot)
         membership.whenNodeLost { [weak self] slot in self?.nodeLost(slot) }
+        membership.whenSlotChanged { [weak self] slot in self?.slotChanged(to: slot) }
         realm.attach(testamentKeeper: self)
     }
 
@@ -148,6 +152,30 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
         }
     }
 
+    /// This node had to claim another slot: every list moves to a key under the new one and the
+    /// old key goes, before the old slot's silence (a node timeout later) makes the lowest live
+    /// node fire what is left under it for sessions that live on.
+    func slotChanged(to slot: Int) {
+        let start = state.withLock { state -> [WampID] in
+            var start: [WampID] = []
+            for (id, var copy) in state.copies {
+                let key = Self.key(slot: slot, realmToken: realmToken, session: id)
+                guard copy.key != key else { continue }
+                if copy.stored { copy.formerKeys.append(copy.key) }
+                copy.key = key
+                copy.stored = false
+                copy.dirty = true
+                if !copy.writing {
+                    copy.writing = true
+                    start.append(id)
+                }
+                state.copies[id] = copy
+            }
+            return start
+        }
+        for id in start { Task { await self.drain(id) } }
+    }
+
     /// Writes the session's latest list until no newer one waits; one drain per session at a time.
     private func drain(_ id: WampID) async {
         while true {
@@ -155,7 +183,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
                 guard var copy = state.copies[id] else { return nil }
                 guard copy.dirty else {
                     copy.writing = false
-                    let settled = !copy.failed && (copy.left || (copy.latest.isEmpty && !copy.stored))
+                    let settled = !copy.failed && copy.formerKeys.isEmpty && (copy.left || (copy.latest.isEmpty && !copy.stored))
                     state.copies[id] = settled ? nil : copy
                     return nil
                 }
@@ -174,6 +202,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
                     } else if copy.stored {
                         try await kv.delete(copy.key)
                     }
+                    for former in copy.formerKeys { try await kv.delete(former) }
                 } catch {
                     failure = "\(error)"
                 }
@@ -185,6 +214,7 @@ public final class ClusterTestaments: TestamentKeeper, Sendable {
                 let before = state.copies[id]!.failed
                 state.copies[id]!.failed = failure != nil
                 if remove, failure == nil { state.copies[id]!.stored = false }
+                if failure == nil { state.copies[id]!.formerKeys.removeAll { copy.formerKeys.contains($0) } }
                 return failure != nil && !before
             }
             if let failure {

@@ -81,7 +81,9 @@ final class ClusterDeleteMarkerTests: ClusterNodeTestCase {
     func testTheLowestLiveNodeSweepsOnItsOwn() async throws {
         var nodes: [TestNode] = []
         for index in 1...2 {
-            nodes.append(try await TestNode.start("n\(index)", servers: [server.url]) {
+            // A node timeout far above a heartbeat's delay on a busy machine: neither node may
+            // take the other for lost (and itself for the lowest) during the test.
+            nodes.append(try await TestNode.start("n\(index)", servers: [server.url], timeout: .seconds(10)) {
                 $0.tombstoneGrace = .zero
                 $0.sweepInterval = .milliseconds(200)
             })

@@ -1,3 +1,4 @@
+import NATSClient
 import NIOCore
 import Realm
 import WampMessages
@@ -54,5 +55,56 @@ final class ClusterLostSessionLeaveTests: ClusterNodeTestCase {
             XCTAssertEqual(roster(node).count, 1, "the other survivor's meta session stays")
         }
         for node in survivors { await node.node.stop() }
+    }
+
+    /// After an outage the roster asks again and drops the sessions whose on_leave it missed.
+    func testAResyncDropsTheSessionsWhoseLeaveWasMissed() async throws {
+        let nodes = try await liveNodes(2)
+        let (alice, _) = nodes[0].join(authid: "alice")
+        let (bob, _) = nodes[0].join(authid: "bob")
+        let watcher = roster(nodes[1])
+        let slot = nodes[0].node.slot
+        try await eventually("n2 tracks n1's sessions") { watcher.members(slot: slot).count == 2 }
+        // One that left while its on_leave could not reach n2 (a NATS outage) stays in the roster.
+        let ghost = SessionMember(id: (UInt64(slot) << 43) | 12_345, authid: "ghost", authrole: "anonymous")
+        watcher.add(ghost, slot: slot)
+        XCTAssertEqual(watcher.members(slot: slot).count, 3)
+        await watcher.resync(slots: [slot + 500])
+        XCTAssertTrue(watcher.members(slot: slot).contains(ghost), "another node's resync leaves n1's sessions alone")
+        await watcher.resync(slots: [slot])
+        XCTAssertEqual(Set(watcher.members(slot: slot).map(\.id)), [alice.id, bob.id], "the missed leave is dropped, the rest stay")
+        watcher.add(ghost, slot: slot)
+        await watcher.resync(slots: nil)
+        XCTAssertEqual(Set(watcher.members(slot: slot).map(\.id)), [alice.id, bob.id], "after this node's own outage: every node")
+        await stop(nodes)
+    }
+
+    /// A node that has to claim another slot while its sessions live on (its key in `wamp_nodes`
+    /// taken): the others file its sessions under the new slot, and the old slot's loss fires no
+    /// `on_leave` for them.
+    func testASlotMoveIsNotTakenForTheSessionsLeaving() async throws {
+        let nodes = try await liveNodes(2)
+        let (moving, staying) = (nodes[0], nodes[1])
+        let (session, _) = moving.join(authid: "stays")
+        let (meta, metaPeer) = staying.join()
+        let onLeave = try await staying.subscribe(meta, metaPeer, "wamp.session.on_leave")
+        let watcher = roster(staying)
+        let old = moving.node.slot
+        try await eventually("the session is tracked") { watcher.members(slot: old).map(\.id) == [session.id] }
+
+        let slots = try await NATSKeyValue.createOrBind(NATSKeyValueConfiguration(bucket: ClusterNode.bucket), on: staying.node.connection)
+        _ = try await slots.put(ClusterNode.key(old), ByteBuffer(string: "intruder 0"))
+        try await eventually("the node claimed another slot") { moving.node.slot != old }
+        let new = moving.node.slot
+        try await eventually("filed under the new slot") { watcher.members(slot: new).map(\.id) == [session.id] }
+        try await eventually("the old slot declared lost") { staying.node.liveSlots() == [new] }
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertEqual(leaves(metaPeer, onLeave), [], "no on_leave for a session that lives on")
+        XCTAssertEqual(watcher.members(slot: new).map(\.id), [session.id])
+        // Its real leave later still reaches the roster.
+        moving.realm.leave(session)
+        try await eventually("the leave") { self.leaves(metaPeer, onLeave).count == 1 }
+        try await eventually("the roster forgets it") { watcher.count == 0 }
+        await stop(nodes)
     }
 }

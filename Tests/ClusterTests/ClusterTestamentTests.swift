@@ -230,4 +230,32 @@ final class ClusterTestamentTests: ClusterNodeTestCase {
         await second.node.stop()
         await first.node.stop()
     }
+
+    /// A node that has to claim another slot while its sessions live on moves their lists to keys
+    /// under the new slot: the old slot's loss then fires nothing.
+    func testASlotMoveTakesTheListsAlongAndTheOldSlotFiresNothing() async throws {
+        let nodes = try await liveNodes(2)
+        let (moving, staying) = (nodes[0], nodes[1])
+        let (keeper, keeperPeer) = moving.join(authid: "keeper")
+        let (bob, bobPeer) = staying.join(authid: "bob")
+        _ = try await staying.subscribe(bob, bobPeer, "com.example.moved")
+        try await meta(moving, keeper, keeperPeer, "wamp.session.add_testament", #"["com.example.moved", ["x"]]"#, request: 1)
+        let kv = try await bucket(staying)
+        let old = moving.node.slot
+        let oldKey = key(moving, keeper)
+        try await waitForKey(kv, oldKey, present: true)
+
+        let slots = try await NATSKeyValue.createOrBind(NATSKeyValueConfiguration(bucket: ClusterNode.bucket), on: staying.node.connection)
+        _ = try await slots.put(ClusterNode.key(old), ByteBuffer(string: "intruder 0"))
+        try await eventually("the node claimed another slot") { moving.node.slot != old }
+        try await waitForKey(kv, key(moving, keeper), present: true)
+        try await waitForKey(kv, oldKey, present: false)
+        try await eventually("the old slot declared lost") { staying.node.liveSlots() == [moving.node.slot] }
+        try await Task.sleep(for: .milliseconds(500))
+        XCTAssertEqual(bobPeer.events.count, 0, "no testament fires for a session that lives on")
+        // It still fires when the session leaves.
+        moving.realm.leave(keeper)
+        try await eventually("the testament") { bobPeer.events.count == 1 }
+        for node in nodes { await node.node.stop() }
+    }
 }
