@@ -89,16 +89,15 @@ final class ClusterKeyValueSweeper: Sendable {
                 for marker in try await kv.markers() where (marker.created ?? UInt64.max) <= cutoff {
                     try await kv.removeMarker(marker.key, revision: marker.revision)
                     removed += 1
+                    // Counted as it goes: a sweep cut short by an error has still removed these.
+                    node.counters.deleteMarkersRemoved.wrappingAdd(1, ordering: .relaxed)
                 }
             } catch {
                 node.logger.warning("the sweep of old delete markers failed for a bucket; the next sweep tries again",
                                     metadata: ["bucket": "\(bucket)", "why": "\(error)"])
             }
         }
-        if removed > 0 {
-            node.counters.deleteMarkersRemoved.wrappingAdd(removed, ordering: .relaxed)
-            node.logger.debug("old delete markers removed", metadata: ["count": "\(removed)"])
-        }
+        if removed > 0 { node.logger.debug("old delete markers removed", metadata: ["count": "\(removed)"]) }
         return removed
     }
 }

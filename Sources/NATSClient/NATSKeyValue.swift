@@ -181,7 +181,8 @@ public final class NATSKeyValue: Sendable {
         let done = api.connection.eventLoop.makePromise(of: Void.self)
         // A promise must be completed before it goes (NIO traps on a leaked one in debug builds).
         defer { done.fail(NATSError.closed) }
-        let watcher = try await watch(pattern, headersOnly: headersOnly) { event in
+        // A short idle heartbeat: it ends the initial values when a purge took the last of them.
+        let watcher = try await watch(pattern, headersOnly: headersOnly, idleHeartbeat: .seconds(1)) { event in
             switch event {
             case .entry(let entry): latest.withLockedValue { $0[entry.key] = entry }
             case .initialValuesDone: done.succeed()

@@ -148,7 +148,14 @@ public final class NATSKeyValueWatcher: @unchecked Sendable {
             if let stalled = message.headers?["Nats-Consumer-Stalled"] { try? connection.publish(stalled, payload: ByteBuffer()) }
             if let last = message.headers?["Nats-Last-Consumer"].flatMap(UInt64.init), last != lastConsumerSequence {
                 resync()
+                return
             }
+            // An idle heartbeat (not a flow-control request) means the consumer has nothing left to
+            // deliver. The initial values may still be waiting for a message whose pending count is
+            // 0: that message never comes when the stream was purged after the consumer counted
+            // what it would deliver (the delete-marker sweep does that).
+            // A stalled consumer (flow control unanswered) still has messages to deliver.
+            if message.replyTo == nil, message.headers?["Nats-Consumer-Stalled"] == nil { finishInitial() }
             return
         }
         guard let replyTo = message.replyTo, let metadata = Self.ackMetadata(replyTo) else { return }

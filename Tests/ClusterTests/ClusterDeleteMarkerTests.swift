@@ -93,7 +93,8 @@ final class ClusterDeleteMarkerTests: ClusterNodeTestCase {
         let (visitor, visitorPeer) = nodes[1].join()
         for index in 0..<5 { _ = try await nodes[1].subscribe(visitor, visitorPeer, "t.brief.\(index)") }
         nodes[1].realm.leave(visitor)
-        try await eventuallyAsync("the markers are swept away") {
+        // Generous: one sweep may wait out a watch's timeout (ten seconds) before the next runs.
+        try await eventuallyAsync("the markers are swept away", timeout: .seconds(25)) {
             let markers = try? await NATSKeyValue.bind(bucket: SubscriptionRecord.bucket, on: nats)?.markers()
             let stored = try? await self.storedEntries(SubscriptionRecord.bucket, on: nats)
             return markers?.isEmpty == true && stored == 0
