@@ -1,6 +1,5 @@
 import Logging
 import NATSClient
-import NIOConcurrencyHelpers
 import NIOCore
 import Realm
 import Synchronization
@@ -126,19 +125,14 @@ public final class ClusterDealer: DealerCluster, Sendable {
         let watcher: NATSKeyValueWatcher
         do {
             let lastRevision = try await kv.status().lastRevision
-            // The initial pass's keys; nil once it is over (later entries need no record).
-            let delivered = NIOLockedValueBox<Set<String>?>([])
+            let delivered = InitialPassKeys()
             watcher = try await kv.watch(RegistrationRecord.keyPattern(realm: realm.name)) { [weak self] event in
                 switch event {
                 case .entry(let entry):
-                    delivered.withLockedValue { _ = $0?.insert(entry.key) }
+                    delivered.saw(entry.key)
                     self?.apply(key: entry.key, revision: entry.revision, value: entry.operation == .put ? entry.value : nil)
                 case .initialValuesDone:
-                    let keys = delivered.withLockedValue { keys in
-                        defer { keys = nil }
-                        return keys ?? []
-                    }
-                    self?.forget(keysNotIn: keys, upTo: lastRevision)
+                    self?.forget(keysNotIn: delivered.finish(), upTo: lastRevision)
                     loaded.succeed()
                 }
             }

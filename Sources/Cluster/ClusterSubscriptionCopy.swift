@@ -63,20 +63,15 @@ final class ClusterSubscriptionCopy: Sendable {
         // A promise must be completed before it goes (NIO traps on a leaked one in debug builds).
         defer { loaded.fail(NATSError.closed) }
         let lastRevision = try await kv.status().lastRevision
-        // The initial pass's keys; nil once it is over (later entries need no record).
-        let delivered = NIOLockedValueBox<Set<String>?>([])
+        let delivered = InitialPassKeys()
         let watcher = try await kv.watch(SubscriptionRecord.keyPrefix(realm: realm) + ">") { [weak self] event in
             switch event {
             case .entry(let entry):
                 let record = entry.operation == .put ? SubscriptionRecord.decode(entry.value) : nil
-                delivered.withLockedValue { _ = $0?.insert(entry.key) }
+                delivered.saw(entry.key)
                 self?.apply(key: entry.key, revision: entry.revision, record: record)
             case .initialValuesDone:
-                let keys = delivered.withLockedValue { keys in
-                    defer { keys = nil }
-                    return keys ?? []
-                }
-                self?.forget(keysNotIn: keys, upTo: lastRevision)
+                self?.forget(keysNotIn: delivered.finish(), upTo: lastRevision)
                 loaded.succeed()
             }
         }
